@@ -1,0 +1,59 @@
+"""Every API error has the contract's shape: {"errors": {"<field or path>": ["message", ...]}}."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from crm.exceptions import ServiceError
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Nested serializer errors become dotted paths: organization.address.city."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = "non_field_errors" if key == "non_field_errors" else str(key)
+            path = f"{prefix}.{name}" if prefix and name != "non_field_errors" else (prefix or name)
+            for sub_key, messages in _flatten(value, path).items():
+                out.setdefault(sub_key, []).extend(messages)
+    elif isinstance(detail, list):
+        if detail and all(isinstance(item, (dict, list)) for item in detail):
+            for index, item in enumerate(detail):
+                for sub_key, messages in _flatten(
+                    item, f"{prefix}.{index}" if prefix else str(index)
+                ).items():
+                    out.setdefault(sub_key, []).extend(messages)
+        else:
+            out.setdefault(prefix or "detail", []).extend(str(item) for item in detail)
+    else:
+        out.setdefault(prefix or "detail", []).append(str(detail))
+    return out
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, ServiceError):
+        return Response(
+            {"errors": {exc.field or "detail": [exc.message]}}, status=status.HTTP_409_CONFLICT
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"errors": _flatten(exc.detail)}
+    else:
+        response.data = {"errors": {"detail": [str(getattr(exc, "detail", exc))]}}
+    return response

@@ -1,0 +1,3 @@
+"""The staff API (/api/v1/): token or staff session, Django model permissions."""
+
+urlpatterns: list = []

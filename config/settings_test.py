@@ -1,0 +1,20 @@
+"""The test suite's settings: the real ones, with mail kept in memory and fast password hashing.
+DATABASE_URL still chooses the database."""
+
+import os
+
+os.environ.setdefault("CRM_INSECURE_DEV_DEFAULTS", "true")
+for _name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
+    os.environ.pop(_name, None)  # tests opt in to Stripe explicitly with override_settings
+
+from config.settings import *  # noqa: E402,F403
+
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MEMBERSHIP_STAFF_EMAILS = ["membership@example.org"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,605 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from crm import pricing, selectors, services
+from crm.admin_actions import action_with_reason, run_service_action
+from crm.exceptions import ServiceError
+from crm.models import (
+    Affiliation,
+    Contact,
+    InvestorLevel,
+    Membership,
+    MembershipPlan,
+    MembershipTransition,
+    Note,
+    Organization,
+    PlanBracket,
+    Pledge,
+    PledgeInstallment,
+)
+from crm.services.common import validated_save
+
+admin.site.site_header = "MetroHartford Alliance CRM"
+admin.site.site_title = "Chamber CRM"
+admin.site.index_title = "Members, investors, billing and events"
+
+
+# --- Organizations and contacts -------------------------------------------------------------
+
+
+class MembershipStatusFilter(admin.SimpleListFilter):
+    title = "membership status"
+    parameter_name = "membership_status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [*Membership.Status.choices, ("none", "No membership")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value == "none":
+            return queryset.filter(membership_status__isnull=True)
+        if value in Membership.Status.values:
+            return queryset.filter(membership_status=value)
+        return queryset
+
+
+class PlanFilter(admin.SimpleListFilter):
+    title = "plan"
+    parameter_name = "plan"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(p.code, p.name) for p in MembershipPlan.objects.all()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(
+                memberships__plan__code=self.value(),
+                memberships__status__in=Membership.OPEN_STATUSES,
+            )
+        return queryset
+
+
+class AffiliationInline(admin.TabularInline):
+    model = Affiliation
+    extra = 0
+    autocomplete_fields = ["contact"]
+    fields = ["contact", "title", "is_primary", "is_billing", "is_event_contact"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("contact", "organization")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["plan", "status", "start_date", "paid_through", "auto_renew"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # new memberships go through the membership form and its service
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("plan", "organization")
+
+
+class NoteInline(admin.StackedInline):
+    model = Note
+    extra = 0
+    fields = ["body", "author", "created"]
+    readonly_fields = ["author", "created"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("author")
+
+
+class OrganizationNoteInline(NoteInline):
+    fk_name = "organization"
+    exclude = ["contact"]
+
+
+class ContactNoteInline(NoteInline):
+    fk_name = "contact"
+    exclude = ["organization"]
+
+
+class InlineServiceSaveMixin:
+    """Inline rows are saved through the services too (a new primary moves the role over)."""
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in instances:
+            if isinstance(obj, Affiliation):
+                services.affiliation_save(affiliation=obj, by=request.user)
+            elif isinstance(obj, Note) and obj.pk is None:
+                services.note_create(
+                    body=obj.body,
+                    author=request.user,
+                    organization=obj.organization if obj.organization_id else None,
+                    contact=obj.contact if obj.contact_id else None,
+                )
+            else:
+                validated_save(obj, by=request.user)
+        formset.save_m2m()
+
+
+@admin.register(Organization)
+class OrganizationAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
+    list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]
+    list_filter = [MembershipStatusFilter, PlanFilter, "county", "industry", "directory_listed"]
+    search_fields = ["name", "website", "email_domain", "contacts__email"]
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [AffiliationInline, MembershipInline, OrganizationNoteInline]
+    readonly_fields = ["created", "modified"]
+    fieldsets = [
+        (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),
+        (
+            "Address",
+            {
+                "fields": [
+                    "address_line1",
+                    "address_line2",
+                    "city",
+                    "state",
+                    "postal_code",
+                    "county",
+                ]
+            },
+        ),
+        ("Directory", {"fields": ["directory_listed", "directory_text"]}),
+        ("Record", {"fields": ["created", "modified"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.organization_list()
+
+    @admin.display(description="plan", ordering="membership_plan")
+    def plan(self, obj: Organization) -> str:
+        return getattr(obj, "membership_plan", None) or "—"
+
+    @admin.display(description="status", ordering="membership_status")
+    def status(self, obj: Organization) -> str:
+        value = getattr(obj, "membership_status", None)
+        return Membership.Status(value).label if value else "—"
+
+    @admin.display(description="paid through", ordering="membership_paid_through")
+    def paid_through(self, obj: Organization) -> Any:
+        return getattr(obj, "membership_paid_through", None)
+
+    @admin.display(description="primary contact")
+    def primary_contact(self, obj: Organization) -> str:
+        name = getattr(obj, "primary_contact_name", None)
+        email = getattr(obj, "primary_contact_email", None)
+        return f"{name} <{email}>" if name and email else name or "—"
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+        services.organization_save(organization=obj, by=request.user)
+
+
+class ContactAffiliationInline(admin.TabularInline):
+    model = Affiliation
+    extra = 0
+    autocomplete_fields = ["organization"]
+    fields = ["organization", "title", "is_primary", "is_billing", "is_event_contact"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("contact", "organization")
+
+
+@admin.register(Contact)
+class ContactAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
+    list_display = ["full_name", "email", "phone", "title", "organization_names"]
+    search_fields = ["first_name", "last_name", "email", "organizations__name"]
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [ContactAffiliationInline, ContactNoteInline]
+    readonly_fields = ["created", "modified"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "affiliations", queryset=Affiliation.objects.select_related("organization")
+                )
+            )
+        )
+
+    @admin.display(description="name", ordering="last_name")
+    def full_name(self, obj: Contact) -> str:
+        return obj.full_name
+
+    @admin.display(description="organizations")
+    def organization_names(self, obj: Contact) -> str:
+        return ", ".join(
+            f"{a.organization.name}{' (' + ', '.join(a.roles) + ')' if a.roles else ''}"
+            for a in obj.affiliations.all()
+        )
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        services.contact_save(contact=obj, by=request.user)
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "contact",
+        "organization",
+        "title",
+        "is_primary",
+        "is_billing",
+        "is_event_contact",
+    ]
+    list_filter = ["is_primary", "is_billing", "is_event_contact"]
+    search_fields = ["contact__email", "contact__last_name", "organization__name"]
+    autocomplete_fields = ["contact", "organization"]
+    list_select_related = ["contact", "organization"]
+    show_full_result_count = False
+
+    def save_model(self, request: HttpRequest, obj: Affiliation, form: Any, change: bool) -> None:
+        services.affiliation_save(affiliation=obj, by=request.user)
+
+
+@admin.register(Note)
+class NoteAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "organization", "contact", "author", "created"]
+    search_fields = ["body", "organization__name", "contact__email"]
+    autocomplete_fields = ["organization", "contact"]
+    list_select_related = ["organization", "contact", "author"]
+    readonly_fields = ["author", "created", "modified"]
+    show_full_result_count = False
+
+    def save_model(self, request: HttpRequest, obj: Note, form: Any, change: bool) -> None:
+        if change:
+            validated_save(obj, by=request.user)
+        else:
+            created = services.note_create(
+                body=obj.body,
+                author=request.user,
+                organization=obj.organization,
+                contact=obj.contact,
+            )
+            obj.pk = created.pk
+
+
+# --- Plans ------------------------------------------------------------------------------------
+
+
+class BracketFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        plan = self.instance
+        rows = [
+            f.cleaned_data
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        kind = self.data.get("pricing_kind", getattr(plan, "pricing_kind", pricing.FLAT))
+        rule = pricing.PricingRule(
+            kind=kind,
+            brackets=tuple(
+                pricing.Bracket(max_employees=r["max_employees"], amount=r["amount"])
+                for r in sorted(rows, key=lambda r: r["max_employees"])
+            ),
+        )
+        try:
+            pricing.validate_rule(rule)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class PlanBracketInline(admin.TabularInline):
+    model = PlanBracket
+    formset = BracketFormSet
+    extra = 0
+
+
+@admin.register(MembershipPlan)
+class MembershipPlanAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
+    list_display = [
+        "name",
+        "code",
+        "pricing_kind",
+        "billing_cycle",
+        "proration",
+        "grace_days",
+        "offered_publicly",
+        "requires_review",
+        "is_active",
+        "gl_revenue_account",
+    ]
+    list_filter = ["pricing_kind", "billing_cycle", "offered_publicly", "is_active"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+    inlines = [PlanBracketInline]
+
+    def save_model(
+        self, request: HttpRequest, obj: MembershipPlan, form: Any, change: bool
+    ) -> None:
+        validated_save(obj, by=request.user)
+
+
+# --- Memberships ------------------------------------------------------------------------------
+
+
+class MembershipTransitionInline(admin.TabularInline):
+    model = MembershipTransition
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "by", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("by")
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "organization",
+        "plan",
+        "status",
+        "start_date",
+        "paid_through",
+        "auto_renew",
+        "source",
+    ]
+    list_filter = ["status", "plan", "source", "auto_renew"]
+    search_fields = ["organization__name", "reference"]
+    date_hierarchy = "start_date"
+    list_select_related = ["organization", "plan"]
+    autocomplete_fields = ["organization"]
+    show_full_result_count = False
+    inlines = [MembershipTransitionInline]
+    actions = ["approve", "reject", "drop", "reinstate"]
+    readonly_fields = [
+        "status",
+        "paid_through",
+        "member_since",
+        "status_changed_at",
+        "status_reason",
+        "reference",
+        "created",
+        "modified",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["organization", "plan", "source"]
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        if change:
+            validated_save(obj, by=request.user)
+            return
+        created = services.membership_create(
+            organization=obj.organization,
+            plan=obj.plan,
+            start_date=obj.start_date,
+            by=request.user,
+            source=obj.source,
+            message=obj.application_message,
+            auto_renew=obj.auto_renew,
+        )
+        obj.pk = created.pk
+        obj.reference = created.reference
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(request.get_full_path())
+
+    @admin.action(description="Approve selected applications", permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            call=lambda m: services.membership_approve(membership=m, by=request.user),
+            done="approved",
+        )
+
+    @admin.action(description="Reject selected applications…", permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return action_with_reason(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            action="reject",
+            title="Reject applications",
+            prompt="The applicant is told the reason.",
+            submit_label="Reject",
+            call=lambda m, reason: services.membership_reject(
+                membership=m, by=request.user, reason=reason
+            ),
+            done="rejected",
+        )
+
+    @admin.action(description="Drop selected members…", permissions=["change"])
+    def drop(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return action_with_reason(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            action="drop",
+            title="Drop members",
+            prompt="Dropped members lose member benefits at once.",
+            submit_label="Drop",
+            call=lambda m, reason: services.membership_cancel(
+                membership=m, by=request.user, reason=reason
+            ),
+            done="dropped",
+        )
+
+    @admin.action(
+        description="Reinstate selected lapsed or dropped members", permissions=["change"]
+    )
+    def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            call=lambda m: services.membership_reinstate(membership=m, by=request.user),
+            done="reinstated",
+        )
+
+
+# --- Investors --------------------------------------------------------------------------------
+
+
+@admin.register(InvestorLevel)
+class InvestorLevelAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "minimum_annual_amount", "gl_account", "offered_publicly"]
+    prepopulated_fields = {"code": ["name"]}
+    search_fields = ["name", "code"]
+
+    def save_model(self, request: HttpRequest, obj: InvestorLevel, form: Any, change: bool) -> None:
+        validated_save(obj, by=request.user)
+
+
+class PledgeInstallmentInline(admin.TabularInline):
+    model = PledgeInstallment
+    extra = 0
+    can_delete = False
+    fields = ["number", "due_date", "amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Pledge)
+class PledgeAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "organization",
+        "level",
+        "annual_amount",
+        "term_years",
+        "installments_per_year",
+        "total",
+        "start_date",
+        "status",
+    ]
+    list_filter = ["status", "level", "installments_per_year"]
+    search_fields = ["organization__name", "reference"]
+    list_select_related = ["organization", "level"]
+    autocomplete_fields = ["organization", "contact"]
+    show_full_result_count = False
+    inlines = [PledgeInstallmentInline]
+    actions = ["confirm", "decline", "cancel"]
+    readonly_fields = [
+        "status",
+        "status_reason",
+        "confirmed_at",
+        "confirmed_by",
+        "reference",
+        "created",
+        "modified",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # The schedule is fixed once made: change a pledge by cancelling it and pledging anew.
+            fields += [
+                "organization",
+                "level",
+                "annual_amount",
+                "start_date",
+                "term_years",
+                "installments_per_year",
+            ]
+        return fields
+
+    @admin.display(description="total commitment")
+    def total(self, obj: Pledge) -> Any:
+        return obj.total_commitment
+
+    def save_model(self, request: HttpRequest, obj: Pledge, form: Any, change: bool) -> None:
+        if change:
+            validated_save(obj, by=request.user)
+            return
+        created = services.pledge_create(
+            organization=obj.organization,
+            level=obj.level,
+            contact=obj.contact,
+            annual_amount=obj.annual_amount,
+            start_date=obj.start_date,
+            term_years=obj.term_years,
+            installments_per_year=obj.installments_per_year,
+            message=obj.message,
+            by=request.user,
+        )
+        obj.pk = created.pk
+        obj.reference = created.reference
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(request.get_full_path())
+
+    @admin.action(description="Confirm selected pledges", permissions=["change"])
+    def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("organization", "level"),
+            call=lambda p: services.pledge_confirm(pledge=p, by=request.user),
+            done="confirmed",
+        )
+
+    @admin.action(description="Decline selected pledges…", permissions=["change"])
+    def decline(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return action_with_reason(
+            self,
+            request,
+            queryset.select_related("organization", "level"),
+            action="decline",
+            title="Decline pledges",
+            prompt="The investor is told the reason.",
+            submit_label="Decline",
+            call=lambda p, reason: services.pledge_decline(
+                pledge=p, by=request.user, reason=reason
+            ),
+            done="declined",
+        )
+
+    @admin.action(description="Cancel selected pledges…", permissions=["change"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return action_with_reason(
+            self,
+            request,
+            queryset.select_related("organization", "level"),
+            action="cancel",
+            title="Cancel pledges",
+            prompt="Unbilled installments are dropped.",
+            submit_label="Cancel pledges",
+            call=lambda p, reason: services.pledge_cancel(pledge=p, by=request.user, reason=reason),
+            done="cancelled",
+        )

@@ -1,0 +1,73 @@
+"""Admin actions that call a service for each selected row and report what happened."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from crm.exceptions import ServiceError
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+def run_service_action(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    call: Callable[[Any], Any],
+    done: str,
+) -> None:
+    """Apply `call` to each row; a refused row is reported with its reason, the rest go on."""
+    succeeded = 0
+    for obj in queryset:
+        try:
+            call(obj)
+        except ServiceError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+
+
+def action_with_reason(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    action: str,
+    title: str,
+    prompt: str,
+    submit_label: str,
+    call: Callable[[Any, str], Any],
+    done: str,
+) -> HttpResponse | None:
+    """Ask for a reason on an intermediate page, then apply the service to each row."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        run_service_action(
+            modeladmin, request, queryset, call=lambda obj: call(obj, reason), done=done
+        )
+        return None
+    return TemplateResponse(
+        request,
+        "admin/action_reason.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "prompt": prompt,
+            "submit_label": submit_label,
+            "queryset": queryset,
+            "form": form,
+            "action": action,
+            "opts": modeladmin.model._meta,
+        },
+    )

@@ -1,0 +1,14 @@
+class ServiceError(Exception):
+    """A write was refused; the message says why, in words staff and callers can act on.
+
+    The API answers 409 (conflict with the current state) for these, the admin shows the message.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class TransitionNotAllowed(ServiceError):
+    pass

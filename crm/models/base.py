@@ -1,0 +1,16 @@
+import secrets
+
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    modified = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+def new_reference() -> str:
+    """An unguessable public reference (about 120 bits), safe in a URL."""
+    return secrets.token_urlsafe(15)

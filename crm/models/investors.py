@@ -1,0 +1,106 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from crm.models.base import TimeStampedModel, new_reference
+from crm.models.organizations import Contact, Organization
+from crm.models.plans import MONEY
+from crm.schedule import total_commitment
+
+
+class InvestorLevel(TimeStampedModel):
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    minimum_annual_amount = models.DecimalField(**MONEY)
+    benefits = models.TextField(blank=True, help_text="One benefit per line.")
+    gl_account = models.CharField("GL revenue account", max_length=50, default="4100")
+    offered_publicly = models.BooleanField(default=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sort_order", "minimum_annual_amount"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def benefit_list(self) -> list[str]:
+        return [line.strip() for line in self.benefits.splitlines() if line.strip()]
+
+
+class Pledge(TimeStampedModel):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted, awaiting confirmation"
+        CONFIRMED = "confirmed", "Confirmed"
+        COMPLETED = "completed", "Completed"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class InstallmentsPerYear(models.IntegerChoices):
+        ANNUAL = 1, "Once a year"
+        SEMIANNUAL = 2, "Twice a year"
+        QUARTERLY = 4, "Quarterly"
+        MONTHLY = 12, "Monthly"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="pledges")
+    level = models.ForeignKey(InvestorLevel, on_delete=models.PROTECT, related_name="pledges")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="pledges"
+    )
+    reference = models.CharField(max_length=40, unique=True, default=new_reference, editable=False)
+    annual_amount = models.DecimalField(**MONEY)
+    start_date = models.DateField()
+    term_years = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    installments_per_year = models.PositiveSmallIntegerField(
+        choices=InstallmentsPerYear.choices, default=InstallmentsPerYear.ANNUAL
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_reason = models.TextField(blank=True, editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    message = models.TextField(blank=True, max_length=2000)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.organization} — {self.level} ({self.annual_amount}/yr × {self.term_years})"
+
+    @property
+    def total_commitment(self) -> Decimal:
+        return total_commitment(self.annual_amount, self.term_years)
+
+
+class PledgeInstallment(models.Model):
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="installments")
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField(db_index=True)
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["pledge", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "number"], name="crm_installment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Installment {self.number} of {self.pledge}: {self.amount} due {self.due_date}"

@@ -1,0 +1,144 @@
+from django.db import models
+from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
+
+from crm.models.base import TimeStampedModel
+from crm.normalize import domain_from_website, normalize_email, normalize_org_name
+
+
+class County(models.TextChoices):
+    HARTFORD = "hartford", "Hartford County"
+    MIDDLESEX = "middlesex", "Middlesex County"
+    TOLLAND = "tolland", "Tolland County"
+    OTHER = "other", "Outside the region"
+
+
+class Organization(TimeStampedModel):
+    name = models.CharField(max_length=200)
+    # Kept in step with name and website by save(), for finding the same business twice.
+    normalized_name = models.CharField(max_length=200, db_index=True, editable=False)
+    website = models.URLField(max_length=300, blank=True)
+    email_domain = models.CharField(
+        max_length=253,
+        blank=True,
+        db_index=True,
+        help_text="The business's own mail domain, for matching contacts and duplicates.",
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True, db_index=True)
+    state = models.CharField(max_length=2, blank=True, default="CT")
+    postal_code = models.CharField(max_length=10, blank=True)
+    county = models.CharField(max_length=20, choices=County.choices, blank=True, db_index=True)
+    industry = models.CharField(max_length=100, blank=True, db_index=True)
+    employees = models.PositiveIntegerField(
+        "number of employees",
+        null=True,
+        blank=True,
+        help_text="Sets the dues of plans priced by employee count.",
+    )
+    directory_listed = models.BooleanField(
+        "listed in the public directory",
+        default=False,
+        help_text="The organization agreed to appear in the member directory.",
+    )
+    directory_text = models.TextField("directory description", blank=True, max_length=2000)
+    stripe_customer_id = models.CharField(max_length=255, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(Lower("name"), name="crm_org_name_lower")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.normalized_name = normalize_org_name(self.name)
+        if self.website and not self.email_domain:
+            self.email_domain = domain_from_website(self.website)
+        self.email_domain = self.email_domain.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Contact(TimeStampedModel):
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=254, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=150, blank=True)
+    organizations = models.ManyToManyField(
+        Organization, through="Affiliation", related_name="contacts"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            # One person per address: joins and imports link to the existing contact.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="crm_contact_unique_email",
+                violation_error_message="A contact with this email already exists.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class Affiliation(TimeStampedModel):
+    """A contact's place at an organization, with the roles it plays there."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="affiliations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="affiliations"
+    )
+    title = models.CharField("title at this organization", max_length=150, blank=True)
+    is_primary = models.BooleanField("primary representative", default=False)
+    is_billing = models.BooleanField("billing contact", default=False)
+    is_event_contact = models.BooleanField("event contact", default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-is_primary", "contact__last_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "organization"], name="crm_affiliation_unique"
+            ),
+            # One primary representative per organization: the person the chamber writes to.
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(is_primary=True),
+                name="crm_affiliation_one_primary",
+                violation_error_message="This organization already has a primary representative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} at {self.organization}"
+
+    @property
+    def roles(self) -> list[str]:
+        return [
+            label
+            for flag, label in (
+                (self.is_primary, "primary representative"),
+                (self.is_billing, "billing contact"),
+                (self.is_event_contact, "event contact"),
+            )
+            if flag
+        ]

@@ -1,0 +1,106 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from crm import pricing
+from crm.models.base import TimeStampedModel
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class PricingKind(models.TextChoices):
+    FLAT = pricing.FLAT, "Flat dues"
+    BRACKETS = pricing.BRACKETS, "By number of employees"
+
+
+class BillingCycle(models.TextChoices):
+    CALENDAR = pricing.CALENDAR, "Calendar year"
+    ANNIVERSARY = pricing.ANNIVERSARY, "Join anniversary"
+
+
+class Proration(models.TextChoices):
+    NONE = pricing.PRORATE_NONE, "None (full dues)"
+    MONTHLY = pricing.PRORATE_MONTHLY, "By month"
+    DAILY = pricing.PRORATE_DAILY, "By day"
+
+
+class MembershipPlan(TimeStampedModel):
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    pricing_kind = models.CharField(
+        max_length=20, choices=PricingKind.choices, default=PricingKind.FLAT
+    )
+    flat_amount = models.DecimalField("flat annual dues", default=Decimal("0.00"), **MONEY)
+    per_employee_above = models.DecimalField(
+        "per employee above the top bracket", default=Decimal("0.00"), **MONEY
+    )
+    cap = models.DecimalField("annual dues cap", null=True, blank=True, **MONEY)
+    billing_cycle = models.CharField(
+        max_length=20, choices=BillingCycle.choices, default=BillingCycle.CALENDAR
+    )
+    proration = models.CharField(
+        max_length=20,
+        choices=Proration.choices,
+        default=Proration.MONTHLY,
+        help_text="How a calendar-year plan charges a member who joins mid-year.",
+    )
+    grace_days = models.PositiveIntegerField(
+        default=30, help_text="Days after the paid-through date before an unpaid member lapses."
+    )
+    renewal_lead_days = models.PositiveIntegerField(
+        default=45, help_text="Days before the paid-through date that the renewal invoice is sent."
+    )
+    offered_publicly = models.BooleanField("offered on the join page", default=True)
+    requires_review = models.BooleanField(
+        default=True, help_text="Applications wait for staff approval before they are billed."
+    )
+    gl_revenue_account = models.CharField("GL revenue account", max_length=50, default="4000")
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def pricing_rule(self, brackets: list["PlanBracket"] | None = None) -> pricing.PricingRule:
+        if brackets is None:
+            brackets = list(self.brackets.all())
+        return pricing.PricingRule(
+            kind=self.pricing_kind,
+            flat_amount=self.flat_amount,
+            brackets=tuple(
+                pricing.Bracket(max_employees=b.max_employees, amount=b.amount)
+                for b in sorted(brackets, key=lambda b: b.max_employees)
+            ),
+            per_employee_above=self.per_employee_above,
+            cap=self.cap,
+            billing_cycle=self.billing_cycle,
+            proration=self.proration,
+            plan_name=self.name,
+        )
+
+
+class PlanBracket(models.Model):
+    """Dues for businesses of up to `max_employees` (and above the previous bracket)."""
+
+    plan = models.ForeignKey(MembershipPlan, on_delete=models.CASCADE, related_name="brackets")
+    max_employees = models.PositiveIntegerField("up to employees")
+    amount = models.DecimalField("annual dues", **MONEY)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "max_employees"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "max_employees"], name="crm_bracket_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"up to {self.max_employees} employees: {self.amount}"

@@ -1,0 +1,118 @@
+"""Staff roles are Django groups with the permissions their work needs and no more.
+
+The groups are created by a migration; their permissions are brought in line with ROLES after
+every migrate, so a model added later (events, billing) joins the roles that should see it.
+"""
+
+from typing import Any
+
+MEMBERSHIP = "Membership"
+FINANCE = "Finance"
+EVENTS = "Events"
+READ_ONLY = "Read-only"
+ROLE_NAMES = (MEMBERSHIP, FINANCE, EVENTS, READ_ONLY)
+
+# app label -> models whose rows the role may view ("view"), or edit ("add", "change", "delete").
+_CRM_PEOPLE = ["organization", "contact", "affiliation", "note"]
+_CRM_MEMBERSHIP = [
+    "membership",
+    "membershipplan",
+    "planbracket",
+    "investorlevel",
+    "pledge",
+    "pledgeinstallment",
+    "membershiptransition",
+]
+
+ROLES: dict[str, dict[str, Any]] = {
+    MEMBERSHIP: {
+        "crm": {
+            "view": "*",
+            "add": _CRM_PEOPLE
+            + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"],
+            "change": _CRM_PEOPLE
+            + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"],
+            "delete": ["affiliation", "note", "planbracket"],
+        },
+        "billing": {"view": "*"},
+        "events": {"view": "*"},
+    },
+    FINANCE: {
+        "crm": {"view": "*", "add": ["note"], "change": ["note"]},
+        "billing": {"view": "*", "add": "*", "change": "*"},
+        "events": {"view": "*"},
+    },
+    EVENTS: {
+        "crm": {
+            "view": _CRM_PEOPLE + ["membership", "membershipplan"],
+            "add": _CRM_PEOPLE[:2] + ["affiliation", "note"],
+            "change": ["contact", "affiliation", "note"],
+        },
+        "events": {"view": "*", "add": "*", "change": "*", "delete": ["tickettype"]},
+        "billing": {"view": ["invoice", "payment", "refund"]},
+    },
+    READ_ONLY: {
+        "crm": {"view": "*"},
+        "billing": {"view": "*"},
+        "events": {"view": "*"},
+    },
+}
+
+# Extra (non-model) permissions a role holds, as "app_label.codename".
+EXTRA_PERMISSIONS: dict[str, list[str]] = {
+    MEMBERSHIP: [],
+    FINANCE: [],
+    EVENTS: [],
+    READ_ONLY: [],
+}
+
+
+def role_permission_ids(role: str) -> set[int]:
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    wanted: set[int] = set()
+    for app_label, actions in ROLES[role].items():
+        content_types = {ct.model: ct for ct in ContentType.objects.filter(app_label=app_label)}
+        # Historical (simple-history) tables are read through their record's admin.
+        models_of_app = {name for name in content_types if not name.startswith("historical")}
+        perms = Permission.objects.filter(content_type__app_label=app_label).select_related(
+            "content_type"
+        )
+        for perm in perms:
+            action, _, model = perm.codename.partition("_")
+            if perm.content_type.model != model or model not in models_of_app:
+                continue
+            allowed = actions.get(action)
+            if allowed == "*" or (allowed and model in allowed):
+                wanted.add(perm.pk)
+    for dotted in EXTRA_PERMISSIONS.get(role, []):
+        app_label, codename = dotted.split(".", 1)
+        perm = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if perm is not None:
+            wanted.add(perm.pk)
+    return wanted
+
+
+def sync_roles() -> None:
+    from django.contrib.auth.models import Group
+
+    for role in ROLE_NAMES:
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(role_permission_ids(role))
+
+
+def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
+    # Runs once per migrated app; only act after the last one so every permission exists.
+    from django.apps import apps
+
+    with_models = [a for a in apps.get_app_configs() if a.models_module is not None]
+    last = with_models[-1]
+    if sender.label != last.label:
+        return
+    using = kwargs.get("using", "default")
+    if using != "default":
+        return
+    sync_roles()

@@ -1,0 +1,46 @@
+"""Every write to the CRM goes through these functions: the admin, the staff API, the public API
+and the scheduled jobs all call them, so the rules live in one place."""
+
+from crm.services.memberships import (
+    membership_approve,
+    membership_cancel,
+    membership_create,
+    membership_enter_grace,
+    membership_lapse,
+    membership_record_payment,
+    membership_reinstate,
+    membership_reject,
+)
+from crm.services.organizations import (
+    affiliation_save,
+    contact_save,
+    note_create,
+    organization_save,
+)
+from crm.services.pledges import (
+    pledge_cancel,
+    pledge_complete,
+    pledge_confirm,
+    pledge_create,
+    pledge_decline,
+)
+
+__all__ = [
+    "affiliation_save",
+    "contact_save",
+    "membership_approve",
+    "membership_cancel",
+    "membership_create",
+    "membership_enter_grace",
+    "membership_lapse",
+    "membership_record_payment",
+    "membership_reinstate",
+    "membership_reject",
+    "note_create",
+    "organization_save",
+    "pledge_cancel",
+    "pledge_complete",
+    "pledge_confirm",
+    "pledge_create",
+    "pledge_decline",
+]

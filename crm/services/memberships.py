@@ -1,0 +1,238 @@
+"""The membership lifecycle. Each transition re-reads the row under a lock, returns early when
+the membership is already where the caller wants it (a repeated click or webhook is harmless),
+refuses an illegal move with a sentence staff can act on, and records who, when and why."""
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from crm.exceptions import ServiceError, TransitionNotAllowed
+from crm.models import Membership, MembershipPlan, MembershipTransition, Organization
+from crm.services.common import locked_transition, refresh_from, with_history_user
+
+Status = Membership.Status
+
+
+def _user(by: Any) -> Any:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _record(membership: Membership, *, from_status: str, by: Any, reason: str) -> None:
+    MembershipTransition.objects.create(
+        membership=membership,
+        from_status=from_status,
+        to_status=membership.status,
+        by=_user(by),
+        reason=reason,
+    )
+
+
+def _transition(
+    membership: Membership,
+    *,
+    to: str,
+    allowed_from: tuple[str, ...],
+    verb: str,
+    by: Any,
+    reason: str,
+) -> Membership:
+    with transaction.atomic():
+        from_status = locked_transition(
+            membership,
+            to=to,
+            allowed_from=allowed_from,
+            noun="membership",
+            verb=verb,
+            by=by,
+            reason=reason,
+        )
+        if from_status is not None:
+            _record(membership, from_status=from_status, by=by, reason=reason)
+    return membership
+
+
+def _ensure_no_other_open(organization_id: int, *, exclude_pk: int | None = None) -> None:
+    others = Membership.objects.filter(
+        organization_id=organization_id, status__in=Membership.OPEN_STATUSES
+    )
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    other = others.select_related("plan").first()
+    if other is not None:
+        raise ServiceError(
+            f"This organization already has a membership that is "
+            f"{other.get_status_display().lower()} on the {other.plan} plan."
+        )
+
+
+def membership_create(
+    *,
+    organization: Organization,
+    plan: MembershipPlan,
+    start_date: date,
+    by: Any = None,
+    source: str = Membership.Source.STAFF,
+    message: str = "",
+    auto_renew: bool = False,
+) -> Membership:
+    """A new application. Refused when the organization already has an open membership."""
+    if not plan.is_active:
+        raise ServiceError(f"The {plan} plan is no longer offered.", field="plan")
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        _ensure_no_other_open(organization.pk)
+        membership = Membership(
+            organization=organization,
+            plan=plan,
+            start_date=start_date,
+            source=source,
+            application_message=message,
+            auto_renew=auto_renew,
+            status=Status.APPLIED,
+            status_changed_at=timezone.now(),
+        )
+        with_history_user(membership, by)
+        try:
+            # The partial unique index is the last word when two applications race.
+            with transaction.atomic():
+                membership.save()
+        except IntegrityError:
+            raise ServiceError("This organization already has an open membership.") from None
+        _record(membership, from_status="", by=by, reason="applied")
+    return membership
+
+
+def membership_approve(*, membership: Membership, by: Any = None, reason: str = "") -> Membership:
+    return _transition(
+        membership,
+        to=Status.APPROVED,
+        allowed_from=(Status.APPLIED,),
+        verb="approved",
+        by=by,
+        reason=reason,
+    )
+
+
+def membership_reject(*, membership: Membership, by: Any = None, reason: str) -> Membership:
+    if not reason.strip():
+        raise ServiceError(
+            "Say why the application is rejected; the applicant is told.", field="reason"
+        )
+    return _transition(
+        membership,
+        to=Status.REJECTED,
+        allowed_from=(Status.APPLIED,),
+        verb="rejected",
+        by=by,
+        reason=reason.strip(),
+    )
+
+
+def membership_record_payment(
+    *, membership: Membership, period_end: date, by: Any = None, reason: str = "dues paid"
+) -> Membership:
+    """The one place a paid dues invoice has its effect: the membership is active and paid
+    through the end of the period the invoice covered (never moved backwards)."""
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status in (Status.CANCELLED, Status.REJECTED):
+            raise TransitionNotAllowed(
+                f"A membership that is {locked.get_status_display().lower()} cannot be "
+                f"activated by a payment; refund it or reinstate the membership first."
+            )
+        new_paid_through = max(filter(None, [locked.paid_through, period_end]))
+        if locked.status == Status.ACTIVE and locked.paid_through == new_paid_through:
+            refresh_from(membership, locked)
+            return membership
+        from_status = locked.status
+        locked.paid_through = new_paid_through
+        if locked.member_since is None:
+            locked.member_since = locked.start_date
+        if locked.status != Status.ACTIVE:
+            locked.status = Status.ACTIVE
+            locked.status_changed_at = timezone.now()
+            locked.status_reason = reason
+        with_history_user(locked, by)
+        locked._change_reason = reason  # type: ignore[attr-defined]
+        locked.save()
+        _record(
+            locked,
+            from_status=from_status,
+            by=by,
+            reason=f"{reason}; paid through {new_paid_through.isoformat()}",
+        )
+    refresh_from(membership, locked)
+    return membership
+
+
+def membership_enter_grace(
+    *, membership: Membership, by: Any = None, reason: str = "dues past due"
+) -> Membership:
+    return _transition(
+        membership,
+        to=Status.GRACE,
+        allowed_from=(Status.ACTIVE,),
+        verb="moved into its grace period",
+        by=by,
+        reason=reason,
+    )
+
+
+def membership_lapse(
+    *, membership: Membership, by: Any = None, reason: str = "grace period over, dues unpaid"
+) -> Membership:
+    return _transition(
+        membership,
+        to=Status.LAPSED,
+        allowed_from=(Status.GRACE,),
+        verb="lapsed",
+        by=by,
+        reason=reason,
+    )
+
+
+def membership_cancel(*, membership: Membership, by: Any = None, reason: str) -> Membership:
+    """Drop a member (or withdraw an application)."""
+    if not reason.strip():
+        raise ServiceError("Say why the membership is dropped.", field="reason")
+    return _transition(
+        membership,
+        to=Status.CANCELLED,
+        allowed_from=(Status.APPLIED, Status.APPROVED, Status.ACTIVE, Status.GRACE),
+        verb="dropped",
+        by=by,
+        reason=reason.strip(),
+    )
+
+
+def membership_reinstate(
+    *, membership: Membership, by: Any = None, reason: str = "", today: date | None = None
+) -> Membership:
+    """Bring back a lapsed or dropped member: active again when its dues still cover today,
+    otherwise approved and waiting for its reinstatement invoice to be paid."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status not in (Status.LAPSED, Status.CANCELLED):
+            if locked.status in (Status.ACTIVE, Status.APPROVED):
+                refresh_from(membership, locked)
+                return membership
+            raise TransitionNotAllowed(
+                f"A membership that is {locked.get_status_display().lower()} cannot be reinstated."
+            )
+        _ensure_no_other_open(locked.organization_id, exclude_pk=locked.pk)
+        to = (
+            Status.ACTIVE
+            if locked.paid_through and locked.paid_through >= today
+            else Status.APPROVED
+        )
+        return _transition(
+            membership,
+            to=to,
+            allowed_from=(Status.LAPSED, Status.CANCELLED),
+            verb="reinstated",
+            by=by,
+            reason=reason or "reinstated",
+        )

@@ -1,0 +1,140 @@
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing.money import format_usd, money
+from crm.exceptions import ServiceError
+from crm.models import Contact, InvestorLevel, Organization, Pledge, PledgeInstallment
+from crm.schedule import installment_schedule
+from crm.services.common import locked_transition, with_history_user
+
+Status = Pledge.Status
+
+
+def pledge_create(
+    *,
+    organization: Organization,
+    level: InvestorLevel,
+    annual_amount: Decimal,
+    start_date: date,
+    term_years: int,
+    installments_per_year: int,
+    contact: Contact | None = None,
+    message: str = "",
+    by: Any = None,
+) -> Pledge:
+    """A submitted commitment with its installment schedule stored beside it."""
+    annual_amount = money(annual_amount)
+    if annual_amount < level.minimum_annual_amount:
+        raise ServiceError(
+            f"The {level} level starts at {format_usd(level.minimum_annual_amount)} a year.",
+            field="annual_amount",
+        )
+    try:
+        schedule = installment_schedule(
+            annual_amount=annual_amount,
+            start=start_date,
+            term_years=term_years,
+            installments_per_year=installments_per_year,
+        )
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from exc
+    with transaction.atomic():
+        pledge = Pledge(
+            organization=organization,
+            level=level,
+            contact=contact,
+            annual_amount=annual_amount,
+            start_date=start_date,
+            term_years=term_years,
+            installments_per_year=installments_per_year,
+            message=message,
+            status_changed_at=timezone.now(),
+        )
+        with_history_user(pledge, by)
+        pledge.save()
+        PledgeInstallment.objects.bulk_create(
+            PledgeInstallment(
+                pledge=pledge, number=item.number, due_date=item.due_date, amount=item.amount
+            )
+            for item in schedule
+        )
+    return pledge
+
+
+def _pledge_transition(
+    pledge: Pledge,
+    *,
+    to: str,
+    allowed_from: tuple[str, ...],
+    verb: str,
+    by: Any,
+    reason: str,
+    **updates: Any,
+) -> Pledge:
+    with transaction.atomic():
+        locked_transition(
+            pledge,
+            to=to,
+            allowed_from=allowed_from,
+            noun="pledge",
+            verb=verb,
+            by=by,
+            reason=reason,
+            updates=updates,
+        )
+    return pledge
+
+
+def pledge_confirm(*, pledge: Pledge, by: Any = None, reason: str = "") -> Pledge:
+    user = by if by is not None and getattr(by, "is_authenticated", False) else None
+    return _pledge_transition(
+        pledge,
+        to=Status.CONFIRMED,
+        allowed_from=(Status.SUBMITTED,),
+        verb="confirmed",
+        by=by,
+        reason=reason,
+        confirmed_at=timezone.now(),
+        confirmed_by=user,
+    )
+
+
+def pledge_decline(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
+    if not reason.strip():
+        raise ServiceError("Say why the pledge is declined.", field="reason")
+    return _pledge_transition(
+        pledge,
+        to=Status.DECLINED,
+        allowed_from=(Status.SUBMITTED,),
+        verb="declined",
+        by=by,
+        reason=reason.strip(),
+    )
+
+
+def pledge_cancel(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
+    if not reason.strip():
+        raise ServiceError("Say why the pledge is cancelled.", field="reason")
+    return _pledge_transition(
+        pledge,
+        to=Status.CANCELLED,
+        allowed_from=(Status.SUBMITTED, Status.CONFIRMED),
+        verb="cancelled",
+        by=by,
+        reason=reason.strip(),
+    )
+
+
+def pledge_complete(*, pledge: Pledge, by: Any = None, reason: str = "fully paid") -> Pledge:
+    return _pledge_transition(
+        pledge,
+        to=Status.COMPLETED,
+        allowed_from=(Status.CONFIRMED,),
+        verb="completed",
+        by=by,
+        reason=reason,
+    )

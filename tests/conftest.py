@@ -1,0 +1,38 @@
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from crm.roles import ROLE_NAMES
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def make_staff(db) -> Callable:
+    """A staff user in one of the roles (Membership, Finance, Events, Read-only)."""
+
+    def make(role: str, username: str | None = None):
+        assert role in ROLE_NAMES, role
+        user = UserFactory(username=username or f"staff-{role.lower()}")
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="admin", is_superuser=True)
+
+
+@pytest.fixture
+def client_for(make_staff) -> Callable[[str], Client]:
+    """A logged-in admin client for a role."""
+
+    def make(role: str) -> Client:
+        client = Client()
+        client.force_login(make_staff(role))
+        return client
+
+    return make

@@ -1,0 +1,109 @@
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from crm.models import (
+    Affiliation,
+    Contact,
+    County,
+    InvestorLevel,
+    Membership,
+    MembershipPlan,
+    Organization,
+    PlanBracket,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+    is_staff = True
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Business {n} LLC")
+    website = factory.Sequence(lambda n: f"https://business{n}.example.com")
+    city = "Hartford"
+    state = "CT"
+    postal_code = "06103"
+    county = County.HARTFORD
+    industry = "Professional services"
+    employees = 25
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    first_name = factory.Sequence(lambda n: f"Pat{n}")
+    last_name = "Rivera"
+    email = factory.Sequence(lambda n: f"person{n}@business.example.com")
+    title = "Owner"
+
+
+class AffiliationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Affiliation
+
+    contact = factory.SubFactory(ContactFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    is_primary = True
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MembershipPlan
+
+    code = factory.Sequence(lambda n: f"plan-{n}")
+    name = factory.Sequence(lambda n: f"Plan {n}")
+    pricing_kind = "flat"
+    flat_amount = Decimal("600.00")
+    billing_cycle = "calendar"
+    proration = "monthly"
+    grace_days = 30
+
+
+class BracketPlanFactory(PlanFactory):
+    pricing_kind = "brackets"
+    per_employee_above = Decimal("5.00")
+    cap = Decimal("25000.00")
+
+    @factory.post_generation
+    def brackets(self, create, extracted, **kwargs):
+        if not create:
+            return
+        rows = extracted or [(10, "495.00"), (50, "895.00"), (100, "1450.00"), (250, "2600.00")]
+        for max_employees, amount in rows:
+            PlanBracket.objects.create(
+                plan=self, max_employees=max_employees, amount=Decimal(amount)
+            )
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    plan = factory.SubFactory(PlanFactory)
+    status = Membership.Status.APPLIED
+    start_date = date(2026, 1, 1)
+
+
+class InvestorLevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvestorLevel
+
+    code = factory.Sequence(lambda n: f"level-{n}")
+    name = factory.Sequence(lambda n: f"Level {n}")
+    minimum_annual_amount = Decimal("5000.00")
+    benefits = "Recognition at the annual meeting\nQuarterly investor briefings"
