@@ -214,6 +214,9 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # How many proxies (load balancer, CDN) stand in front: the client address for per-address
+    # throttling is read from X-Forwarded-For only that deep, so a caller cannot forge it.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 
 SPECTACULAR_SETTINGS = {

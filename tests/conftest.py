@@ -36,3 +36,15 @@ def client_for(make_staff) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ANN001
+    """Tests marked `postgres` need row locks and real concurrency: skip them on SQLite."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
