@@ -38,7 +38,7 @@ def client_for(make_staff) -> Callable[[str], Client]:
     return make
 
 
-def pytest_collection_modifyitems(config, items):  # noqa: ANN001
+def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need row locks and real concurrency: skip them on SQLite."""
     from django.db import connection
 

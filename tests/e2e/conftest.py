@@ -20,7 +20,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def pytest_collection_modifyitems(config, items):  # noqa: ANN001
+def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
@@ -44,12 +44,12 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def page(browser, live_server, request):  # noqa: ANN001
+def page(browser, live_server, request):
     """A fresh phone-sized page; requests to any other host are refused and recorded."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
     foreign: list[str] = []
 
-    def guard(route):  # noqa: ANN001
+    def guard(route):
         url = route.request.url
         if url.startswith(live_server.url):
             route.continue_()
@@ -67,13 +67,13 @@ def page(browser, live_server, request):  # noqa: ANN001
 
 
 @pytest.fixture
-def screenshot(request):  # noqa: ANN001
+def screenshot(request):
     """screenshot(page, "step-name") keeps a PNG under test-artifacts/<test name>/."""
     folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     folder.mkdir(parents=True, exist_ok=True)
     counter = {"n": 0}
 
-    def take(page, name: str) -> Path:  # noqa: ANN001
+    def take(page, name: str) -> Path:
         counter["n"] += 1
         path = folder / f"{counter['n']:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
