@@ -79,7 +79,7 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["plan", "status", "start_date", "paid_through", "auto_renew"]
+    fields = ("plan", "status", "start_date", "paid_through", "auto_renew")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -336,7 +336,7 @@ class MembershipTransitionInline(admin.TabularInline):
     model = MembershipTransition
     extra = 0
     can_delete = False
-    fields = ["at", "from_status", "to_status", "by", "reason"]
+    fields = ("at", "from_status", "to_status", "by", "reason")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -479,7 +479,7 @@ class PledgeInstallmentInline(admin.TabularInline):
     model = PledgeInstallment
     extra = 0
     can_delete = False
-    fields = ["number", "due_date", "amount"]
+    fields = ("number", "due_date", "amount")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -88,11 +88,11 @@ def role_permission_ids(role: str) -> set[int]:
                 wanted.add(perm.pk)
     for dotted in EXTRA_PERMISSIONS.get(role, []):
         app_label, codename = dotted.split(".", 1)
-        perm = Permission.objects.filter(
+        extra = Permission.objects.filter(
             content_type__app_label=app_label, codename=codename
         ).first()
-        if perm is not None:
-            wanted.add(perm.pk)
+        if extra is not None:
+            wanted.add(extra.pk)
     return wanted
 
 

@@ -7,14 +7,14 @@ from simple_history.models import HistoricalRecords
 
 from crm.models.base import TimeStampedModel, new_reference
 from crm.models.organizations import Contact, Organization
-from crm.models.plans import MONEY
+from crm.models.plans import money_field
 from crm.schedule import total_commitment
 
 
 class InvestorLevel(TimeStampedModel):
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
-    minimum_annual_amount = models.DecimalField(**MONEY)
+    minimum_annual_amount = money_field()
     benefits = models.TextField(blank=True, help_text="One benefit per line.")
     gl_account = models.CharField("GL revenue account", max_length=50, default="4100")
     offered_publicly = models.BooleanField(default=True)
@@ -53,7 +53,7 @@ class Pledge(TimeStampedModel):
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="pledges"
     )
     reference = models.CharField(max_length=40, unique=True, default=new_reference, editable=False)
-    annual_amount = models.DecimalField(**MONEY)
+    annual_amount = money_field()
     start_date = models.DateField()
     term_years = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
@@ -94,7 +94,7 @@ class PledgeInstallment(models.Model):
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="installments")
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField(db_index=True)
-    amount = models.DecimalField(**MONEY)
+    amount = money_field()
 
     class Meta:
         ordering = ["pledge", "number"]

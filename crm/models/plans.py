@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -7,7 +8,16 @@ from simple_history.models import HistoricalRecords
 from crm import pricing
 from crm.models.base import TimeStampedModel
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+def money_field(*args: Any, **kwargs: Any) -> models.DecimalField:
+    """An amount of money: Decimal to the cent, never negative."""
+    return models.DecimalField(
+        *args,
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        **kwargs,
+    )
 
 
 class PricingKind(models.TextChoices):
@@ -33,11 +43,9 @@ class MembershipPlan(TimeStampedModel):
     pricing_kind = models.CharField(
         max_length=20, choices=PricingKind.choices, default=PricingKind.FLAT
     )
-    flat_amount = models.DecimalField("flat annual dues", default=Decimal("0.00"), **MONEY)
-    per_employee_above = models.DecimalField(
-        "per employee above the top bracket", default=Decimal("0.00"), **MONEY
-    )
-    cap = models.DecimalField("annual dues cap", null=True, blank=True, **MONEY)
+    flat_amount = money_field("flat annual dues", default=Decimal("0.00"))
+    per_employee_above = money_field("per employee above the top bracket", default=Decimal("0.00"))
+    cap = money_field("annual dues cap", null=True, blank=True)
     billing_cycle = models.CharField(
         max_length=20, choices=BillingCycle.choices, default=BillingCycle.CALENDAR
     )
@@ -92,7 +100,7 @@ class PlanBracket(models.Model):
 
     plan = models.ForeignKey(MembershipPlan, on_delete=models.CASCADE, related_name="brackets")
     max_employees = models.PositiveIntegerField("up to employees")
-    amount = models.DecimalField("annual dues", **MONEY)
+    amount = money_field("annual dues")
 
     history = HistoricalRecords()
 
