@@ -9,15 +9,10 @@ from crm import pricing
 from crm.models.base import TimeStampedModel
 
 
-def money_field(*args: Any, **kwargs: Any) -> models.DecimalField:
+def money_field(verbose_name: str | None = None, **kwargs: Any) -> models.DecimalField:
     """An amount of money: Decimal to the cent, never negative."""
-    return models.DecimalField(
-        *args,
-        max_digits=12,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0"))],
-        **kwargs,
-    )
+    kwargs.setdefault("validators", [MinValueValidator(Decimal("0"))])
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
 
 
 class PricingKind(models.TextChoices):
