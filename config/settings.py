@@ -197,6 +197,14 @@ TASKS = {
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/v1/public/.*$"
+# The website retries POSTs safely with an Idempotency-Key (CONTRACT.md), so preflights allow it.
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "content-type",
+    "idempotency-key",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = ["Idempotent-Replayed", "X-Request-ID"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,12 +1,13 @@
 from crm.models.base import TimeStampedModel
-from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment
-from crm.models.memberships import Membership, MembershipTransition
+from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment, PledgeToConfirm
+from crm.models.memberships import Application, Membership, MembershipTransition
 from crm.models.notes import Note
 from crm.models.organizations import Affiliation, Contact, County, Organization
 from crm.models.plans import BillingCycle, MembershipPlan, PlanBracket, PricingKind, Proration
 
 __all__ = [
     "Affiliation",
+    "Application",
     "BillingCycle",
     "Contact",
     "County",
@@ -19,6 +20,7 @@ __all__ = [
     "PlanBracket",
     "Pledge",
     "PledgeInstallment",
+    "PledgeToConfirm",
     "PricingKind",
     "Proration",
     "TimeStampedModel",

@@ -45,6 +45,12 @@ class Membership(TimeStampedModel):
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_reason = models.TextField(blank=True, editable=False)
     application_message = models.TextField(blank=True, max_length=2000)
+    # Set when an online application was linked to records that already existed, so staff
+    # check that the applicant really speaks for that business before approving.
+    needs_attention = models.BooleanField(default=False, db_index=True)
+    match_note = models.TextField(
+        blank=True, help_text="Which existing records the application was linked to, and why."
+    )
 
     history = HistoricalRecords()
 
@@ -88,3 +94,12 @@ class MembershipTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status}"
+
+
+class Application(Membership):
+    """The admin's queue of applications waiting for a decision (a view of Membership)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "application"
+        verbose_name_plural = "applications to review"
