@@ -6,11 +6,13 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from billing.money import format_usd
 from crm import pricing, selectors, services
 from crm.admin_actions import action_with_reason, run_service_action
 from crm.exceptions import ServiceError
 from crm.models import (
     Affiliation,
+    Application,
     Contact,
     InvestorLevel,
     Membership,
@@ -21,7 +23,9 @@ from crm.models import (
     PlanBracket,
     Pledge,
     PledgeInstallment,
+    PledgeToConfirm,
 )
+from crm.services import applications
 from crm.services.common import validated_save
 
 admin.site.site_header = "MetroHartford Alliance CRM"
@@ -413,7 +417,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
             self,
             request,
             queryset.select_related("organization", "plan"),
-            call=lambda m: services.membership_approve(membership=m, by=request.user),
+            call=lambda m: applications.application_approve(membership=m, by=request.user),
             done="approved",
         )
 
@@ -427,7 +431,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
             title="Reject applications",
             prompt="The applicant is told the reason.",
             submit_label="Reject",
-            call=lambda m, reason: services.membership_reject(
+            call=lambda m, reason: applications.application_reject(
                 membership=m, by=request.user, reason=reason
             ),
             done="rejected",
@@ -570,7 +574,7 @@ class PledgeAdmin(SimpleHistoryAdmin):
             self,
             request,
             queryset.select_related("organization", "level"),
-            call=lambda p: services.pledge_confirm(pledge=p, by=request.user),
+            call=lambda p: applications.investment_confirm(pledge=p, by=request.user),
             done="confirmed",
         )
 
@@ -584,7 +588,7 @@ class PledgeAdmin(SimpleHistoryAdmin):
             title="Decline pledges",
             prompt="The investor is told the reason.",
             submit_label="Decline",
-            call=lambda p, reason: services.pledge_decline(
+            call=lambda p, reason: applications.investment_decline(
                 pledge=p, by=request.user, reason=reason
             ),
             done="declined",
@@ -602,4 +606,171 @@ class PledgeAdmin(SimpleHistoryAdmin):
             submit_label="Cancel pledges",
             call=lambda p, reason: services.pledge_cancel(pledge=p, by=request.user, reason=reason),
             done="cancelled",
+        )
+
+
+# --- The online queues ------------------------------------------------------------------------
+
+
+class QueuePermissions:
+    """The queues are views of memberships and pledges: they follow those models' permissions,
+    so the roles need nothing new."""
+
+    model: Any
+
+    def _may(self, request: HttpRequest, action: str) -> bool:
+        from django.contrib.auth import get_permission_codename
+
+        opts = self.model._meta.concrete_model._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "view") or self._may(request, "change")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may(request, "view") or self._may(request, "change")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may(request, "change")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    title = "linked to existing records"
+    parameter_name = "match"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes: check the match"), ("no", "No: all new")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(needs_attention=self.value() == "yes")
+        return queryset
+
+
+@admin.register(Application)
+class ApplicationAdmin(QueuePermissions, MembershipAdmin):
+    """Applications waiting for a decision, and approved ones waiting for their dues."""
+
+    list_display = [
+        "organization",
+        "plan",
+        "status",
+        "applied_on",
+        "start_date",
+        "needs_attention",
+        "duplicate_hint",
+        "invoice_state",
+    ]
+    list_filter = ["status", NeedsAttentionFilter, "plan", "source"]
+    list_display_links = ["organization"]
+    date_hierarchy = None
+    actions = ["approve", "reject"]
+    ordering = ["created"]
+    fieldsets = [
+        (None, {"fields": ["organization", "plan", "status", "start_date", "source"]}),
+        ("Application", {"fields": ["application_message", "needs_attention", "match_note"]}),
+        ("Record", {"fields": ["reference", "status_changed_at", "status_reason", "created"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status__in=[Membership.Status.APPLIED, Membership.Status.APPROVED])
+            .select_related("organization", "plan")
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [
+            "organization",
+            "plan",
+            "status",
+            "start_date",
+            "source",
+            "application_message",
+            "match_note",
+            "reference",
+            "status_changed_at",
+            "status_reason",
+            "created",
+        ]
+
+    @admin.display(description="applied", ordering="created")
+    def applied_on(self, obj: Membership) -> Any:
+        return obj.created.date()
+
+    @admin.display(description="duplicate hint")
+    def duplicate_hint(self, obj: Membership) -> str:
+        return obj.match_note.splitlines()[0] if obj.match_note else "—"
+
+    @admin.display(description="dues invoice")
+    def invoice_state(self, obj: Membership) -> str:
+        invoice = applications.application_invoice(obj)
+        if invoice is None:
+            return "not issued yet" if obj.status == Membership.Status.APPLIED else "—"
+        return f"{invoice.number}: {invoice.status}"
+
+
+@admin.register(PledgeToConfirm)
+class PledgeToConfirmAdmin(QueuePermissions, PledgeAdmin):
+    """Pledges made online, waiting for staff to confirm them with the investor."""
+
+    list_display = [
+        "organization",
+        "level",
+        "annual_amount",
+        "term_years",
+        "total",
+        "schedule",
+        "start_date",
+        "needs_attention",
+        "created",
+    ]
+    list_filter = [NeedsAttentionFilter, "level", "installments_per_year"]
+    actions = ["confirm", "decline"]
+    ordering = ["created"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=Pledge.Status.SUBMITTED)
+            .prefetch_related("installments")
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [
+            "organization",
+            "contact",
+            "level",
+            "annual_amount",
+            "start_date",
+            "term_years",
+            "installments_per_year",
+            "message",
+            "match_note",
+            "status",
+            "reference",
+            "created",
+        ]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Staff untick "needs attention" once they have checked the match.
+        return [*self.get_readonly_fields(request, obj), "needs_attention"]
+
+    @admin.display(description="schedule")
+    def schedule(self, obj: Pledge) -> str:
+        items = list(obj.installments.all())
+        if not items:
+            return "—"
+        first, last = items[0], items[-1]
+        return (
+            f"{len(items)} installments of about {format_usd(first.amount)}, "
+            f"{first.due_date:%Y-%m-%d} to {last.due_date:%Y-%m-%d}"
         )
