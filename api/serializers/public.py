@@ -17,12 +17,16 @@ from billing.money import format_usd
 from crm import pricing, selectors
 from crm.models import InvestorLevel, Membership, MembershipPlan, Organization, Pledge
 from crm.schedule import ALLOWED_INSTALLMENTS_PER_YEAR
-from crm.services.applications import AddressInput, ContactInput, OrganizationInput
+from crm.services.applications import (
+    START_AHEAD_DAYS,
+    START_BACK_DAYS,
+    AddressInput,
+    ContactInput,
+    OrganizationInput,
+)
 
 MAX_EMPLOYEES = 1_000_000
 MAX_AMOUNT = Decimal("9999999999.99")  # twelve digits, as every money column
-START_BACK_DAYS = 31
-START_AHEAD_DAYS = 366
 HONEYPOT = "company_fax"
 
 _PHONE = re.compile(r"^[0-9+().\-\s/xXext]*$")

@@ -32,6 +32,11 @@ from crm.services.memberships import membership_approve, membership_create, memb
 from crm.services.organizations import affiliation_save, contact_save, organization_save
 from crm.services.pledges import pledge_confirm, pledge_create, pledge_decline
 
+# How far a start date may lie from today: a little back (an application finished after the
+# first of the month), up to a year ahead.
+START_BACK_DAYS = 31
+START_AHEAD_DAYS = 366
+
 
 @dataclass(frozen=True)
 class AddressInput:
