@@ -66,11 +66,11 @@
 
   function money(centsValue) { return API.money((centsValue / 100).toFixed(2)); }
 
-  function scheduleTable(rows, totalText) {
+  function scheduleTable(rows, totalText, totalId) {
     const body = rows.map(function (r) {
       return el("tr", {}, [el("td", { text: String(r.number) }), el("td", { text: F.longDate(r.due_date) }), el("td", { class: "num", text: r.text })]);
     });
-    body.push(el("tr", { class: "total" }, [el("th", { scope: "row", colspan: "2", text: "Total commitment" }), el("td", { class: "num", id: "schedule-total", text: totalText })]));
+    body.push(el("tr", { class: "total" }, [el("th", { scope: "row", colspan: "2", text: "Total commitment" }), el("td", { class: "num", id: totalId, text: totalText })]));
     return el("div", { class: "table-scroll" }, [el("table", {}, [
       el("caption", { class: "visually-hidden", text: "Payment schedule" }),
       el("thead", {}, [el("tr", {}, [el("th", { scope: "col", text: "#" }), el("th", { scope: "col", text: "Due" }), el("th", { scope: "col", class: "num", text: "Amount" })])]),
@@ -98,7 +98,7 @@
     const items = schedule(value, years, times, start.value);
     scheduleBox.replaceChildren(
       el("p", { id: "schedule-summary", text: items.length + " payment" + (items.length === 1 ? "" : "s") + " from " + F.longDate(items[0].due_date) + " to " + F.longDate(items[items.length - 1].due_date) + "." }),
-      scheduleTable(items.map(function (i) { return { number: i.number, due_date: i.due_date, text: money(i.cents) }; }), money(value * years)),
+      scheduleTable(items.map(function (i) { return { number: i.number, due_date: i.due_date, text: money(i.cents) }; }), money(value * years), "schedule-total"),
     );
   }
 
@@ -109,7 +109,7 @@
       el("p", {}, ["Your reference is ", el("strong", { id: "reference", text: data.reference }), ". We have emailed you a copy."]),
       el("p", { text: data.organization + " · " + data.level_name + " · " + API.money(data.annual_amount) + " a year for " + data.term_years + " year" + (data.term_years === 1 ? "" : "s") + "." }),
       el("p", { class: "notice", text: "Our team will confirm your commitment with you; each installment is invoiced as it falls due." }),
-      scheduleTable(data.schedule.map(function (i) { return { number: i.number, due_date: i.due_date, text: API.money(i.amount) }; }), API.money(data.total_commitment)),
+      scheduleTable(data.schedule.map(function (i) { return { number: i.number, due_date: i.due_date, text: API.money(i.amount) }; }), API.money(data.total_commitment), "commitment-total"),
       el("p", {}, [el("a", { href: "/invest/" + encodeURIComponent(data.reference) + "/", id: "status-link", text: "See the state of your commitment" })]),
     );
     document.getElementById("invest-result").hidden = false;
