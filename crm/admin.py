@@ -640,19 +640,6 @@ class QueuePermissions:
         return False
 
 
-class NeedsAttentionFilter(admin.SimpleListFilter):
-    title = "linked to existing records"
-    parameter_name = "match"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Yes: check the match"), ("no", "No: all new")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() in ("yes", "no"):
-            return queryset.filter(needs_attention=self.value() == "yes")
-        return queryset
-
-
 @admin.register(Application)
 class ApplicationAdmin(QueuePermissions, MembershipAdmin):
     """Applications waiting for a decision, and approved ones waiting for their dues."""
@@ -667,9 +654,8 @@ class ApplicationAdmin(QueuePermissions, MembershipAdmin):
         "duplicate_hint",
         "invoice_state",
     ]
-    list_filter = ["status", NeedsAttentionFilter, "plan", "source"]
+    list_filter = ["status", "needs_attention", "plan", "source"]
     list_display_links = ["organization"]
-    date_hierarchy = None
     actions = ["approve", "reject"]
     ordering = ["created"]
     fieldsets = [
@@ -732,7 +718,7 @@ class PledgeToConfirmAdmin(QueuePermissions, PledgeAdmin):
         "needs_attention",
         "created",
     ]
-    list_filter = [NeedsAttentionFilter, "level", "installments_per_year"]
+    list_filter = ["needs_attention", "level", "installments_per_year"]
     actions = ["confirm", "decline"]
     ordering = ["created"]
 

@@ -43,18 +43,16 @@ def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, **kwargs)
 
 
-def _phone(value: str) -> str:
+def _phone(value: str) -> None:
     if not _PHONE.match(value):
         raise serializers.ValidationError("Use digits, spaces and + ( ) - . only.")
     if value and sum(ch.isdigit() for ch in value) < 7:
         raise serializers.ValidationError("Enter a phone number with its area code.")
-    return value
 
 
-def _has_word(value: str) -> str:
+def _has_word(value: str) -> None:
     if value and not _HAS_WORD.search(value):
         raise serializers.ValidationError("Enter a name with letters or digits.")
-    return value
 
 
 def _website(value: str) -> str:
@@ -73,7 +71,7 @@ def _website(value: str) -> str:
     return value
 
 
-def validate_start(value: date) -> date:
+def validate_start(value: date) -> None:
     today = timezone.localdate()
     if value < today - timedelta(days=START_BACK_DAYS):
         raise serializers.ValidationError(
@@ -81,7 +79,6 @@ def validate_start(value: date) -> date:
         )
     if value > today + timedelta(days=START_AHEAD_DAYS):
         raise serializers.ValidationError("Choose a start date within the next year.")
-    return value
 
 
 class AddressIn(serializers.Serializer):

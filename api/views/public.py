@@ -74,8 +74,9 @@ class InvestCreate(PublicAPIView):
         form = s.InvestIn(data=request.data)
         form.is_valid(raise_exception=True)
         pledge = investment_submit(**form.service_kwargs())
-        pledge = selectors.pledge_by_reference(pledge.reference)
-        return Response(s.PledgeOut(pledge).data, status=status.HTTP_201_CREATED)
+        # Read back with its schedule, as GET invest/<reference>/ shows it.
+        created = selectors.pledge_by_reference(pledge.reference)
+        return Response(s.PledgeOut(created).data, status=status.HTTP_201_CREATED)
 
 
 class InvestDetail(PublicAPIView):
