@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 
 from crm import pricing
@@ -215,12 +215,26 @@ def _affiliate(
     return notes
 
 
+# Any constant will do: it names the one lock that online submissions take while matching.
+_MATCHING_LOCK = 4_240_001
+
+
+def _serialize_matching() -> None:
+    """Two submissions for the same new business could each find no organization and create
+    one apiece; on PostgreSQL they take turns matching (a lock released at commit). Online forms
+    are few, so the wait is short. SQLite serializes writers by itself."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MATCHING_LOCK])
+
+
 def _match(
     *,
     organization: OrganizationInput,
     contact: ContactInput,
     billing_contact: ContactInput | None = None,
 ) -> Match:
+    _serialize_matching()
     org, notes = _find_or_create_organization(organization)
     person, contact_notes = _find_or_create_contact(contact, role="applicant")
     notes += contact_notes
