@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.validators import URLValidator
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.money import format_usd
@@ -235,12 +236,9 @@ class QuoteParams(serializers.Serializer):
     )
     start = serializers.DateField(required=False, validators=[validate_start])
 
-    def __init__(self, *args: Any, plan: MembershipPlan, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.plan = plan
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("employees") is None and self.plan.pricing_kind == pricing.BRACKETS:
+        plan: MembershipPlan = self.context["plan"]
+        if attrs.get("employees") is None and plan.pricing_kind == pricing.BRACKETS:
             raise serializers.ValidationError(
                 {"employees": ["Give the number of employees: the dues depend on it."]}
             )
@@ -297,6 +295,9 @@ class InvoiceOut(serializers.Serializer):
 
 
 class ApplicationOut(serializers.Serializer):
+    """An application as its applicant sees it. The context carries its `invoice` (or None) and,
+    in the answer to POST join/, its `quote`."""
+
     reference = serializers.CharField()
     status = serializers.CharField()
     status_display = serializers.CharField(source="get_status_display")
@@ -305,17 +306,23 @@ class ApplicationOut(serializers.Serializer):
     plan_name = serializers.CharField(source="plan.name")
     start = serializers.DateField(source="start_date")
     paid_through = serializers.DateField(allow_null=True)
+    quote = serializers.SerializerMethodField()
+    invoice = serializers.SerializerMethodField()
 
-    def __init__(self, instance: Membership, *, invoice: Any, quote: Any = None) -> None:
-        super().__init__(instance)
-        self._invoice = invoice
-        self._quote = quote
+    @extend_schema_field(QuoteOut(required=False))
+    def get_quote(self, membership: Membership) -> dict | None:
+        quote = self.context.get("quote")
+        return None if quote is None else QuoteOut(quote).data
+
+    @extend_schema_field(InvoiceOut(allow_null=True))
+    def get_invoice(self, membership: Membership) -> dict | None:
+        invoice = self.context.get("invoice")
+        return None if invoice is None else InvoiceOut(invoice).data
 
     def to_representation(self, instance: Membership) -> dict:
         data = super().to_representation(instance)
-        if self._quote is not None:
-            data["quote"] = QuoteOut(self._quote).data
-        data["invoice"] = None if self._invoice is None else InvoiceOut(self._invoice).data
+        if "quote" not in self.context:
+            del data["quote"]
         return data
 
 

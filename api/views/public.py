@@ -28,7 +28,7 @@ class MembershipPlanQuote(PublicAPIView):
         plan = selectors.plan_list_public().filter(code=code).first()
         if plan is None:
             raise Http404
-        params = s.QuoteParams(data=request.query_params, plan=plan)
+        params = s.QuoteParams(data=request.query_params, context={"plan": plan})
         params.is_valid(raise_exception=True)
         quote = pricing.quote(
             plan.pricing_rule(list(plan.brackets.all())),
@@ -46,7 +46,8 @@ class JoinCreate(PublicAPIView):
         form.is_valid(raise_exception=True)
         application = application_submit(**form.service_kwargs())
         answer = s.ApplicationOut(
-            application.membership, invoice=application.invoice, quote=application.quote
+            application.membership,
+            context={"invoice": application.invoice, "quote": application.quote},
         )
         return Response(answer.data, status=status.HTTP_201_CREATED)
 
@@ -57,7 +58,8 @@ class JoinDetail(PublicAPIView):
         membership = selectors.application_by_reference(reference)
         if membership is None:
             raise Http404
-        return Response(s.ApplicationOut(membership, invoice=application_invoice(membership)).data)
+        invoice = application_invoice(membership)
+        return Response(s.ApplicationOut(membership, context={"invoice": invoice}).data)
 
 
 class InvestorLevelList(PublicAPIView):
