@@ -140,6 +140,7 @@
 
   function showResult(data) {
     form.hidden = true;
+    document.getElementById("plans-section").hidden = true;
     const statusUrl = "/join/" + encodeURIComponent(data.reference) + "/";
     const body = document.getElementById("result-body");
     body.replaceChildren(
