@@ -243,8 +243,8 @@ def _finish(keep: Any, remove: Any, *, result: MergeResult, by: Any, label: str)
     # Unique values (a contact's email) can move only once the removed record is gone.
     for name, value in taken.items():
         setattr(keep, name, value)
+    _save(keep, by=by, reason=f"Merged {label} into this record")
     body = f"Merged {label} into this record: {result.description}."
-    _save(keep, by=by, reason=body)
     note_create(
         body=body,
         author=by,
@@ -253,13 +253,18 @@ def _finish(keep: Any, remove: Any, *, result: MergeResult, by: Any, label: str)
     )
 
 
+def _history_reason(reason: str) -> str:
+    # simple-history keeps at most 100 characters of a change reason.
+    return reason if len(reason) <= 100 else reason[:99] + "…"
+
+
 def _save(instance: Any, *, by: Any, reason: str, update_fields: list[str] | None = None) -> None:
     with_history_user(instance, by)
-    instance._change_reason = reason
+    instance._change_reason = _history_reason(reason)
     instance.save(update_fields=update_fields)
 
 
 def _delete(instance: Any, *, by: Any, reason: str) -> None:
     with_history_user(instance, by)
-    instance._change_reason = reason
+    instance._change_reason = _history_reason(reason)
     instance.delete()

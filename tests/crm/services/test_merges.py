@@ -83,12 +83,14 @@ def test_it_records_the_merge_in_the_kept_records_history_and_notes(staff):
 
     latest = keep.history.first()
     assert latest.history_user == staff
-    assert latest.history_change_reason.startswith(
-        f"Merged Acme Hardware LLC (#{remove_pk}) into this record: moved 1 memberships"
+    assert (
+        latest.history_change_reason == f"Merged Acme Hardware LLC (#{remove_pk}) into this record"
     )
     note = Note.objects.get(organization=keep)
     assert note.author == staff
-    assert note.body == latest.history_change_reason
+    assert note.body == (
+        f"Merged Acme Hardware LLC (#{remove_pk}) into this record: moved 1 memberships."
+    )
     deleted = Organization.history.filter(id=remove_pk).first()
     assert deleted.history_type == "-"
     assert deleted.history_change_reason == f"merged into Acme Hardware (#{keep.pk})"
@@ -171,6 +173,17 @@ def test_it_moves_everything_of_a_contact_to_the_one_that_stays(staff):
     assert pledge.contact == keep
     assert Note.objects.filter(contact=keep).count() == 2
     assert result.moved == {"affiliations": 1, "notes": 1, "pledges": 1}
-    assert keep.history.first().history_change_reason.startswith(
+    assert keep.history.first().history_change_reason == (
         f"Merged Jane Doe (#{remove_pk}, jane@acme.example) into this record"
     )
+
+
+def test_it_keeps_a_long_merge_reason_within_what_the_history_stores(staff):
+    keep = OrganizationFactory(name="K" * 150)
+    remove = OrganizationFactory(name="R" * 150)
+    MembershipFactory(organization=remove)
+
+    organization_merge(keep=keep, remove=remove, by=staff)
+
+    assert len(keep.history.first().history_change_reason) == 100
+    assert Note.objects.get(organization=keep).body.startswith(f"Merged {'R' * 150} (#")
