@@ -160,7 +160,7 @@ def _move_relations(keep: models.Model, remove: models.Model, *, result: MergeRe
     for m2m in type(keep)._meta.many_to_many:
         if m2m.remote_field.through._meta.auto_created:  # type: ignore[union-attr]
             getattr(keep, m2m.name).add(*getattr(remove, m2m.name).all())
-    for relation in _relations(type(keep)):
+    for relation in relations_to_move(type(keep)):
         if relation.many_to_many:
             _move_many_to_many(relation, keep, remove, result=result)
             continue
@@ -187,7 +187,7 @@ def _move_relations(keep: models.Model, remove: models.Model, *, result: MergeRe
             result.moved[label] = result.moved.get(label, 0) + 1
 
 
-def _relations(model: type[models.Model]) -> list[Any]:
+def relations_to_move(model: type[models.Model]) -> list[Any]:
     """Every relation that points at `model`, hidden ones included, except history rows (they
     describe the past and stay as they were) and the rows of automatic many-to-many tables (moved
     through their many-to-many relation)."""
@@ -196,6 +196,7 @@ def _relations(model: type[models.Model]) -> list[Any]:
         for f in model._meta.get_fields(include_hidden=True)
         if f.auto_created
         and not f.concrete
+        and f.related_model is not None
         and not issubclass(f.related_model, HistoricalChanges)
         and not (f.one_to_many and f.related_model._meta.auto_created)
     ]
@@ -220,7 +221,7 @@ def _move_many_to_many(relation: Any, keep: Any, remove: Any, *, result: MergeRe
 def _finish(keep: Any, remove: Any, *, result: MergeResult, by: Any, label: str) -> None:
     """Take the removed record's values where the kept one has none, delete the removed record,
     and write the merge into the kept record's history and notes."""
-    for relation in _relations(type(remove)):
+    for relation in relations_to_move(type(remove)):
         if relation.many_to_many:
             continue
         left = relation.related_model._base_manager.filter(**{relation.field.name: remove})

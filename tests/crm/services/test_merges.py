@@ -6,7 +6,7 @@ import pytest
 from crm import services
 from crm.exceptions import ServiceError
 from crm.models import Affiliation, Contact, Membership, Note, Organization, Pledge
-from crm.services.merges import _relations, contact_merge, organization_merge
+from crm.services.merges import contact_merge, organization_merge, relations_to_move
 from tests.factories import (
     AffiliationFactory,
     ContactFactory,
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def pointing_at(record) -> dict[str, int]:
     """How many rows of every relation (other than history) point at the record."""
     counts = {}
-    for relation in _relations(type(record)):
+    for relation in relations_to_move(type(record)):
         if relation.many_to_many:
             continue
         model = relation.related_model
