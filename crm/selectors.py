@@ -112,11 +112,12 @@ def organization_duplicate_groups(*, limit: int = 200) -> list[DuplicateGroup]:
         .filter(n__gt=1)
         .order_by("email_domain")[:limit]
     )
-    for row in same_domain:
-        if not domain_from_email(f"x@{row['email_domain']}"):
+    for domain_row in same_domain:
+        domain = domain_row["email_domain"]
+        if not domain_from_email(f"x@{domain}"):
             continue  # a public mail provider says nothing about the business
-        ids = Organization.objects.filter(email_domain=row["email_domain"])
-        keys.append((f"same domain {row['email_domain']}", list(ids.values_list("pk", flat=True))))
+        in_domain = Organization.objects.filter(email_domain=domain)
+        keys.append((f"same domain {domain}", list(in_domain.values_list("pk", flat=True))))
     for a, b, score in _similar_organization_names(limit=limit):
         keys.append((f"similar names ({round(score * 100)}% alike)", [a, b]))
     return _groups(keys, organization_list(), limit=limit)
@@ -150,11 +151,13 @@ def contact_duplicate_groups(*, limit: int = 200) -> list[DuplicateGroup]:
         .filter(n__gt=1)
         .order_by("last", "first")[:limit]
     )
-    for row in same_phone:
-        ids = Contact.objects.filter(
-            first_name__iexact=row["first"], last_name__iexact=row["last"], phone=row["phone"]
+    for phone_row in same_phone:
+        same = Contact.objects.filter(
+            first_name__iexact=phone_row["first"],
+            last_name__iexact=phone_row["last"],
+            phone=phone_row["phone"],
         ).values_list("pk", flat=True)
-        keys.append((f"same name and phone {row['phone']}", list(ids)))
+        keys.append((f"same name and phone {phone_row['phone']}", list(same)))
     contacts = Contact.objects.prefetch_related(
         Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization"))
     )

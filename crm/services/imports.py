@@ -78,6 +78,11 @@ _ROLE_WORDS = {
     "events": "is_event_contact",
     "event contact": "is_event_contact",
 }
+_ROLE_LABELS = {
+    "is_primary": "primary representative",
+    "is_billing": "billing contact",
+    "is_event_contact": "event contact",
+}
 _TRUE_WORDS = {"yes", "y", "true", "1", "x", "listed"}
 _FALSE_WORDS = {"no", "n", "false", "0", "", "unlisted"}
 
@@ -238,7 +243,7 @@ def _is_blank(values: Mapping[str, Any]) -> bool:
 
 
 def roster_import(
-    *, rows: Iterable[RosterRow], dry_run: bool, by: Any = None, ignored_columns: list[str] = ()
+    *, rows: Iterable[RosterRow], dry_run: bool, by: Any = None, ignored_columns: Iterable[str] = ()
 ) -> ImportReport:
     """Import roster rows, each all or nothing, and report every row's outcome and why.
     With dry_run, everything runs and is then rolled back: the report is what a real run does."""
@@ -551,7 +556,7 @@ def _upsert_affiliation(
                 )
                 continue
         setattr(affiliation, flag, True)
-        changed.append(str(Affiliation._meta.get_field(flag).verbose_name))
+        changed.append(_ROLE_LABELS[flag])
     if is_new or changed:
         affiliation._change_reason = IMPORT_REASON  # type: ignore[attr-defined]
         services.affiliation_save(affiliation=affiliation, by=context.by)
@@ -565,7 +570,7 @@ def _upsert_affiliation(
 @dataclass
 class _MembershipWish:
     plan: MembershipPlan
-    status: str
+    status: Membership.Status
     start_date: date
     paid_through: date | None
 
