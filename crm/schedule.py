@@ -47,8 +47,8 @@ def installment_schedule(
     if total_cents < count:
         # Some installments would be $0.00: an invoice for nothing.
         raise ValueError(
-            f"{format_usd(from_minor_units(total_cents))} cannot be split into {count} installments of at least "
-            f"a cent; choose fewer installments."
+            f"{format_usd(from_minor_units(total_cents))} cannot be split into {count} "
+            f"installments of at least a cent; choose fewer installments."
         )
     base, remainder = divmod(total_cents, count)
     months_apart = 12 // installments_per_year
