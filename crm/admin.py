@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -81,6 +82,23 @@ class PlanFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AffiliationForm(forms.ModelForm):
+    """affiliation_save moves the primary role over from the current representative, so the form
+    must not refuse a second primary (the one-primary constraint) before the service has run."""
+
+    class Meta:
+        model = Affiliation
+        fields = "__all__"
+
+    def validate_constraints(self) -> None:
+        exclude = self._get_validation_exclusions()
+        exclude.add("is_primary")
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
 class PreloadedAutocompleteSelect(AutocompleteSelect):
     """An autocomplete that labels its current choice from the row's related object, already
     loaded with select_related, instead of asking the database once per inline row."""
@@ -134,6 +152,7 @@ class PreloadedAutocompleteInline(admin.TabularInline):
 
 class AffiliationInline(PreloadedAutocompleteInline):
     model = Affiliation
+    form = AffiliationForm
     extra = 0
     preloaded_autocomplete = "contact"
     fields = ["contact", "title", "is_primary", "is_billing", "is_event_contact"]
@@ -255,6 +274,7 @@ class OrganizationAdmin(InlineServiceSaveMixin, HistoryAdmin):
 
 class ContactAffiliationInline(PreloadedAutocompleteInline):
     model = Affiliation
+    form = AffiliationForm
     extra = 0
     preloaded_autocomplete = "organization"
     fields = ["organization", "title", "is_primary", "is_billing", "is_event_contact"]
@@ -300,6 +320,7 @@ class ContactAdmin(InlineServiceSaveMixin, HistoryAdmin):
 
 @admin.register(Affiliation)
 class AffiliationAdmin(HistoryAdmin):
+    form = AffiliationForm
     list_display = [
         "contact",
         "organization",
