@@ -367,6 +367,8 @@ class NoteAdmin(HistoryAdmin):
 class BracketFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
+        if any(form.errors for form in self.forms):
+            return  # each bad row already says what is wrong with it
         plan = self.instance
         rows = [
             f.cleaned_data
