@@ -88,15 +88,22 @@ class AffiliationForm(forms.ModelForm):
 
     class Meta:
         model = Affiliation
-        fields = "__all__"
+        fields = [
+            "contact",
+            "organization",
+            "title",
+            "is_primary",
+            "is_billing",
+            "is_event_contact",
+        ]
 
     def validate_constraints(self) -> None:
-        exclude = self._get_validation_exclusions()
+        exclude = self._get_validation_exclusions()  # type: ignore[attr-defined]
         exclude.add("is_primary")
         try:
             self.instance.validate_constraints(exclude=exclude)
         except ValidationError as exc:
-            self._update_errors(exc)
+            self._update_errors(exc)  # type: ignore[attr-defined]
 
 
 class PreloadedAutocompleteSelect(AutocompleteSelect):
