@@ -295,4 +295,5 @@ def membership_reverse_payment(
         if locked.status != from_status
         else f"still {locked.get_status_display().lower()}"
     )
-    return f"{name}: membership {moved}, paid through {through}."
+    paid = f"paid through {through}" if new_paid_through else "with no dues paid"
+    return f"{name}: membership {moved}, {paid}."
