@@ -136,3 +136,12 @@ def test_it_shows_stripe_events_read_only_with_a_replay_for_finance(client_for):
     page = finance.get(reverse("admin:billing_stripeevent_change", args=[stored.pk]))
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
+
+
+def test_it_shows_an_invoice_with_its_lines_balance_and_stripe_state(client_for, open_invoice):
+    page = client_for(FINANCE).get(reverse("admin:billing_invoice_change", args=[open_invoice.pk]))
+
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Proration: 6 of 12 months" in content
+    assert "Pay by check" in content
