@@ -138,3 +138,15 @@ def pledge_complete(*, pledge: Pledge, by: Any = None, reason: str = "fully paid
         by=by,
         reason=reason,
     )
+
+
+def pledge_reopen(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
+    """A completed pledge owes money again (an installment was refunded): back to confirmed."""
+    return _pledge_transition(
+        pledge,
+        to=Status.CONFIRMED,
+        allowed_from=(Status.COMPLETED,),
+        verb="reopened",
+        by=by,
+        reason=reason,
+    )
