@@ -639,6 +639,9 @@ class Generator:
                 today.year - 1 if date(today.year - 1, 12, 31) + grace < today else today.year - 2
             )
             paid_through = date(year - rng.choice((0, 0, 1, 2)), 12, 31)
+        if (paid_through + timedelta(days=1)).strftime("%m-%d") == "02-29":
+            # No anniversary falls on 29 February year after year: end a day earlier.
+            paid_through -= timedelta(days=1)
         start = self.past_start(plan, paid_through, self.membership_years())
         source = self.source_for(start)
         return MembershipStory(
