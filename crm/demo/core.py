@@ -668,6 +668,8 @@ class Generator:
                     "We moved our office into the region this year.",
                 )
             )
+        if status == Status.APPLIED and not PLAN_BY_CODE[plan].requires_review:
+            status = Status.APPROVED  # the plan needs no review: approved as it is applied for
         story = MembershipStory(plan, start, source, status, message=message)
         if status == Status.REJECTED:
             story.start = today - timedelta(days=rng.randint(20, 200))
@@ -977,7 +979,9 @@ class Writer:
             by=membership_staff,
             reason="imported member"
             if story.source == Membership.Source.IMPORT
-            else "application reviewed",
+            else "application reviewed"
+            if PLAN_BY_CODE[story.plan].requires_review
+            else "approved on application: the plan needs no review",
         )
         if story.status == Status.APPROVED:
             return
