@@ -2,6 +2,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -9,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from billing.money import format_usd
 from crm import pricing, selectors, services
 from crm.admin_actions import action_with_reason, run_service_action
+from crm.admin_io import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
 from crm.exceptions import ServiceError
 from crm.models import (
     Affiliation,
@@ -25,12 +28,29 @@ from crm.models import (
     PledgeInstallment,
     PledgeToConfirm,
 )
+from crm.resources import ContactResource, OrganizationResource
 from crm.services import applications
 from crm.services.common import validated_save
 
 admin.site.site_header = "MetroHartford Alliance CRM"
 admin.site.site_title = "Chamber CRM"
 admin.site.index_title = "Members, investors, billing and events"
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """SimpleHistoryAdmin whose history page runs the same number of queries however long the
+    history is. Each record is labelled with str() of the object as it was, which simple-history
+    rebuilds without the related rows it has already joined in; hand them over."""
+
+    def render_history_view(self, request: HttpRequest, template: Any, context: Any, **kwargs: Any):
+        for record in context["page_obj"].object_list:
+            obj = record.history_object
+            for field in obj._meta.concrete_fields:
+                if field.is_relation and field.name in record._state.fields_cache:
+                    field.set_cached_value(obj, record._state.fields_cache[field.name])
+            # history_object is computed on each access; keep this one for the template.
+            record.history_object = obj
+        return super().render_history_view(request, template, context, **kwargs)
 
 
 # --- Organizations and contacts -------------------------------------------------------------
@@ -68,10 +88,86 @@ class PlanFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AffiliationInline(admin.TabularInline):
+class AffiliationForm(forms.ModelForm):
+    """affiliation_save moves the primary role over from the current representative, so the form
+    must not refuse a second primary (the one-primary constraint) before the service has run."""
+
+    class Meta:
+        model = Affiliation
+        fields = [
+            "contact",
+            "organization",
+            "title",
+            "is_primary",
+            "is_billing",
+            "is_event_contact",
+        ]
+
+    def validate_constraints(self) -> None:
+        exclude = self._get_validation_exclusions()  # type: ignore[attr-defined]
+        exclude.add("is_primary")
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            self._update_errors(exc)  # type: ignore[attr-defined]
+
+
+class PreloadedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that labels its current choice from the row's related object, already
+    loaded with select_related, instead of asking the database once per inline row."""
+
+    preloaded: Any = None
+
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        obj = self.preloaded
+        selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if obj is None or selected != {str(obj.pk)}:
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        label = self.choices.field.label_from_instance(obj)
+        options.append(self.create_option(name, obj.pk, label, True, len(options)))
+        return [(None, options, 0)]
+
+
+class PreloadedAutocompleteInline(admin.TabularInline):
+    """An inline whose `preloaded_autocomplete` foreign key is an autocomplete labelled from the
+    row itself, so the change page runs the same number of queries however many rows it has."""
+
+    preloaded_autocomplete: str
+
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
+        return [self.preloaded_autocomplete]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == self.preloaded_autocomplete:
+            kwargs["widget"] = PreloadedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        field_name = self.preloaded_autocomplete
+
+        class PreloadingFormSet(formset):  # type: ignore[valid-type,misc]
+            def _construct_form(self, i: int, **form_kwargs: Any) -> Any:
+                form = super()._construct_form(i, **form_kwargs)
+                instance = form.instance
+                if instance.pk and instance._meta.get_field(field_name).is_cached(instance):
+                    widget = form.fields[field_name].widget
+                    widget = getattr(widget, "widget", widget)  # inside the "+" wrapper
+                    if isinstance(widget, PreloadedAutocompleteSelect):
+                        widget.preloaded = getattr(instance, field_name)
+                return form
+
+        return PreloadingFormSet
+
+
+class AffiliationInline(PreloadedAutocompleteInline):
     model = Affiliation
+    form = AffiliationForm
     extra = 0
-    autocomplete_fields = ["contact"]
+    preloaded_autocomplete = "contact"
     fields = ["contact", "title", "is_primary", "is_billing", "is_event_contact"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -136,7 +232,9 @@ class InlineServiceSaveMixin:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
+class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin):
+    resource_classes = [OrganizationResource]
+    actions = ["merge_selected"]
     list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]
     list_filter = [MembershipStatusFilter, PlanFilter, "county", "industry", "directory_listed"]
     search_fields = ["name", "website", "email_domain", "contacts__email"]
@@ -189,10 +287,11 @@ class OrganizationAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
         services.organization_save(organization=obj, by=request.user)
 
 
-class ContactAffiliationInline(admin.TabularInline):
+class ContactAffiliationInline(PreloadedAutocompleteInline):
     model = Affiliation
+    form = AffiliationForm
     extra = 0
-    autocomplete_fields = ["organization"]
+    preloaded_autocomplete = "organization"
     fields = ["organization", "title", "is_primary", "is_billing", "is_event_contact"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -200,7 +299,9 @@ class ContactAffiliationInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
+class ContactAdmin(ContactDataTools, InlineServiceSaveMixin, HistoryAdmin):
+    resource_classes = [ContactResource]
+    actions = ["merge_selected"]
     list_display = ["full_name", "email", "phone", "title", "organization_names"]
     search_fields = ["first_name", "last_name", "email", "organizations__name"]
     list_per_page = 50
@@ -235,7 +336,8 @@ class ContactAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(SimpleHistoryAdmin):
+class AffiliationAdmin(CsvXlsxExportMixin, HistoryAdmin):
+    form = AffiliationForm
     list_display = [
         "contact",
         "organization",
@@ -255,7 +357,7 @@ class AffiliationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(SimpleHistoryAdmin):
+class NoteAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_display = ["__str__", "organization", "contact", "author", "created"]
     search_fields = ["body", "organization__name", "contact__email"]
     autocomplete_fields = ["organization", "contact"]
@@ -282,6 +384,8 @@ class NoteAdmin(SimpleHistoryAdmin):
 class BracketFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
+        if any(form.errors for form in self.forms):
+            return  # each bad row already says what is wrong with it
         plan = self.instance
         rows = [
             f.cleaned_data
@@ -309,7 +413,7 @@ class PlanBracketInline(admin.TabularInline):
 
 
 @admin.register(MembershipPlan)
-class MembershipPlanAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
+class MembershipPlanAdmin(CsvXlsxExportMixin, InlineServiceSaveMixin, HistoryAdmin):
     list_display = [
         "name",
         "code",
@@ -351,7 +455,7 @@ class MembershipTransitionInline(admin.TabularInline):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "organization",
         "plan",
@@ -470,7 +574,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(InvestorLevel)
-class InvestorLevelAdmin(SimpleHistoryAdmin):
+class InvestorLevelAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_display = ["name", "code", "minimum_annual_amount", "gl_account", "offered_publicly"]
     prepopulated_fields = {"code": ["name"]}
     search_fields = ["name", "code"]
@@ -489,9 +593,13 @@ class PledgeInstallmentInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Each row is labelled with str(installment), which names the pledge's organization.
+        return super().get_queryset(request).select_related("pledge__organization", "pledge__level")
+
 
 @admin.register(Pledge)
-class PledgeAdmin(SimpleHistoryAdmin):
+class PledgeAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "organization",
         "level",

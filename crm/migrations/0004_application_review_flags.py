@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0002_staff_roles'),
+        ('crm', '0003_organization_name_trigrams'),
     ]
 
     operations = [
