@@ -21,6 +21,9 @@ VIEW_ALL = {
         "pledge",
         "pledgeinstallment",
         "membershiptransition",
+        # The admin's queues (proxies of membership and pledge, acting on those models' rights).
+        "application",
+        "pledgetoconfirm",
     ]
 }
 EDITS_PEOPLE_AND_MEMBERSHIPS = {
