@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.money import format_usd
+from billing.selectors import invoice_public_data
 from crm import pricing, selectors
 from crm.models import InvestorLevel, Membership, MembershipPlan, Organization, Pledge
 from crm.schedule import ALLOWED_INSTALLMENTS_PER_YEAR
@@ -280,18 +281,22 @@ class QuoteOut(serializers.Serializer):
 
 
 class InvoiceOut(serializers.Serializer):
+    """The payer's own invoice (reached only through its application's or pledge's reference)."""
+
     number = serializers.CharField()
     status = serializers.CharField()
     total = _money()
     amount_due = _money()
     due_date = serializers.DateField(allow_null=True)
-    pay_url = serializers.CharField(allow_null=True)
-    payment_instructions = serializers.CharField(allow_blank=True)
+    pay_url = serializers.CharField(
+        allow_null=True, help_text="Stripe's hosted invoice page; null without Stripe."
+    )
+    payment_instructions = serializers.CharField(
+        allow_null=True, help_text="How to pay when there is no pay_url."
+    )
 
     def to_representation(self, instance: Any) -> dict:
-        data = super().to_representation(instance)
-        data["pay_url"] = data["pay_url"] or None
-        return data
+        return invoice_public_data(instance) or {}
 
 
 class ApplicationOut(serializers.Serializer):
@@ -338,6 +343,12 @@ class InstallmentOut(serializers.Serializer):
     number = serializers.IntegerField()
     due_date = serializers.DateField()
     amount = _money()
+    invoice = serializers.SerializerMethodField()
+
+    @extend_schema_field(InvoiceOut(allow_null=True))
+    def get_invoice(self, installment: Any) -> dict | None:
+        invoice = self.context.get("invoices", {}).get(installment.pk)
+        return None if invoice is None else InvoiceOut(invoice).data
 
 
 class PledgeOut(serializers.ModelSerializer):

@@ -13,7 +13,12 @@ from api.pagination import PageNumberPagination
 from api.public_base import PublicAPIView
 from api.serializers import public as s
 from crm import pricing, selectors
-from crm.services.applications import application_invoice, application_submit, investment_submit
+from crm.services.applications import (
+    application_invoice,
+    application_submit,
+    investment_submit,
+    pledge_invoices,
+)
 
 
 class MembershipPlanList(PublicAPIView):
@@ -78,7 +83,9 @@ class InvestCreate(PublicAPIView):
         pledge = investment_submit(**form.service_kwargs())
         # Read back with its schedule, as GET invest/<reference>/ shows it.
         created = selectors.pledge_by_reference(pledge.reference)
-        return Response(s.PledgeOut(created).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.PledgeOut(created, context={"invoices": {}}).data, status=status.HTTP_201_CREATED
+        )
 
 
 class InvestDetail(PublicAPIView):
@@ -87,7 +94,8 @@ class InvestDetail(PublicAPIView):
         pledge = selectors.pledge_by_reference(reference)
         if pledge is None:
             raise Http404
-        return Response(s.PledgeOut(pledge).data)
+        invoices = pledge_invoices(pledge)
+        return Response(s.PledgeOut(pledge, context={"invoices": invoices}).data)
 
 
 class Directory(PublicAPIView):

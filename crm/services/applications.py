@@ -8,16 +8,25 @@ nobody is told about a record that was rolled back.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.template.loader import render_to_string
+from django.db.models import F
+from django.utils import timezone
 
+from billing.models import Invoice
+from billing.selectors import invoice_for_membership, invoice_list
+from billing.services import (
+    invoice_create_for_installment,
+    invoice_create_for_membership,
+    invoice_issue,
+)
 from crm import pricing
 from crm.exceptions import ServiceError
+from crm.mail import send_templated
 from crm.models import (
     Affiliation,
     Contact,
@@ -269,21 +278,9 @@ def _flag(instance: Membership | Pledge, match: Match) -> None:
 # --- Mail -----------------------------------------------------------------------------------
 
 
-def _send_after_commit(template: str, context: dict[str, Any], recipients: list[str]) -> None:
-    """Render templates/emails/<template>.txt (first line the subject) and send it once the
-    transaction commits."""
-    recipients = [r for r in recipients if r]
-    if not recipients:
-        return
-    from django.core.mail import send_mail
-
-    context = {**context, "site_url": settings.SITE_URL}
-    subject, _, body = render_to_string(f"emails/{template}.txt", context).partition("\n")
-
-    def send() -> None:
-        send_mail(subject.strip(), body.strip() + "\n", None, recipients)
-
-    transaction.on_commit(send)
+def _mail(template: str, subject: str, context: dict[str, Any], to: list[str]) -> None:
+    """templates/emails/<template>.txt, sent once the surrounding transaction commits."""
+    send_templated(to=to, template=template, subject=subject, context=context, reason=template)
 
 
 def _membership_staff() -> list[str]:
@@ -293,14 +290,38 @@ def _membership_staff() -> list[str]:
 # --- Invoices -------------------------------------------------------------------------------
 
 
-def _issue_dues_invoice(membership: Membership, quote: pricing.Quote) -> Any:
-    """The dues invoice for an approved application. Billing is not part of this branch yet."""
-    return None
+def _draft_dues_invoice(membership: Membership, *, employees: int | None, by: Any) -> Invoice:
+    """The first dues invoice of an approved application, from its start date. `employees` is
+    what the applicant declared (the number the quote used), else the record's."""
+    return invoice_create_for_membership(
+        membership=membership, period_start=membership.start_date, employees=employees, by=by
+    )
 
 
-def application_invoice(membership: Membership) -> Any:
+def _issue(invoice: Invoice, *, by: Any) -> Invoice:
+    """Number the invoice, hand it to Stripe when configured and mail it to the payer. Runs
+    after the application's own transaction has committed: a slow or failing Stripe never
+    undoes the application (the invoice then shows payment instructions and staff see the
+    Stripe error on it)."""
+    return invoice_issue(invoice=invoice, by=by)
+
+
+def application_invoice(membership: Membership) -> Invoice | None:
     """The dues invoice an application's public status page shows, or None."""
-    return None
+    return invoice_for_membership(membership)
+
+
+def pledge_invoices(pledge: Pledge) -> dict[int, Invoice]:
+    """The issued invoices of a pledge's installments, by installment id, in one query."""
+    invoices = (
+        invoice_list()
+        .filter(lines__pledge_installment__pledge=pledge)
+        .exclude(status__in=[Invoice.Status.VOID, Invoice.Status.DRAFT])
+        .annotate(installment_id=F("lines__pledge_installment_id"))
+        .order_by("issue_date", "pk")
+    )
+    # A later invoice for the same installment (after a void) replaces the earlier one.
+    return {invoice.installment_id: invoice for invoice in invoices}  # type: ignore[attr-defined]
 
 
 # --- Joining --------------------------------------------------------------------------------
@@ -343,21 +364,33 @@ def application_submit(
                 field="organization.name",
             ) from None
         _flag(membership, match)
-        invoice = None
+        draft = None
         if not plan.requires_review:
             membership_approve(membership=membership, reason="the plan needs no review")
-            invoice = _issue_dues_invoice(membership, quote)
-        context = {
-            "membership": membership,
-            "contact": match.contact,
-            "organization": match.organization,
-            "plan": plan,
-            "quote": quote,
-            "invoice": invoice,
-            "match_note": membership.match_note,
-        }
-        _send_after_commit("application_received", context, [match.contact.email])
-        _send_after_commit("application_staff", context, _membership_staff())
+            draft = _draft_dues_invoice(membership, employees=organization.employees, by=None)
+    invoice = None if draft is None else _issue(draft, by=None)
+    context = {
+        "membership": membership,
+        "contact": match.contact,
+        "organization": match.organization,
+        "plan": plan,
+        "quote": quote,
+        "invoice": invoice,
+        "match_note": membership.match_note,
+    }
+    _mail(
+        "application_received",
+        f"Your application to join the MetroHartford Alliance ({membership.reference})",
+        context,
+        [match.contact.email],
+    )
+    _mail(
+        "application_staff",
+        f"New membership application: {match.organization.name} ({plan.name})"
+        + (" — check the match" if membership.match_note else ""),
+        context,
+        _membership_staff(),
+    )
     return SubmittedApplication(membership=membership, quote=quote, invoice=invoice)
 
 
@@ -368,17 +401,14 @@ def application_approve(*, membership: Membership, by: Any = None) -> Membership
         membership_approve(membership=membership, by=by)
         if not was_applied:
             return membership
-        quote = pricing.quote(
-            membership.plan.pricing_rule(),
-            employees=membership.organization.employees or 0,
-            start=membership.start_date,
-        )
-        invoice = _issue_dues_invoice(membership, quote)
-        _send_after_commit(
-            "application_approved",
-            {"membership": membership, "quote": quote, "invoice": invoice},
-            _primary_emails(membership.organization),
-        )
+        draft = _draft_dues_invoice(membership, employees=None, by=by)
+    invoice = _issue(draft, by=by)
+    _mail(
+        "application_approved",
+        "Welcome to the MetroHartford Alliance: your application is approved",
+        {"membership": membership, "invoice": invoice, "explanation": invoice.explanation},
+        _primary_emails(membership.organization),
+    )
     return membership
 
 
@@ -388,8 +418,9 @@ def application_reject(*, membership: Membership, by: Any = None, reason: str) -
         was_applied = membership.status == Membership.Status.APPLIED
         membership_reject(membership=membership, by=by, reason=reason)
         if was_applied:
-            _send_after_commit(
+            _mail(
                 "application_rejected",
+                f"Your application to the MetroHartford Alliance ({membership.reference})",
                 {"membership": membership, "reason": membership.status_reason},
                 _primary_emails(membership.organization),
             )
@@ -442,23 +473,60 @@ def investment_submit(
             "installments": list(pledge.installments.all()),
             "match_note": pledge.match_note,
         }
-        _send_after_commit("pledge_received", context, [match.contact.email])
-        _send_after_commit("pledge_staff", context, _membership_staff())
+        _mail(
+            "pledge_received",
+            f"Thank you for your commitment to invest in the MetroHartford Alliance "
+            f"({pledge.reference})",
+            context,
+            [match.contact.email],
+        )
+        _mail(
+            "pledge_staff",
+            f"New investment commitment: {match.organization.name}, {level.name}"
+            + (" — check the match" if pledge.match_note else ""),
+            context,
+            _membership_staff(),
+        )
     return pledge
 
 
-def investment_confirm(*, pledge: Pledge, by: Any = None) -> Pledge:
-    """Staff confirm a pledge; the investor is told, with the schedule of installments."""
+def investment_confirm(*, pledge: Pledge, by: Any = None, today: date | None = None) -> Pledge:
+    """Staff confirm a pledge: every installment gets its invoice (a draft dated when it falls
+    due), those due within the invoice lead time are issued now, and the investor is told."""
     with transaction.atomic():
         was_submitted = pledge.status == Pledge.Status.SUBMITTED
         pledge_confirm(pledge=pledge, by=by)
-        if was_submitted:
-            _send_after_commit(
-                "pledge_confirmed",
-                {"pledge": pledge, "installments": list(pledge.installments.all())},
-                _pledge_recipients(pledge),
-            )
+        if not was_submitted:
+            return pledge
+        for installment in pledge.installments.all():
+            invoice_create_for_installment(installment=installment, by=by)
+    issued = investment_issue_due_invoices(pledge=pledge, by=by, today=today)
+    _mail(
+        "pledge_confirmed",
+        f"Your investment in the MetroHartford Alliance is confirmed ({pledge.reference})",
+        {"pledge": pledge, "installments": list(pledge.installments.all()), "issued": issued},
+        _pledge_recipients(pledge),
+    )
     return pledge
+
+
+def investment_issue_due_invoices(
+    *, pledge: Pledge, by: Any = None, today: date | None = None
+) -> list[Invoice]:
+    """Issue the pledge's draft installment invoices that fall due within the invoice lead time
+    (INVOICE_DAYS_UNTIL_DUE days), oldest first; the later ones stay drafts until then. Safe to
+    run again: issued invoices are left as they are."""
+    horizon = (today or timezone.localdate()) + timedelta(days=settings.INVOICE_DAYS_UNTIL_DUE)
+    drafts = (
+        Invoice.objects.filter(
+            status=Invoice.Status.DRAFT,
+            lines__pledge_installment__pledge=pledge,
+            due_date__lte=horizon,
+        )
+        .distinct()
+        .order_by("due_date", "pk")
+    )
+    return [invoice_issue(invoice=invoice, by=by) for invoice in drafts]
 
 
 def investment_decline(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
@@ -466,8 +534,9 @@ def investment_decline(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge
         was_submitted = pledge.status == Pledge.Status.SUBMITTED
         pledge_decline(pledge=pledge, by=by, reason=reason)
         if was_submitted:
-            _send_after_commit(
+            _mail(
                 "pledge_declined",
+                f"Your investment commitment to the MetroHartford Alliance ({pledge.reference})",
                 {"pledge": pledge, "reason": pledge.status_reason},
                 _pledge_recipients(pledge),
             )

@@ -36,8 +36,14 @@
   }
 
   function investView(data) {
+    function invoiceCell(invoice) {
+      if (!invoice) return el("td", { text: "Not invoiced yet" });
+      if (invoice.status === "paid") return el("td", { text: "Invoice " + invoice.number + ": paid" });
+      if (invoice.pay_url) return el("td", {}, [el("a", { href: invoice.pay_url, text: "Pay invoice " + invoice.number })]);
+      return el("td", { text: "Invoice " + invoice.number + ": " + invoice.payment_instructions });
+    }
     const rows = data.schedule.map(function (i) {
-      return el("tr", {}, [el("td", { text: String(i.number) }), el("td", { text: F.longDate(i.due_date) }), el("td", { class: "num", text: API.money(i.amount) })]);
+      return el("tr", {}, [el("td", { text: String(i.number) }), el("td", { text: F.longDate(i.due_date) }), el("td", { class: "num", text: API.money(i.amount) }), invoiceCell(i.invoice)]);
     });
     return [
       el("dl", {}, [].concat(
@@ -49,7 +55,7 @@
       )),
       el("h2", { text: "Schedule" }),
       el("div", { class: "table-scroll" }, [el("table", {}, [
-        el("thead", {}, [el("tr", {}, [el("th", { scope: "col", text: "#" }), el("th", { scope: "col", text: "Due" }), el("th", { scope: "col", class: "num", text: "Amount" })])]),
+        el("thead", {}, [el("tr", {}, [el("th", { scope: "col", text: "#" }), el("th", { scope: "col", text: "Due" }), el("th", { scope: "col", class: "num", text: "Amount" }), el("th", { scope: "col", text: "Invoice" })])]),
         el("tbody", {}, rows),
       ])]),
     ];

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from billing.models import Invoice
 from crm.models import Contact, Organization, Pledge
 from crm.services.applications import investment_confirm
 from tests.api.public_helpers import INVEST, committing_client, invest_body, with_path
@@ -150,7 +151,6 @@ def test_it_replays_an_investment_for_the_same_key(api, level):
 
 def test_it_shows_a_pledge_by_reference_and_its_confirmation(api, level, make_staff):
     reference = post(api, invest_body("leadership")).json()["reference"]
-    mail.outbox.clear()
 
     before = api.get(f"/api/v1/public/invest/{reference}/")
     investment_confirm(pledge=Pledge.objects.get(), by=make_staff("Membership"))
@@ -158,16 +158,18 @@ def test_it_shows_a_pledge_by_reference_and_its_confirmation(api, level, make_st
 
     assert before.status_code == 200
     assert before.json()["status"] == "submitted"
+    assert all(item["invoice"] is None for item in before.json()["schedule"])
     assert after.json()["status"] == "confirmed"
     assert len(after.json()["schedule"]) == 12
     assert "sam@" not in json.dumps(after.json())
     assert api.get("/api/v1/public/invest/unknown/").status_code == 404
 
 
-def test_it_tells_the_investor_once_when_staff_confirm(
+def test_it_invoices_the_installments_due_soon_when_staff_confirm(
     api, level, make_staff, django_capture_on_commit_callbacks
 ):
-    post(api, invest_body("leadership"))
+    body = invest_body("leadership", start=date.today().isoformat(), installments_per_year=12)
+    reference = post(api, body).json()["reference"]
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -175,6 +177,22 @@ def test_it_tells_the_investor_once_when_staff_confirm(
     with django_capture_on_commit_callbacks(execute=True):
         investment_confirm(pledge=Pledge.objects.get(), by=make_staff("Membership"))
 
-    [message] = mail.outbox
-    assert message.to == ["sam@capitolinsurance.example"]
-    assert "confirmed" in message.subject
+    schedule = api.get(f"/api/v1/public/invest/{reference}/").json()["schedule"]
+    # Monthly: the first installment (today) and the second (in a month, within the 30-day
+    # lead time, or just outside it) may be issued; the rest wait as drafts for their month.
+    issued = [item for item in schedule if item["invoice"] is not None]
+    horizon = date.today() + timedelta(days=30)
+    assert [i["number"] for i in issued] == [
+        i["number"] for i in schedule if date.fromisoformat(i["due_date"]) <= horizon
+    ]
+    first = issued[0]["invoice"]
+    assert first["status"] == "open"
+    assert first["total"] == issued[0]["amount"] == "833.34"
+    assert first["payment_instructions"]
+    pledge = Pledge.objects.get()
+    assert Invoice.objects.filter(lines__pledge_installment__pledge=pledge).count() == 36
+    assert Invoice.objects.filter(status=Invoice.Status.OPEN).count() == len(issued)
+    subjects = [m.subject for m in mail.outbox]
+    assert sum("is confirmed" in s for s in subjects) == 1  # once, however often confirmed
+    assert sum(s.startswith("Invoice ") for s in subjects) == len(issued)
+    assert all(m.to == ["sam@capitolinsurance.example"] for m in mail.outbox)

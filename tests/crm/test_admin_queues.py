@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from billing.models import Invoice
 from crm.models import Membership, Pledge
 from crm.services import pledge_create
 from tests.factories import (
@@ -56,9 +57,14 @@ def test_it_approves_an_application_and_tells_the_applicant(
     assert response.status_code == 302
     membership.refresh_from_db()
     assert membership.status == Membership.Status.APPROVED
-    [message] = mail.outbox
-    assert message.to == ["owner@newco.example"]
-    assert "approved" in message.subject
+    invoice = Invoice.objects.get()
+    assert sorted(m.subject for m in mail.outbox) == [
+        f"Invoice {invoice.number} from the MetroHartford Alliance",
+        "Welcome to the MetroHartford Alliance: your application is approved",
+    ]
+    assert all(m.to == ["owner@newco.example"] for m in mail.outbox)
+    queue = client_for("Membership").get(QUEUE).content.decode()
+    assert f"{invoice.number}: open" in queue
 
 
 def test_it_rejects_an_application_with_a_reason_the_applicant_reads(

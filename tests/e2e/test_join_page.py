@@ -5,6 +5,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from billing.gateways import FakeGateway, use_gateway
+from billing.models import Invoice
 from crm.models import Membership
 from tests.factories import BracketPlanFactory, PlanFactory
 
@@ -88,7 +90,7 @@ def test_it_shows_the_apis_errors_beside_their_fields(page, screenshot, plans):
     screenshot(page, "server-error")
 
 
-def test_it_shows_the_invoice_step_for_a_plan_without_review(page, screenshot, plans):
+def test_it_shows_the_invoice_and_how_to_pay_for_a_plan_without_review(page, screenshot, plans):
     page.goto("/join/?plan=nonprofit")
     expect(page.get_by_label("Plan", exact=True)).to_have_value("nonprofit")
     page.get_by_label("Start date").fill(date.today().isoformat())
@@ -96,8 +98,31 @@ def test_it_shows_the_invoice_step_for_a_plan_without_review(page, screenshot, p
     page.get_by_role("button", name="Submit application").click()
 
     expect(page.get_by_role("heading", name=re.compile("your application is in"))).to_be_visible()
+    invoice = Invoice.objects.get()
+    expect(page.get_by_role("heading", name=f"Invoice {invoice.number}")).to_be_visible()
+    expect(page.locator("#invoice-amount")).to_have_text(f"${invoice.amount_due:,.2f}")
+    expect(page.locator("#payment-instructions")).to_contain_text(invoice.number)
     assert Membership.objects.get().status == Membership.Status.APPROVED
-    screenshot(page, "approved")
+    screenshot(page, "invoice-with-instructions")
+
+    page.locator("#status-link").click()
+    expect(page.locator("#application-status")).to_have_text("Approved, awaiting payment")
+    expect(page.locator("#invoice-status")).to_contain_text("due")
+    screenshot(page, "status-with-invoice")
+
+
+def test_it_offers_stripes_pay_button_when_stripe_is_configured(page, screenshot, plans):
+    with use_gateway(FakeGateway()):
+        page.goto("/join/?plan=nonprofit")
+        fill_organization_and_contact(page)
+        page.get_by_role("button", name="Submit application").click()
+        pay = page.get_by_role("link", name=re.compile(r"^Pay \$"))
+        expect(pay).to_be_visible()
+
+    invoice = Invoice.objects.get()
+    assert pay.get_attribute("href") == invoice.pay_url
+    assert invoice.pay_url.startswith("https://invoice.stripe.test/")
+    screenshot(page, "pay-button")
 
 
 def test_it_is_usable_with_the_keyboard_alone(page, plans):
