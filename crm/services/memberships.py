@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from crm.exceptions import ServiceError, TransitionNotAllowed
 from crm.models import Membership, MembershipPlan, MembershipTransition, Organization
-from crm.services.common import locked_transition, refresh_from, with_history_user
+from crm.services.common import (
+    locked_transition,
+    refresh_from,
+    validated_save,
+    with_history_user,
+)
 
 Status = Membership.Status
 
@@ -236,3 +241,20 @@ def membership_reinstate(
             by=by,
             reason=reason or "reinstated",
         )
+
+
+def membership_update(
+    *,
+    membership: Membership,
+    by: Any = None,
+    auto_renew: bool | None = None,
+    application_message: str | None = None,
+) -> Membership:
+    """The few fields staff may edit in place; the status moves only through the transitions
+    above, and the organization and plan stay what the membership was created with."""
+    if auto_renew is not None:
+        membership.auto_renew = auto_renew
+    if application_message is not None:
+        membership.application_message = application_message
+    validated_save(membership, by=by)
+    return membership

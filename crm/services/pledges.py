@@ -9,7 +9,7 @@ from billing.money import format_usd, money
 from crm.exceptions import ServiceError
 from crm.models import Contact, InvestorLevel, Organization, Pledge, PledgeInstallment
 from crm.schedule import installment_schedule
-from crm.services.common import locked_transition, with_history_user
+from crm.services.common import locked_transition, validated_save, with_history_user
 
 Status = Pledge.Status
 
@@ -138,3 +138,20 @@ def pledge_complete(*, pledge: Pledge, by: Any = None, reason: str = "fully paid
         by=by,
         reason=reason,
     )
+
+
+def pledge_update(
+    *,
+    pledge: Pledge,
+    by: Any = None,
+    contact: Contact | None = None,
+    message: str | None = None,
+) -> Pledge:
+    """The contact and message may change; the amounts and schedule are fixed once made (cancel
+    the pledge and pledge anew to change them)."""
+    if contact is not None:
+        pledge.contact = contact
+    if message is not None:
+        pledge.message = message
+    validated_save(pledge, by=by)
+    return pledge
