@@ -32,7 +32,7 @@ class StaffTokenAdmin(TokenAdmin):
         if db_field.name == "user":
             users = get_user_model().objects.filter(is_staff=True, is_active=True)
             if not request.user.is_superuser:
-                users = users.filter(pk=request.user.pk)
+                users = users.filter(pk=request.user.pk)  # type: ignore[misc]
             kwargs["queryset"] = users
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

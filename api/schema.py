@@ -9,7 +9,8 @@ from rest_framework import serializers
 
 
 class ErrorSerializer(serializers.Serializer):
-    errors = serializers.DictField(
+    # Describes the body only (never validates input), so the name may shadow .errors.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text='Messages by field or dotted path ("organization.name"); "detail" when the '
         "error is about the request as a whole.",

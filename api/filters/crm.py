@@ -16,15 +16,18 @@ from crm.models import (
 )
 
 
-def _overdue(queryset: QuerySet, prefix: str, value: bool) -> QuerySet:
-    """A current member whose dues run out before today (in grace, or active past its date)."""
-    condition = Q(**{f"{prefix}status": Membership.Status.GRACE}) | Q(
-        **{
-            f"{prefix}status": Membership.Status.ACTIVE,
-            f"{prefix}paid_through__lt": timezone.localdate(),
-        }
+def _overdue() -> Q:
+    """A current member whose dues have run out: in grace, or active past its paid-through date."""
+    return Q(status=Membership.Status.GRACE) | Q(
+        status=Membership.Status.ACTIVE, paid_through__lt=timezone.localdate()
     )
-    return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+def _having_membership(queryset: QuerySet, condition: Q, value: bool) -> QuerySet:
+    # Exists() rather than the annotations: an organization without memberships has NULLs there,
+    # which a negated SQL condition would silently drop.
+    exists = Exists(Membership.objects.filter(condition, organization=OuterRef("pk")))
+    return queryset.filter(exists if value else ~exists)
 
 
 class OrganizationFilter(StaffFilterSet):
@@ -56,11 +59,10 @@ class OrganizationFilter(StaffFilterSet):
         fields = ["directory_listed"]
 
     def filter_member(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        current = Q(membership_status__in=Membership.CURRENT_STATUSES)
-        return queryset.filter(current) if value else queryset.exclude(current)
+        return _having_membership(queryset, Q(status__in=Membership.CURRENT_STATUSES), value)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        return _overdue(queryset, "membership_", value)
+        return _having_membership(queryset, _overdue(), value)
 
     def filter_contact(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         return queryset.filter(
@@ -140,7 +142,7 @@ class MembershipFilter(StaffFilterSet):
         fields = ["organization", "source", "auto_renew"]
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        return _overdue(queryset, "", value)
+        return queryset.filter(_overdue()) if value else queryset.exclude(_overdue())
 
 
 class PledgeFilter(StaffFilterSet):
