@@ -4,7 +4,7 @@ CONTRACT.md promises: {"errors": {"<field or path>": ["message", ...]}}."""
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 
@@ -27,7 +27,23 @@ _ERRORS = {
 }
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Send the same key again with the same body to get the first answer back, "
+    "creating nothing new; the same key with another body is a 409.",
+)
+
+
 class StaffAutoSchema(AutoSchema):
+    def get_override_parameters(self) -> list:
+        parameters = list(super().get_override_parameters())
+        if self.method == "POST":
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> dict:
         responses = super()._get_response_bodies(direction)
         codes = ["401", "403", "429"]

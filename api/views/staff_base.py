@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.idempotency import idempotent
 from api.permissions import StaffModelPermissions
 from api.schema import StaffAutoSchema
 from api.throttling import StaffRateThrottle
@@ -52,6 +53,7 @@ class StaffViewSet(viewsets.GenericViewSet):
 
 
 class ServiceCreateMixin(mixins.CreateModelMixin):
+    @idempotent  # a retried POST with the same Idempotency-Key creates nothing new
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)  # type: ignore[attr-defined]
         serializer.is_valid(raise_exception=True)
@@ -97,6 +99,7 @@ def transition_action(
     body = RequiredReasonSerializer if reason_required else ReasonSerializer
 
     def decorate(service: Callable[[Any, Any, str, Any], Any]) -> Any:
+        @idempotent
         def view(self: StaffViewSet, request: Request, pk: str | None = None) -> Response:
             obj = self.get_object()
             payload = body(data=request.data)

@@ -249,3 +249,21 @@ def test_it_filters_memberships_by_organization_paid_through_and_time(membership
 def test_it_orders_memberships(membership_api, memberships):
     rows = membership_api.get(f"{URL}?ordering=-paid_through&status=active").json()["results"]
     assert [row["organization_name"] for row in rows if row["paid_through"]] == ["Acme", "Late"]
+
+
+def test_it_creates_once_for_a_retried_request_with_an_idempotency_key(membership_api):
+    body = {
+        "organization": OrganizationFactory().pk,
+        "plan": PlanFactory().pk,
+        "start_date": "2026-07-01",
+    }
+    first = membership_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = membership_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Membership.objects.count() == 1
+    other = membership_api.post(
+        URL, {**body, "start_date": "2026-08-01"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert other.status_code == 409

@@ -114,3 +114,12 @@ def test_it_serves_the_docs_without_a_cdn():
     assert b"/api/v1/schema/" in script.content
     bundle = next(s for s in sources if s.endswith("swagger-ui-bundle.js"))
     assert finders.find(bundle.removeprefix("/static/"))  # shipped in the sidecar package
+
+
+def test_it_documents_the_idempotency_key_on_every_staff_post(schema):
+    for path, operations in _staff_paths(schema).items():
+        if "post" in operations:
+            headers = {
+                p["name"] for p in operations["post"].get("parameters", []) if p["in"] == "header"
+            }
+            assert "Idempotency-Key" in headers, path
