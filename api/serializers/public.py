@@ -18,7 +18,6 @@ from billing.money import format_usd
 from billing.selectors import invoice_public_data
 from crm import pricing, selectors
 from crm.models import InvestorLevel, Membership, MembershipPlan, Organization, Pledge
-from crm.schedule import ALLOWED_INSTALLMENTS_PER_YEAR
 from crm.services.applications import (
     START_AHEAD_DAYS,
     START_BACK_DAYS,
@@ -190,7 +189,7 @@ class InvestIn(_HoneypotMixin):
     )
     term_years = serializers.IntegerField(min_value=1, max_value=10)
     installments_per_year = serializers.ChoiceField(
-        choices=ALLOWED_INSTALLMENTS_PER_YEAR, required=False, default=1
+        choices=Pledge.InstallmentsPerYear.choices, required=False, default=1
     )
     start = serializers.DateField(required=False, validators=[validate_start])
     organization = InvestorOrganizationIn()
