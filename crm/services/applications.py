@@ -17,12 +17,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing.models import Invoice
+from billing.models import Invoice, Payment
 from billing.selectors import invoice_for_membership, invoice_list
 from billing.services import (
     invoice_create_for_installment,
     invoice_create_for_membership,
     invoice_issue,
+    invoice_void,
+    refund_create,
 )
 from crm import pricing
 from crm.exceptions import ServiceError
@@ -341,8 +343,8 @@ def application_submit(
     message: str = "",
 ) -> SubmittedApplication:
     """An application to join from the website: the organization and its people (found or
-    created), the membership (`applied`, or `approved` and invoiced when the plan needs no
-    review), and mail to the applicant and the membership staff. All or nothing."""
+    created), the membership (`applied`, or `approved` when the plan needs no review), its dues
+    invoice, and mail to the applicant and the membership staff. All or nothing."""
     if not (plan.is_active and plan.offered_publicly):
         raise ServiceError("This plan is not offered for joining online.", field="plan")
     quote = _quote_for(plan, organization, start_date)
@@ -364,11 +366,13 @@ def application_submit(
                 field="organization.name",
             ) from None
         _flag(membership, match)
-        draft = None
         if not plan.requires_review:
             membership_approve(membership=membership, reason="the plan needs no review")
-            draft = _draft_dues_invoice(membership, employees=organization.employees, by=None)
-    invoice = None if draft is None else _issue(draft, by=None)
+        # The dues are invoiced with the application (CONTRACT.md): a business can pay at once.
+        # Paying does not skip review: the payment waits on the application and approval
+        # activates it; a rejection voids or refunds the invoice.
+        draft = _draft_dues_invoice(membership, employees=organization.employees, by=None)
+    invoice = _issue(draft, by=None)
     context = {
         "membership": membership,
         "contact": match.contact,
@@ -401,8 +405,11 @@ def application_approve(*, membership: Membership, by: Any = None) -> Membership
         membership_approve(membership=membership, by=by)
         if not was_applied:
             return membership
-        draft = _draft_dues_invoice(membership, employees=None, by=by)
-    invoice = _issue(draft, by=by)
+        # The join already issued it; applications entered by staff get theirs now.
+        draft = application_invoice(membership) or _draft_dues_invoice(
+            membership, employees=None, by=by
+        )
+    invoice = draft if draft.status != Invoice.Status.DRAFT else _issue(draft, by=by)
     _mail(
         "application_approved",
         "Welcome to the MetroHartford Alliance: your application is approved",
@@ -418,6 +425,7 @@ def application_reject(*, membership: Membership, by: Any = None, reason: str) -
         was_applied = membership.status == Membership.Status.APPLIED
         membership_reject(membership=membership, by=by, reason=reason)
         if was_applied:
+            _settle_rejected_invoice(membership, by=by)
             _mail(
                 "application_rejected",
                 f"Your application to the MetroHartford Alliance ({membership.reference})",
@@ -425,6 +433,23 @@ def application_reject(*, membership: Membership, by: Any = None, reason: str) -
                 _primary_emails(membership.organization),
             )
     return membership
+
+
+def _settle_rejected_invoice(membership: Membership, *, by: Any) -> None:
+    """A rejected applicant owes nothing: an unpaid dues invoice is voided, a paid one refunded."""
+    invoice = application_invoice(membership)
+    if invoice is None:
+        return
+    reason = f"application {membership.reference} rejected"
+    if (
+        invoice.status == Invoice.Status.OPEN
+        and not invoice.payments.filter(status=Payment.Status.SUCCEEDED).exists()
+    ):
+        invoice_void(invoice=invoice, reason=reason, by=by)
+        return
+    for payment in invoice.payments.filter(status=Payment.Status.SUCCEEDED):
+        if payment.refundable > 0:
+            refund_create(payment=payment, reason=reason, by=by)
 
 
 def _primary_emails(organization: Organization) -> list[str]:

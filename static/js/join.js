@@ -135,6 +135,9 @@
     } else {
       parts.push(el("p", { class: "notice", id: "payment-instructions", text: invoice.payment_instructions || "We will send you instructions for paying by check or bank transfer." }));
     }
+    if (status === "applied" && invoice.status === "open") {
+      parts.push(el("p", { class: "hint", id: "review-note", text: "Our membership team reviews every application, usually within two business days. You may pay now: your membership starts once the application is approved, and a declined application is refunded in full." }));
+    }
     return el("div", { class: "invoice" }, parts);
   }
 

@@ -125,7 +125,11 @@ def test_it_creates_an_application_with_its_organization_people_and_quote(api, p
     assert answer["plan"] == "business"
     assert answer["quote"]["annual_dues"] == "895.00"
     assert answer["quote"]["total"] == "895.00"
-    assert answer["invoice"] is None  # billed once staff approve the application
+    # The dues are invoiced with the application (CONTRACT.md); paying waits on the review.
+    assert answer["invoice"]["number"]
+    assert answer["invoice"]["status"] == "open"
+    assert answer["invoice"]["total"] == "895.00"
+    assert answer["invoice"]["amount_due"] == "895.00"
     assert membership.source == Membership.Source.WEBSITE
     assert membership.application_message == "We bake."
     assert not membership.needs_attention
@@ -320,7 +324,8 @@ def test_it_replays_the_same_answer_for_the_same_key_and_body(api, plan):
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
     assert Membership.objects.count() == 1
-    assert len(mail.outbox) == 2
+    # the applicant's confirmation, the staff notice and the invoice: once, not twice
+    assert len(mail.outbox) == 3
 
 
 def test_it_refuses_the_same_key_with_a_different_body(api, plan):
@@ -347,7 +352,7 @@ def test_it_shows_an_application_by_reference_without_contact_details(api, plan)
     assert answer["status"] == "applied"
     assert answer["organization"] == "Riverfront Bakery LLC"
     assert answer["plan"] == "business"
-    assert answer["invoice"] is None
+    assert answer["invoice"]["status"] == "open"
     text = json.dumps(answer)
     for private in ("ana@", "860-555", "We bake", "1 Main St"):
         assert private not in text

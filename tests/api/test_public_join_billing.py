@@ -10,8 +10,9 @@ from django.core import mail
 from billing.gateways import FakeGateway, use_gateway
 from billing.models import Invoice
 from billing.money import to_minor_units
+from billing.services import payment_record_offline
 from crm.models import Membership
-from crm.services.applications import application_approve
+from crm.services.applications import application_approve, application_reject
 from tests.api.public_helpers import JOIN, committing_client, join_body
 from tests.billing.stripe_payloads import WEBHOOK_SECRET, deliver, event, stripe_object
 from tests.factories import BracketPlanFactory, OrganizationFactory, PlanFactory
@@ -111,12 +112,12 @@ def test_it_shows_the_membership_active_after_stripe_says_the_invoice_is_paid(
     assert Membership.objects.get().status == Membership.Status.ACTIVE
 
 
-def test_it_invoices_an_application_when_staff_approve_it(
+def test_it_keeps_the_join_invoice_when_staff_approve_the_application(
     api, make_staff, django_capture_on_commit_callbacks
 ):
     PlanFactory(code="business", requires_review=True)
     reference = api.post(JOIN, join_body("business"), format="json").json()["reference"]
-    assert api.get(f"/api/v1/public/join/{reference}/").json()["invoice"] is None
+    number = api.get(f"/api/v1/public/join/{reference}/").json()["invoice"]["number"]
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -125,6 +126,63 @@ def test_it_invoices_an_application_when_staff_approve_it(
     state = api.get(f"/api/v1/public/join/{reference}/").json()
     assert state["status"] == "approved"
     assert state["invoice"]["status"] == "open"
+    assert state["invoice"]["number"] == number
+    assert Invoice.objects.count() == 1
     subjects = sorted(m.subject for m in mail.outbox)
     assert any("approved" in s for s in subjects)
-    assert any(state["invoice"]["number"] in s for s in subjects)
+
+
+def test_it_waits_for_review_when_an_applicant_pays_first_then_approval_activates(
+    api, make_staff, django_capture_on_commit_callbacks
+):
+    PlanFactory(code="business", requires_review=True)
+    reference = api.post(JOIN, join_body("business"), format="json").json()["reference"]
+    invoice = Invoice.objects.get()
+    payment_record_offline(
+        invoice=invoice,
+        amount=invoice.amount_due,
+        method="check",
+        received_on=date.today(),
+        check_number="1042",
+    )
+
+    assert api.get(f"/api/v1/public/join/{reference}/").json()["status"] == "applied"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application_approve(membership=Membership.objects.get(), by=make_staff("Membership"))
+
+    state = api.get(f"/api/v1/public/join/{reference}/").json()
+    assert state["status"] == "active"
+    assert state["invoice"]["status"] == "paid"
+
+
+def test_it_voids_the_unpaid_invoice_of_a_rejected_application(api, make_staff):
+    PlanFactory(code="business", requires_review=True)
+    api.post(JOIN, join_body("business"), format="json")
+
+    application_reject(
+        membership=Membership.objects.get(), by=make_staff("Membership"), reason="Not in region"
+    )
+
+    assert Invoice.objects.get().status == Invoice.Status.VOID
+
+
+def test_it_refunds_the_paid_invoice_of_a_rejected_application(api, make_staff):
+    PlanFactory(code="business", requires_review=True)
+    api.post(JOIN, join_body("business"), format="json")
+    invoice = Invoice.objects.get()
+    payment = payment_record_offline(
+        invoice=invoice,
+        amount=invoice.amount_due,
+        method="check",
+        received_on=date.today(),
+        check_number="1043",
+    )
+
+    application_reject(
+        membership=Membership.objects.get(), by=make_staff("Membership"), reason="Not in region"
+    )
+
+    membership = Membership.objects.get()
+    assert membership.status == Membership.Status.REJECTED
+    assert sum(r.amount for r in payment.refunds.all()) == invoice.total

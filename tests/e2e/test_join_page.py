@@ -67,8 +67,9 @@ def test_it_completes_a_join_on_the_page(page, screenshot, plans):
     membership = Membership.objects.get()
     expect(page.locator("#reference")).to_have_text(membership.reference)
     expect(page.locator("#join-result")).to_contain_text("reviews every application")
+    expect(page.locator("#payment-instructions")).to_be_visible()
     assert membership.organization.employees == 300
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3  # confirmation, staff notice, the invoice
     screenshot(page, "submitted")
 
     page.locator("#status-link").click()
