@@ -1,6 +1,7 @@
 from crm.models.base import TimeStampedModel
 from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment
-from crm.models.memberships import Membership, MembershipTransition
+from crm.models.mail import EmailLog
+from crm.models.memberships import Membership, MembershipPlanChange, MembershipTransition
 from crm.models.notes import Note
 from crm.models.organizations import Affiliation, Contact, County, Organization
 from crm.models.plans import BillingCycle, MembershipPlan, PlanBracket, PricingKind, Proration
@@ -10,9 +11,11 @@ __all__ = [
     "BillingCycle",
     "Contact",
     "County",
+    "EmailLog",
     "InvestorLevel",
     "Membership",
     "MembershipPlan",
+    "MembershipPlanChange",
     "MembershipTransition",
     "Note",
     "Organization",

@@ -21,6 +21,8 @@ VIEW_ALL = {
         "pledge",
         "pledgeinstallment",
         "membershiptransition",
+        "membershipplanchange",
+        "emaillog",
     ]
 }
 EDITS_PEOPLE_AND_MEMBERSHIPS = {
