@@ -265,14 +265,15 @@ def _step_renewal_invoices(report: RunReport) -> None:
             for m in _with_pending_changes(Membership.objects.filter(pk__in=chunk)).order_by(
                 "paid_through", "pk"
             )
-            if m.paid_through - timedelta(days=m.plan.renewal_lead_days) <= today
+            if m.paid_through is not None
+            and m.paid_through - timedelta(days=m.plan.renewal_lead_days) <= today
         ]
         if report.dry_run:
             for m in due:
                 report.add(
                     RENEWAL_INVOICES,
                     f"{m.organization}: renewal invoice for the period from "
-                    f"{(m.paid_through + timedelta(days=1)).isoformat()}"
+                    f"{m.paid_through + timedelta(days=1) if m.paid_through else '-'}"
                     + (" (auto-renew)" if m.auto_renew else ""),
                 )
             continue
@@ -369,7 +370,8 @@ def _step_reminders(report: RunReport) -> None:
     )
     invoices: dict[int, tuple[Invoice, int]] = {}
     for line in lines:
-        invoices.setdefault(line.invoice_id, (line.invoice, line.membership.plan_id))
+        if line.membership is not None:
+            invoices.setdefault(line.invoice_id, (line.invoice, line.membership.plan_id))
     sent = set(
         InvoiceReminder.objects.filter(invoice_id__in=list(invoices)).values_list(
             "invoice_id", "kind"
@@ -924,14 +926,14 @@ def membership_reinstate_and_bill(
                 invoice = invoice_create_for_membership(
                     membership=membership, period_start=start, by=by
                 )
-            if invoice.status == Invoice.Status.DRAFT and fee_line is not None:
+            if invoice.status == Invoice.Status.DRAFT and fee_amount is not None:
                 InvoiceLine.objects.create(
                     invoice=invoice,
                     position=invoice.lines.count(),
                     kind=InvoiceLine.Kind.OTHER,
-                    description=fee_line[0],
+                    description=f"Reinstatement fee ({membership.plan})",
                     amount=fee_amount,
-                    gl_account=fee_line[2],
+                    gl_account=membership.plan.gl_revenue_account,
                     membership=membership,
                 )
                 invoice.explanation = (
