@@ -1,6 +1,12 @@
 from crm.models.base import TimeStampedModel
 from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment, PledgeToConfirm
-from crm.models.memberships import Application, Membership, MembershipTransition
+from crm.models.mail import EmailLog
+from crm.models.memberships import (
+    Application,
+    Membership,
+    MembershipPlanChange,
+    MembershipTransition,
+)
 from crm.models.notes import Note
 from crm.models.organizations import Affiliation, Contact, County, Organization
 from crm.models.plans import BillingCycle, MembershipPlan, PlanBracket, PricingKind, Proration
@@ -11,9 +17,11 @@ __all__ = [
     "BillingCycle",
     "Contact",
     "County",
+    "EmailLog",
     "InvestorLevel",
     "Membership",
     "MembershipPlan",
+    "MembershipPlanChange",
     "MembershipTransition",
     "Note",
     "Organization",

@@ -103,3 +103,52 @@ class Application(Membership):
         proxy = True
         verbose_name = "application"
         verbose_name_plural = "applications to review"
+
+
+class MembershipPlanChange(models.Model):
+    """A member moving to another plan mid-cycle. An upgrade takes effect at once and bills the
+    prorated difference (the invoice); a downgrade waits, pending, for the renewal."""
+
+    class Kind(models.TextChoices):
+        UPGRADE = "upgrade", "Upgrade (billed now, prorated)"
+        DOWNGRADE = "downgrade", "Downgrade (at renewal)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending (takes effect at renewal)"
+        APPLIED = "applied", "Applied"
+        CANCELLED = "cancelled", "Cancelled"
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="plan_changes"
+    )
+    from_plan = models.ForeignKey(MembershipPlan, on_delete=models.PROTECT, related_name="+")
+    to_plan = models.ForeignKey(MembershipPlan, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
+    effective_date = models.DateField(db_index=True)
+    explanation = models.TextField(blank=True)
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["membership", "-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=models.Q(status="pending"),
+                name="crm_one_pending_plan_change",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_plan} → {self.to_plan} ({self.get_status_display().lower()})"

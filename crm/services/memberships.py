@@ -365,3 +365,22 @@ def membership_update(
         membership.application_message = application_message
     validated_save(membership, by=by)
     return membership
+
+
+def membership_switch_plan(
+    *, membership: Membership, plan: MembershipPlan, by: Any = None, reason: str
+) -> Membership:
+    """Put a membership on another plan (an upgrade now, a downgrade at its renewal). Called by
+    the plan-change service, which decides when and bills the difference."""
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.plan_id == plan.pk:
+            refresh_from(membership, locked)
+            return membership
+        locked.plan = plan
+        with_history_user(locked, by)
+        set_change_reason(locked, reason)
+        locked.save()
+    refresh_from(membership, locked)
+    membership.plan = plan
+    return membership

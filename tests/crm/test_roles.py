@@ -24,6 +24,8 @@ VIEW_ALL = {
         # The admin's queues (proxies of membership and pledge, acting on those models' rights).
         "application",
         "pledgetoconfirm",
+        "membershipplanchange",
+        "emaillog",
     ]
 }
 EDITS_PEOPLE_AND_MEMBERSHIPS = {
