@@ -10,7 +10,17 @@ from billing.services.invoices import (
     invoice_void,
     invoice_write_off,
 )
+from billing.services.journal import journal_export
 from billing.services.payments import payment_record_offline, refund_create
+from billing.services.payouts import (
+    balance_transaction_resolve,
+    deposit_create,
+    deposit_review,
+    payout_reconcile,
+    payout_refresh,
+    payout_review,
+    payout_sync,
+)
 from billing.services.stripe_sync import (
     dispute_record_from_stripe,
     invoice_sync_from_stripe,
@@ -19,6 +29,9 @@ from billing.services.stripe_sync import (
 )
 
 __all__ = [
+    "balance_transaction_resolve",
+    "deposit_create",
+    "deposit_review",
     "dispute_record_from_stripe",
     "invoice_create_for_installment",
     "invoice_create_for_membership",
@@ -27,8 +40,13 @@ __all__ = [
     "invoice_sync_from_stripe",
     "invoice_void",
     "invoice_write_off",
+    "journal_export",
     "payment_record_offline",
     "payment_sync_from_stripe",
+    "payout_reconcile",
+    "payout_refresh",
+    "payout_review",
+    "payout_sync",
     "refund_create",
     "refunds_sync_from_stripe",
     "stripe_event_process",
