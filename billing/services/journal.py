@@ -120,7 +120,14 @@ class EntryBuilder:
         if not shares:
             self.post(_account("stripe_clearing"), -amount, description + " (no lines)", name)
             return
+        # Lines of one account and period (dues and their proration credit) are split as one,
+        # so the months come out as they would on the net amount.
+        merged: dict[tuple[str, str, date | None, date | None], tuple[InvoiceLine, Decimal]] = {}
         for line, share in shares:
+            key = (line.gl_account, line.kind, line.period_start, line.period_end)
+            first, total = merged.get(key, (line, ZERO))
+            merged[key] = (first, total + share)
+        for line, share in merged.values():
             now = share
             if (
                 line.kind == InvoiceLine.Kind.MEMBERSHIP
