@@ -7,7 +7,8 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import stripe
 from django.conf import settings
@@ -341,7 +342,7 @@ class StripeGateway:
         items: list[dict[str, Any]] = []
         params: dict[str, Any] = {"limit": 100}
         while True:
-            page = self._call(what, lambda params=params: fetch(params))
+            page = self._call(what, partial(fetch, params))
             data = page.get("data") or []
             items.extend(data)
             if not page.get("has_more") or not data:
@@ -355,7 +356,7 @@ class StripeGateway:
         found = self._list_all(
             "list the payouts",
             lambda params: self.client.v1.payouts.list(
-                params={**params, "arrival_date": {"gte": start, "lte": end}}
+                params=cast(Any, {**params, "arrival_date": {"gte": start, "lte": end}})
             ),
         )
         return [self._payout(p) for p in found]
@@ -369,7 +370,7 @@ class StripeGateway:
         found = self._list_all(
             "list the payout's transactions",
             lambda params: self.client.v1.balance_transactions.list(
-                params={**params, "payout": payout_id, "expand": ["data.source"]}
+                params=cast(Any, {**params, "payout": payout_id, "expand": ["data.source"]})
             ),
         )
         return [self._balance_transaction(t) for t in found]

@@ -273,7 +273,7 @@ def journal_export(
             if payout.journal_batch_id is not None:
                 problems.append(
                     f"payout {payout.stripe_payout_id} is exported already (batch "
-                    f"{payout.journal_batch.number})"
+                    f"{getattr(payout.journal_batch, 'number', '')})"
                 )
             elif payout.status != Payout.Status.PAID:
                 problems.append(
@@ -288,7 +288,7 @@ def journal_export(
             if deposit.journal_batch_id is not None:
                 problems.append(
                     f"deposit {deposit.reference or deposit.pk} is exported already (batch "
-                    f"{deposit.journal_batch.number})"
+                    f"{getattr(deposit.journal_batch, 'number', '')})"
                 )
         if problems:
             raise ServiceError("Nothing exported: " + "; ".join(problems) + ".")

@@ -145,9 +145,9 @@ def payout_store(*, remote: RemotePayout) -> list[str]:
             + ("stored." if created else "refreshed.")
         ]
         if payout.journal_batch_id is not None:
+            number = getattr(payout.journal_batch, "number", "")
             return outcomes + [
-                f"It was exported in journal batch {payout.journal_batch.number}: its "
-                f"transactions are not read again."
+                f"It was exported in journal batch {number}: its transactions are not read again."
             ]
     return outcomes + payout_reconcile(payout=payout)
 
