@@ -19,6 +19,7 @@ from billing.services.payouts import (
     payout_reconcile,
     payout_refresh,
     payout_review,
+    payout_store,
     payout_sync,
 )
 from billing.services.stripe_sync import (
@@ -46,6 +47,7 @@ __all__ = [
     "payout_reconcile",
     "payout_refresh",
     "payout_review",
+    "payout_store",
     "payout_sync",
     "refund_create",
     "refunds_sync_from_stripe",

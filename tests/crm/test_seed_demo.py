@@ -191,3 +191,22 @@ def test_it_refuses_to_run_with_debug_off_unless_told(db):
         call_command("seed_demo", stdout=StringIO())
 
     assert counts() == before
+
+
+def test_it_backs_paid_memberships_with_payouts_a_deposit_and_a_journal(seeded):
+    from billing.models import BalanceTransaction, BankDeposit, Invoice, JournalBatch, Payout
+    from billing.reports import dashboard
+
+    assert "billing: 10 dues invoices paid by card in 2 payouts" in seeded
+    clean, mixed = Payout.objects.order_by("arrival_date")
+    assert clean.reviewed_at is not None
+    assert clean.journal_batch == JournalBatch.objects.get()
+    assert mixed.transactions.filter(match=BalanceTransaction.Match.UNMATCHED).count() == 1
+    assert mixed.transactions.filter(type="refund", match="matched").count() == 1
+    deposit = BankDeposit.objects.get()
+    assert deposit.items.count() == 4
+    assert Invoice.objects.filter(status=Invoice.Status.OPEN).exists()
+    figures = dashboard(today=TODAY)
+    assert figures["dues_billed"] > 0
+    assert figures["dues_collected"] > 0
+    assert figures["active_members"] > 150
