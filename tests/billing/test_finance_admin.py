@@ -225,7 +225,7 @@ def test_it_opens_the_admin_on_the_key_figures_in_a_fixed_number_of_queries(
 
     assert "Key figures" in content
     assert "Active members" in content
-    assert content.count("class=\"finance-chart\"") == 2
+    assert content.count('class="finance-chart"') == 2
     assert index_queries(finance) == few
 
 
