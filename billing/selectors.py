@@ -95,3 +95,52 @@ def invoice_public_data(invoice: Invoice | None) -> dict[str, Any] | None:
         "pay_url": invoice.pay_url,
         "payment_instructions": invoice.payment_instructions or None,
     }
+
+
+def payout_reconciliation(payout: Any) -> dict[str, Any]:
+    """A payout explained: its totals (gross, refunds, disputes and adjustments, fees, net)
+    and every transaction with its invoice and organization, exceptions first."""
+    from billing.models import BalanceTransaction
+
+    transactions = list(
+        BalanceTransaction.objects.filter(payout=payout)
+        .select_related("payment__invoice__organization", "refund", "dispute", "resolved_by")
+        .order_by("stripe_created", "pk")
+    )
+    transactions.sort(key=lambda t: (not t.is_open_exception, not t.is_exception))
+    totals = {"gross": ZERO, "refunds": ZERO, "disputes": ZERO, "other": ZERO, "fees": ZERO}
+    for txn in transactions:
+        if txn.type in ("charge", "payment"):
+            totals["gross"] += txn.amount
+        elif txn.type in ("refund", "payment_refund"):
+            totals["refunds"] += txn.amount
+        elif txn.reporting_category == "dispute" or txn.dispute_id:
+            totals["disputes"] += txn.amount
+        else:
+            totals["other"] += txn.amount
+        totals["fees"] += txn.fee
+    net = sum((t.net for t in transactions), ZERO)
+    return {
+        "lines": transactions,
+        **totals,
+        "net": net,
+        "difference": payout.amount - net,
+        "open_exceptions": sum(1 for t in transactions if t.is_open_exception),
+    }
+
+
+def deposit_reconciliation(deposit: Any) -> dict[str, Any]:
+    payments = list(
+        Payment.objects.filter(deposit_item__deposit=deposit)
+        .select_related("invoice__organization")
+        .order_by("received_on", "pk")
+    )
+    gross = sum((p.amount for p in payments), ZERO)
+    return {
+        "payments": payments,
+        "gross": gross,
+        "refunds": ZERO,
+        "fees": ZERO,
+        "net": gross,
+        "difference": deposit.total - gross,
+    }
