@@ -7,7 +7,9 @@ from rest_framework import serializers
 
 from billing.models import Invoice, InvoiceLine, Payment, Refund
 
-OFFLINE_METHOD_CHOICES = [(m.value, m.label) for m in Payment.Method if m in Payment.OFFLINE_METHODS]
+OFFLINE_METHOD_CHOICES = [
+    (m.value, m.label) for m in Payment.Method if m in Payment.OFFLINE_METHODS
+]
 
 
 def _money(help_text: str) -> serializers.DecimalField:
