@@ -305,6 +305,8 @@ class Payment(TimeStampedModel):
 
     @property
     def amount_refunded(self) -> Decimal:
+        if hasattr(self, "refunded_sum"):  # annotated by billing.selectors.payment_list()
+            return self.refunded_sum or ZERO
         return (
             self.refunds.filter(status__in=Refund.COUNTED_STATUSES).aggregate(s=Sum("amount"))["s"]
             or ZERO

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from billing.models import Invoice, InvoiceLine, Payment, Refund
@@ -34,6 +34,37 @@ def invoice_list() -> QuerySet[Invoice]:
             Subquery(refunded, output_field=_MONEY), Value(ZERO), output_field=_MONEY
         ),
     )
+
+
+def _refunded_of_payment() -> Coalesce:
+    refunded = (
+        Refund.objects.filter(payment=OuterRef("pk"), status__in=Refund.COUNTED_STATUSES)
+        .values("payment")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return Coalesce(Subquery(refunded, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
+def payment_list() -> QuerySet[Payment]:
+    """Payments with their invoice, organization and what has been refunded of each
+    (`refunded_sum`), in one query whatever the page size."""
+    return Payment.objects.select_related("invoice__organization", "recorded_by").annotate(
+        refunded_sum=_refunded_of_payment()
+    )
+
+
+def invoice_list_with_lines_and_payments() -> QuerySet[Invoice]:
+    """invoice_list() with each invoice's lines and payments (and what was refunded of each
+    payment): three queries whatever the page size."""
+    payments = Payment.objects.annotate(refunded_sum=_refunded_of_payment()).order_by(
+        "created", "pk"
+    )
+    return invoice_list().prefetch_related("lines", Prefetch("payments", queryset=payments))
+
+
+def refund_list() -> QuerySet[Refund]:
+    return Refund.objects.select_related("payment__invoice__organization", "created_by")
 
 
 def invoice_is_fully_refunded(invoice: Invoice) -> bool:

@@ -269,6 +269,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MembershipStatusEnum": "crm.models.memberships.Membership.Status",
         "PledgeStatusEnum": "crm.models.investors.Pledge.Status",
+        "InvoiceStatusEnum": "billing.models.Invoice.Status",
+        "PaymentStatusEnum": "billing.models.Payment.Status",
+        "RefundStatusEnum": "billing.models.Refund.Status",
+        "PaymentMethodEnum": "billing.models.Payment.Method",
+        "OfflinePaymentMethodEnum": "api.serializers.billing.OFFLINE_METHOD_CHOICES",
     },
 }
 
