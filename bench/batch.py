@@ -79,6 +79,83 @@ def _memberships(scale: float) -> int:
     return Membership.objects.count()
 
 
+IMPORT_COLUMNS = [
+    "Organization",
+    "Website",
+    "City",
+    "State",
+    "Postal code",
+    "County",
+    "Industry",
+    "Employees",
+    "First name",
+    "Last name",
+    "Email",
+    "Title",
+    "Roles",
+    "Plan",
+    "Status",
+    "Start date",
+    "Paid through",
+]
+
+
+def _import_available() -> str | None:
+    if _command("import_roster") is None:
+        return "no import_roster command in this checkout"
+    return None
+
+
+def _import_prepare(size: int, factor: int, workdir: Path) -> dict[str, Any]:
+    """A roster of new businesses, two contacts each (a primary and a billing contact)."""
+    import csv
+    import random
+
+    from bench.seed import CORES, FIRST_NAMES, LAST_NAMES, PREFIXES, TOWNS
+
+    rng = random.Random(size * factor)
+    rows = size * factor
+    path = workdir / "roster.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(IMPORT_COLUMNS)
+        for i in range(rows):
+            org = i // 2
+            name = f"{rng.choice(PREFIXES)} {rng.choice(CORES)} Imports {org}"
+            town, county, postal = rng.choice(TOWNS)
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            writer.writerow(
+                [
+                    name,
+                    f"https://imports{org}.example.net",
+                    town,
+                    "CT",
+                    postal,
+                    county,
+                    "Manufacturing",
+                    rng.randint(1, 400),
+                    first,
+                    last,
+                    f"{first}.{last}.{i}@imports{org}.example.net".lower(),
+                    "Owner",
+                    "primary" if i % 2 == 0 else "billing",
+                    "small-business",
+                    "active",
+                    "2024-01-01",
+                    "2026-12-31",
+                ]
+            )
+    return {"rows": rows, "file": str(path)}
+
+
+def _import_work(facts: dict[str, Any]) -> int:
+    from django.core.management import call_command
+
+    with open(os.devnull, "w") as sink:
+        call_command("import_roster", facts["file"], stdout=sink)
+    return int(facts["rows"])
+
+
 def jobs() -> list[Job]:
     return [
         Job(
@@ -99,7 +176,9 @@ def jobs() -> list[Job]:
             "import",
             "import 10,000 rows",
             lambda scale: max(100, round(10_000 * scale)),
-            lambda: "no import command in this checkout",
+            _import_available,
+            _import_prepare,
+            _import_work,
         ),
     ]
 

@@ -46,6 +46,35 @@ def _join_body(i: int) -> dict[str, Any]:
     }
 
 
+def _invest_body(i: int) -> dict[str, Any]:
+    return {
+        "level": "investor",
+        "annual_amount": "10000.00",
+        "term_years": 3,
+        "installments_per_year": 4,
+        "start": "2027-01-01",
+        "organization": {
+            "name": f"Bench Investor {i} Corp",
+            "website": f"https://bench-investor-{i}.example.com",
+            "employees": 400,
+            "address": {
+                "line1": "1 Main Street",
+                "line2": "",
+                "city": "Hartford",
+                "state": "CT",
+                "postal_code": "06103",
+            },
+        },
+        "contact": {
+            "first_name": "Bench",
+            "last_name": f"Investor{i}",
+            "email": f"investor{i}@bench-investor-{i}.example.com",
+            "title": "CFO",
+        },
+        "message": "",
+    }
+
+
 def _registration_body(i: int, ticket: str) -> dict[str, Any]:
     return {
         "ticket_type": ticket,
@@ -107,6 +136,7 @@ def run(cfg: Settings) -> list[Row]:
     get("quote", f"{BASE}membership-plans/small-business/quote/?employees=25&start=2026-07-01")
     post("join", f"{BASE}join/", _join_body)
     get("investor levels", f"{BASE}investor-levels/")
+    post("invest", f"{BASE}invest/", _invest_body)
     get("events", f"{BASE}events/")
     if route_exists(f"{BASE}events/x/registrations/"):
         found = _open_event(client)

@@ -16,6 +16,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -164,6 +165,8 @@ def _django_ready() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    # Static files are not collected for the benchmark: whitenoise's warning says only that.
+    warnings.filterwarnings("ignore", message="No directory at")
     golden = Database(args.database_url)
     work = golden.sibling("work")
     env = bench_env(args.database_url)
