@@ -8,6 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from crm import pricing, selectors, services
 from crm.admin_actions import action_with_reason, run_service_action
+from crm.admin_io import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
 from crm.exceptions import ServiceError
 from crm.models import (
     Affiliation,
@@ -22,6 +23,7 @@ from crm.models import (
     Pledge,
     PledgeInstallment,
 )
+from crm.resources import ContactResource, OrganizationResource
 from crm.services.common import validated_save
 
 admin.site.site_header = "MetroHartford Alliance CRM"
@@ -132,7 +134,9 @@ class InlineServiceSaveMixin:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
+class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, SimpleHistoryAdmin):
+    resource_classes = [OrganizationResource]
+    actions = ["merge_selected"]
     list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]
     list_filter = [MembershipStatusFilter, PlanFilter, "county", "industry", "directory_listed"]
     search_fields = ["name", "website", "email_domain", "contacts__email"]
@@ -196,7 +200,9 @@ class ContactAffiliationInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
+class ContactAdmin(ContactDataTools, InlineServiceSaveMixin, SimpleHistoryAdmin):
+    resource_classes = [ContactResource]
+    actions = ["merge_selected"]
     list_display = ["full_name", "email", "phone", "title", "organization_names"]
     search_fields = ["first_name", "last_name", "email", "organizations__name"]
     list_per_page = 50
@@ -231,7 +237,7 @@ class ContactAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(SimpleHistoryAdmin):
+class AffiliationAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
     list_display = [
         "contact",
         "organization",
@@ -251,7 +257,7 @@ class AffiliationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(SimpleHistoryAdmin):
+class NoteAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "organization", "contact", "author", "created"]
     search_fields = ["body", "organization__name", "contact__email"]
     autocomplete_fields = ["organization", "contact"]
@@ -305,7 +311,7 @@ class PlanBracketInline(admin.TabularInline):
 
 
 @admin.register(MembershipPlan)
-class MembershipPlanAdmin(InlineServiceSaveMixin, SimpleHistoryAdmin):
+class MembershipPlanAdmin(CsvXlsxExportMixin, InlineServiceSaveMixin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "code",
@@ -347,7 +353,7 @@ class MembershipTransitionInline(admin.TabularInline):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
     list_display = [
         "organization",
         "plan",
@@ -466,7 +472,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(InvestorLevel)
-class InvestorLevelAdmin(SimpleHistoryAdmin):
+class InvestorLevelAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
     list_display = ["name", "code", "minimum_annual_amount", "gl_account", "offered_publicly"]
     prepopulated_fields = {"code": ["name"]}
     search_fields = ["name", "code"]
@@ -487,7 +493,7 @@ class PledgeInstallmentInline(admin.TabularInline):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(SimpleHistoryAdmin):
+class PledgeAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
     list_display = [
         "organization",
         "level",

@@ -1,9 +1,14 @@
 """Reads that the admin, the API and the pages share, each written once with its joins."""
 
-from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Concat
+from dataclasses import dataclass
+from typing import Any
 
-from crm.models import Affiliation, Membership, MembershipPlan, Organization
+from django.db import connection
+from django.db.models import CharField, Count, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Concat, Lower
+
+from crm.models import Affiliation, Contact, Membership, MembershipPlan, Organization
+from crm.normalize import domain_from_email
 
 
 def _latest_membership() -> QuerySet[Membership]:
@@ -71,3 +76,132 @@ def plan_list_public() -> QuerySet[MembershipPlan]:
     return MembershipPlan.objects.filter(offered_publicly=True, is_active=True).prefetch_related(
         "brackets"
     )
+
+
+# --- Likely duplicates ------------------------------------------------------------------------
+
+# Trigram similarity above which two different normalized names are reported (PostgreSQL).
+SIMILAR_NAME_THRESHOLD = 0.75
+
+
+@dataclass
+class DuplicateGroup:
+    reason: str
+    records: list[Any]
+
+
+def organization_duplicate_groups(*, limit: int = 200) -> list[DuplicateGroup]:
+    """Organizations that are likely one business: the same normalized name, the same web or
+    mail domain, or (on PostgreSQL with pg_trgm) names that are nearly the same."""
+    keys: list[tuple[str, list[int]]] = []
+    same_name = (
+        Organization.objects.values("normalized_name")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("normalized_name")[:limit]
+    )
+    for row in same_name:
+        ids = Organization.objects.filter(normalized_name=row["normalized_name"])
+        keys.append(
+            (f"same name “{row['normalized_name']}”", list(ids.values_list("pk", flat=True)))
+        )
+    same_domain = (
+        Organization.objects.exclude(email_domain="")
+        .values("email_domain")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("email_domain")[:limit]
+    )
+    for domain_row in same_domain:
+        domain = domain_row["email_domain"]
+        if not domain_from_email(f"x@{domain}"):
+            continue  # a public mail provider says nothing about the business
+        in_domain = Organization.objects.filter(email_domain=domain)
+        keys.append((f"same domain {domain}", list(in_domain.values_list("pk", flat=True))))
+    for a, b, score in _similar_organization_names(limit=limit):
+        keys.append((f"similar names ({round(score * 100)}% alike)", [a, b]))
+    return _groups(keys, organization_list(), limit=limit)
+
+
+def contact_duplicate_groups(*, limit: int = 200) -> list[DuplicateGroup]:
+    """Contacts that are likely one person: the same name at the same organization, or the same
+    name and phone. (Two contacts never share an email: the database refuses it.)"""
+    keys: list[tuple[str, list[int]]] = []
+    same_place = (
+        Affiliation.objects.annotate(
+            first=Lower("contact__first_name"), last=Lower("contact__last_name")
+        )
+        .values("organization_id", "organization__name", "first", "last")
+        .annotate(n=Count("contact_id", distinct=True))
+        .filter(n__gt=1)
+        .order_by("organization__name", "last", "first")[:limit]
+    )
+    for row in same_place:
+        ids = Affiliation.objects.filter(
+            organization_id=row["organization_id"],
+            contact__first_name__iexact=row["first"],
+            contact__last_name__iexact=row["last"],
+        ).values_list("contact_id", flat=True)
+        keys.append((f"same name at {row['organization__name']}", list(ids)))
+    same_phone = (
+        Contact.objects.exclude(phone="")
+        .annotate(first=Lower("first_name"), last=Lower("last_name"))
+        .values("first", "last", "phone")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("last", "first")[:limit]
+    )
+    for phone_row in same_phone:
+        same = Contact.objects.filter(
+            first_name__iexact=phone_row["first"],
+            last_name__iexact=phone_row["last"],
+            phone=phone_row["phone"],
+        ).values_list("pk", flat=True)
+        keys.append((f"same name and phone {phone_row['phone']}", list(same)))
+    contacts = Contact.objects.prefetch_related(
+        Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization"))
+    )
+    return _groups(keys, contacts, limit=limit)
+
+
+def trigram_search_available() -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        return cursor.fetchone() is not None
+
+
+def _similar_organization_names(*, limit: int) -> list[tuple[int, int, float]]:
+    if not trigram_search_available():
+        return []
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    # `%` uses the trigram index (at pg_trgm's loose default threshold); the similarity()
+    # test then keeps only the near-identical names.
+    sql = f"""
+        SELECT a.id, b.id, similarity(a.normalized_name, b.normalized_name) AS score
+        FROM {table} a JOIN {table} b
+          ON a.id < b.id AND a.normalized_name %% b.normalized_name
+        WHERE a.normalized_name <> b.normalized_name
+          AND similarity(a.normalized_name, b.normalized_name) >= %s
+        ORDER BY score DESC, a.id, b.id
+        LIMIT %s
+    """  # the only interpolation is our own table name
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SIMILAR_NAME_THRESHOLD, limit])
+        return [(a, b, float(score)) for a, b, score in cursor.fetchall()]
+
+
+def _groups(
+    keys: list[tuple[str, list[int]]], queryset: QuerySet, *, limit: int
+) -> list[DuplicateGroup]:
+    wanted = {pk for _, ids in keys for pk in ids}
+    records = queryset.in_bulk(wanted) if wanted else {}
+    groups, seen = [], set()
+    for reason, ids in keys:
+        key = frozenset(ids)
+        if len(key) < 2 or key in seen:
+            continue
+        seen.add(key)
+        groups.append(DuplicateGroup(reason=reason, records=[records[pk] for pk in sorted(key)]))
+    return groups[:limit]

@@ -12,6 +12,13 @@ def with_history_user(instance: models.Model, user: Any) -> None:
         instance._history_user = user  # type: ignore[attr-defined]
 
 
+def set_change_reason(instance: models.Model, reason: str) -> None:
+    """The reason shown in the change history. django-simple-history keeps 100 characters; the
+    full text stays on the record itself (status_reason, the transition row or a note)."""
+    reason = " ".join(reason.split())
+    instance._change_reason = reason if len(reason) <= 100 else reason[:99] + "…"  # type: ignore[attr-defined]
+
+
 def validated_save(instance: models.Model, *, by: Any = None) -> None:
     """full_clean() then save(), turning validation errors into one readable ServiceError."""
     try:
@@ -66,7 +73,7 @@ def locked_transition(
     for name, value in (updates or {}).items():
         setattr(locked, name, value)
     with_history_user(locked, by)
-    locked._change_reason = reason or verb
+    set_change_reason(locked, reason or verb)
     locked.save()
     refresh_from(instance, locked)
     return from_status

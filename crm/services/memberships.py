@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from crm.exceptions import ServiceError, TransitionNotAllowed
 from crm.models import Membership, MembershipPlan, MembershipTransition, Organization
-from crm.services.common import locked_transition, refresh_from, with_history_user
+from crm.services.common import (
+    locked_transition,
+    refresh_from,
+    set_change_reason,
+    with_history_user,
+)
 
 Status = Membership.Status
 
@@ -155,7 +160,7 @@ def membership_record_payment(
             locked.status_changed_at = timezone.now()
             locked.status_reason = reason
         with_history_user(locked, by)
-        locked._change_reason = reason  # type: ignore[attr-defined]
+        set_change_reason(locked, reason)
         locked.save()
         _record(
             locked,
