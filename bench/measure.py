@@ -49,10 +49,14 @@ def route_exists(path: str) -> bool:
 
 
 def measure_requests(
-    send: Callable[[int], Any], ok: tuple[int, ...], cfg: Settings
+    send: Callable[[int], Any],
+    ok: tuple[int, ...],
+    cfg: Settings,
+    beside: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """`send(i)` makes the i-th request (a POST builds a new body from i). The first requests
-    warm caches; one is counted for queries; `cfg.repeat` more are timed."""
+    warm caches; one is counted for queries; `cfg.repeat` more are timed. `beside` (a floor) is
+    timed in turn with each request, so on a busy machine both see the same load."""
     counter = 0
 
     def call() -> Any:
@@ -69,28 +73,26 @@ def measure_requests(
         response = call()
     # Read now: the next request's request_started signal empties the connection's log.
     queries = len(captured.captured_queries)
-    samples = []
+    samples, beside_samples = [], []
+    if beside is not None:
+        for _ in range(cfg.warmup):
+            beside()
     for _ in range(cfg.repeat):
         started = time.perf_counter()
         call()
         samples.append(time.perf_counter() - started)
+        if beside is not None:
+            started = time.perf_counter()
+            beside()
+            beside_samples.append(time.perf_counter() - started)
+    beside_figures = {"floor_ms": timings(beside_samples)["median_ms"]} if beside_samples else {}
     return {
         **timings(samples),
+        **beside_figures,
         "queries": queries,
         "status": response.status_code,
         "bytes": len(response.content),
     }
-
-
-def measure_callable(func: Callable[[], Any], cfg: Settings) -> dict[str, Any]:
-    for _ in range(cfg.warmup):
-        func()
-    samples = []
-    for _ in range(cfg.repeat):
-        started = time.perf_counter()
-        func()
-        samples.append(time.perf_counter() - started)
-    return timings(samples)
 
 
 def api_client(token: str) -> Client:
