@@ -43,14 +43,14 @@ def specs() -> list[ListSpec]:
             {
                 "plain": {},
                 "search": {"search": "precision"},
-                "filter": {"county": "hartford", "membership_status": "active"},
+                "filter": {"county": "hartford", "status": "active"},
             },
             floors.organizations,
         ),
         ListSpec(
             "contacts",
             "/api/v1/contacts/",
-            {"plain": {}, "search": {"search": "garcia"}, "filter": {"is_primary": "true"}},
+            {"plain": {}, "search": {"search": "garcia"}, "filter": {"role": "primary"}},
             floors.contacts,
         ),
         ListSpec(
@@ -75,9 +75,17 @@ def run_floor(sql: str, params: list[Any]) -> bytes:
         columns = [c.name for c in cursor.description]
         rows = cursor.fetchall()
     count = rows[0][columns.index("total_count")] if rows else 0
-    results = [
-        {c: v for c, v in zip(columns, row, strict=True) if c != "total_count"} for row in rows
-    ]
+    results = []
+    for row in rows:
+        record = {}
+        for column, value in zip(columns, row, strict=True):
+            if column == "total_count":
+                continue
+            if column.endswith("_json"):
+                column = column.removesuffix("_json")
+                value = json.loads(value) if isinstance(value, str) else value
+            record[column] = value
+        results.append(record)
     return json.dumps({"count": count, "results": results}, default=str).encode()
 
 
