@@ -400,5 +400,7 @@ class Seeder:
 
 
 def extra_steps() -> list[tuple[str, Callable[[Seeder], int]]]:
-    """Steps for the capabilities this checkout has (billing, events); none yet."""
-    return []
+    """Steps for the capabilities this checkout has (billing, events)."""
+    from bench import seed_billing
+
+    return seed_billing.steps()
