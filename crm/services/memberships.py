@@ -58,6 +58,13 @@ def _transition(
     return membership
 
 
+def _lock_organization(organization_id: int) -> None:
+    """Every step that opens a membership takes this lock first, so two of them for one business
+    (two applications, an application and a reinstatement) run one after the other and the second
+    sees the first's membership."""
+    Organization.objects.select_for_update().filter(pk=organization_id).first()
+
+
 def _ensure_no_other_open(organization_id: int, *, exclude_pk: int | None = None) -> None:
     others = Membership.objects.filter(
         organization_id=organization_id, status__in=Membership.OPEN_STATUSES
@@ -86,7 +93,7 @@ def membership_create(
     if not plan.is_active:
         raise ServiceError(f"The {plan} plan is no longer offered.", field="plan")
     with transaction.atomic():
-        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        _lock_organization(organization.pk)
         _ensure_no_other_open(organization.pk)
         membership = Membership(
             organization=organization,
@@ -141,6 +148,7 @@ def membership_record_payment(
     """The one place a paid dues invoice has its effect: the membership is active and paid
     through the end of the period the invoice covered (never moved backwards)."""
     with transaction.atomic():
+        _lock_organization(membership.organization_id)
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.status in (Status.CANCELLED, Status.REJECTED):
             raise TransitionNotAllowed(
@@ -151,6 +159,8 @@ def membership_record_payment(
         if locked.status == Status.ACTIVE and locked.paid_through == new_paid_through:
             refresh_from(membership, locked)
             return membership
+        if locked.status == Status.LAPSED:
+            _ensure_no_other_open(locked.organization_id, exclude_pk=locked.pk)
         from_status = locked.status
         locked.paid_through = new_paid_through
         if locked.member_since is None:
@@ -219,6 +229,7 @@ def membership_reinstate(
     otherwise approved and waiting for its reinstatement invoice to be paid."""
     today = today or timezone.localdate()
     with transaction.atomic():
+        _lock_organization(membership.organization_id)
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.status not in (Status.LAPSED, Status.CANCELLED):
             if locked.status in (Status.ACTIVE, Status.APPROVED):
