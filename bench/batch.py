@@ -169,13 +169,13 @@ def jobs() -> list[Job]:
         Job(
             "reconcile",
             "reconcile a payout of 5,000 transactions",
-            lambda scale: max(50, round(5000 * scale)),
+            lambda scale: max(20, round(5000 * scale)),
             lambda: "no payout reconciliation in this checkout",
         ),
         Job(
             "import",
             "import 10,000 rows",
-            lambda scale: max(100, round(10_000 * scale)),
+            lambda scale: max(20, round(10_000 * scale)),
             _import_available,
             _import_prepare,
             _import_work,
