@@ -14,6 +14,7 @@ from crm.services.common import (
     locked_transition,
     refresh_from,
     set_change_reason,
+    validated_save,
     with_history_user,
 )
 
@@ -252,3 +253,81 @@ def membership_reinstate(
             by=by,
             reason=reason or "reinstated",
         )
+
+
+def membership_reverse_payment(
+    *,
+    membership: Membership,
+    period_start: date,
+    period_end: date,
+    by: Any = None,
+    reason: str = "dues refunded",
+    today: date | None = None,
+) -> str:
+    """Undo what a refunded dues payment did, and say what that was.
+
+    The paid-through date moves back to the day before the refunded period when that period is
+    the latest one paid (a later paid period is left alone). A member whose dues no longer cover
+    anything goes back to approved, awaiting payment; one covered only up to a past date moves
+    into its grace period, from where the daily job lapses it as usual.
+    """
+    from datetime import timedelta
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        name = str(locked.organization)
+        if locked.paid_through is None or locked.paid_through < period_start:
+            refresh_from(membership, locked)
+            return f"{name}: the refunded period was not counted as paid; membership unchanged."
+        if locked.paid_through > period_end:
+            refresh_from(membership, locked)
+            return (
+                f"{name}: a later period is paid too (through {locked.paid_through.isoformat()}); "
+                f"membership unchanged, review it by hand."
+            )
+        from_status = locked.status
+        earliest_paid = locked.member_since or locked.start_date
+        new_paid_through: date | None = period_start - timedelta(days=1)
+        if new_paid_through is not None and new_paid_through < earliest_paid:
+            new_paid_through = None
+        locked.paid_through = new_paid_through
+        if locked.status in Membership.CURRENT_STATUSES:
+            if new_paid_through is None:
+                locked.status = Status.APPROVED
+                locked.member_since = None
+            elif new_paid_through < today and locked.status == Status.ACTIVE:
+                locked.status = Status.GRACE
+        if locked.status != from_status:
+            locked.status_changed_at = timezone.now()
+            locked.status_reason = reason
+        with_history_user(locked, by)
+        set_change_reason(locked, reason)
+        locked.save()
+        through = new_paid_through.isoformat() if new_paid_through else "nothing"
+        _record(locked, from_status=from_status, by=by, reason=f"{reason}; paid through {through}")
+    refresh_from(membership, locked)
+    moved = (
+        f"{locked.get_status_display().lower()} (was {Status(from_status).label.lower()})"
+        if locked.status != from_status
+        else f"still {locked.get_status_display().lower()}"
+    )
+    paid = f"paid through {through}" if new_paid_through else "with no dues paid"
+    return f"{name}: membership {moved}, {paid}."
+
+
+def membership_update(
+    *,
+    membership: Membership,
+    by: Any = None,
+    auto_renew: bool | None = None,
+    application_message: str | None = None,
+) -> Membership:
+    """The few fields staff may edit in place; the status moves only through the transitions
+    above, and the organization and plan stay what the membership was created with."""
+    if auto_renew is not None:
+        membership.auto_renew = auto_renew
+    if application_message is not None:
+        membership.application_message = application_message
+    validated_save(membership, by=by)
+    return membership

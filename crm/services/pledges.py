@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.money import format_usd, money
-from crm.exceptions import ServiceError
+from crm.exceptions import InvalidData, ServiceError
 from crm.models import Contact, InvestorLevel, Organization, Pledge, PledgeInstallment
 from crm.schedule import installment_schedule
 from crm.services.common import locked_transition, validated_save
@@ -29,7 +29,7 @@ def pledge_create(
     """A submitted commitment with its installment schedule stored beside it."""
     annual_amount = money(annual_amount)
     if annual_amount < level.minimum_annual_amount:
-        raise ServiceError(
+        raise InvalidData(
             f"The {level} level starts at {format_usd(level.minimum_annual_amount)} a year.",
             field="annual_amount",
         )
@@ -41,7 +41,7 @@ def pledge_create(
             installments_per_year=installments_per_year,
         )
     except ValueError as exc:
-        raise ServiceError(str(exc)) from exc
+        raise InvalidData(str(exc)) from exc
     with transaction.atomic():
         pledge = Pledge(
             organization=organization,
@@ -138,3 +138,32 @@ def pledge_complete(*, pledge: Pledge, by: Any = None, reason: str = "fully paid
         by=by,
         reason=reason,
     )
+
+
+def pledge_reopen(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
+    """A completed pledge owes money again (an installment was refunded): back to confirmed."""
+    return _pledge_transition(
+        pledge,
+        to=Status.CONFIRMED,
+        allowed_from=(Status.COMPLETED,),
+        verb="reopened",
+        by=by,
+        reason=reason,
+    )
+
+
+def pledge_update(
+    *,
+    pledge: Pledge,
+    by: Any = None,
+    contact: Contact | None = None,
+    message: str | None = None,
+) -> Pledge:
+    """The contact and message may change; the amounts and schedule are fixed once made (cancel
+    the pledge and pledge anew to change them)."""
+    if contact is not None:
+        pledge.contact = contact
+    if message is not None:
+        pledge.message = message
+    validated_save(pledge, by=by)
+    return pledge
