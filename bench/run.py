@@ -71,6 +71,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="few repetitions and a short load run (smoke test)"
     )
     parser.add_argument("--repeat", type=int, help="timed requests per row (default 20)")
+    parser.add_argument(
+        "--batch-scale",
+        type=float,
+        help="scale of the payout and import jobs (default: --scale); the daily command always "
+        "runs over every membership",
+    )
     parser.add_argument("--load-seconds", type=float, help="length of the load run (default 30)")
     args = parser.parse_args(argv)
     args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -238,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
             work.copy_to(scratch)
             return scratch.url
 
-        report.rows.extend(batch.run(scale=args.scale, env=env, copy_database=copy_database))
+        batch_scale = args.batch_scale or args.scale
+        report.meta["batch_scale"] = batch_scale
+        report.rows.extend(batch.run(scale=batch_scale, env=env, copy_database=copy_database))
         connections.close_all()
         if scratch.exists():
             scratch.drop()
