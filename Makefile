@@ -12,7 +12,7 @@ DEMO_PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test install install-dev python-check lint typecheck check migrations-check serve clean
+.PHONY: demo test install install-dev python-check lint typecheck check migrations-check serve clean bench
 
 python-check:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -54,6 +54,11 @@ migrations-check: install-dev
 	CRM_INSECURE_DEV_DEFAULTS=true $(PY) manage.py makemigrations --check --dry-run
 
 check: lint typecheck migrations-check test
+
+# The benchmark (README.md, "Performance"): seeds its own PostgreSQL database, measures, reports.
+# make bench BENCH_ARGS="--scale 0.02 --reset"
+bench: install-dev
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .tools staticfiles

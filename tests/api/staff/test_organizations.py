@@ -185,3 +185,18 @@ def test_it_refuses_an_invalid_filter_value(membership_api):
     response = membership_api.get(f"{URL}?status=sleeping&paid_through_after=soon")
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"status", "paid_through_after"}
+
+
+def test_it_filters_a_closed_status_by_the_current_membership_only(membership_api):
+    today = timezone.localdate()
+    returned = OrganizationFactory(name="Returned")
+    MembershipFactory(organization=returned, status="lapsed", start_date=today.replace(year=2020))
+    MembershipFactory(organization=returned, status="active")
+    gone = OrganizationFactory(name="Gone")
+    MembershipFactory(organization=gone, status="lapsed")
+
+    assert _names(membership_api.get(f"{URL}?status=lapsed")) == ["Gone"]
+    assert _names(membership_api.get(f"{URL}?status=lapsed&status=active")) == [
+        "Gone",
+        "Returned",
+    ]

@@ -1,0 +1,305 @@
+"""Batch work at its size and at twice it: time, rows per second, peak memory.
+
+Each measurement gets its own copy of the measured database, a preparing process (which makes
+the input: twice the memberships, a payout, a CSV file) and then a separate process that only does
+the work, so its peak resident memory (ru_maxrss) is the work's and not the preparation's.
+
+    python -m bench.batch prepare|run JOB --size N    (run by bench.run; prints one JSON line)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.report import Row, at_most, missing
+
+MAX_TIME_RATIO = 2.3
+MAX_MEMORY_RATIO = 1.2
+
+
+@dataclass
+class Job:
+    name: str
+    title: str
+    size: Callable[[float], int]  # rows at factor 1 for a scale
+    available: Callable[[], str | None]  # why it cannot run, or None
+    prepare: Callable[[int, int, Path], dict[str, Any]] | None = None  # -> facts for work
+    work: Callable[[dict[str, Any]], int] | None = None  # facts -> rows done
+
+
+# --- the jobs -------------------------------------------------------------------------------
+
+
+def _command(*candidates: str) -> str | None:
+    from django.core.management import get_commands
+
+    commands = get_commands()
+    return next((c for c in candidates if c in commands), None)
+
+
+DAILY_COMMANDS = ("daily", "run_daily", "daily_run", "crm_daily")
+
+
+def _daily_available() -> str | None:
+    if _command(*DAILY_COMMANDS) is None:
+        return "no daily management command in this checkout"
+    return None
+
+
+def _daily_prepare(size: int, factor: int, workdir: Path) -> dict[str, Any]:
+    from bench import duplicate
+    from crm.models import Membership
+
+    if factor > 1:
+        duplicate.double_members()
+    return {"rows": Membership.objects.count()}
+
+
+def _daily_work(facts: dict[str, Any]) -> int:
+    from django.core.management import call_command
+
+    call_command(_command(*DAILY_COMMANDS), verbosity=0)
+    return int(facts["rows"])
+
+
+def _memberships(scale: float) -> int:
+    from crm.models import Membership
+
+    return Membership.objects.count()
+
+
+IMPORT_COLUMNS = [
+    "Organization",
+    "Website",
+    "City",
+    "State",
+    "Postal code",
+    "County",
+    "Industry",
+    "Employees",
+    "First name",
+    "Last name",
+    "Email",
+    "Title",
+    "Roles",
+    "Plan",
+    "Status",
+    "Start date",
+    "Paid through",
+]
+
+
+def _import_available() -> str | None:
+    if _command("import_roster") is None:
+        return "no import_roster command in this checkout"
+    return None
+
+
+def _import_prepare(size: int, factor: int, workdir: Path) -> dict[str, Any]:
+    """A roster of new businesses, two contacts each (a primary and a billing contact)."""
+    import csv
+    import random
+
+    from bench.seed import CORES, FIRST_NAMES, LAST_NAMES, PREFIXES, TOWNS
+
+    rng = random.Random(size * factor)
+    rows = size * factor
+    path = workdir / "roster.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(IMPORT_COLUMNS)
+        for i in range(rows):
+            org = i // 2
+            name = f"{rng.choice(PREFIXES)} {rng.choice(CORES)} Imports {org}"
+            town, county, postal = rng.choice(TOWNS)
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            writer.writerow(
+                [
+                    name,
+                    f"https://imports{org}.example.net",
+                    town,
+                    "CT",
+                    postal,
+                    county,
+                    "Manufacturing",
+                    rng.randint(1, 400),
+                    first,
+                    last,
+                    f"{first}.{last}.{i}@imports{org}.example.net".lower(),
+                    "Owner",
+                    "primary" if i % 2 == 0 else "billing",
+                    "small-business",
+                    "active",
+                    "2024-01-01",
+                    "2026-12-31",
+                ]
+            )
+    return {"rows": rows, "file": str(path)}
+
+
+def _import_work(facts: dict[str, Any]) -> int:
+    from django.core.management import call_command
+
+    with open(os.devnull, "w") as sink:
+        call_command("import_roster", facts["file"], stdout=sink)
+    return int(facts["rows"])
+
+
+def jobs() -> list[Job]:
+    return [
+        Job(
+            "daily",
+            "daily command over every membership",
+            _memberships,
+            _daily_available,
+            _daily_prepare,
+            _daily_work,
+        ),
+        Job(
+            "reconcile",
+            "reconcile a payout of 5,000 transactions",
+            lambda scale: max(20, round(5000 * scale)),
+            lambda: "no payout reconciliation in this checkout",
+        ),
+        Job(
+            "import",
+            "import 10,000 rows",
+            lambda scale: max(20, round(10_000 * scale)),
+            _import_available,
+            _import_prepare,
+            _import_work,
+        ),
+    ]
+
+
+# --- the parent's side ----------------------------------------------------------------------
+
+
+def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.batch", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=1800,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"bench.batch {' '.join(args)} failed:\n{completed.stderr[-3000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def run(*, scale: float, env: dict[str, str], copy_database: Callable[[], str]) -> list[Row]:
+    """`copy_database()` makes a fresh copy of the measured database and returns its URL."""
+    from django.db import connections
+
+    rows: list[Row] = []
+    for job in jobs():
+        why = job.available()
+        if why:
+            rows.append(
+                missing("batch", job.title, why, ["time ratio at 2x", "memory ratio at 2x"])
+            )
+            continue
+        size = job.size(scale)
+        results = []
+        try:
+            for factor in (1, 2):
+                connections.close_all()
+                url = copy_database()
+                child_env = {**env, "DATABASE_URL": url}
+                with tempfile.TemporaryDirectory(prefix="bench-batch-") as workdir:
+                    spec = [
+                        job.name,
+                        "--size",
+                        str(size),
+                        "--factor",
+                        str(factor),
+                        "--workdir",
+                        workdir,
+                    ]
+                    facts = _child(["prepare", *spec], child_env)
+                    result = _child(["run", *spec, "--facts", json.dumps(facts)], child_env)
+                results.append(result)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            rows.append(missing("batch", job.title, f"failed: {exc}", ["time ratio at 2x"]))
+            continue
+        for factor, result in zip((1, 2), results, strict=True):
+            figures = {
+                "rows": result["rows"],
+                "seconds": round(result["seconds"], 2),
+                "rows_per_s": round(result["rows"] / max(result["seconds"], 1e-6)),
+                "peak_rss_mb": round(result["maxrss_kb"] / 1024, 1),
+                "start_rss_mb": round(result["start_rss_kb"] / 1024, 1),
+            }
+            targets = []
+            if factor == 2:
+                one = results[0]
+                time_ratio = round(result["seconds"] / max(one["seconds"], 1e-6), 2)
+                memory_ratio = round(result["maxrss_kb"] / max(one["maxrss_kb"], 1), 2)
+                figures["time_ratio"] = time_ratio
+                figures["memory_ratio"] = memory_ratio
+                targets = [
+                    at_most("time ratio at 2x", time_ratio, MAX_TIME_RATIO),
+                    at_most("memory ratio at 2x", memory_ratio, MAX_MEMORY_RATIO),
+                ]
+            rows.append(Row("batch", f"{job.title} x{factor}", figures, targets))
+    return rows
+
+
+# --- the child's side -----------------------------------------------------------------------
+
+
+def _rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.batch")
+    parser.add_argument("step", choices=["prepare", "run"])
+    parser.add_argument("job")
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--factor", type=int, default=1)
+    parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--facts", default="{}")
+    args = parser.parse_args(argv)
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    job = next(j for j in jobs() if j.name == args.job)
+    if args.step == "prepare":
+        from django.db import transaction
+
+        with transaction.atomic():
+            assert job.prepare is not None
+            facts = job.prepare(args.size, args.factor, args.workdir)
+        print(json.dumps(facts))
+        return 0
+    start_rss = _rss_kb()
+    started = time.perf_counter()
+    assert job.work is not None
+    rows = job.work(json.loads(args.facts))
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {"rows": rows, "seconds": seconds, "maxrss_kb": _rss_kb(), "start_rss_kb": start_rss}
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

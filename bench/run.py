@@ -1,0 +1,295 @@
+"""The benchmark's one command.
+
+    python -m bench.run [--scale 1.0] [--reset] [--only api,public,admin,batch,load]
+                        [--database-url postgres://postgres@127.0.0.1:5432/bench]
+                        [--out bench/results/<date>.json] [--quick]
+
+Seeds the data set into a database of its own (created when missing, rebuilt with --reset,
+refused when it holds anything the benchmark did not put there), copies it, measures on the copy,
+prints a table and writes JSON. See README.md, "Performance".
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: python bench/run.py
+    sys.path.insert(0, str(ROOT))
+
+from bench.databases import Database, RefusedError, fingerprint  # noqa: E402
+from bench.report import SECTIONS, Report  # noqa: E402
+
+SEED = 20260615
+SEED_VERSION = "1"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench"
+
+# Production settings (DEBUG off) with what a loopback benchmark needs: plain HTTP, no Stripe,
+# mail dropped, throttles out of the way (a load generator is one client address).
+BENCH_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DEBUG": "false",
+    "CRM_INSECURE_DEV_DEFAULTS": "true",
+    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_COOKIES": "false",
+    "SECURE_HSTS_SECONDS": "0",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "STATIC_MANIFEST": "false",
+    "EMAIL_BACKEND": "dummy",
+    "PUBLIC_API_THROTTLE": "1000000/minute",
+    "STAFF_API_THROTTLE": "1000000/minute",
+    "TASKS_BACKEND": "immediate",
+    "LOG_LEVEL": "WARNING",
+    "LOG_FORMAT": "plain",
+}
+UNSET = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "EMAIL_URL", "REDIS_URL")
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 50,000 organizations")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL),
+        help="the benchmark's own database (never the application's)",
+    )
+    parser.add_argument(
+        "--reset", action="store_true", help="drop and reseed the benchmark's database"
+    )
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)}"
+    )
+    parser.add_argument("--out", type=Path, help="JSON report (default bench/results/<date>.json)")
+    parser.add_argument(
+        "--quick", action="store_true", help="few repetitions and a short load run (smoke test)"
+    )
+    parser.add_argument("--repeat", type=int, help="timed requests per row (default 20)")
+    parser.add_argument(
+        "--batch-scale",
+        type=float,
+        help="scale of the payout and import jobs (default: --scale); the daily command always "
+        "runs over every membership",
+    )
+    parser.add_argument("--load-seconds", type=float, help="length of the load run (default 30)")
+    args = parser.parse_args(argv)
+    args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(args.sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    if args.scale <= 0:
+        parser.error("--scale must be above 0")
+    return args
+
+
+def bench_env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in UNSET}
+    env.update(BENCH_ENV)
+    env["DATABASE_URL"] = url
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def prepare_golden(golden: Database, *, scale: float, reset: bool) -> dict:
+    """Create, migrate and seed the golden database unless it already holds this data set."""
+    import django
+
+    if not _django_ready():
+        django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    from bench import seed
+
+    wanted = fingerprint(
+        {
+            "scale": scale,
+            "seed": SEED,
+            "version": SEED_VERSION,
+            "steps": [name for name, _ in seed.extra_steps()],
+        }
+    )
+    if reset and golden.exists():
+        golden.drop()
+    meta = golden.meta()
+    if meta is None:
+        golden.create()
+        meta = {}
+    connections["default"].settings_dict["NAME"] = golden.name
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    if meta.get("fingerprint") == wanted and meta.get("complete") == "yes":
+        info = {"how": f"reused the data seeded {meta.get('seeded_at')}"}
+    else:
+        if meta.get("fingerprint"):
+            raise SystemExit(
+                f"The database {golden.name!r} holds another data set ({meta['fingerprint']}). "
+                "Run again with --reset to reseed it."
+            )
+        golden.write_meta({"fingerprint": wanted, "complete": "no"})
+        info = seed.Seeder(seed.Sizes.at(scale), SEED).run()
+        info["how"] = f"seeded in {time.perf_counter() - started:.0f}s"
+        golden.write_meta(
+            {"complete": "yes", "seeded_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        )
+    if "counts" not in info:
+        info["counts"] = seed_counts()
+    connections.close_all()
+    return info
+
+
+def seed_counts() -> dict[str, int]:
+    from django.apps import apps
+
+    counts = {}
+    for label in (
+        "crm.Organization",
+        "crm.Contact",
+        "crm.Membership",
+        "billing.Invoice",
+        "events.Event",
+        "events.Registration",
+    ):
+        try:
+            counts[label.split(".")[1].lower() + "s"] = apps.get_model(label).objects.count()
+        except LookupError:
+            continue
+    return counts
+
+
+def _django_ready() -> bool:
+    from django.apps import apps
+
+    return apps.ready
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    # Static files are not collected for the benchmark: whitenoise's warning says only that.
+    warnings.filterwarnings("ignore", message="No directory at")
+    golden = Database(args.database_url)
+    work = golden.sibling("work")
+    env = bench_env(args.database_url)
+    os.environ.update(env)
+    for name in UNSET:
+        os.environ.pop(name, None)
+
+    quick = args.quick
+    from bench.measure import Settings
+
+    cfg = Settings(repeat=args.repeat or (3 if quick else 20), warmup=1 if quick else 2)
+    load_seconds = args.load_seconds or (3.0 if quick else 30.0)
+    started = datetime.now(UTC)
+    try:
+        seed_info = prepare_golden(golden, scale=args.scale, reset=args.reset)
+    except RefusedError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+
+    from django.db import connection, connections
+
+    report = Report(
+        meta={
+            "scale": args.scale,
+            "seed": SEED,
+            "database": f"{golden.vendor} {golden.name}",
+            "started": started.isoformat(timespec="seconds"),
+            "sections": args.sections,
+            "repeat": cfg.repeat,
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "command": " ".join(
+                ["python -m bench.run", *(argv if argv is not None else sys.argv[1:])]
+            ),
+        },
+        seed=seed_info,
+    )
+
+    golden.copy_to(work)
+    connections["default"].settings_dict["NAME"] = work.name
+    connection.ensure_connection()
+    if golden.vendor == "postgresql":
+        report.meta["postgresql"] = _pg_version()
+
+    if "api" in args.sections:
+        from bench import lists
+
+        for row in lists.run(cfg):
+            report.add(row)
+    if "public" in args.sections:
+        from bench import public
+
+        for row in public.run(cfg):
+            report.add(row)
+    if "admin" in args.sections:
+        from bench import admin_pages
+
+        for row in admin_pages.run(cfg):
+            report.add(row)
+    if "load" in args.sections:
+        report.rows.extend(_load(work, env, load_seconds, quick))
+    if "batch" in args.sections:
+        from bench import batch
+
+        scratch = golden.sibling("batch")
+
+        def copy_database() -> str:
+            connections.close_all()
+            work.copy_to(scratch)
+            return scratch.url
+
+        batch_scale = args.batch_scale or args.scale
+        report.meta["batch_scale"] = batch_scale
+        report.rows.extend(batch.run(scale=batch_scale, env=env, copy_database=copy_database))
+        connections.close_all()
+        if scratch.exists():
+            scratch.drop()
+
+    report.meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    out = args.out or ROOT / "bench" / "results" / f"{started:%Y-%m-%d-%H%M%S}.json"
+    report.write_json(out)
+    print(report.table())
+    print(f"\nJSON report: {out}")
+    connections.close_all()
+    return 0
+
+
+def _pg_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0]
+
+
+def _load(work: Database, env: dict[str, str], seconds: float, quick: bool) -> list:
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+    from django.test import Client
+
+    from bench import load
+    from bench.seed import STAFF_TOKEN, STAFF_USERNAME
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=STAFF_USERNAME))
+    session = client.cookies["sessionid"].value
+    targets = load.targets_available(STAFF_TOKEN, session, load.join_body_template())
+    connections.close_all()
+    return load.run(
+        env={**env, "DATABASE_URL": work.url},
+        targets=targets,
+        seconds=seconds,
+        threads=4 if quick else 8,
+        workers=2,
+        max_requests=200 if quick else 100_000,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
