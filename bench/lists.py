@@ -72,7 +72,7 @@ def run_floor(sql: str, params: list[Any]) -> bytes:
     """One query (the count rides along as a window function) and the JSON a client gets."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        columns = [c.name for c in cursor.description]
+        columns = [c[0] for c in cursor.description]
         rows = cursor.fetchall()
     count = rows[0][columns.index("total_count")] if rows else 0
     results = []

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -71,13 +73,18 @@ class OrganizationFilter(StaffFilterSet):
         # A closed status (lapsed, cancelled, rejected) still needs the current membership.
         open_wanted = [s for s in value if s in Membership.OPEN_STATUSES]
         closed_wanted = [s for s in value if s not in Membership.OPEN_STATUSES]
-        condition = Q()
+        conditions: list[Any] = []
         if open_wanted:
-            condition |= Exists(
-                Membership.objects.filter(organization=OuterRef("pk"), status__in=open_wanted)
+            conditions.append(
+                Exists(
+                    Membership.objects.filter(organization=OuterRef("pk"), status__in=open_wanted)
+                )
             )
         if closed_wanted:
-            condition |= Q(membership_status__in=closed_wanted)
+            conditions.append(Q(membership_status__in=closed_wanted))
+        condition = conditions[0]
+        for other in conditions[1:]:
+            condition = condition | other
         return queryset.filter(condition)
 
     def filter_member(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
