@@ -1,18 +1,21 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from crm.models import (
     Affiliation,
     Contact,
     County,
+    Event,
     InvestorLevel,
     Membership,
     MembershipPlan,
     Organization,
     PlanBracket,
+    TicketType,
 )
 
 
@@ -107,3 +110,29 @@ class InvestorLevelFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Level {n}")
     minimum_annual_amount = Decimal("5000.00")
     benefits = "Recognition at the annual meeting\nQuarterly investor briefings"
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A published event a month from now, open for registration."""
+
+    class Meta:
+        model = Event
+
+    slug = factory.Sequence(lambda n: f"event-{n}")
+    title = factory.Sequence(lambda n: f"Business Breakfast {n}")
+    venue = "Hartford Marriott Downtown, 200 Columbus Blvd, Hartford"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    ends_at = factory.LazyAttribute(lambda e: e.starts_at + timedelta(hours=2))
+    status = Event.Status.PUBLISHED
+
+
+class TicketTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketType
+
+    event = factory.SubFactory(EventFactory)
+    code = factory.Sequence(lambda n: f"ticket-{n}")
+    name = "General admission"
+    member_price = Decimal("35.00")
+    non_member_price = Decimal("50.00")
+    capacity = 100

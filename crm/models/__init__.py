@@ -1,4 +1,5 @@
 from crm.models.base import TimeStampedModel
+from crm.models.events import Attendee, Event, Registration, TicketType
 from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment
 from crm.models.memberships import Membership, MembershipTransition
 from crm.models.notes import Note
@@ -7,9 +8,11 @@ from crm.models.plans import BillingCycle, MembershipPlan, PlanBracket, PricingK
 
 __all__ = [
     "Affiliation",
+    "Attendee",
     "BillingCycle",
     "Contact",
     "County",
+    "Event",
     "InvestorLevel",
     "Membership",
     "MembershipPlan",
@@ -21,5 +24,7 @@ __all__ = [
     "PledgeInstallment",
     "PricingKind",
     "Proration",
+    "Registration",
+    "TicketType",
     "TimeStampedModel",
 ]
