@@ -7,6 +7,8 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 UV := .tools/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
+# `make demo DEMO_PORT=8001` when 8000 is taken.
+DEMO_PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
@@ -30,9 +32,9 @@ install-dev: $(UV)
 
 demo: install
 	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:8000/ (admin at http://127.0.0.1:8000/admin/)"
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=true SITE_URL=http://127.0.0.1:$(DEMO_PORT) $(PY) manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:$(DEMO_PORT)/ (admin at http://127.0.0.1:$(DEMO_PORT)/admin/)"
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 # With DATABASE_URL set the suite runs on that database (PostgreSQL); otherwise on SQLite.
 test: install-dev

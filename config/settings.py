@@ -180,6 +180,19 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_API_VERSION = "2026-10-28.endive"
 INVOICE_DAYS_UNTIL_DUE = env_int("INVOICE_DAYS_UNTIL_DUE", 30)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How an invoice tells a payer to pay when Stripe is not configured ({number}: the invoice's).
+BILLING_PAYMENT_INSTRUCTIONS = env_str(
+    "BILLING_PAYMENT_INSTRUCTIONS",
+    "Pay by check to the MetroHartford Alliance, 20 Church Street, Hartford, CT 06103, writing "
+    "invoice {number} on the check, or ask finance for ACH or wire instructions.",
+)
+# The general ledger accounts of the money path (revenue accounts live on plans, levels, events).
+BILLING_GL_ACCOUNTS = {
+    "receivable": env_str("GL_ACCOUNTS_RECEIVABLE", "1200"),
+    "stripe_clearing": env_str("GL_STRIPE_CLEARING", "1050"),
+    "undeposited_funds": env_str("GL_UNDEPOSITED_FUNDS", "1010"),
+    "processing_fees": env_str("GL_PROCESSING_FEES", "6150"),
+}
 
 # Background work: Django's tasks API. Immediate unless TASKS_BACKEND=database (then run
 # `manage.py db_worker`).

@@ -2,6 +2,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -29,6 +31,22 @@ from crm.services.common import validated_save
 admin.site.site_header = "MetroHartford Alliance CRM"
 admin.site.site_title = "Chamber CRM"
 admin.site.index_title = "Members, investors, billing and events"
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """SimpleHistoryAdmin whose history page runs the same number of queries however long the
+    history is. Each record is labelled with str() of the object as it was, which simple-history
+    rebuilds without the related rows it has already joined in; hand them over."""
+
+    def render_history_view(self, request: HttpRequest, template: Any, context: Any, **kwargs: Any):
+        for record in context["page_obj"].object_list:
+            obj = record.history_object
+            for field in obj._meta.concrete_fields:
+                if field.is_relation and field.name in record._state.fields_cache:
+                    field.set_cached_value(obj, record._state.fields_cache[field.name])
+            # history_object is computed on each access; keep this one for the template.
+            record.history_object = obj
+        return super().render_history_view(request, template, context, **kwargs)
 
 
 # --- Organizations and contacts -------------------------------------------------------------
@@ -66,10 +84,86 @@ class PlanFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AffiliationInline(admin.TabularInline):
+class AffiliationForm(forms.ModelForm):
+    """affiliation_save moves the primary role over from the current representative, so the form
+    must not refuse a second primary (the one-primary constraint) before the service has run."""
+
+    class Meta:
+        model = Affiliation
+        fields = [
+            "contact",
+            "organization",
+            "title",
+            "is_primary",
+            "is_billing",
+            "is_event_contact",
+        ]
+
+    def validate_constraints(self) -> None:
+        exclude = self._get_validation_exclusions()  # type: ignore[attr-defined]
+        exclude.add("is_primary")
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            self._update_errors(exc)  # type: ignore[attr-defined]
+
+
+class PreloadedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that labels its current choice from the row's related object, already
+    loaded with select_related, instead of asking the database once per inline row."""
+
+    preloaded: Any = None
+
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        obj = self.preloaded
+        selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if obj is None or selected != {str(obj.pk)}:
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        label = self.choices.field.label_from_instance(obj)
+        options.append(self.create_option(name, obj.pk, label, True, len(options)))
+        return [(None, options, 0)]
+
+
+class PreloadedAutocompleteInline(admin.TabularInline):
+    """An inline whose `preloaded_autocomplete` foreign key is an autocomplete labelled from the
+    row itself, so the change page runs the same number of queries however many rows it has."""
+
+    preloaded_autocomplete: str
+
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
+        return [self.preloaded_autocomplete]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == self.preloaded_autocomplete:
+            kwargs["widget"] = PreloadedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        field_name = self.preloaded_autocomplete
+
+        class PreloadingFormSet(formset):  # type: ignore[valid-type,misc]
+            def _construct_form(self, i: int, **form_kwargs: Any) -> Any:
+                form = super()._construct_form(i, **form_kwargs)
+                instance = form.instance
+                if instance.pk and instance._meta.get_field(field_name).is_cached(instance):
+                    widget = form.fields[field_name].widget
+                    widget = getattr(widget, "widget", widget)  # inside the "+" wrapper
+                    if isinstance(widget, PreloadedAutocompleteSelect):
+                        widget.preloaded = getattr(instance, field_name)
+                return form
+
+        return PreloadingFormSet
+
+
+class AffiliationInline(PreloadedAutocompleteInline):
     model = Affiliation
+    form = AffiliationForm
     extra = 0
-    autocomplete_fields = ["contact"]
+    preloaded_autocomplete = "contact"
     fields = ["contact", "title", "is_primary", "is_billing", "is_event_contact"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -134,7 +228,7 @@ class InlineServiceSaveMixin:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, SimpleHistoryAdmin):
+class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin):
     resource_classes = [OrganizationResource]
     actions = ["merge_selected"]
     list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]
@@ -189,10 +283,11 @@ class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, SimpleHis
         services.organization_save(organization=obj, by=request.user)
 
 
-class ContactAffiliationInline(admin.TabularInline):
+class ContactAffiliationInline(PreloadedAutocompleteInline):
     model = Affiliation
+    form = AffiliationForm
     extra = 0
-    autocomplete_fields = ["organization"]
+    preloaded_autocomplete = "organization"
     fields = ["organization", "title", "is_primary", "is_billing", "is_event_contact"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -200,7 +295,7 @@ class ContactAffiliationInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(ContactDataTools, InlineServiceSaveMixin, SimpleHistoryAdmin):
+class ContactAdmin(ContactDataTools, InlineServiceSaveMixin, HistoryAdmin):
     resource_classes = [ContactResource]
     actions = ["merge_selected"]
     list_display = ["full_name", "email", "phone", "title", "organization_names"]
@@ -237,7 +332,8 @@ class ContactAdmin(ContactDataTools, InlineServiceSaveMixin, SimpleHistoryAdmin)
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
+class AffiliationAdmin(CsvXlsxExportMixin, HistoryAdmin):
+    form = AffiliationForm
     list_display = [
         "contact",
         "organization",
@@ -257,7 +353,7 @@ class AffiliationAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
+class NoteAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_display = ["__str__", "organization", "contact", "author", "created"]
     search_fields = ["body", "organization__name", "contact__email"]
     autocomplete_fields = ["organization", "contact"]
@@ -284,6 +380,8 @@ class NoteAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
 class BracketFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
+        if any(form.errors for form in self.forms):
+            return  # each bad row already says what is wrong with it
         plan = self.instance
         rows = [
             f.cleaned_data
@@ -311,7 +409,7 @@ class PlanBracketInline(admin.TabularInline):
 
 
 @admin.register(MembershipPlan)
-class MembershipPlanAdmin(CsvXlsxExportMixin, InlineServiceSaveMixin, SimpleHistoryAdmin):
+class MembershipPlanAdmin(CsvXlsxExportMixin, InlineServiceSaveMixin, HistoryAdmin):
     list_display = [
         "name",
         "code",
@@ -353,7 +451,7 @@ class MembershipTransitionInline(admin.TabularInline):
 
 
 @admin.register(Membership)
-class MembershipAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
+class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "organization",
         "plan",
@@ -472,7 +570,7 @@ class MembershipAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(InvestorLevel)
-class InvestorLevelAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
+class InvestorLevelAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_display = ["name", "code", "minimum_annual_amount", "gl_account", "offered_publicly"]
     prepopulated_fields = {"code": ["name"]}
     search_fields = ["name", "code"]
@@ -491,9 +589,13 @@ class PledgeInstallmentInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Each row is labelled with str(installment), which names the pledge's organization.
+        return super().get_queryset(request).select_related("pledge__organization", "pledge__level")
+
 
 @admin.register(Pledge)
-class PledgeAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
+class PledgeAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "organization",
         "level",

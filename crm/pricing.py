@@ -113,18 +113,22 @@ def annual_dues(rule: PricingRule, employees: int) -> Decimal:
     return money(amount)
 
 
-def _add_years(day: date, years: int) -> date:
+def _year_from(start: date) -> date:
+    """The last day of the year that begins on `start`: the day before its anniversary. A year
+    begun on 29 February has its anniversary on 1 March when there is no 29th, so it ends on the
+    28th (moving the anniversary back to the 28th would end it on the 27th, a day short)."""
     try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year + years, day=28)
+        anniversary = start.replace(year=start.year + 1)
+    except ValueError:
+        anniversary = date(start.year + 1, 3, 1)
+    return anniversary - timedelta(days=1)
 
 
 def membership_period(rule: PricingRule, start: date) -> tuple[date, date]:
     """The first period a membership starting on `start` pays for."""
     if rule.billing_cycle == CALENDAR:
         return start, date(start.year, 12, 31)
-    return start, _add_years(start, 1) - timedelta(days=1)
+    return start, _year_from(start)
 
 
 def next_period(rule: PricingRule, paid_through: date) -> tuple[date, date]:
@@ -132,7 +136,7 @@ def next_period(rule: PricingRule, paid_through: date) -> tuple[date, date]:
     start = paid_through + timedelta(days=1)
     if rule.billing_cycle == CALENDAR:
         return start, date(start.year, 12, 31)
-    return start, _add_years(start, 1) - timedelta(days=1)
+    return start, _year_from(start)
 
 
 def _employees_phrase(rule: PricingRule, employees: int) -> str:

@@ -59,7 +59,13 @@ ROLES: dict[str, dict[str, Any]] = {
 # Extra (non-model) permissions a role holds, as "app_label.codename".
 EXTRA_PERMISSIONS: dict[str, list[str]] = {
     MEMBERSHIP: [],
-    FINANCE: [],
+    FINANCE: [
+        "billing.void_invoice",
+        "billing.write_off_invoice",
+        "billing.record_payment",
+        "billing.refund_payment",
+        "billing.replay_stripeevent",
+    ],
     EVENTS: [],
     READ_ONLY: [],
 }

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from billing.money import money, to_minor_units
+from billing.money import format_usd, from_minor_units, money, to_minor_units
 
 ALLOWED_INSTALLMENTS_PER_YEAR = (1, 2, 4, 12)
 
@@ -44,6 +44,12 @@ def installment_schedule(
         raise ValueError("The annual amount must be above zero.")
     count = term_years * installments_per_year
     total_cents = to_minor_units(total_commitment(annual_amount, term_years))
+    if total_cents < count:
+        # Some installments would be $0.00: an invoice for nothing.
+        raise ValueError(
+            f"{format_usd(from_minor_units(total_cents))} cannot be split into {count} "
+            f"installments of at least a cent; choose fewer installments."
+        )
     base, remainder = divmod(total_cents, count)
     months_apart = 12 // installments_per_year
     schedule = []

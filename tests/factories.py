@@ -13,8 +13,11 @@ from crm.models import (
     InvestorLevel,
     Membership,
     MembershipPlan,
+    Note,
     Organization,
     PlanBracket,
+    Pledge,
+    PledgeInstallment,
     TicketType,
 )
 
@@ -77,6 +80,9 @@ class PlanFactory(factory.django.DjangoModelFactory):
 
 
 class BracketPlanFactory(PlanFactory):
+    class Meta:
+        skip_postgeneration_save = True
+
     pricing_kind = "brackets"
     per_employee_above = Decimal("5.00")
     cap = Decimal("25000.00")
@@ -110,6 +116,45 @@ class InvestorLevelFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Level {n}")
     minimum_annual_amount = Decimal("5000.00")
     benefits = "Recognition at the annual meeting\nQuarterly investor briefings"
+
+
+class PledgeFactory(factory.django.DjangoModelFactory):
+    """A pledge with its schedule stored beside it, as pledge_create leaves it."""
+
+    class Meta:
+        model = Pledge
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    level = factory.SubFactory(InvestorLevelFactory)
+    annual_amount = Decimal("6000.00")
+    start_date = date(2026, 1, 1)
+    term_years = 1
+    installments_per_year = Pledge.InstallmentsPerYear.QUARTERLY
+
+    @factory.post_generation
+    def installments(self, create, extracted, **kwargs):
+        from crm.schedule import installment_schedule
+
+        if not create:
+            return
+        PledgeInstallment.objects.bulk_create(
+            PledgeInstallment(pledge=self, number=i.number, due_date=i.due_date, amount=i.amount)
+            for i in installment_schedule(
+                annual_amount=self.annual_amount,
+                start=self.start_date,
+                term_years=self.term_years,
+                installments_per_year=self.installments_per_year,
+            )
+        )
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Note
+
+    organization = factory.SubFactory(OrganizationFactory)
+    body = factory.Sequence(lambda n: f"Called about the annual dinner ({n}).")
 
 
 class EventFactory(factory.django.DjangoModelFactory):

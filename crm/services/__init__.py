@@ -10,6 +10,7 @@ from crm.services.memberships import (
     membership_record_payment,
     membership_reinstate,
     membership_reject,
+    membership_reverse_payment,
 )
 from crm.services.organizations import (
     affiliation_save,
@@ -23,6 +24,7 @@ from crm.services.pledges import (
     pledge_confirm,
     pledge_create,
     pledge_decline,
+    pledge_reopen,
 )
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "membership_record_payment",
     "membership_reinstate",
     "membership_reject",
+    "membership_reverse_payment",
     "note_create",
     "organization_save",
     "pledge_cancel",
@@ -43,4 +46,5 @@ __all__ = [
     "pledge_confirm",
     "pledge_create",
     "pledge_decline",
+    "pledge_reopen",
 ]

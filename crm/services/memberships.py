@@ -58,6 +58,13 @@ def _transition(
     return membership
 
 
+def _lock_organization(organization_id: int) -> None:
+    """Every step that opens a membership takes this lock first, so two of them for one business
+    (two applications, an application and a reinstatement) run one after the other and the second
+    sees the first's membership."""
+    Organization.objects.select_for_update().filter(pk=organization_id).first()
+
+
 def _ensure_no_other_open(organization_id: int, *, exclude_pk: int | None = None) -> None:
     others = Membership.objects.filter(
         organization_id=organization_id, status__in=Membership.OPEN_STATUSES
@@ -86,7 +93,7 @@ def membership_create(
     if not plan.is_active:
         raise ServiceError(f"The {plan} plan is no longer offered.", field="plan")
     with transaction.atomic():
-        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        _lock_organization(organization.pk)
         _ensure_no_other_open(organization.pk)
         membership = Membership(
             organization=organization,
@@ -141,6 +148,7 @@ def membership_record_payment(
     """The one place a paid dues invoice has its effect: the membership is active and paid
     through the end of the period the invoice covered (never moved backwards)."""
     with transaction.atomic():
+        _lock_organization(membership.organization_id)
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.status in (Status.CANCELLED, Status.REJECTED):
             raise TransitionNotAllowed(
@@ -151,6 +159,8 @@ def membership_record_payment(
         if locked.status == Status.ACTIVE and locked.paid_through == new_paid_through:
             refresh_from(membership, locked)
             return membership
+        if locked.status == Status.LAPSED:
+            _ensure_no_other_open(locked.organization_id, exclude_pk=locked.pk)
         from_status = locked.status
         locked.paid_through = new_paid_through
         if locked.member_since is None:
@@ -219,6 +229,7 @@ def membership_reinstate(
     otherwise approved and waiting for its reinstatement invoice to be paid."""
     today = today or timezone.localdate()
     with transaction.atomic():
+        _lock_organization(membership.organization_id)
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.status not in (Status.LAPSED, Status.CANCELLED):
             if locked.status in (Status.ACTIVE, Status.APPROVED):
@@ -241,3 +252,64 @@ def membership_reinstate(
             by=by,
             reason=reason or "reinstated",
         )
+
+
+def membership_reverse_payment(
+    *,
+    membership: Membership,
+    period_start: date,
+    period_end: date,
+    by: Any = None,
+    reason: str = "dues refunded",
+    today: date | None = None,
+) -> str:
+    """Undo what a refunded dues payment did, and say what that was.
+
+    The paid-through date moves back to the day before the refunded period when that period is
+    the latest one paid (a later paid period is left alone). A member whose dues no longer cover
+    anything goes back to approved, awaiting payment; one covered only up to a past date moves
+    into its grace period, from where the daily job lapses it as usual.
+    """
+    from datetime import timedelta
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        name = str(locked.organization)
+        if locked.paid_through is None or locked.paid_through < period_start:
+            refresh_from(membership, locked)
+            return f"{name}: the refunded period was not counted as paid; membership unchanged."
+        if locked.paid_through > period_end:
+            refresh_from(membership, locked)
+            return (
+                f"{name}: a later period is paid too (through {locked.paid_through.isoformat()}); "
+                f"membership unchanged, review it by hand."
+            )
+        from_status = locked.status
+        earliest_paid = locked.member_since or locked.start_date
+        new_paid_through: date | None = period_start - timedelta(days=1)
+        if new_paid_through is not None and new_paid_through < earliest_paid:
+            new_paid_through = None
+        locked.paid_through = new_paid_through
+        if locked.status in Membership.CURRENT_STATUSES:
+            if new_paid_through is None:
+                locked.status = Status.APPROVED
+                locked.member_since = None
+            elif new_paid_through < today and locked.status == Status.ACTIVE:
+                locked.status = Status.GRACE
+        if locked.status != from_status:
+            locked.status_changed_at = timezone.now()
+            locked.status_reason = reason
+        with_history_user(locked, by)
+        locked._change_reason = reason  # type: ignore[attr-defined]
+        locked.save()
+        through = new_paid_through.isoformat() if new_paid_through else "nothing"
+        _record(locked, from_status=from_status, by=by, reason=f"{reason}; paid through {through}")
+    refresh_from(membership, locked)
+    moved = (
+        f"{locked.get_status_display().lower()} (was {Status(from_status).label.lower()})"
+        if locked.status != from_status
+        else f"still {locked.get_status_display().lower()}"
+    )
+    paid = f"paid through {through}" if new_paid_through else "with no dues paid"
+    return f"{name}: membership {moved}, {paid}."

@@ -9,7 +9,7 @@ from billing.money import format_usd, money
 from crm.exceptions import ServiceError
 from crm.models import Contact, InvestorLevel, Organization, Pledge, PledgeInstallment
 from crm.schedule import installment_schedule
-from crm.services.common import locked_transition, with_history_user
+from crm.services.common import locked_transition, validated_save
 
 Status = Pledge.Status
 
@@ -54,8 +54,8 @@ def pledge_create(
             message=message,
             status_changed_at=timezone.now(),
         )
-        with_history_user(pledge, by)
-        pledge.save()
+        # full_clean: the model's limits (a term of at most ten years) hold here too.
+        validated_save(pledge, by=by)
         PledgeInstallment.objects.bulk_create(
             PledgeInstallment(
                 pledge=pledge, number=item.number, due_date=item.due_date, amount=item.amount
@@ -135,6 +135,18 @@ def pledge_complete(*, pledge: Pledge, by: Any = None, reason: str = "fully paid
         to=Status.COMPLETED,
         allowed_from=(Status.CONFIRMED,),
         verb="completed",
+        by=by,
+        reason=reason,
+    )
+
+
+def pledge_reopen(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
+    """A completed pledge owes money again (an installment was refunded): back to confirmed."""
+    return _pledge_transition(
+        pledge,
+        to=Status.CONFIRMED,
+        allowed_from=(Status.COMPLETED,),
+        verb="reopened",
         by=by,
         reason=reason,
     )

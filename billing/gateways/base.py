@@ -1,0 +1,165 @@
+"""The payment gateway as the rest of the system sees it: a few calls that take and return plain
+dataclasses, so nothing outside billing/gateways/stripe.py knows Stripe's object shapes."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+
+class GatewayError(Exception):
+    """A call to the processor failed; `message` is fit to show to finance staff."""
+
+    def __init__(self, message: str, *, code: str = "", retriable: bool = True) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.retriable = retriable
+
+
+class WebhookSignatureError(Exception):
+    """The webhook's signature is missing, wrong or too old."""
+
+
+@dataclass(frozen=True)
+class CustomerDetails:
+    organization_id: int
+    name: str
+    email: str
+    existing_id: str = ""
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    line_id: int
+    description: str
+    amount: Decimal
+    period_start: date | None = None
+    period_end: date | None = None
+
+
+@dataclass(frozen=True)
+class DraftInvoice:
+    invoice_id: int
+    number: str
+    customer_id: str
+    days_until_due: int
+    description: str
+    lines: tuple[DraftLine, ...]
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RemoteInvoicePayment:
+    id: str
+    status: str  # "open", "paid" or "canceled"
+    amount_paid: Decimal | None
+    payment_intent_id: str = ""
+    charge_id: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteInvoice:
+    id: str
+    status: str  # "draft", "open", "paid", "void", "uncollectible"
+    total: Decimal
+    amount_paid: Decimal
+    amount_remaining: Decimal
+    hosted_url: str = ""
+    pdf_url: str = ""
+    paid_out_of_band: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
+    payments: tuple[RemoteInvoicePayment, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemotePayment:
+    """A PaymentIntent as we record it: status is "pending" (processing, as ACH is for days),
+    "succeeded", "failed", or "incomplete" (nothing attempted yet: nothing to record)."""
+
+    id: str
+    status: str
+    amount: Decimal
+    method: str  # "card" or "ach"
+    charge_id: str = ""
+    fee: Decimal | None = None
+    net: Decimal | None = None
+    failure_message: str = ""
+    created: datetime | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RemoteRefund:
+    id: str
+    amount: Decimal
+    status: str  # "pending", "succeeded", "failed"
+    payment_intent_id: str = ""
+    charge_id: str = ""
+    failure_message: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    description: str
+    amount: Decimal
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str
+    payment_intent_id: str = ""
+    payment_status: str = ""  # "paid", "unpaid", "no_payment_required"
+    status: str = ""  # "open", "complete", "expired"
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class Gateway(Protocol):
+    """What billing needs from a processor. `is_remote` is False for the offline gateway: then
+    invoices carry payment instructions and staff record the payments."""
+
+    is_remote: bool
+    name: str
+
+    def ensure_customer(self, customer: CustomerDetails) -> str: ...
+
+    def issue_invoice(self, draft: DraftInvoice) -> RemoteInvoice: ...
+
+    def retrieve_invoice(self, invoice_id: str) -> RemoteInvoice: ...
+
+    def invoice_id_for_payment(self, payment_intent_id: str) -> str | None: ...
+
+    def retrieve_payment(self, payment_intent_id: str) -> RemotePayment: ...
+
+    def void_invoice(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice: ...
+
+    def mark_uncollectible(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice: ...
+
+    def mark_paid_out_of_band(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice: ...
+
+    def create_refund(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RemoteRefund: ...
+
+    def list_refunds(self, payment_intent_id: str) -> list[RemoteRefund]: ...
+
+    def create_checkout_session(
+        self,
+        *,
+        lines: list[CheckoutLine],
+        success_url: str,
+        cancel_url: str,
+        customer_email: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> CheckoutSession: ...
+
+    def retrieve_checkout_session(self, session_id: str) -> CheckoutSession: ...

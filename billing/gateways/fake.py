@@ -1,0 +1,358 @@
+"""Gateways that do not reach Stripe.
+
+OfflineGateway is what runs with no STRIPE_SECRET_KEY: nothing is sent anywhere, invoices carry
+payment instructions, and staff record what they receive. It never reports a payment.
+
+FakeGateway keeps Stripe-like objects in memory, for tests: a test plays the payer's side with
+`pay()`, `start_ach()`, `fail()` and then sends the webhook Stripe would send.
+"""
+
+import itertools
+import threading
+from dataclasses import replace
+from decimal import Decimal
+
+from billing.gateways.base import (
+    CheckoutLine,
+    CheckoutSession,
+    CustomerDetails,
+    DraftInvoice,
+    GatewayError,
+    RemoteInvoice,
+    RemoteInvoicePayment,
+    RemotePayment,
+    RemoteRefund,
+)
+from billing.money import ZERO
+
+
+class OfflineGateway:
+    is_remote = False
+    name = "offline"
+
+    def _refuse(self) -> GatewayError:
+        return GatewayError(
+            "Stripe is not configured (STRIPE_SECRET_KEY is empty): record the payment by hand.",
+            retriable=False,
+        )
+
+    def ensure_customer(self, customer: CustomerDetails) -> str:
+        raise self._refuse()
+
+    def issue_invoice(self, draft: DraftInvoice) -> RemoteInvoice:
+        raise self._refuse()
+
+    def retrieve_invoice(self, invoice_id: str) -> RemoteInvoice:
+        raise self._refuse()
+
+    def invoice_id_for_payment(self, payment_intent_id: str) -> str | None:
+        raise self._refuse()
+
+    def retrieve_payment(self, payment_intent_id: str) -> RemotePayment:
+        raise self._refuse()
+
+    def void_invoice(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        raise self._refuse()
+
+    def mark_uncollectible(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        raise self._refuse()
+
+    def mark_paid_out_of_band(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        raise self._refuse()
+
+    def create_refund(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RemoteRefund:
+        raise self._refuse()
+
+    def list_refunds(self, payment_intent_id: str) -> list[RemoteRefund]:
+        raise self._refuse()
+
+    def create_checkout_session(
+        self,
+        *,
+        lines: list[CheckoutLine],
+        success_url: str,
+        cancel_url: str,
+        customer_email: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> CheckoutSession:
+        raise self._refuse()
+
+    def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
+        raise self._refuse()
+
+
+class FakeGateway:
+    """An in-memory Stripe. Idempotency keys replay the first answer, as Stripe's do."""
+
+    is_remote = True
+    name = "fake"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.customers: dict[str, CustomerDetails] = {}
+        self.invoices: dict[str, RemoteInvoice] = {}
+        self.payments: dict[str, RemotePayment] = {}
+        self.invoice_payments: dict[str, list[RemoteInvoicePayment]] = {}
+        self.refunds: dict[str, list[RemoteRefund]] = {}
+        self.sessions: dict[str, CheckoutSession] = {}
+        self._replies: dict[str, object] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.outage: str = ""  # set to a message to make every call fail like an outage
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}_fake{next(self._ids):06d}"
+
+    def _begin(self, call: str, key: str = "") -> object | None:
+        self.calls.append((call, key))
+        if self.outage:
+            raise GatewayError(f"Stripe could not {call}: {self.outage}")
+        return self._replies.get(key) if key else None
+
+    # --- the Gateway interface ------------------------------------------------------------
+
+    def ensure_customer(self, customer: CustomerDetails) -> str:
+        if customer.existing_id:
+            return customer.existing_id
+        with self._lock:
+            key = f"organization-{customer.organization_id}-customer"
+            replay = self._begin("create the customer", key)
+            if replay is not None:
+                return str(replay)
+            customer_id = self._new_id("cus")
+            self.customers[customer_id] = customer
+            self._replies[key] = customer_id
+            return customer_id
+
+    def issue_invoice(self, draft: DraftInvoice) -> RemoteInvoice:
+        with self._lock:
+            key = f"invoice-{draft.invoice_id}-finalize"
+            replay = self._begin("create the invoice", key)
+            if isinstance(replay, str):
+                return self.invoices[replay]
+            invoice_id = self._new_id("in")
+            total = sum((line.amount for line in draft.lines), ZERO)
+            invoice = RemoteInvoice(
+                id=invoice_id,
+                status="open",
+                total=total,
+                amount_paid=ZERO,
+                amount_remaining=total,
+                hosted_url=f"https://invoice.stripe.test/i/{invoice_id}",
+                pdf_url=f"https://pay.stripe.test/invoice/{invoice_id}/pdf",
+                metadata={"invoice_id": str(draft.invoice_id), **draft.metadata},
+            )
+            self.invoices[invoice_id] = invoice
+            self.invoice_payments[invoice_id] = []
+            self._replies[key] = invoice_id
+            return invoice
+
+    def retrieve_invoice(self, invoice_id: str) -> RemoteInvoice:
+        with self._lock:
+            self._begin("read the invoice")
+            invoice = self._get_invoice(invoice_id)
+            return replace(invoice, payments=tuple(self.invoice_payments.get(invoice_id, [])))
+
+    def invoice_id_for_payment(self, payment_intent_id: str) -> str | None:
+        with self._lock:
+            self._begin("find the invoice of a payment")
+            for invoice_id, items in self.invoice_payments.items():
+                if any(item.payment_intent_id == payment_intent_id for item in items):
+                    return invoice_id
+            return None
+
+    def retrieve_payment(self, payment_intent_id: str) -> RemotePayment:
+        with self._lock:
+            self._begin("read the payment")
+            try:
+                return self.payments[payment_intent_id]
+            except KeyError:
+                raise GatewayError(
+                    f"No such payment_intent: {payment_intent_id}", retriable=False
+                ) from None
+
+    def void_invoice(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        return self._set_status(invoice_id, "void", "void the invoice", idempotency_key)
+
+    def mark_uncollectible(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        return self._set_status(
+            invoice_id, "uncollectible", "mark the invoice uncollectible", idempotency_key
+        )
+
+    def mark_paid_out_of_band(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        invoice = self._set_status(invoice_id, "paid", "mark the invoice paid", idempotency_key)
+        with self._lock:
+            invoice = replace(invoice, paid_out_of_band=True, amount_remaining=ZERO)
+            self.invoices[invoice_id] = invoice
+        return invoice
+
+    def create_refund(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RemoteRefund:
+        with self._lock:
+            replay = self._begin("refund the payment", idempotency_key)
+            if isinstance(replay, RemoteRefund):
+                return replay
+            payment = self.payments.get(payment_intent_id)
+            if payment is None or payment.status != "succeeded":
+                raise GatewayError("This payment cannot be refunded.", retriable=False)
+            refund = RemoteRefund(
+                id=self._new_id("re"),
+                amount=amount,
+                status="succeeded",
+                payment_intent_id=payment_intent_id,
+                charge_id=payment.charge_id,
+                metadata=dict(metadata),
+            )
+            self.refunds.setdefault(payment_intent_id, []).append(refund)
+            self._replies[idempotency_key] = refund
+            return refund
+
+    def list_refunds(self, payment_intent_id: str) -> list[RemoteRefund]:
+        with self._lock:
+            self._begin("read the payment's refunds")
+            return list(self.refunds.get(payment_intent_id, []))
+
+    def create_checkout_session(
+        self,
+        *,
+        lines: list[CheckoutLine],
+        success_url: str,
+        cancel_url: str,
+        customer_email: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> CheckoutSession:
+        with self._lock:
+            replay = self._begin("start the checkout", idempotency_key)
+            if isinstance(replay, CheckoutSession):
+                return replay
+            session_id = self._new_id("cs")
+            session = CheckoutSession(
+                id=session_id,
+                url=f"https://checkout.stripe.test/c/{session_id}",
+                payment_status="unpaid",
+                status="open",
+                metadata=dict(metadata),
+            )
+            self.sessions[session_id] = session
+            self._replies[idempotency_key] = session
+            return session
+
+    def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
+        with self._lock:
+            self._begin("read the checkout")
+            return self.sessions[session_id]
+
+    # --- the payer's side, for tests -------------------------------------------------------
+
+    def _get_invoice(self, invoice_id: str) -> RemoteInvoice:
+        try:
+            return self.invoices[invoice_id]
+        except KeyError:
+            raise GatewayError(f"No such invoice: {invoice_id}", retriable=False) from None
+
+    def _set_status(self, invoice_id: str, status: str, call: str, key: str) -> RemoteInvoice:
+        with self._lock:
+            self._begin(call, key)
+            invoice = replace(self._get_invoice(invoice_id), status=status)
+            self.invoices[invoice_id] = invoice
+            return invoice
+
+    def _attempt(self, invoice_id: str, *, method: str, status: str, failure: str = "") -> str:
+        invoice = self._get_invoice(invoice_id)
+        intent_id = self._new_id("pi")
+        amount = invoice.amount_remaining
+        fee = (amount * Decimal("0.029") + Decimal("0.30")).quantize(Decimal("0.01"))
+        succeeded = status == "succeeded"
+        self.payments[intent_id] = RemotePayment(
+            id=intent_id,
+            status=status,
+            amount=amount,
+            method=method,
+            charge_id=self._new_id("ch"),
+            fee=fee if succeeded else None,
+            net=amount - fee if succeeded else None,
+            failure_message=failure,
+        )
+        self.invoice_payments[invoice_id].append(
+            RemoteInvoicePayment(
+                id=self._new_id("inpay"),
+                status="paid" if succeeded else "open",
+                amount_paid=amount if succeeded else None,
+                payment_intent_id=intent_id,
+            )
+        )
+        if succeeded:
+            self._settle(invoice_id)
+        return intent_id
+
+    def _settle(self, invoice_id: str) -> None:
+        invoice = self.invoices[invoice_id]
+        self.invoices[invoice_id] = replace(
+            invoice, status="paid", amount_paid=invoice.total, amount_remaining=ZERO
+        )
+
+    def pay(self, invoice_id: str, *, method: str = "card") -> str:
+        """The payer pays the hosted invoice; returns the PaymentIntent id."""
+        with self._lock:
+            return self._attempt(invoice_id, method=method, status="succeeded")
+
+    def start_ach(self, invoice_id: str) -> str:
+        """The payer authorizes an ACH debit: it stays processing for days."""
+        with self._lock:
+            return self._attempt(invoice_id, method="ach", status="pending")
+
+    def settle_ach(self, payment_intent_id: str, *, succeeded: bool) -> None:
+        with self._lock:
+            payment = self.payments[payment_intent_id]
+            if succeeded:
+                fee = min(payment.amount * Decimal("0.008"), Decimal("5.00")).quantize(
+                    Decimal("0.01")
+                )
+                self.payments[payment_intent_id] = replace(
+                    payment, status="succeeded", fee=fee, net=payment.amount - fee
+                )
+            else:
+                self.payments[payment_intent_id] = replace(
+                    payment,
+                    status="failed",
+                    failure_message="The customer's bank account has insufficient funds.",
+                )
+            for invoice_id, items in self.invoice_payments.items():
+                for i, item in enumerate(items):
+                    if item.payment_intent_id == payment_intent_id:
+                        items[i] = replace(
+                            item,
+                            status="paid" if succeeded else "canceled",
+                            amount_paid=payment.amount if succeeded else None,
+                        )
+                        if succeeded:
+                            self._settle(invoice_id)
+
+    def refund_in_dashboard(self, payment_intent_id: str, amount: Decimal) -> RemoteRefund:
+        """Someone refunds from Stripe's dashboard: we learn of it from charge.refunded."""
+        with self._lock:
+            payment = self.payments[payment_intent_id]
+            refund = RemoteRefund(
+                id=self._new_id("re"),
+                amount=amount,
+                status="succeeded",
+                payment_intent_id=payment_intent_id,
+                charge_id=payment.charge_id,
+            )
+            self.refunds.setdefault(payment_intent_id, []).append(refund)
+            return refund

@@ -1,0 +1,36 @@
+"""Every write to the ledger goes through these functions: the admin, the API, the webhook and
+the scheduled jobs all call them."""
+
+from billing.services.events import stripe_event_process, stripe_event_store
+from billing.services.invoices import (
+    invoice_create_for_installment,
+    invoice_create_for_membership,
+    invoice_issue,
+    invoice_resend,
+    invoice_void,
+    invoice_write_off,
+)
+from billing.services.payments import payment_record_offline, refund_create
+from billing.services.stripe_sync import (
+    dispute_record_from_stripe,
+    invoice_sync_from_stripe,
+    payment_sync_from_stripe,
+    refunds_sync_from_stripe,
+)
+
+__all__ = [
+    "dispute_record_from_stripe",
+    "invoice_create_for_installment",
+    "invoice_create_for_membership",
+    "invoice_issue",
+    "invoice_resend",
+    "invoice_sync_from_stripe",
+    "invoice_void",
+    "invoice_write_off",
+    "payment_record_offline",
+    "payment_sync_from_stripe",
+    "refund_create",
+    "refunds_sync_from_stripe",
+    "stripe_event_process",
+    "stripe_event_store",
+]

@@ -1,0 +1,136 @@
+"""Pieces the billing services share: locking, status changes, settling, and the mails."""
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from billing import effects
+from billing.models import Invoice, Payment
+from crm.mail import send_templated
+from crm.models import Affiliation, Contact, Organization
+from crm.services.common import refresh_from, with_history_user
+
+logger = logging.getLogger("billing")
+
+
+def user_or_none(by: Any) -> Any:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def lock_invoice(invoice: Invoice) -> Invoice:
+    """Re-read the invoice under a row lock (inside a transaction): every change to an invoice's
+    money or status goes through this, so a webhook, a retry and a click never interleave."""
+    return Invoice.objects.select_for_update().get(pk=invoice.pk)
+
+
+def set_status(invoice: Invoice, *, to: str, reason: str, by: Any, **updates: Any) -> None:
+    invoice.status = to
+    invoice.status_changed_at = timezone.now()
+    invoice.status_reason = reason
+    for name, value in updates.items():
+        setattr(invoice, name, value)
+    with_history_user(invoice, by)
+    invoice._change_reason = reason[:100]  # type: ignore[attr-defined]
+    invoice.save()
+
+
+def save_with_reason(invoice: Invoice, *, reason: str, by: Any) -> None:
+    with_history_user(invoice, by)
+    invoice._change_reason = reason[:100]  # type: ignore[attr-defined]
+    invoice.save()
+
+
+def settle_if_paid(invoice: Invoice, *, by: Any) -> list[str]:
+    """Called with the invoice locked after its payments changed: when they cover the total it
+    becomes paid and takes effect, once (the status change is what makes it once)."""
+    if invoice.status not in Invoice.PAYABLE_STATUSES or invoice.amount_paid < invoice.total:
+        return []
+    # Paid first: a handler asking "is this installment settled?" must see this invoice paid.
+    set_status(invoice, to=Invoice.Status.PAID, reason="Paid.", by=by, paid_at=timezone.now())
+    outcomes = effects.apply_paid(invoice, by=by)
+    if outcomes:
+        invoice.status_reason = "Paid. " + " ".join(outcomes)
+        invoice.save(update_fields=["status_reason", "modified"])
+    return outcomes
+
+
+def bill_to(organization: Organization) -> Contact | None:
+    """The billing contact, else the primary representative, else anyone with an address."""
+    affiliations = (
+        Affiliation.objects.filter(organization=organization)
+        .select_related("contact")
+        .order_by("-is_billing", "-is_primary", "pk")
+    )
+    for affiliation in affiliations:
+        if affiliation.contact.email:
+            return affiliation.contact
+    return None
+
+
+def invoice_recipients(invoice: Invoice) -> list[str]:
+    contact = invoice.contact or bill_to(invoice.organization)
+    return [contact.email] if contact is not None and contact.email else []
+
+
+def _mail_context(invoice: Invoice, **extra: Any) -> dict[str, Any]:
+    return {
+        "invoice": invoice,
+        "organization": invoice.organization,
+        "contact": invoice.contact,
+        "lines": list(invoice.lines.all()),
+        "pay_url": invoice.pay_url,
+        "payment_instructions": invoice.payment_instructions,
+        "finance_email": settings.DEFAULT_FROM_EMAIL,
+        **extra,
+    }
+
+
+def mail_invoice(invoice: Invoice, *, reason: str) -> bool:
+    sent = send_templated(
+        to=invoice_recipients(invoice),
+        template="invoice_issued",
+        subject=f"Invoice {invoice.number} from the MetroHartford Alliance",
+        context=_mail_context(invoice),
+        reason=reason,
+    )
+    if sent:
+        Invoice.objects.filter(pk=invoice.pk).update(last_sent_at=timezone.now())
+        invoice.last_sent_at = timezone.now()
+    return sent
+
+
+def mail_receipt(invoice: Invoice, payment: Payment) -> bool:
+    return send_templated(
+        to=invoice_recipients(invoice),
+        template="payment_receipt",
+        subject=f"Receipt: invoice {invoice.number} is paid",
+        context=_mail_context(invoice, payment=payment),
+        reason=f"payment {payment.pk} on invoice {invoice.number}",
+    )
+
+
+def mail_payment_failed(invoice: Invoice, payment: Payment) -> bool:
+    return send_templated(
+        to=invoice_recipients(invoice),
+        template="payment_failed",
+        subject=f"Your payment of invoice {invoice.number} did not go through",
+        context=_mail_context(invoice, payment=payment),
+        reason=f"payment {payment.pk} on invoice {invoice.number} failed",
+    )
+
+
+__all__ = [
+    "bill_to",
+    "lock_invoice",
+    "logger",
+    "mail_invoice",
+    "mail_payment_failed",
+    "mail_receipt",
+    "refresh_from",
+    "save_with_reason",
+    "set_status",
+    "settle_if_paid",
+    "user_or_none",
+]

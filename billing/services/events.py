@@ -1,0 +1,145 @@
+"""Stripe's webhook events: stored first under their unique id, then processed by the handler
+for their type. Processing takes the event's row lock, so concurrent deliveries of one event
+run it once; a failure keeps its error on the event for `manage.py stripe_replay`."""
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.models import StripeEvent
+from billing.services.stripe_sync import (
+    dispute_record_from_stripe,
+    invoice_find,
+    invoice_sync_from_stripe,
+    payment_sync_from_stripe,
+    refunds_sync_from_stripe,
+)
+
+logger = logging.getLogger("billing.stripe")
+
+DONE = (StripeEvent.Status.PROCESSED, StripeEvent.Status.STORED)
+
+
+def _invoice_event(obj: dict) -> list[str]:
+    invoice = invoice_find(stripe_invoice_id=obj.get("id", ""), metadata=obj.get("metadata"))
+    if invoice is None:
+        return [f"Stripe invoice {obj.get('id')} is not one of ours."]
+    return invoice_sync_from_stripe(invoice=invoice)
+
+
+def _invoice_payment_event(obj: dict) -> list[str]:
+    stripe_invoice_id = obj.get("invoice")
+    if isinstance(stripe_invoice_id, dict):
+        stripe_invoice_id = stripe_invoice_id.get("id")
+    invoice = invoice_find(stripe_invoice_id=stripe_invoice_id or "")
+    if invoice is None:
+        return [f"Stripe invoice {stripe_invoice_id} is not one of ours."]
+    return invoice_sync_from_stripe(invoice=invoice)
+
+
+def _payment_intent_event(obj: dict) -> list[str]:
+    return payment_sync_from_stripe(payment_intent_id=obj["id"], metadata=obj.get("metadata"))
+
+
+def _charge_refunded(obj: dict) -> list[str]:
+    intent_id = obj.get("payment_intent")
+    if not intent_id:
+        return [f"Charge {obj.get('id')} has no payment intent: not one of ours."]
+    return refunds_sync_from_stripe(payment_intent_id=intent_id)
+
+
+def _refund_event(obj: dict) -> list[str]:
+    return _charge_refunded({"id": obj.get("charge"), "payment_intent": obj.get("payment_intent")})
+
+
+def _dispute_event(obj: dict) -> list[str]:
+    return dispute_record_from_stripe(dispute=obj)
+
+
+def _checkout_event(obj: dict) -> list[str]:
+    intent_id = obj.get("payment_intent")
+    if not intent_id:
+        return [f"Checkout {obj.get('id')} has no payment yet."]
+    return payment_sync_from_stripe(payment_intent_id=intent_id, metadata=obj.get("metadata"))
+
+
+HANDLERS: dict[str, Callable[[dict], list[str]]] = {
+    "invoice.finalized": _invoice_event,
+    "invoice.paid": _invoice_event,
+    "invoice.payment_failed": _invoice_event,
+    "invoice.payment_succeeded": _invoice_event,
+    "invoice.voided": _invoice_event,
+    "invoice.marked_uncollectible": _invoice_event,
+    "invoice.updated": _invoice_event,
+    "invoice_payment.paid": _invoice_payment_event,
+    "payment_intent.processing": _payment_intent_event,
+    "payment_intent.succeeded": _payment_intent_event,
+    "payment_intent.payment_failed": _payment_intent_event,
+    "payment_intent.canceled": _payment_intent_event,
+    "charge.refunded": _charge_refunded,
+    "refund.created": _refund_event,
+    "refund.updated": _refund_event,
+    "refund.failed": _refund_event,
+    "charge.dispute.created": _dispute_event,
+    "charge.dispute.updated": _dispute_event,
+    "charge.dispute.closed": _dispute_event,
+    "checkout.session.completed": _checkout_event,
+    "checkout.session.async_payment_succeeded": _checkout_event,
+    "checkout.session.async_payment_failed": _checkout_event,
+}
+
+
+def stripe_event_store(*, payload: dict) -> tuple[StripeEvent, bool]:
+    """Store a verified event under its Stripe id; (event, False) when it was already there."""
+    created_at = payload.get("created")
+    defaults = {
+        "type": str(payload.get("type", "")),
+        "livemode": bool(payload.get("livemode")),
+        "stripe_created": (
+            datetime.fromtimestamp(created_at, tz=UTC) if isinstance(created_at, int) else None
+        ),
+        "payload": payload,
+    }
+    try:
+        # The unique id is the last word when two deliveries of one event race.
+        with transaction.atomic():
+            return StripeEvent.objects.get_or_create(stripe_id=payload["id"], defaults=defaults)
+    except IntegrityError:
+        return StripeEvent.objects.get(stripe_id=payload["id"]), False
+
+
+def stripe_event_process(*, event: StripeEvent, force: bool = False) -> StripeEvent:
+    """Run the event's handler unless it already ran (`force` runs it again: safe, since
+    handlers re-read Stripe). Never raises: a failure is kept on the event."""
+    with transaction.atomic():
+        locked = StripeEvent.objects.select_for_update().get(pk=event.pk)
+        if locked.status in DONE and not force:
+            return locked
+        locked.attempts += 1
+        handler = HANDLERS.get(locked.type)
+        if handler is None:
+            locked.status = StripeEvent.Status.STORED
+            locked.outcome = (
+                "Stored for reconciliation."
+                if locked.type.startswith("payout.")
+                else "No handler for this type: stored and acknowledged."
+            )
+            locked.error = ""
+        else:
+            try:
+                with transaction.atomic():
+                    outcome = handler(locked.data_object)
+            except Exception as exc:
+                logger.exception("Stripe event %s (%s) failed", locked.stripe_id, locked.type)
+                locked.status = StripeEvent.Status.FAILED
+                locked.error = f"{exc.__class__.__name__}: {getattr(exc, 'message', None) or exc}"
+            else:
+                locked.status = StripeEvent.Status.PROCESSED
+                locked.outcome = " ".join(outcome)
+                locked.error = ""
+        locked.processed_at = timezone.now()
+        locked.save()
+    return locked

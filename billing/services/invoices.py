@@ -1,0 +1,372 @@
+"""Invoices: create (dues, pledge installments), issue, void, write off, resend.
+
+Issuing gives the invoice its number and, when Stripe is configured, creates the Stripe invoice
+that the payer pays on Stripe's hosted page. A Stripe failure never loses or blocks our own
+invoice: it stays open with the error shown to staff, and issuing again retries the Stripe part.
+"""
+
+import calendar
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from billing.gateways import GatewayError, get_gateway
+from billing.gateways.base import CustomerDetails, DraftInvoice, DraftLine
+from billing.models import Invoice, InvoiceLine, InvoiceNumberSequence, Payment
+from billing.money import ZERO, format_usd
+from billing.services.common import (
+    bill_to,
+    lock_invoice,
+    logger,
+    mail_invoice,
+    save_with_reason,
+    set_status,
+    settle_if_paid,
+    user_or_none,
+)
+from crm import pricing
+from crm.exceptions import ServiceError
+from crm.models import Membership, Organization, Pledge, PledgeInstallment
+
+Status = Invoice.Status
+# Invoices that stand: a second invoice for the same period or installment is not made.
+STANDING = (Status.DRAFT, Status.OPEN, Status.PAID, Status.UNCOLLECTIBLE)
+
+
+def _add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _recalculate_total(invoice: Invoice) -> None:
+    invoice.total = sum((line.amount for line in invoice.lines.all()), ZERO)
+    if invoice.total < 0:
+        raise ServiceError("An invoice cannot total less than zero.")
+    invoice.save(update_fields=["total", "modified"])
+
+
+def invoice_create_for_membership(
+    *,
+    membership: Membership,
+    period_start: date | None = None,
+    by: Any = None,
+    employees: int | None = None,
+) -> Invoice:
+    """The draft dues invoice for one membership period, priced by crm.pricing.quote: its lines
+    are the quote's (annual dues, then any proration credit) and its explanation the quote's
+    sentence. The period starts at `period_start`, else the day after the paid-through date,
+    else the membership's start. Asking twice for the same period returns the same invoice."""
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().select_related("plan", "organization")
+        membership = locked.get(pk=membership.pk)
+        if membership.status in (Membership.Status.CANCELLED, Membership.Status.REJECTED):
+            raise ServiceError(
+                f"A membership that is {membership.get_status_display().lower()} is not billed."
+            )
+        if period_start is None:
+            period_start = (
+                membership.paid_through + timedelta(days=1)
+                if membership.paid_through
+                else membership.start_date
+            )
+        plan = membership.plan
+        organization = membership.organization
+        if employees is None:
+            employees = organization.employees or 0
+        try:
+            quote = pricing.quote(plan.pricing_rule(), employees=employees, start=period_start)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+        existing = (
+            Invoice.objects.filter(
+                status__in=STANDING,
+                lines__membership=membership,
+                lines__period_start=quote.period_start,
+            )
+            .distinct()
+            .first()
+        )
+        if existing is not None:
+            return existing
+        invoice = Invoice(
+            organization=organization,
+            contact=bill_to(organization),
+            kind=Invoice.Kind.DUES,
+            explanation=quote.explanation,
+            created_by=user_or_none(by),
+        )
+        save_with_reason(invoice, reason="dues invoice created", by=by)
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(
+                invoice=invoice,
+                position=position,
+                kind=InvoiceLine.Kind.MEMBERSHIP,
+                description=line.description,
+                amount=line.amount,
+                gl_account=plan.gl_revenue_account,
+                period_start=quote.period_start,
+                period_end=quote.period_end,
+                membership=membership,
+            )
+            for position, line in enumerate(quote.lines)
+        )
+        _recalculate_total(invoice)
+    return invoice
+
+
+def invoice_create_for_installment(*, installment: PledgeInstallment, by: Any = None) -> Invoice:
+    """The draft invoice for one pledge installment, due on the installment's due date. Asking
+    twice returns the same invoice."""
+    with transaction.atomic():
+        installment = (
+            PledgeInstallment.objects.select_for_update()
+            .select_related("pledge__organization", "pledge__level")
+            .get(pk=installment.pk)
+        )
+        pledge = installment.pledge
+        if pledge.status not in (Pledge.Status.SUBMITTED, Pledge.Status.CONFIRMED):
+            raise ServiceError(
+                f"A pledge that is {pledge.get_status_display().lower()} is not billed."
+            )
+        existing = (
+            Invoice.objects.filter(status__in=STANDING, lines__pledge_installment=installment)
+            .distinct()
+            .first()
+        )
+        if existing is not None:
+            return existing
+        count = pledge.installments.count()
+        months = 12 // pledge.installments_per_year
+        invoice = Invoice(
+            organization=pledge.organization,
+            contact=pledge.contact if pledge.contact and pledge.contact.email else None,
+            kind=Invoice.Kind.PLEDGE,
+            due_date=installment.due_date,
+            explanation=(
+                f"Installment {installment.number} of {count} of a {pledge.term_years}-year "
+                f"investment of {format_usd(pledge.annual_amount)} a year at the "
+                f"{pledge.level} level."
+            ),
+            created_by=user_or_none(by),
+        )
+        if invoice.contact is None:
+            invoice.contact = bill_to(pledge.organization)
+        save_with_reason(invoice, reason="pledge installment invoice created", by=by)
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            kind=InvoiceLine.Kind.PLEDGE_INSTALLMENT,
+            description=(f"{pledge.level} investment, installment {installment.number} of {count}"),
+            amount=installment.amount,
+            gl_account=pledge.level.gl_account,
+            period_start=installment.due_date,
+            period_end=_add_months(installment.due_date, months) - timedelta(days=1),
+            pledge_installment=installment,
+        )
+        _recalculate_total(invoice)
+    return invoice
+
+
+def _next_number(year: int) -> str:
+    """The next number of the year, taken under a row lock: concurrent issues wait their turn
+    here, so numbers are never repeated, and a rolled-back issue gives its number back."""
+    InvoiceNumberSequence.objects.bulk_create(
+        [InvoiceNumberSequence(year=year)], ignore_conflicts=True
+    )
+    sequence = InvoiceNumberSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"{year}-{sequence.last_number:05d}"
+
+
+def _push_to_stripe(invoice: Invoice, *, by: Any) -> None:
+    """Create and finalize the Stripe invoice of an open one. On failure the error is stored
+    on the invoice for staff and the next issue or resend retries (same idempotency keys)."""
+    gateway = get_gateway()
+    organization = Organization.objects.get(pk=invoice.organization_id)
+    contact = invoice.contact
+    try:
+        customer_id = gateway.ensure_customer(
+            CustomerDetails(
+                organization_id=organization.pk,
+                name=organization.name,
+                email=contact.email if contact else "",
+                existing_id=organization.stripe_customer_id,
+            )
+        )
+        if customer_id != organization.stripe_customer_id:
+            Organization.objects.filter(pk=organization.pk).update(stripe_customer_id=customer_id)
+        today = timezone.localdate()
+        remote = gateway.issue_invoice(
+            DraftInvoice(
+                invoice_id=invoice.pk,
+                number=invoice.number or "",
+                customer_id=customer_id,
+                days_until_due=max((invoice.due_date or today) - today, timedelta(0)).days,
+                description=f"Invoice {invoice.number}. {invoice.explanation}".strip(),
+                lines=tuple(
+                    DraftLine(
+                        line_id=line.pk,
+                        description=line.description,
+                        amount=line.amount,
+                        period_start=line.period_start,
+                        period_end=line.period_end,
+                    )
+                    for line in invoice.lines.all()
+                ),
+                metadata={"organization_id": str(organization.pk), "kind": invoice.kind},
+            )
+        )
+    except GatewayError as exc:
+        logger.warning("invoice %s not sent to Stripe: %s", invoice.number, exc.message)
+        Invoice.objects.filter(pk=invoice.pk).update(stripe_error=exc.message)
+        invoice.stripe_error = exc.message
+        return
+    with transaction.atomic():
+        locked = lock_invoice(invoice)
+        locked.stripe_invoice_id = remote.id
+        locked.stripe_hosted_url = remote.hosted_url
+        locked.stripe_pdf_url = remote.pdf_url
+        locked.stripe_error = ""
+        save_with_reason(locked, reason="sent to Stripe", by=by)
+    invoice.refresh_from_db()
+
+
+def invoice_issue(*, invoice: Invoice, by: Any = None, send_email: bool = True) -> Invoice:
+    """Number and open a draft, then hand it to Stripe when Stripe is configured and mail it to
+    the payer (with its pay link, or the payment instructions). Issuing an open invoice again
+    only retries what has not happened yet (Stripe, the first mail). Never raises because
+    Stripe is down: `invoice.stripe_error` says what failed."""
+    with transaction.atomic():
+        locked = lock_invoice(invoice)
+        if locked.status == Status.DRAFT:
+            if not locked.lines.exists():
+                raise ServiceError("An invoice without lines cannot be issued.")
+            today = timezone.localdate()
+            due = today + timedelta(days=settings.INVOICE_DAYS_UNTIL_DUE)
+            if locked.due_date is not None and locked.due_date >= today:
+                due = locked.due_date
+            set_status(
+                locked,
+                to=Status.OPEN,
+                reason="issued",
+                by=by,
+                number=_next_number(today.year),
+                issue_date=today,
+                due_date=due,
+            )
+            # Nothing to pay (a complimentary plan): settled at once, with its effects.
+            if locked.total == ZERO:
+                settle_if_paid(locked, by=by)
+        elif locked.status != Status.OPEN:
+            raise ServiceError(
+                f"An invoice that is {locked.get_status_display().lower()} cannot be issued."
+            )
+    invoice.refresh_from_db()
+    if invoice.status != Status.OPEN:
+        return invoice
+    if get_gateway().is_remote and not invoice.stripe_invoice_id:
+        _push_to_stripe(invoice, by=by)
+        if invoice.stripe_error:
+            return invoice
+    if send_email and invoice.last_sent_at is None:
+        mail_invoice(invoice, reason=f"invoice {invoice.number} issued")
+    return invoice
+
+
+def invoice_resend(*, invoice: Invoice, by: Any = None) -> Invoice:
+    """Mail the invoice to its payer again (retrying Stripe first if that had failed)."""
+    invoice.refresh_from_db()
+    if invoice.status not in Invoice.PAYABLE_STATUSES:
+        raise ServiceError(
+            f"An invoice that is {invoice.get_status_display().lower()} is not sent to the payer."
+        )
+    if get_gateway().is_remote and not invoice.stripe_invoice_id:
+        _push_to_stripe(invoice, by=by)
+        if invoice.stripe_error:
+            raise ServiceError(f"Not sent: {invoice.stripe_error}")
+    if not mail_invoice(invoice, reason=f"invoice {invoice.number} resent"):
+        raise ServiceError(f"{invoice.organization} has no contact with an email address.")
+    return invoice
+
+
+def _nothing_paid(locked: Invoice, verb: str) -> None:
+    if locked.amount_paid > ZERO:
+        raise ServiceError(
+            f"Invoice {locked.number} has {format_usd(locked.amount_paid)} paid on it: "
+            f"refund the payment before it can be {verb}."
+        )
+    if locked.payments.filter(status=Payment.Status.PENDING).exists():
+        raise ServiceError(
+            f"A payment on invoice {locked.number} is still processing (ACH takes days): "
+            f"wait for it to succeed or fail before it is {verb}."
+        )
+
+
+def invoice_void(*, invoice: Invoice, reason: str, by: Any = None) -> Invoice:
+    """Cancel an invoice that was a mistake. Only when nothing has been paid on it; Stripe's
+    copy is voided first, so a payer can no longer pay it there."""
+    if not reason.strip():
+        raise ServiceError("Say why the invoice is voided.", field="reason")
+    invoice.refresh_from_db()
+    if invoice.status == Status.VOID:
+        return invoice
+    if invoice.status == Status.PAID:
+        raise ServiceError("A paid invoice cannot be voided: refund it instead.")
+    with transaction.atomic():
+        _nothing_paid(lock_invoice(invoice), "voided")
+    if invoice.stripe_invoice_id:
+        try:
+            get_gateway().void_invoice(
+                invoice.stripe_invoice_id, idempotency_key=f"invoice-{invoice.pk}-void"
+            )
+        except GatewayError as exc:
+            raise ServiceError(f"Not voided: {exc.message}") from exc
+    with transaction.atomic():
+        locked = lock_invoice(invoice)
+        if locked.status != Status.VOID:
+            _nothing_paid(locked, "voided")
+            set_status(
+                locked,
+                to=Status.VOID,
+                reason=f"Voided: {reason.strip()}. Nothing had been paid, so nothing it pays "
+                f"for changes.",
+                by=by,
+            )
+    invoice.refresh_from_db()
+    return invoice
+
+
+def invoice_write_off(*, invoice: Invoice, reason: str, by: Any = None) -> Invoice:
+    """Give up collecting an open invoice (bad debt). A payment that still arrives is taken."""
+    if not reason.strip():
+        raise ServiceError("Say why the invoice is written off.", field="reason")
+    invoice.refresh_from_db()
+    if invoice.status == Status.UNCOLLECTIBLE:
+        return invoice
+    if invoice.status != Status.OPEN:
+        raise ServiceError(
+            f"An invoice that is {invoice.get_status_display().lower()} cannot be written off."
+        )
+    if invoice.stripe_invoice_id:
+        try:
+            get_gateway().mark_uncollectible(
+                invoice.stripe_invoice_id, idempotency_key=f"invoice-{invoice.pk}-uncollectible"
+            )
+        except GatewayError as exc:
+            raise ServiceError(f"Not written off: {exc.message}") from exc
+    with transaction.atomic():
+        locked = lock_invoice(invoice)
+        if locked.status == Status.OPEN:
+            due = locked.amount_due
+            set_status(
+                locked,
+                to=Status.UNCOLLECTIBLE,
+                reason=f"Written off ({format_usd(due)} uncollectible): {reason.strip()}",
+                by=by,
+            )
+    invoice.refresh_from_db()
+    return invoice

@@ -1,0 +1,228 @@
+"""Bring our records in line with Stripe's. Webhook handlers call these: each re-reads the
+object from Stripe rather than trusting the event's copy, so events may come twice, late or out
+of order, and processing one again changes nothing."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from billing.gateways import get_gateway
+from billing.gateways.base import RemotePayment
+from billing.models import Dispute, Invoice, Payment, Refund
+from billing.money import ZERO, format_usd, from_minor_units
+from billing.services.common import (
+    lock_invoice,
+    mail_payment_failed,
+    mail_receipt,
+    save_with_reason,
+    set_status,
+    settle_if_paid,
+)
+from billing.services.payments import reverse_if_fully_refunded
+
+Status = Invoice.Status
+
+
+def invoice_find(*, stripe_invoice_id: str, metadata: dict | None = None) -> Invoice | None:
+    """Our invoice for a Stripe invoice: by its id, else by the invoice_id we put in its
+    metadata (an event can arrive before issuing stored the id)."""
+    invoice = Invoice.objects.filter(stripe_invoice_id=stripe_invoice_id).first()
+    if invoice is not None:
+        return invoice
+    our_id = (metadata or {}).get("invoice_id")
+    if our_id and str(our_id).isdigit():
+        invoice = Invoice.objects.filter(pk=int(our_id), stripe_invoice_id__isnull=True).first()
+        if invoice is not None:
+            Invoice.objects.filter(pk=invoice.pk).update(stripe_invoice_id=stripe_invoice_id)
+            invoice.stripe_invoice_id = stripe_invoice_id
+    return invoice
+
+
+def _upsert_payment(invoice: Invoice, remote: RemotePayment, *, amount: Any = None) -> list[str]:
+    """With the invoice locked: create or move our payment for a PaymentIntent. A succeeded
+    payment stays succeeded (Stripe's refunds and disputes are their own records)."""
+    if remote.status == "incomplete":
+        return []
+    payment = Payment.objects.filter(stripe_payment_intent_id=remote.id).first()
+    status = {
+        "pending": Payment.Status.PENDING,
+        "succeeded": Payment.Status.SUCCEEDED,
+        "failed": Payment.Status.FAILED,
+    }[remote.status]
+    if payment is None:
+        payment = Payment(
+            invoice=invoice,
+            stripe_payment_intent_id=remote.id,
+            method=remote.method,
+            amount=amount if amount is not None else remote.amount,
+            gl_account=settings.BILLING_GL_ACCOUNTS["stripe_clearing"],
+            status=status,
+        )
+        previous = None
+    else:
+        previous = payment.status
+        if previous == Payment.Status.SUCCEEDED or previous == status:
+            if remote.fee is not None and payment.fee is None:
+                payment.fee, payment.net = remote.fee, remote.net
+                payment.save(update_fields=["fee", "net", "modified"])
+            return []
+        payment.status = status
+    payment.stripe_charge_id = remote.charge_id or payment.stripe_charge_id
+    payment.fee = remote.fee if remote.fee is not None else payment.fee
+    payment.net = remote.net if remote.net is not None else payment.net
+    payment.failure_message = remote.failure_message
+    if status == Payment.Status.SUCCEEDED:
+        payment.received_on = timezone.localdate()
+    payment.save()
+    what = f"{payment.get_method_display()} payment of {format_usd(payment.amount)}"
+    if status == Payment.Status.FAILED:
+        if previous == Payment.Status.PENDING or payment.method == Payment.Method.ACH:
+            mail_payment_failed(invoice, payment)
+        return [f"{what} failed: {payment.failure_message}"]
+    if status == Payment.Status.PENDING:
+        return [f"{what} is processing."]
+    outcomes = [f"{what} succeeded."]
+    settled = settle_if_paid(invoice, by=None)
+    if invoice.status == Status.PAID:
+        mail_receipt(invoice, payment)
+    return outcomes + settled
+
+
+def invoice_sync_from_stripe(*, invoice: Invoice) -> list[str]:
+    """Re-read the Stripe invoice and its payments, and apply what changed."""
+    gateway = get_gateway()
+    remote = gateway.retrieve_invoice(invoice.stripe_invoice_id or "")
+    intents = [
+        (item, gateway.retrieve_payment(item.payment_intent_id))
+        for item in remote.payments
+        if item.payment_intent_id
+    ]
+    outcomes: list[str] = []
+    with transaction.atomic():
+        locked = lock_invoice(invoice)
+        if (remote.hosted_url, remote.pdf_url) != (locked.stripe_hosted_url, locked.stripe_pdf_url):
+            locked.stripe_hosted_url = remote.hosted_url or locked.stripe_hosted_url
+            locked.stripe_pdf_url = remote.pdf_url or locked.stripe_pdf_url
+            save_with_reason(locked, reason="Stripe links updated", by=None)
+        for item, intent in intents:
+            outcomes += _upsert_payment(locked, intent, amount=item.amount_paid)
+        if remote.status == "void" and locked.status in Invoice.PAYABLE_STATUSES:
+            if locked.amount_paid > ZERO:
+                outcomes.append("Stripe voided it, but payments are recorded here: review it.")
+            else:
+                set_status(locked, to=Status.VOID, reason="Voided in Stripe.", by=None)
+                outcomes.append(f"Invoice {locked.number} voided in Stripe.")
+        elif remote.status == "uncollectible" and locked.status == Status.OPEN:
+            set_status(
+                locked, to=Status.UNCOLLECTIBLE, reason="Marked uncollectible in Stripe.", by=None
+            )
+            outcomes.append(f"Invoice {locked.number} written off in Stripe.")
+        elif remote.status == "paid" and locked.status in Invoice.PAYABLE_STATUSES:
+            # Stripe says paid, but no payment we can see covers it (marked paid by hand in
+            # the dashboard?): nothing pretends to be paid here; finance records what it got.
+            outcomes.append(
+                f"Stripe shows invoice {locked.number} paid, but only "
+                f"{format_usd(locked.amount_paid)} of {format_usd(locked.total)} is recorded "
+                f"here: record the payment or check Stripe."
+            )
+    invoice.refresh_from_db()
+    return outcomes or [f"Invoice {invoice.number} already up to date."]
+
+
+def payment_sync_from_stripe(*, payment_intent_id: str, metadata: dict | None = None) -> list[str]:
+    """A PaymentIntent moved (processing, succeeded, failed): find its invoice and sync it."""
+    gateway = get_gateway()
+    payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
+    invoice = payment.invoice if payment is not None else None
+    if invoice is None:
+        stripe_invoice_id = gateway.invoice_id_for_payment(payment_intent_id)
+        if stripe_invoice_id:
+            invoice = invoice_find(stripe_invoice_id=stripe_invoice_id)
+    if invoice is None:
+        our_id = (metadata or {}).get("invoice_id")
+        if our_id and str(our_id).isdigit():
+            invoice = Invoice.objects.filter(pk=int(our_id)).first()
+    if invoice is None:
+        return [f"Payment {payment_intent_id} is not for an invoice of ours."]
+    if invoice.stripe_invoice_id:
+        return invoice_sync_from_stripe(invoice=invoice)
+    remote = gateway.retrieve_payment(payment_intent_id)
+    with transaction.atomic():
+        return _upsert_payment(lock_invoice(invoice), remote) or ["Payment already up to date."]
+
+
+def refunds_sync_from_stripe(*, payment_intent_id: str) -> list[str]:
+    """Record the refunds Stripe holds for a payment (ours, or made in Stripe's dashboard)."""
+    payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
+    if payment is None:
+        payment_sync_from_stripe(payment_intent_id=payment_intent_id)
+        payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
+        if payment is None:
+            return [f"Payment {payment_intent_id} is not one of ours."]
+    remote_refunds = get_gateway().list_refunds(payment_intent_id)
+    outcomes: list[str] = []
+    with transaction.atomic():
+        invoice = lock_invoice(payment.invoice)
+        for remote in remote_refunds:
+            refund = Refund.objects.filter(stripe_refund_id=remote.id).first()
+            our_id = remote.metadata.get("refund_id", "")
+            if refund is None and our_id.isdigit():
+                refund = Refund.objects.filter(pk=int(our_id), payment=payment).first()
+            if refund is None:
+                refund = Refund.objects.create(
+                    payment=payment,
+                    amount=remote.amount,
+                    reason="Refunded in Stripe.",
+                    status=remote.status,
+                    stripe_refund_id=remote.id,
+                    failure_message=remote.failure_message,
+                )
+                outcomes.append(f"Refund of {format_usd(remote.amount)} made in Stripe recorded.")
+                continue
+            if (refund.stripe_refund_id, refund.status) != (remote.id, remote.status):
+                refund.stripe_refund_id = remote.id
+                refund.status = remote.status
+                refund.failure_message = remote.failure_message
+                refund.save()
+                outcomes.append(f"Refund of {format_usd(refund.amount)} is {remote.status}.")
+        reversed_ = reverse_if_fully_refunded(invoice, by=None)
+        if reversed_:
+            outcomes.append("Refunded in full. " + " ".join(reversed_))
+            for refund in payment.refunds.filter(outcome=""):
+                refund.outcome = "Refunded in full. " + " ".join(reversed_)
+                refund.save(update_fields=["outcome", "modified"])
+    return outcomes or ["Refunds already up to date."]
+
+
+def dispute_record_from_stripe(*, dispute: dict) -> list[str]:
+    """A payer's bank opened (or moved) a dispute: record it against the payment for finance,
+    who answer it in Stripe. What it pays for stays as it is until the dispute is lost."""
+    intent_id = dispute.get("payment_intent") or ""
+    charge_id = dispute.get("charge") or ""
+    if isinstance(charge_id, dict):
+        charge_id = charge_id.get("id", "")
+    payment = None
+    if intent_id:
+        payment = Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
+    if payment is None and charge_id:
+        payment = Payment.objects.filter(stripe_charge_id=charge_id).first()
+    due_by = (dispute.get("evidence_details") or {}).get("due_by")
+    record, created = Dispute.objects.update_or_create(
+        stripe_dispute_id=dispute["id"],
+        defaults={
+            "payment": payment,
+            "stripe_charge_id": charge_id,
+            "amount": from_minor_units(int(dispute.get("amount") or 0)),
+            "reason": dispute.get("reason") or "",
+            "status": dispute.get("status") or "",
+            "evidence_due_by": (datetime.fromtimestamp(due_by, tz=UTC) if due_by else None),
+        },
+    )
+    where = f"invoice {payment.invoice.number}" if payment else "a payment that is not ours"
+    return [
+        f"Dispute of {format_usd(record.amount)} ({record.reason}, {record.status}) on {where}"
+        + (" opened." if created else " updated.")
+    ]

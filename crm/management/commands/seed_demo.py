@@ -1,0 +1,89 @@
+"""Load the demo chamber: staff logins, plans, businesses, memberships, pledges and whatever
+later capabilities add. Safe to run again: it adds only what is missing."""
+
+import os
+import time
+from datetime import date
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from crm.demo import DemoContext
+from crm.demo.staff import DEFAULT_PASSWORD, DEMO_USERS, ensure_staff_users
+
+# Each a function `seed(ctx: DemoContext) -> str`, run in this order (see crm/demo/__init__.py).
+DEMO_STEPS = [
+    "crm.demo.core.seed",
+]
+
+DEFAULT_SEED = 1784  # the year Hartford was incorporated as a city
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data (a chamber with about 300 businesses, staff logins for every role) and "
+        "print the admin login. Running it again adds only what is missing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password",
+            default=None,
+            help="Password of every demo staff user (default: $DEMO_ADMIN_PASSWORD, else "
+            f"{DEFAULT_PASSWORD!r}).",
+        )
+        parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            default=None,
+            help="The day the demo treats as today, YYYY-MM-DD (default: the real today).",
+        )
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Random seed.")
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help="Run even with DEBUG off. The demo creates a superuser with a known password: "
+            "never do this on a server anyone else can reach.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["allow_without_debug"]:
+            raise CommandError(
+                "seed_demo creates staff users with a known password, so it runs only with "
+                "DEBUG=true (or --allow-without-debug on a machine nobody else can reach)."
+            )
+        password = options["password"] or os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_PASSWORD
+        today = options["today"] or timezone.localdate()
+        started = time.monotonic()
+        with transaction.atomic():
+            staff, created = ensure_staff_users(password=password)
+        self.stdout.write(
+            f"staff users: {len(created)} created"
+            + (f" ({', '.join(created)})" if created else "")
+            + f", {len(staff) - len(created)} already there (password set to the one below)"
+        )
+        ctx = DemoContext(today=today, seed=options["seed"], staff=staff, log=self.stdout.write)
+        for dotted in DEMO_STEPS:
+            step = import_string(dotted)
+            # One transaction per step: a failure leaves the step's data out entirely, and a
+            # second run finds nothing half-made.
+            with transaction.atomic():
+                summary = step(ctx)
+            self.stdout.write(summary)
+        self.stdout.write(
+            f"Demo data ready in {time.monotonic() - started:.1f}s "
+            f"(the demo's today is {today.isoformat()})."
+        )
+        others = ", ".join(user.username for user in DEMO_USERS if user.role)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\nLog in to the admin:\n"
+                f"  URL:       {settings.SITE_URL}/admin/\n"
+                f"  user name: admin\n"
+                f"  password:  {password}\n"
+                f"Staff in each role, same password: {others}\n"
+            )
+        )

@@ -1,0 +1,88 @@
+"""On PostgreSQL, with real concurrent transactions."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from billing import services
+from billing.gateways import FakeGateway, use_gateway
+from billing.models import Invoice, Payment
+from billing.money import to_minor_units
+from crm.models import Membership
+from tests.billing.stripe_payloads import WEBHOOK_SECRET, deliver, event, stripe_object
+from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(count: int, work) -> list:
+    """Start `count` threads at one barrier; each closes its own connection."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_it_makes_one_payment_from_twenty_deliveries_of_one_invoice_paid(settings):
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    membership = MembershipFactory(status=Membership.Status.APPROVED)
+    with use_gateway(FakeGateway()) as fake:
+        invoice = services.invoice_issue(
+            invoice=services.invoice_create_for_membership(membership=membership)
+        )
+        fake.pay(invoice.stripe_invoice_id)
+        paid = event(
+            "invoice.paid",
+            stripe_object(
+                "invoice",
+                id=invoice.stripe_invoice_id,
+                status="paid",
+                total=to_minor_units(invoice.total),
+                metadata={"invoice_id": str(invoice.pk)},
+            ),
+        )
+
+        results = run_together(20, lambda i: deliver(Client(), paid).status_code)
+
+    assert results == [200] * 20
+    assert Payment.objects.count() == 1
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ACTIVE
+    assert membership.transitions.filter(to_status="active").count() == 1
+
+
+def test_it_never_repeats_an_invoice_number_when_issuing_concurrently():
+    plan = PlanFactory()
+    invoices = [
+        services.invoice_create_for_membership(
+            membership=MembershipFactory(
+                organization=OrganizationFactory(), plan=plan, status=Membership.Status.APPROVED
+            )
+        )
+        for _ in range(20)
+    ]
+
+    results = run_together(20, lambda i: services.invoice_issue(invoice=invoices[i]).number)
+
+    assert all(isinstance(number, str) for number in results), results
+    assert len(set(results)) == 20
+    sequence = sorted(int(number.split("-")[1]) for number in results)
+    assert sequence == list(range(1, 21))

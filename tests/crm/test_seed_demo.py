@@ -1,0 +1,193 @@
+from collections import Counter
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count
+
+from crm import roles
+from crm.models import (
+    Affiliation,
+    Contact,
+    InvestorLevel,
+    Membership,
+    MembershipPlan,
+    MembershipTransition,
+    Note,
+    Organization,
+    Pledge,
+)
+
+TODAY = date(2026, 11, 29)
+MODELS = (
+    Organization,
+    Contact,
+    Affiliation,
+    MembershipPlan,
+    InvestorLevel,
+    Membership,
+    MembershipTransition,
+    Pledge,
+    Note,
+)
+
+
+def seed_demo(*args: str) -> str:
+    out = StringIO()
+    call_command(
+        "seed_demo", "--today", TODAY.isoformat(), "--allow-without-debug", *args, stdout=out
+    )
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS} | {
+        "users": get_user_model().objects.count()
+    }
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo loaded once for the module, inside a transaction rolled back at its end; each
+    test runs in a savepoint of its own within it."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield seed_demo()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def seeded(demo, db) -> str:
+    return demo
+
+
+def test_it_loads_a_chamber_and_prints_the_admin_login(seeded):
+    assert Organization.objects.count() == 300
+    assert MembershipPlan.objects.filter(offered_publicly=False).count() == 1
+    assert set(MembershipPlan.objects.values_list("pricing_kind", flat=True)) == {
+        "flat",
+        "brackets",
+    }
+    assert InvestorLevel.objects.count() == 3
+    assert "URL:       http://127.0.0.1:8000/admin/" in seeded
+    assert "user name: admin" in seeded
+    assert "password:  chamber-demo" in seeded
+
+
+def test_it_has_memberships_in_every_state_most_of_them_active(seeded):
+    by_status = Counter(Membership.objects.values_list("status", flat=True))
+    assert set(by_status) == set(Membership.Status.values)
+    assert by_status[Membership.Status.ACTIVE] > Organization.objects.count() / 2
+
+
+def test_it_dates_memberships_so_their_states_make_sense_on_the_day(seeded):
+    for membership in Membership.objects.select_related("plan"):
+        grace = timedelta(days=membership.plan.grace_days)
+        if membership.status == Membership.Status.ACTIVE:
+            assert membership.paid_through >= TODAY, membership
+        elif membership.status == Membership.Status.GRACE:
+            assert TODAY - grace <= membership.paid_through < TODAY, membership
+        elif membership.status == Membership.Status.LAPSED:
+            assert membership.paid_through + grace < TODAY, membership
+        elif membership.status in (Membership.Status.APPLIED, Membership.Status.APPROVED):
+            assert membership.paid_through is None
+            assert membership.start_date >= TODAY - timedelta(days=31), membership
+
+
+def test_it_records_every_membership_step_through_the_services(seeded):
+    reinstated = Membership.objects.filter(
+        status=Membership.Status.ACTIVE, transitions__to_status=Membership.Status.LAPSED
+    ).first()
+    assert reinstated is not None
+    steps = [(t.from_status, t.to_status) for t in reinstated.transitions.all()]
+    assert steps[:3] == [("", "applied"), ("applied", "approved"), ("approved", "active")]
+    assert ("grace", "lapsed") in steps
+    assert ("lapsed", "approved") in steps
+    assert steps[-1] == ("approved", "active")
+    assert reinstated.transitions.exclude(by=None).filter(to_status="approved").exists()
+    assert reinstated.history.count() == len(steps)
+
+
+def test_it_gives_organizations_contacts_in_every_role(seeded):
+    for flag in ("is_primary", "is_billing", "is_event_contact"):
+        with_role = Organization.objects.filter(**{f"affiliations__{flag}": True}).distinct()
+        assert with_role.count() == 300, flag
+    separate_billing = Affiliation.objects.filter(is_billing=True, is_primary=False)
+    separate_events = Affiliation.objects.filter(is_event_contact=True, is_primary=False)
+    assert separate_billing.exists()
+    assert separate_events.exists()
+
+
+def test_it_has_contacts_at_two_organizations(seeded):
+    shared = Contact.objects.annotate(n=Count("affiliations")).filter(n__gt=1)
+    assert shared.count() >= 5
+
+
+def test_it_lists_some_active_members_in_the_directory(seeded):
+    listed = Organization.objects.filter(
+        directory_listed=True, memberships__status=Membership.Status.ACTIVE
+    )
+    assert listed.count() > 50
+    assert not listed.filter(directory_text="").exists()
+
+
+def test_it_has_pledges_in_several_states(seeded):
+    states = set(Pledge.objects.values_list("status", flat=True))
+    assert {"submitted", "confirmed", "completed"} <= states
+    for pledge in Pledge.objects.select_related("level"):
+        assert pledge.annual_amount >= pledge.level.minimum_annual_amount
+        assert sum(i.amount for i in pledge.installments.all()) == pledge.total_commitment
+
+
+def test_it_creates_a_superuser_and_a_user_in_each_role(seeded):
+    User = get_user_model()
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert admin.check_password("chamber-demo")
+    for username, role in [
+        ("membership", roles.MEMBERSHIP),
+        ("finance", roles.FINANCE),
+        ("events", roles.EVENTS),
+        ("readonly", roles.READ_ONLY),
+    ]:
+        user = User.objects.get(username=username)
+        assert user.is_staff and not user.is_superuser
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert user.check_password("chamber-demo")
+
+
+def test_it_adds_nothing_when_run_again(seeded):
+    before = counts()
+
+    output = seed_demo()
+
+    assert counts() == before
+    assert "0 created" in output
+    assert "nothing added" in output
+
+
+def test_it_sets_the_password_given_by_option_or_environment(seeded, monkeypatch):
+    seed_demo("--password", "harbor-lights-7")
+    assert get_user_model().objects.get(username="finance").check_password("harbor-lights-7")
+
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "riverfront-9")
+    output = seed_demo()
+
+    assert get_user_model().objects.get(username="admin").check_password("riverfront-9")
+    assert "password:  riverfront-9" in output
+
+
+def test_it_refuses_to_run_with_debug_off_unless_told(db):
+    before = counts()
+
+    with pytest.raises(CommandError, match="DEBUG=true"):
+        call_command("seed_demo", stdout=StringIO())
+
+    assert counts() == before
