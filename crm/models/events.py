@@ -132,6 +132,10 @@ class Registration(TimeStampedModel):
         CANCELLED = "cancelled", "Cancelled"
         CHECKED_IN = "checked_in", "Checked in"
 
+    class Payment(models.TextChoices):
+        NOW = "now", "Pay now"
+        INVOICE = "invoice", "Invoice the member organization"
+
     # These take seats: the capacity check counts their party sizes.
     HOLDING_STATUSES = (Status.PENDING_PAYMENT, Status.CONFIRMED, Status.CHECKED_IN)
     # Registrations that are still coming (or hoping to).
@@ -168,7 +172,15 @@ class Registration(TimeStampedModel):
         editable=False,
         help_text="Unpaid seats are released at this time.",
     )
-    checkout_session_id = models.CharField(max_length=255, blank=True, editable=False)
+    payment = models.CharField(
+        max_length=20, choices=Payment.choices, default=Payment.NOW, editable=False
+    )
+    hold_lapsed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the unpaid hold ran out (a payment arriving later may still confirm it).",
+    )
     checked_in_at = models.DateTimeField(null=True, blank=True, editable=False)
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

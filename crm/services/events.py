@@ -24,6 +24,12 @@ from crm.models import Attendee, Contact, Event, Registration, TicketType
 from crm.normalize import normalize_email
 from crm.selectors import registration_member_organization
 from crm.services.common import set_change_reason, validated_save, with_history_user
+from crm.services.event_billing import (
+    mail_registration,
+    registration_payment_start,
+    registration_refund,
+    registration_void_unpaid_invoice,
+)
 
 Status = Registration.Status
 
@@ -113,15 +119,20 @@ def registration_create(
     quantity: int = 1,
     organization_name: str = "",
     attendees: Sequence[AttendeeDetails] = (),
+    payment: str = Registration.Payment.NOW,
     by: Any = None,
     now: datetime | None = None,
 ) -> Registration:
     """Register `contact` for `quantity` seats of `ticket_type`.
 
     Seats free: confirmed at once when the price is nothing, otherwise `pending_payment` with the
-    seats held until `hold_expires_at`. Sold out: `waitlisted` when the event keeps a waitlist,
-    otherwise refused. Member price when the contact or the named organization is a member.
+    seats held until `hold_expires_at` and an invoice to pay (its Stripe page is the pay link).
+    Sold out: `waitlisted` when the event keeps a waitlist, otherwise refused. Member price when
+    the contact or the named organization is a member. `payment="invoice"` bills the member
+    organization instead (for people on its record): its seats are held until staff cancel.
     """
+    from billing.gateways import stripe_configured
+
     now = _now(now)
     if ticket_type.event_id != event.pk:
         raise ServiceError("This ticket type belongs to another event.", field="ticket_type")
@@ -148,6 +159,22 @@ def registration_create(
         )
     price_each = money(ticket_type.price_for(member=is_member))
     total = money(price_each * quantity)
+    if payment not in Registration.Payment.values:
+        raise ServiceError("Choose to pay now or to invoice your organization.", field="payment")
+    if payment == Registration.Payment.INVOICE:
+        if not is_member or organization is None:
+            raise ServiceError(
+                "Only a member organization can be invoiced; please pay now.", field="payment"
+            )
+        if not organization.affiliations.filter(contact_id=contact.pk).exists():
+            raise ServiceError(
+                f"Only people on {organization}'s record with the chamber can have it "
+                "invoiced; please pay now.",
+                field="payment",
+            )
+    # Without Stripe a payer cannot pay in minutes (a check, a transfer): the seats stay held
+    # until staff record the payment or cancel.
+    expires = payment == Registration.Payment.NOW and total > ZERO and stripe_configured()
 
     with transaction.atomic():
         locked = _lock_ticket_type(ticket_type.pk)
@@ -162,7 +189,10 @@ def registration_create(
                 status, reason = Status.CONFIRMED, "Registered (free)."
             else:
                 status, reason = Status.PENDING_PAYMENT, "Registered; seats held until paid."
-                updates["hold_expires_at"] = _hold_until(now, minutes=settings.EVENT_HOLD_MINUTES)
+                if expires:
+                    updates["hold_expires_at"] = _hold_until(
+                        now, minutes=settings.EVENT_HOLD_MINUTES
+                    )
         elif event.waitlist_enabled:
             status, reason = Status.WAITLISTED, "Sold out: on the waitlist."
         else:
@@ -178,6 +208,7 @@ def registration_create(
             organization=organization,
             organization_name=organization_name,
             quantity=quantity,
+            payment=payment if total > ZERO else Registration.Payment.NOW,
             member_pricing=is_member,
             price_each=price_each,
             total=total,
@@ -201,6 +232,9 @@ def registration_create(
             )
             for person in people
         )
+    if registration.status == Status.PENDING_PAYMENT:
+        registration_payment_start(registration=registration, by=by)
+    mail_registration(registration, "registration_received")
     return registration
 
 
@@ -238,7 +272,8 @@ def registration_confirm_payment(
             _set_status(locked, to=Status.CONFIRMED, reason="Paid.", by=by, hold_expires_at=None)
         else:
             free = locked.ticket_type.capacity - seats_held(locked.ticket_type_id)
-            if locked.quantity <= free:
+            lapsed = locked.status == Status.CANCELLED and locked.hold_lapsed_at is not None
+            if lapsed and locked.quantity <= free:
                 _set_status(
                     locked,
                     to=Status.CONFIRMED,
@@ -247,10 +282,10 @@ def registration_confirm_payment(
                     hold_expires_at=None,
                 )
             else:
+                why = "the seats are taken" if lapsed else "it stays so"
                 locked.status_reason = (
                     f"Paid on {timezone.localtime(now):%B %-d, %Y} while "
-                    f"{locked.get_status_display().lower()}, and the seats are taken: "
-                    "refund the payment."
+                    f"{locked.get_status_display().lower()}, and {why}: refund the payment."
                 )
                 with_history_user(locked, by)
                 set_change_reason(locked, "Paid, but no seats are left: refund it.")
@@ -309,9 +344,21 @@ def waitlist_promote(
                     hold_expires_at=deadline,
                 )
             promoted.append(registration)
+            transaction.on_commit(
+                lambda registration=registration: _after_promotion(registration, by=by)
+            )
             if free == 0:
                 break
     return promoted
+
+
+def _after_promotion(registration: Registration, *, by: Any) -> None:
+    """Once the promotion is committed: the invoice to pay (a Stripe call, so never under the
+    capacity lock), then the mail with its link and deadline."""
+    registration.refresh_from_db()
+    if registration.status == Status.PENDING_PAYMENT:
+        registration_payment_start(registration=registration, by=by)
+    mail_registration(registration, "registration_promoted")
 
 
 # --- Cancelling and expiring ------------------------------------------------------------------
@@ -323,11 +370,18 @@ def registration_cancel(
     reason: str,
     by: Any = None,
     by_registrant: bool = False,
+    refund: bool = True,
+    refund_amount: Decimal | None = None,
+    notify: bool = True,
     now: datetime | None = None,
 ) -> Registration:
     """Cancel a registration and give its seats to the waitlist. The registrant may cancel
     through the reference link until the event's cutoff; staff may cancel at any time before
-    check-in. Already cancelled: nothing happens."""
+    check-in. Already cancelled: nothing happens.
+
+    Then the money: an unpaid invoice is voided; a paid one is refunded through billing, in full
+    (`refund_amount` None) or in part, unless `refund` is False. A refund that fails leaves the
+    registration cancelled and raises ServiceError saying so, for staff to retry in billing."""
     now = _now(now)
     reason = reason.strip()
     if not reason:
@@ -359,7 +413,28 @@ def registration_cancel(
         if held:
             waitlist_promote(ticket_type=locked_type, by=by, now=now)
         _refresh(registration, locked)
+    refunded, problem = _settle_money(
+        registration, refund=refund, amount=refund_amount, reason=reason, by=by
+    )
+    if notify:
+        mail_registration(registration, "registration_cancelled", refunded=refunded, reason=reason)
+    if problem:
+        raise ServiceError(f"Cancelled, but the money is not settled: {problem}")
     return registration
+
+
+def _settle_money(
+    registration: Registration, *, refund: bool, amount: Decimal | None, reason: str, by: Any
+) -> tuple[Decimal, str]:
+    """After a cancellation: void what was not paid, give back what was (when asked)."""
+    problem = registration_void_unpaid_invoice(
+        registration=registration, reason=f"Registration cancelled: {reason}", by=by
+    )
+    if problem or not refund:
+        return ZERO, problem
+    return registration_refund(
+        registration=registration, reason=f"Registration cancelled: {reason}", amount=amount, by=by
+    )
 
 
 def holds_expire(*, now: datetime | None = None, by: Any = None) -> list[Registration]:
@@ -384,9 +459,14 @@ def holds_expire(*, now: datetime | None = None, by: Any = None) -> list[Registr
                 to=Status.CANCELLED,
                 reason="Not paid in time: the held seats were released.",
                 by=by,
+                hold_lapsed_at=now,
             )
             waitlist_promote(ticket_type=locked_type, by=by, now=now)
             expired.append(locked)
+        registration_void_unpaid_invoice(
+            registration=locked, reason="Not paid in time: the registration lapsed.", by=by
+        )
+        mail_registration(locked, "registration_expired")
     return expired
 
 
@@ -474,11 +554,19 @@ def ticket_type_save(*, ticket_type: TicketType, by: Any = None) -> TicketType:
     return ticket_type
 
 
+@dataclass
+class EventCancellation:
+    cancelled: list[Registration]
+    refunded: Decimal
+    problems: list[str]
+
+
 def event_cancel(
     *, event: Event, reason: str, by: Any = None, now: datetime | None = None
-) -> list[Registration]:
-    """Cancel the event and every registration still standing. Returns the registrations it
-    cancelled. Cancelling twice does nothing the second time."""
+) -> EventCancellation:
+    """Cancel the event and every registration still standing, refund what each paid in full,
+    and tell every registrant. Cancelling twice does nothing the second time. A refund that
+    fails is listed in `problems` for finance to retry in billing; the rest go on."""
     reason = reason.strip()
     if not reason:
         raise ServiceError("Say why the event is cancelled: registrants are told.", field="reason")
@@ -486,7 +574,7 @@ def event_cancel(
     with transaction.atomic():
         locked_event = Event.objects.select_for_update().get(pk=event.pk)
         if locked_event.status == Event.Status.CANCELLED:
-            return []
+            return EventCancellation(cancelled=[], refunded=ZERO, problems=[])
         locked_event.status = Event.Status.CANCELLED
         locked_event.status_changed_at = _now(now)
         locked_event.status_reason = reason
@@ -512,7 +600,17 @@ def event_cancel(
         event.status = locked_event.status
         event.status_changed_at = locked_event.status_changed_at
         event.status_reason = reason
-    return cancelled
+    total = ZERO
+    problems = []
+    for registration in cancelled:
+        refunded, problem = _settle_money(
+            registration, refund=True, amount=None, reason=f"event cancelled: {reason}", by=by
+        )
+        total += refunded
+        if problem:
+            problems.append(f"{registration.contact} ({registration.reference}): {problem}")
+        mail_registration(registration, "event_cancelled", refunded=refunded, reason=reason)
+    return EventCancellation(cancelled=cancelled, refunded=total, problems=problems)
 
 
 def describe_price(registration: Registration) -> str:

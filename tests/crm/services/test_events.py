@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from billing.gateways import FakeGateway, use_gateway
 from crm.exceptions import ServiceError, TransitionNotAllowed
 from crm.models import Event, Membership, Registration
 from crm.selectors import registration_waitlist_position
@@ -30,6 +31,13 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
+
+
+@pytest.fixture(autouse=True)
+def fake_stripe():
+    """Stripe configured, played by billing's in-memory fake."""
+    with use_gateway(FakeGateway()) as gateway:
+        yield gateway
 
 
 def register(ticket, *, quantity=1, contact=None, organization_name="", attendees=(), now=None):
@@ -461,15 +469,16 @@ def test_it_cancels_every_standing_registration_with_the_event(paid_ticket):
     gone = register(paid_ticket)  # waitlisted, then cancelled by the person
     registration_cancel(registration=gone, reason="changed plans")
 
-    cancelled = event_cancel(event=paid_ticket.event, reason="The venue flooded")
+    result = event_cancel(event=paid_ticket.event, reason="The venue flooded")
 
-    assert {r.pk for r in cancelled} == {confirmed.pk, pending.pk, waiting.pk}
+    assert {r.pk for r in result.cancelled} == {confirmed.pk, pending.pk, waiting.pk}
+    assert result.problems == []
     assert set(Registration.objects.values_list("status", flat=True)) == {Status.CANCELLED}
     confirmed.refresh_from_db()
     assert confirmed.status_reason == "The event was cancelled: The venue flooded"
     gone.refresh_from_db()
     assert gone.status_reason == "changed plans"
-    assert event_cancel(event=paid_ticket.event, reason="again") == []
+    assert event_cancel(event=paid_ticket.event, reason="again").cancelled == []
     with pytest.raises(ServiceError, match="is cancelled"):
         register(paid_ticket)
 
