@@ -3,12 +3,14 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from crm.exceptions import ServiceError
+from crm.exceptions import InvalidData, ServiceError
 
 
 class Conflict(exceptions.APIException):
@@ -41,9 +43,30 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, InvalidData):
+        return Response(
+            {"errors": {exc.field or "detail": [exc.message]}}, status=status.HTTP_400_BAD_REQUEST
+        )
     if isinstance(exc, ServiceError):
         return Response(
             {"errors": {exc.field or "detail": [exc.message]}}, status=status.HTTP_409_CONFLICT
+        )
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        # A delete that would orphan other records (an organization's memberships, say).
+        blocking = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", [])
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in blocking})
+        return Response(
+            {"errors": {"detail": [f"It cannot be deleted while it has {', '.join(kinds)}."]}},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            {
+                ("non_field_errors" if field == "__all__" else field): messages
+                for field, messages in exc.message_dict.items()
+            }
+            if hasattr(exc, "error_dict")
+            else exc.messages
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

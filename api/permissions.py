@@ -2,7 +2,9 @@ from rest_framework import permissions
 
 
 class StaffModelPermissions(permissions.DjangoModelPermissions):
-    """Staff only, and the user's Django model permissions, including view for reads."""
+    """Staff only, and the user's Django model permissions (from the roles), including view for
+    reads. An action that changes state names the permissions it needs with
+    `@action(required_perms=[...])` rather than passing as an "add" because it is a POST."""
 
     perms_map = {
         **permissions.DjangoModelPermissions.perms_map,
@@ -14,4 +16,7 @@ class StaffModelPermissions(permissions.DjangoModelPermissions):
         user = request.user
         if not (user and user.is_authenticated and user.is_staff and user.is_active):
             return False
+        required = getattr(view, "required_perms", None)
+        if required is not None:
+            return user.has_perms(required)
         return super().has_permission(request, view)

@@ -1,3 +1,18 @@
 """The staff API (/api/v1/): token or staff session, Django model permissions."""
 
-urlpatterns: list = []
+from rest_framework.routers import DefaultRouter
+
+from api.views import crm
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("organizations", crm.OrganizationViewSet, basename="organization")
+router.register("contacts", crm.ContactViewSet, basename="contact")
+router.register("affiliations", crm.AffiliationViewSet, basename="affiliation")
+router.register("notes", crm.NoteViewSet, basename="note")
+router.register("membership-plans", crm.MembershipPlanViewSet, basename="membership-plan")
+router.register("investor-levels", crm.InvestorLevelViewSet, basename="investor-level")
+router.register("memberships", crm.MembershipViewSet, basename="membership")
+router.register("pledges", crm.PledgeViewSet, basename="pledge")
+
+urlpatterns = router.urls

@@ -245,6 +245,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Both have a "status" field: name their choice sets so the schema says which is which.
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipStatusEnum": "crm.models.memberships.Membership.Status",
+        "PledgeStatusEnum": "crm.models.investors.Pledge.Status",
+    },
 }
 
 CACHES = {

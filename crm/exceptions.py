@@ -12,3 +12,8 @@ class ServiceError(Exception):
 
 class TransitionNotAllowed(ServiceError):
     pass
+
+
+class InvalidData(ServiceError):
+    """The values given break one of the model's rules (a bad address, a duplicate email): the
+    caller's input is wrong rather than the record's state, so the API answers 400."""

@@ -61,9 +61,12 @@ def organization_list() -> QuerySet[Organization]:
     latest = _latest_membership()
     primary = Affiliation.objects.filter(organization=OuterRef("pk"), is_primary=True)
     return Organization.objects.annotate(
+        membership_id=Subquery(latest.values("pk")[:1]),
         membership_status=Subquery(latest.values("status")[:1]),
         membership_plan=Subquery(latest.values("plan__name")[:1]),
+        membership_plan_code=Subquery(latest.values("plan__code")[:1]),
         membership_paid_through=Subquery(latest.values("paid_through")[:1]),
+        primary_contact_id=Subquery(primary.values("contact_id")[:1]),
         primary_contact_name=Subquery(
             primary.annotate(
                 full=Concat(

@@ -11,13 +11,18 @@ from crm.services.memberships import (
     membership_reinstate,
     membership_reject,
     membership_reverse_payment,
+    membership_update,
 )
 from crm.services.organizations import (
+    affiliation_delete,
     affiliation_save,
     contact_save,
     note_create,
+    note_delete,
+    note_update,
     organization_save,
 )
+from crm.services.plans import investor_level_save, membership_plan_save
 from crm.services.pledges import (
     pledge_cancel,
     pledge_complete,
@@ -25,21 +30,28 @@ from crm.services.pledges import (
     pledge_create,
     pledge_decline,
     pledge_reopen,
+    pledge_update,
 )
 
 __all__ = [
+    "affiliation_delete",
     "affiliation_save",
     "contact_save",
+    "investor_level_save",
     "membership_approve",
     "membership_cancel",
     "membership_create",
     "membership_enter_grace",
     "membership_lapse",
+    "membership_plan_save",
     "membership_record_payment",
     "membership_reinstate",
     "membership_reject",
     "membership_reverse_payment",
+    "membership_update",
     "note_create",
+    "note_delete",
+    "note_update",
     "organization_save",
     "pledge_cancel",
     "pledge_complete",
@@ -47,4 +59,5 @@ __all__ = [
     "pledge_create",
     "pledge_decline",
     "pledge_reopen",
+    "pledge_update",
 ]

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from crm.exceptions import ServiceError, TransitionNotAllowed
+from crm.exceptions import InvalidData, TransitionNotAllowed
 
 
 def with_history_user(instance: models.Model, user: Any) -> None:
@@ -20,15 +20,15 @@ def set_change_reason(instance: models.Model, reason: str) -> None:
 
 
 def validated_save(instance: models.Model, *, by: Any = None) -> None:
-    """full_clean() then save(), turning validation errors into one readable ServiceError."""
+    """full_clean() then save(), turning validation errors into one readable InvalidData."""
     try:
         instance.full_clean()
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             field, errors = next(iter(exc.error_dict.items()))
             message = "; ".join(str(m) for e in errors for m in e.messages)
-            raise ServiceError(message, field=None if field == "__all__" else field) from exc
-        raise ServiceError("; ".join(exc.messages)) from exc
+            raise InvalidData(message, field=None if field == "__all__" else field) from exc
+        raise InvalidData("; ".join(exc.messages)) from exc
     with_history_user(instance, by)
     instance.save()
 

@@ -14,6 +14,7 @@ from crm.services.common import (
     locked_transition,
     refresh_from,
     set_change_reason,
+    validated_save,
     with_history_user,
 )
 
@@ -301,7 +302,7 @@ def membership_reverse_payment(
             locked.status_changed_at = timezone.now()
             locked.status_reason = reason
         with_history_user(locked, by)
-        locked._change_reason = reason  # type: ignore[attr-defined]
+        set_change_reason(locked, reason)
         locked.save()
         through = new_paid_through.isoformat() if new_paid_through else "nothing"
         _record(locked, from_status=from_status, by=by, reason=f"{reason}; paid through {through}")
@@ -313,3 +314,20 @@ def membership_reverse_payment(
     )
     paid = f"paid through {through}" if new_paid_through else "with no dues paid"
     return f"{name}: membership {moved}, {paid}."
+
+
+def membership_update(
+    *,
+    membership: Membership,
+    by: Any = None,
+    auto_renew: bool | None = None,
+    application_message: str | None = None,
+) -> Membership:
+    """The few fields staff may edit in place; the status moves only through the transitions
+    above, and the organization and plan stay what the membership was created with."""
+    if auto_renew is not None:
+        membership.auto_renew = auto_renew
+    if application_message is not None:
+        membership.application_message = application_message
+    validated_save(membership, by=by)
+    return membership

@@ -3,7 +3,7 @@ from typing import Any
 from django.db import transaction
 
 from crm.models import Affiliation, Contact, Note, Organization
-from crm.services.common import validated_save
+from crm.services.common import validated_save, with_history_user
 
 
 def organization_save(*, organization: Organization, by: Any = None) -> Organization:
@@ -47,3 +47,19 @@ def note_create(
         note.author = author
     validated_save(note, by=author)
     return note
+
+
+def affiliation_delete(*, affiliation: Affiliation, by: Any = None) -> None:
+    with_history_user(affiliation, by)
+    affiliation.delete()
+
+
+def note_update(*, note: Note, body: str, by: Any = None) -> Note:
+    note.body = body.strip()
+    validated_save(note, by=by)
+    return note
+
+
+def note_delete(*, note: Note, by: Any = None) -> None:
+    with_history_user(note, by)
+    note.delete()

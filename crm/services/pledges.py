@@ -150,3 +150,20 @@ def pledge_reopen(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
         by=by,
         reason=reason,
     )
+
+
+def pledge_update(
+    *,
+    pledge: Pledge,
+    by: Any = None,
+    contact: Contact | None = None,
+    message: str | None = None,
+) -> Pledge:
+    """The contact and message may change; the amounts and schedule are fixed once made (cancel
+    the pledge and pledge anew to change them)."""
+    if contact is not None:
+        pledge.contact = contact
+    if message is not None:
+        pledge.message = message
+    validated_save(pledge, by=by)
+    return pledge

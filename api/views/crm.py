@@ -1,0 +1,344 @@
+"""Staff API for the CRM: organizations, contacts, affiliations, notes, membership plans,
+investor levels, memberships and pledges. See api/views/staff_base.py for the pattern."""
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from rest_framework import mixins
+
+from api.filters.crm import (
+    AffiliationFilter,
+    ContactFilter,
+    InvestorLevelFilter,
+    MembershipFilter,
+    MembershipPlanFilter,
+    NoteFilter,
+    OrganizationFilter,
+    PledgeFilter,
+)
+from api.serializers.crm import (
+    AffiliationSerializer,
+    ContactSerializer,
+    InvestorLevelSerializer,
+    MembershipDetailSerializer,
+    MembershipPlanSerializer,
+    MembershipSerializer,
+    NoteSerializer,
+    OrganizationSerializer,
+    PledgeSerializer,
+)
+from api.views.staff_base import (
+    ServiceCreateMixin,
+    ServiceDestroyMixin,
+    ServiceUpdateMixin,
+    StaffViewSet,
+    transition_action,
+)
+from crm import selectors, services
+from crm.models import (
+    Affiliation,
+    Contact,
+    InvestorLevel,
+    Membership,
+    MembershipPlan,
+    MembershipTransition,
+    Note,
+    Organization,
+    Pledge,
+)
+
+
+class ReadCreateUpdateViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceCreateMixin,
+    ServiceUpdateMixin,
+    StaffViewSet,
+):
+    pass
+
+
+def _assign(instance: Any, data: dict[str, Any]) -> Any:
+    for name, value in data.items():
+        setattr(instance, name, value)
+    return instance
+
+
+class OrganizationViewSet(ReadCreateUpdateViewSet):
+    """Businesses, each with its current membership and primary contact."""
+
+    queryset = Organization.objects.all()
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilter
+    search_fields = ["name", "website", "email_domain", "city"]
+    ordering_fields = ["name", "created", "modified", "membership_paid_through", "employees"]
+    ordering = ["name", "pk"]
+
+    def get_queryset(self) -> QuerySet[Organization]:
+        return selectors.organization_list()
+
+    def create_object(self, data: dict[str, Any]) -> Organization:
+        return services.organization_save(organization=Organization(**data), by=self.request.user)
+
+    def update_object(self, instance: Organization, data: dict[str, Any]) -> Organization:
+        return services.organization_save(
+            organization=_assign(instance, data), by=self.request.user
+        )
+
+
+class ContactViewSet(ReadCreateUpdateViewSet):
+    queryset = Contact.objects.all()
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    search_fields = ["first_name", "last_name", "email", "phone"]
+    ordering_fields = ["last_name", "first_name", "email", "created", "modified"]
+    ordering = ["last_name", "first_name", "pk"]
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        return Contact.objects.prefetch_related(
+            Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization"))
+        )
+
+    def create_object(self, data: dict[str, Any]) -> Contact:
+        return services.contact_save(contact=Contact(**data), by=self.request.user)
+
+    def update_object(self, instance: Contact, data: dict[str, Any]) -> Contact:
+        return services.contact_save(contact=_assign(instance, data), by=self.request.user)
+
+
+class AffiliationViewSet(ServiceDestroyMixin, ReadCreateUpdateViewSet):
+    """A contact's place at an organization. Naming a new primary moves the role over."""
+
+    queryset = Affiliation.objects.all()
+    serializer_class = AffiliationSerializer
+    filterset_class = AffiliationFilter
+    search_fields = ["contact__first_name", "contact__last_name", "contact__email", "title"]
+    ordering_fields = ["created", "modified"]
+    ordering = ["organization_id", "-is_primary", "pk"]
+
+    def get_queryset(self) -> QuerySet[Affiliation]:
+        return Affiliation.objects.select_related("contact", "organization")
+
+    def create_object(self, data: dict[str, Any]) -> Affiliation:
+        return services.affiliation_save(affiliation=Affiliation(**data), by=self.request.user)
+
+    def update_object(self, instance: Affiliation, data: dict[str, Any]) -> Affiliation:
+        return services.affiliation_save(affiliation=_assign(instance, data), by=self.request.user)
+
+    def delete_object(self, instance: Affiliation) -> None:
+        services.affiliation_delete(affiliation=instance, by=self.request.user)
+
+
+class NoteViewSet(ServiceDestroyMixin, ReadCreateUpdateViewSet):
+    queryset = Note.objects.all()
+    serializer_class = NoteSerializer
+    filterset_class = NoteFilter
+    search_fields = ["body"]
+    ordering_fields = ["created", "modified"]
+    ordering = ["-created", "-pk"]
+
+    def get_queryset(self) -> QuerySet[Note]:
+        return Note.objects.select_related("author")
+
+    def create_object(self, data: dict[str, Any]) -> Note:
+        return services.note_create(
+            body=data["body"],
+            author=self.request.user,
+            organization=data.get("organization"),
+            contact=data.get("contact"),
+        )
+
+    def update_object(self, instance: Note, data: dict[str, Any]) -> Note:
+        return services.note_update(
+            note=instance, body=data.get("body", instance.body), by=self.request.user
+        )
+
+    def delete_object(self, instance: Note) -> None:
+        services.note_delete(note=instance, by=self.request.user)
+
+
+class MembershipPlanViewSet(ReadCreateUpdateViewSet):
+    """Plans and their dues brackets. Retire a plan with is_active=false."""
+
+    queryset = MembershipPlan.objects.all()
+    serializer_class = MembershipPlanSerializer
+    filterset_class = MembershipPlanFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["sort_order", "name", "code", "created", "modified"]
+    ordering = ["sort_order", "name", "pk"]
+
+    def get_queryset(self) -> QuerySet[MembershipPlan]:
+        return MembershipPlan.objects.prefetch_related("brackets")
+
+    @staticmethod
+    def _brackets(data: dict[str, Any]) -> list[tuple[int, Any]] | None:
+        rows = data.pop("brackets", None)
+        if rows is None:
+            return None
+        return [(row["max_employees"], row["amount"]) for row in rows]
+
+    def create_object(self, data: dict[str, Any]) -> MembershipPlan:
+        brackets = self._brackets(data)
+        return services.membership_plan_save(
+            plan=MembershipPlan(**data), brackets=brackets or [], by=self.request.user
+        )
+
+    def update_object(self, instance: MembershipPlan, data: dict[str, Any]) -> MembershipPlan:
+        brackets = self._brackets(data)
+        return services.membership_plan_save(
+            plan=_assign(instance, data), brackets=brackets, by=self.request.user
+        )
+
+
+class InvestorLevelViewSet(ReadCreateUpdateViewSet):
+    queryset = InvestorLevel.objects.all()
+    serializer_class = InvestorLevelSerializer
+    filterset_class = InvestorLevelFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["sort_order", "minimum_annual_amount", "name", "created", "modified"]
+    ordering = ["sort_order", "minimum_annual_amount", "pk"]
+
+    def create_object(self, data: dict[str, Any]) -> InvestorLevel:
+        return services.investor_level_save(level=InvestorLevel(**data), by=self.request.user)
+
+    def update_object(self, instance: InvestorLevel, data: dict[str, Any]) -> InvestorLevel:
+        return services.investor_level_save(level=_assign(instance, data), by=self.request.user)
+
+
+class MembershipViewSet(ReadCreateUpdateViewSet):
+    """Memberships. Created as applications; the status moves only through the actions."""
+
+    queryset = Membership.objects.all()
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+    search_fields = ["organization__name", "reference"]
+    ordering_fields = ["start_date", "paid_through", "status_changed_at", "created", "modified"]
+    ordering = ["-created", "-pk"]
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        memberships = selectors.membership_list()
+        if self.action != "list":
+            memberships = memberships.prefetch_related(
+                Prefetch("transitions", queryset=MembershipTransition.objects.select_related("by"))
+            )
+        return memberships
+
+    def get_serializer_class(self) -> type[MembershipSerializer]:
+        return MembershipSerializer if self.action == "list" else MembershipDetailSerializer
+
+    def create_object(self, data: dict[str, Any]) -> Membership:
+        return services.membership_create(
+            organization=data["organization"],
+            plan=data["plan"],
+            start_date=data["start_date"],
+            source=data.get("source", Membership.Source.STAFF),
+            message=data.get("application_message", ""),
+            auto_renew=data.get("auto_renew", False),
+            by=self.request.user,
+        )
+
+    def update_object(self, instance: Membership, data: dict[str, Any]) -> Membership:
+        return services.membership_update(
+            membership=instance,
+            auto_renew=data.get("auto_renew"),
+            application_message=data.get("application_message"),
+            by=self.request.user,
+        )
+
+    @transition_action(
+        permission="crm.change_membership",
+        response=MembershipDetailSerializer,
+        description="Approve an application: it then waits for its dues to be paid.",
+    )
+    def approve(self, membership: Membership, reason: str, user: Any) -> None:
+        services.membership_approve(membership=membership, by=user, reason=reason)
+
+    @transition_action(
+        permission="crm.change_membership",
+        response=MembershipDetailSerializer,
+        reason_required=True,
+        description="Reject an application, saying why (the applicant is told).",
+    )
+    def reject(self, membership: Membership, reason: str, user: Any) -> None:
+        services.membership_reject(membership=membership, by=user, reason=reason)
+
+    @transition_action(
+        permission="crm.change_membership",
+        response=MembershipDetailSerializer,
+        reason_required=True,
+        description="Drop a member (or withdraw an application), saying why.",
+    )
+    def drop(self, membership: Membership, reason: str, user: Any) -> None:
+        services.membership_cancel(membership=membership, by=user, reason=reason)
+
+    @transition_action(
+        permission="crm.change_membership",
+        response=MembershipDetailSerializer,
+        description="Reinstate a lapsed or dropped member: active again when its dues still "
+        "cover today, otherwise approved and waiting for payment.",
+    )
+    def reinstate(self, membership: Membership, reason: str, user: Any) -> None:
+        services.membership_reinstate(membership=membership, by=user, reason=reason)
+
+
+class PledgeViewSet(ReadCreateUpdateViewSet):
+    """Investment pledges with their installment schedule; the status moves through actions."""
+
+    queryset = Pledge.objects.all()
+    serializer_class = PledgeSerializer
+    filterset_class = PledgeFilter
+    search_fields = ["organization__name", "reference"]
+    ordering_fields = ["start_date", "annual_amount", "created", "modified"]
+    ordering = ["-created", "-pk"]
+
+    def get_queryset(self) -> QuerySet[Pledge]:
+        return Pledge.objects.select_related("organization", "level").prefetch_related(
+            "installments"
+        )
+
+    def create_object(self, data: dict[str, Any]) -> Pledge:
+        return services.pledge_create(
+            organization=data["organization"],
+            level=data["level"],
+            contact=data.get("contact"),
+            annual_amount=data["annual_amount"],
+            start_date=data["start_date"],
+            term_years=data.get("term_years", 1),
+            installments_per_year=data.get("installments_per_year", 1),
+            message=data.get("message", ""),
+            by=self.request.user,
+        )
+
+    def update_object(self, instance: Pledge, data: dict[str, Any]) -> Pledge:
+        return services.pledge_update(
+            pledge=instance,
+            contact=data.get("contact"),
+            message=data.get("message"),
+            by=self.request.user,
+        )
+
+    @transition_action(
+        permission="crm.change_pledge",
+        response=PledgeSerializer,
+        description="Confirm a submitted pledge: its installments are then invoiced on schedule.",
+    )
+    def confirm(self, pledge: Pledge, reason: str, user: Any) -> None:
+        services.pledge_confirm(pledge=pledge, by=user, reason=reason)
+
+    @transition_action(
+        permission="crm.change_pledge",
+        response=PledgeSerializer,
+        reason_required=True,
+        description="Decline a submitted pledge, saying why.",
+    )
+    def decline(self, pledge: Pledge, reason: str, user: Any) -> None:
+        services.pledge_decline(pledge=pledge, by=user, reason=reason)
+
+    @transition_action(
+        permission="crm.change_pledge",
+        response=PledgeSerializer,
+        reason_required=True,
+        description="Cancel a submitted or confirmed pledge, saying why.",
+    )
+    def cancel(self, pledge: Pledge, reason: str, user: Any) -> None:
+        services.pledge_cancel(pledge=pledge, by=user, reason=reason)

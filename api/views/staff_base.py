@@ -1,0 +1,120 @@
+"""The pattern every staff resource follows (crm now; billing and events the same way):
+
+- reads come from a selector or a queryset with its joins, so a list runs a fixed number of
+  queries whatever the page size;
+- creates and edits validate with the serializer, then call a service (`create_object`,
+  `update_object`), and answer with the record re-read the way a GET reads it;
+- state changes are POST actions (`@transition_action`) that call a lifecycle service and need
+  their own permission; a refused transition is a 409 with the service's reason.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.idempotency import idempotent
+from api.permissions import StaffModelPermissions
+from api.schema import StaffAutoSchema
+from api.throttling import StaffRateThrottle
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, default="", help_text="Why (kept)."
+    )
+
+
+class RequiredReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why; required, kept in the history and may be shown."
+    )
+
+
+class StaffViewSet(viewsets.GenericViewSet):
+    permission_classes = [StaffModelPermissions]
+    throttle_classes = [StaffRateThrottle]
+    schema = StaffAutoSchema()
+    # Set per action by @action(required_perms=[...]); None means the model permissions.
+    required_perms: list[str] | None = None
+
+    def reread(self, instance: models.Model) -> models.Model:
+        """The record as a GET shows it (annotations, prefetched children) after a write."""
+        return self.get_queryset().get(pk=instance.pk)
+
+    def respond(self, instance: models.Model, code: int = status.HTTP_200_OK) -> Response:
+        serializer = self.get_serializer(self.reread(instance))
+        return Response(serializer.data, status=code)
+
+
+class ServiceCreateMixin(mixins.CreateModelMixin):
+    @idempotent  # a retried POST with the same Idempotency-Key creates nothing new
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)  # type: ignore[attr-defined]
+        serializer.is_valid(raise_exception=True)
+        instance = self.create_object(serializer.validated_data)
+        return self.respond(instance, status.HTTP_201_CREATED)  # type: ignore[attr-defined]
+
+    def create_object(self, data: dict[str, Any]) -> models.Model:
+        raise NotImplementedError(f"{type(self).__name__} must create through its service.")
+
+
+class ServiceUpdateMixin(mixins.UpdateModelMixin):
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()  # type: ignore[attr-defined]
+        serializer = self.get_serializer(  # type: ignore[attr-defined]
+            instance, data=request.data, partial=partial
+        )
+        serializer.is_valid(raise_exception=True)
+        instance = self.update_object(instance, serializer.validated_data)
+        return self.respond(instance)  # type: ignore[attr-defined]
+
+    def update_object(self, instance: Any, data: dict[str, Any]) -> models.Model:
+        raise NotImplementedError(f"{type(self).__name__} must update through its service.")
+
+
+class ServiceDestroyMixin(mixins.DestroyModelMixin):
+    def perform_destroy(self, instance: Any) -> None:
+        self.delete_object(instance)
+
+    def delete_object(self, instance: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must delete through its service.")
+
+
+def transition_action(
+    *,
+    permission: str,
+    response: type[serializers.BaseSerializer],
+    reason_required: bool = False,
+    description: str,
+) -> Callable[[Callable[[Any, Any, str, Any], Any]], Any]:
+    """A POST /<resource>/<id>/<name>/ that calls `service(view, obj, reason, user)` and answers
+    with the record; the service's refusal (TransitionNotAllowed) becomes a 409."""
+    body = RequiredReasonSerializer if reason_required else ReasonSerializer
+
+    def decorate(service: Callable[[Any, Any, str, Any], Any]) -> Any:
+        @idempotent
+        def view(self: StaffViewSet, request: Request, pk: str | None = None) -> Response:
+            obj = self.get_object()
+            payload = body(data=request.data)
+            payload.is_valid(raise_exception=True)
+            service(self, obj, payload.validated_data["reason"], request.user)
+            return Response(self.get_serializer(self.reread(obj)).data)
+
+        view.__name__ = service.__name__
+        view.__doc__ = description
+        # @action first: it replaces the function's kwargs, where extend_schema keeps its part.
+        routed = action(detail=True, methods=["post"], required_perms=[permission])(view)
+        return extend_schema(
+            request=body,
+            responses=response,
+            description=description,
+        )(routed)
+
+    return decorate

@@ -1,0 +1,107 @@
+"""Every list runs the same small number of queries at 5 rows and at 50, and pages are capped."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from api.pagination import PageNumberPagination
+from tests.api.staff.conftest import make_note, make_pledge
+from tests.factories import (
+    AffiliationFactory,
+    BracketPlanFactory,
+    ContactFactory,
+    InvestorLevelFactory,
+    MembershipFactory,
+    OrganizationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _organization():
+    organization = OrganizationFactory()
+    AffiliationFactory(organization=organization)
+    MembershipFactory(organization=organization)
+
+
+def _contact():
+    contact = ContactFactory()
+    AffiliationFactory(contact=contact)
+    AffiliationFactory(contact=contact, is_primary=False)
+
+
+def _note():
+    make_note(organization=OrganizationFactory(), contact=ContactFactory())
+
+
+BUILDERS = {
+    "organizations": _organization,
+    "contacts": _contact,
+    "affiliations": AffiliationFactory,
+    "notes": _note,
+    "membership-plans": BracketPlanFactory,
+    "investor-levels": InvestorLevelFactory,
+    "memberships": MembershipFactory,
+    "pledges": make_pledge,
+}
+
+
+def _count_queries(client, endpoint: str) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/api/v1/{endpoint}/?page_size=100")
+    assert response.status_code == 200
+    return len(queries), len(response.json()["results"])
+
+
+@pytest.mark.parametrize("endpoint", sorted(BUILDERS))
+def test_it_lists_in_the_same_number_of_queries_at_5_and_50_rows(superuser, endpoint):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(superuser)
+    for _ in range(5):
+        BUILDERS[endpoint]()
+    at_5, rows_5 = _count_queries(client, endpoint)
+    for _ in range(45):
+        BUILDERS[endpoint]()
+    at_50, rows_50 = _count_queries(client, endpoint)
+    assert (rows_5, rows_50) == (5, 50)
+    assert at_5 == at_50
+    assert at_50 <= 8
+
+
+@pytest.mark.parametrize("endpoint", sorted(BUILDERS))
+def test_it_lists_a_role_in_few_queries_by_token(api_for, endpoint):
+    """With a token the request also reads the token and the user's permissions."""
+    client = api_for("Read-only")
+    for _ in range(5):
+        BUILDERS[endpoint]()
+    at_5, _ = _count_queries(client, endpoint)
+    for _ in range(45):
+        BUILDERS[endpoint]()
+    at_50, rows = _count_queries(client, endpoint)
+    assert rows == 50
+    assert at_5 == at_50 <= 8
+
+
+def test_it_caps_the_page_size(membership_api, monkeypatch):
+    monkeypatch.setattr(PageNumberPagination, "max_page_size", 3)
+    OrganizationFactory.create_batch(4)
+    body = membership_api.get("/api/v1/organizations/?page_size=1000").json()
+    assert body["count"] == 4
+    assert len(body["results"]) == 3
+    assert body["next"]
+
+
+def test_it_pages_with_links(membership_api):
+    OrganizationFactory.create_batch(3)
+    first = membership_api.get("/api/v1/organizations/?page_size=2").json()
+    assert len(first["results"]) == 2 and first["previous"] is None
+    second = membership_api.get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["next"] is None
+
+
+def test_it_answers_404_for_a_page_past_the_end(membership_api):
+    response = membership_api.get("/api/v1/organizations/?page=9")
+    assert response.status_code == 404
+    assert response.json() == {"errors": {"detail": ["Invalid page."]}}

@@ -1,0 +1,187 @@
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from crm.models import Membership, Organization
+from tests.factories import (
+    AffiliationFactory,
+    ContactFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PlanFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/organizations/"
+
+
+def _names(response) -> list[str]:
+    assert response.status_code == 200, response.json()
+    return sorted(row["name"] for row in response.json()["results"])
+
+
+def test_it_shows_the_current_membership_and_primary_contact(membership_api):
+    organization = OrganizationFactory(name="Acme")
+    contact = ContactFactory(first_name="Ana", last_name="Diaz", email="ana@acme.example.com")
+    AffiliationFactory(organization=organization, contact=contact, is_primary=True)
+    AffiliationFactory(organization=organization, is_primary=False)
+    plan = PlanFactory(code="corporate", name="Corporate")
+    MembershipFactory(organization=organization, status="lapsed", start_date=date(2024, 1, 1))
+    current = MembershipFactory(organization=organization, plan=plan, status="active")
+    Membership.objects.filter(pk=current.pk).update(paid_through=date(2026, 12, 31))
+
+    row = membership_api.get(f"{URL}{organization.pk}/").json()
+
+    assert row["current_membership"] == {
+        "id": current.pk,
+        "status": "active",
+        "plan": "corporate",
+        "plan_name": "Corporate",
+        "paid_through": "2026-12-31",
+    }
+    assert row["primary_contact"] == {
+        "id": contact.pk,
+        "name": "Ana Diaz",
+        "email": "ana@acme.example.com",
+    }
+
+
+def test_it_shows_null_summaries_for_a_new_organization(membership_api):
+    row = membership_api.get(f"{URL}{OrganizationFactory().pk}/").json()
+    assert row["current_membership"] is None
+    assert row["primary_contact"] is None
+
+
+def test_it_creates_an_organization_through_the_service(membership_api, make_staff):
+    response = membership_api.post(
+        URL,
+        {
+            "name": "  Acme Widgets, Inc. ",
+            "website": "https://www.acme.example.com",
+            "employees": 40,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    organization = Organization.objects.get(pk=response.json()["id"])
+    assert organization.email_domain == "acme.example.com"  # the model's normalization ran
+    assert organization.history.get().history_user.username == "staff-membership"
+
+
+def test_it_refuses_bad_input_with_the_field_named(membership_api):
+    response = membership_api.post(
+        URL, {"name": "", "website": "not a url", "county": "fairfield"}, format="json"
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"name", "website", "county"}
+    assert not Organization.objects.exists()
+
+
+def test_it_updates_an_organization(membership_api):
+    organization = OrganizationFactory(industry="Banking")
+    response = membership_api.patch(
+        f"{URL}{organization.pk}/", {"industry": "Insurance", "employees": 12}, format="json"
+    )
+    assert response.status_code == 200
+    organization.refresh_from_db()
+    assert (organization.industry, organization.employees) == ("Insurance", 12)
+
+
+def test_it_answers_404_for_an_unknown_organization(membership_api):
+    response = membership_api.get(f"{URL}999/")
+    assert response.status_code == 404
+    assert response.json() == {"errors": {"detail": ["Not found."]}}
+
+
+@pytest.fixture
+def directory():
+    """Five businesses in different states, for the filters."""
+    today = timezone.localdate()
+    gold = PlanFactory(code="gold")
+    basic = PlanFactory(code="basic")
+    acme = OrganizationFactory(
+        name="Acme", county="hartford", industry="Insurance", city="Hartford"
+    )
+    MembershipFactory(organization=acme, plan=gold, status="active")
+    Membership.objects.filter(organization=acme).update(paid_through=today + timedelta(days=200))
+    late = OrganizationFactory(name="Late Co", county="tolland", industry="Banking")
+    MembershipFactory(organization=late, plan=basic, status="active")
+    Membership.objects.filter(organization=late).update(paid_through=today - timedelta(days=3))
+    grace = OrganizationFactory(name="Grace LLC", county="middlesex", city="Middletown")
+    MembershipFactory(organization=grace, plan=basic, status="grace")
+    Membership.objects.filter(organization=grace).update(paid_through=today - timedelta(days=20))
+    applicant = OrganizationFactory(name="Applicant", county="hartford", directory_listed=True)
+    MembershipFactory(organization=applicant, plan=gold, status="applied")
+    prospect = OrganizationFactory(name="Prospect", county="other", industry="insurance")
+    contact = ContactFactory()
+    AffiliationFactory(organization=prospect, contact=contact)
+    return {"contact": contact, "today": today}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=active", ["Acme", "Late Co"]),
+        ("status=active&status=grace", ["Acme", "Grace LLC", "Late Co"]),
+        ("status=applied", ["Applicant"]),
+        ("member=true", ["Acme", "Grace LLC", "Late Co"]),
+        ("member=false", ["Applicant", "Prospect"]),
+        ("plan=gold", ["Acme", "Applicant"]),
+        ("county=hartford", ["Acme", "Applicant"]),
+        ("county=middlesex&county=tolland", ["Grace LLC", "Late Co"]),
+        ("industry=INSURANCE", ["Acme", "Prospect"]),
+        ("city=middletown", ["Grace LLC"]),
+        ("directory_listed=true", ["Applicant"]),
+        ("overdue=true", ["Grace LLC", "Late Co"]),
+        ("overdue=false", ["Acme", "Applicant", "Prospect"]),
+        ("search=grace", ["Grace LLC"]),
+    ],
+)
+def test_it_filters_organizations(membership_api, directory, query, expected):
+    assert _names(membership_api.get(f"{URL}?{query}")) == expected
+
+
+def test_it_filters_by_paid_through_range(membership_api, directory):
+    today = directory["today"]
+    after = (today - timedelta(days=10)).isoformat()
+    before = (today + timedelta(days=10)).isoformat()
+    response = membership_api.get(f"{URL}?paid_through_after={after}&paid_through_before={before}")
+    assert _names(response) == ["Late Co"]
+    assert _names(membership_api.get(f"{URL}?paid_through_after={before}")) == ["Acme"]
+
+
+def test_it_filters_by_contact(membership_api, directory):
+    contact = directory["contact"]
+    assert _names(membership_api.get(f"{URL}?contact={contact.pk}")) == ["Prospect"]
+
+
+def test_it_filters_by_created_and_modified(membership_api, directory):
+    old = Organization.objects.get(name="Prospect")
+    long_ago = timezone.now() - timedelta(days=30)
+    Organization.objects.filter(pk=old.pk).update(created=long_ago, modified=long_ago)
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+    everyone_else = ["Acme", "Applicant", "Grace LLC", "Late Co"]
+    assert _names(membership_api.get(URL, {"modified_since": since})) == everyone_else
+    assert _names(membership_api.get(URL, {"created_after": since})) == everyone_else
+    assert _names(membership_api.get(URL, {"created_before": since})) == ["Prospect"]
+
+
+def test_it_orders_organizations(membership_api, directory):
+    rows = membership_api.get(f"{URL}?ordering=-name").json()["results"]
+    assert [row["name"] for row in rows][:2] == ["Prospect", "Late Co"]
+    rows = membership_api.get(f"{URL}?ordering=membership_paid_through").json()["results"]
+    paid = [
+        row
+        for row in rows
+        if row["current_membership"] and row["current_membership"]["paid_through"]
+    ]
+    assert [row["name"] for row in paid] == ["Grace LLC", "Late Co", "Acme"]
+
+
+def test_it_refuses_an_invalid_filter_value(membership_api):
+    response = membership_api.get(f"{URL}?status=sleeping&paid_through_after=soon")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"status", "paid_through_after"}
