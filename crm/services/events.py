@@ -120,6 +120,7 @@ def registration_create(
     organization_name: str = "",
     attendees: Sequence[AttendeeDetails] = (),
     payment: str = Registration.Payment.NOW,
+    notify: bool = True,
     by: Any = None,
     now: datetime | None = None,
 ) -> Registration:
@@ -234,7 +235,8 @@ def registration_create(
         )
     if registration.status == Status.PENDING_PAYMENT:
         registration_payment_start(registration=registration, by=by)
-    mail_registration(registration, "registration_received")
+    if notify:
+        mail_registration(registration, "registration_received")
     return registration
 
 
