@@ -761,8 +761,14 @@ class WaitlistInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["position", "contact", "organization_name", "ticket_type", "quantity", "created"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "position",
+        "contact",
+        "organization_name",
+        "ticket_type",
+        "quantity",
+        "created",
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -1044,8 +1050,7 @@ class AttendeeInline(admin.TabularInline):
     model = Attendee
     extra = 0
     can_delete = False
-    fields = ["first_name", "last_name", "email"]
-    readonly_fields = fields
+    fields = readonly_fields = ("first_name", "last_name", "email")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

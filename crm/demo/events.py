@@ -14,8 +14,8 @@ from billing.services import payment_record_offline
 from crm.demo import DemoContext
 from crm.models import Affiliation, Contact, Event, Membership, TicketType
 from crm.services.event_billing import registration_invoice
-from crm.services.organizations import contact_save
 from crm.services.events import event_save, registration_create, ticket_type_save
+from crm.services.organizations import contact_save
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -346,9 +347,7 @@ def waitlist_promote(
                     hold_expires_at=deadline,
                 )
             promoted.append(registration)
-            transaction.on_commit(
-                lambda registration=registration: _after_promotion(registration, by=by)
-            )
+            transaction.on_commit(partial(_after_promotion, registration, by=by))
             if free == 0:
                 break
     return promoted
