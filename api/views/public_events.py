@@ -20,8 +20,7 @@ from crm.models import Registration
 from crm.services.events import (
     AttendeeDetails,
     registration_cancel,
-    registration_contact,
-    registration_create,
+    registration_create_for_person,
 )
 
 
@@ -61,13 +60,12 @@ class RegistrationCreateView(PublicAPIView):
         if ticket_type is None:
             raise serializers.ValidationError({"ticket_type": ["This event has no such ticket."]})
         person = values["contact"]
-        contact = registration_contact(
-            first_name=person["first_name"], last_name=person["last_name"], email=person["email"]
-        )
-        registration = registration_create(
+        registration = registration_create_for_person(
             event=event,
             ticket_type=ticket_type,
-            contact=contact,
+            first_name=person["first_name"],
+            last_name=person["last_name"],
+            email=person["email"],
             quantity=values["quantity"],
             organization_name=values["organization"],
             attendees=[

@@ -241,6 +241,27 @@ def registration_create(
     return registration
 
 
+def registration_create_for_person(
+    *,
+    event: Event,
+    ticket_type: TicketType,
+    first_name: str,
+    last_name: str,
+    email: str,
+    **options: Any,
+) -> Registration:
+    """Register someone known only by name and email (the website): their contact is found by
+    email or made, and a refused registration leaves no new contact behind."""
+    known = Contact.objects.filter(email__iexact=normalize_email(email)).exists()
+    contact = registration_contact(first_name=first_name, last_name=last_name, email=email)
+    try:
+        return registration_create(event=event, ticket_type=ticket_type, contact=contact, **options)
+    except ServiceError:
+        if not known and not contact.registrations.exists():
+            contact.delete()
+        raise
+
+
 def _closed_message(event: Event, now: datetime) -> str:
     if event.status == Event.Status.CANCELLED:
         return f"{event.title} is cancelled."

@@ -198,6 +198,7 @@ def test_it_answers_409_with_a_message(api, gala, setup, overrides, message):
     messages = [m for field in response.json()["errors"].values() for m in field]
     assert message in " ".join(messages)
     assert not Registration.objects.exists()
+    assert not Contact.objects.filter(email="dana@frontst.example").exists()
 
 
 @pytest.mark.parametrize(
