@@ -77,7 +77,7 @@ def registration_payment_start(*, registration: Registration, by: Any = None) ->
     with transaction.atomic():
         # Two callers at once (a retry, a promotion) must not make two invoices.
         locked = (
-            Registration.objects.select_for_update()
+            Registration.objects.select_for_update(of=("self",))
             .select_related("event", "ticket_type", "contact", "organization")
             .get(pk=registration.pk)
         )

@@ -52,7 +52,9 @@ def _user(by: Any) -> Any:
 
 def _lock_ticket_type(ticket_type_id: int) -> TicketType:
     """The capacity lock (see the module docstring). Must run inside a transaction."""
-    return TicketType.objects.select_for_update().select_related("event").get(pk=ticket_type_id)
+    # of=self: lock the ticket type only, not the event row joined in (event_cancel locks that).
+    locked = TicketType.objects.select_for_update(of=("self",)).select_related("event")
+    return locked.get(pk=ticket_type_id)
 
 
 def seats_held(ticket_type_id: int) -> int:
