@@ -2,9 +2,22 @@
 
 from django.urls import path
 
-from api.views import public_events
+from api.views import public, public_events
 
-urlpatterns: list = [
+urlpatterns = [
+    # Joining and investing.
+    path("membership-plans/", public.MembershipPlanList.as_view(), name="public-membership-plans"),
+    path(
+        "membership-plans/<slug:code>/quote/",
+        public.MembershipPlanQuote.as_view(),
+        name="public-membership-plan-quote",
+    ),
+    path("join/", public.JoinCreate.as_view(), name="public-join"),
+    path("join/<str:reference>/", public.JoinDetail.as_view(), name="public-join-detail"),
+    path("investor-levels/", public.InvestorLevelList.as_view(), name="public-investor-levels"),
+    path("invest/", public.InvestCreate.as_view(), name="public-invest"),
+    path("invest/<str:reference>/", public.InvestDetail.as_view(), name="public-invest-detail"),
+    path("directory/", public.Directory.as_view(), name="public-directory"),
     # Events
     path("events/", public_events.EventListView.as_view(), name="public-events"),
     path("events/<slug:slug>/", public_events.EventDetailView.as_view(), name="public-event"),

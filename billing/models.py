@@ -166,6 +166,32 @@ class Invoice(TimeStampedModel):
         )
 
 
+class InvoiceReminder(models.Model):
+    """A reminder sent about an unpaid invoice. One per invoice and kind ("due-14", "due+7",
+    "manual-2026-12-03"): the row is what makes the daily job send each reminder once."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=40)
+    sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["invoice", "sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "kind"], name="billing_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder {self.kind} of {self.invoice}"
+
+
 class InvoiceLine(models.Model):
     class Kind(models.TextChoices):
         MEMBERSHIP = "membership", "Membership period"

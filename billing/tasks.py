@@ -1,7 +1,7 @@
 from django.tasks import task
 
-from billing.models import StripeEvent
-from billing.services import stripe_event_process
+from billing.models import Invoice, StripeEvent
+from billing.services import invoice_charge_automatically, stripe_event_process
 
 
 @task
@@ -10,3 +10,10 @@ def process_stripe_event(event_pk: int) -> str:
     worker with the database one)."""
     event = StripeEvent.objects.get(pk=event_pk)
     return stripe_event_process(event=event).status
+
+
+@task
+def charge_invoice(invoice_pk: int) -> str:
+    """Charge an auto-renewal invoice to the saved card, outside the run that issued it."""
+    invoice = Invoice.objects.get(pk=invoice_pk)
+    return "paid" if invoice_charge_automatically(invoice=invoice) else "not charged"

@@ -179,6 +179,8 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_API_VERSION = "2026-10-28.endive"
 INVOICE_DAYS_UNTIL_DUE = env_int("INVOICE_DAYS_UNTIL_DUE", 30)
+# The daily job invoices a pledge installment this many days before it is due.
+PLEDGE_INVOICE_LEAD_DAYS = env_int("PLEDGE_INVOICE_LEAD_DAYS", 30)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # How an invoice tells a payer to pay when Stripe is not configured ({number}: the invoice's).
 BILLING_PAYMENT_INSTRUCTIONS = env_str(
@@ -210,6 +212,14 @@ TASKS = {
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/v1/public/.*$"
+# The website retries POSTs safely with an Idempotency-Key (CONTRACT.md), so preflights allow it.
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "content-type",
+    "idempotency-key",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = ["Idempotent-Replayed", "X-Request-ID"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

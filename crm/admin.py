@@ -16,28 +16,34 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from billing.money import format_usd
 from crm import pricing, selectors, services
-from crm.admin_actions import action_with_reason, run_service_action
+from crm.admin_actions import action_with_form, action_with_reason, run_service_action
 from crm.admin_io import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
 from crm.exceptions import ServiceError
 from crm.models import (
     Affiliation,
+    Application,
     Attendee,
     Contact,
+    EmailLog,
     Event,
     InvestorLevel,
     Membership,
     MembershipPlan,
+    MembershipPlanChange,
     MembershipTransition,
     Note,
     Organization,
     PlanBracket,
     Pledge,
     PledgeInstallment,
+    PledgeToConfirm,
     Registration,
     TicketType,
 )
 from crm.resources import ContactResource, OrganizationResource
+from crm.services import applications
 from crm.services import events as event_services
 from crm.services.common import validated_save
 
@@ -198,6 +204,26 @@ class MembershipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("plan", "organization")
 
 
+class EmailLogInline(admin.TabularInline):
+    """The mail sent to the organization: to whom, what and why."""
+
+    model = EmailLog
+    extra = 0
+    can_delete = False
+    fields = ("queued_at", "recipients", "subject", "template", "reason", "invoice", "status")
+    readonly_fields = fields
+    verbose_name_plural = "emails sent"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("invoice", "organization")
+
+
 class NoteInline(admin.StackedInline):
     model = Note
     extra = 0
@@ -249,7 +275,7 @@ class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, HistoryAd
     search_fields = ["name", "website", "email_domain", "contacts__email"]
     list_per_page = 50
     show_full_result_count = False
-    inlines = [AffiliationInline, MembershipInline, OrganizationNoteInline]
+    inlines = [AffiliationInline, MembershipInline, OrganizationNoteInline, EmailLogInline]
     readonly_fields = ["created", "modified"]
     fieldsets = [
         (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),
@@ -463,6 +489,65 @@ class MembershipTransitionInline(admin.TabularInline):
         return super().get_queryset(request).select_related("by")
 
 
+class MembershipPlanChangeInline(admin.TabularInline):
+    model = MembershipPlanChange
+    extra = 0
+    can_delete = False
+    fields = ("requested_at", "from_plan", "to_plan", "kind", "status", "effective_date", "invoice")
+    readonly_fields = fields
+    verbose_name_plural = "plan changes"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("from_plan", "to_plan", "invoice")
+
+
+class ChangePlanForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=MembershipPlan.objects.filter(is_active=True))
+    effective = forms.DateField(
+        required=False,
+        help_text="An upgrade's first day (default today). A move to a plan that costs the same "
+        "or less always takes effect at the renewal.",
+    )
+
+
+class ReinstateForm(forms.Form):
+    fee = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="An optional reinstatement fee, billed as a line of its own.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
+
+
+@admin.register(EmailLog)
+class EmailLogAdmin(admin.ModelAdmin):
+    list_display = ["queued_at", "recipients", "subject", "template", "organization", "status"]
+    list_filter = ["status", "template"]
+    search_fields = ["recipients", "subject", "organization__name", "reason"]
+    list_select_related = ["organization"]
+    show_full_result_count = False
+    readonly_fields = [f.name for f in EmailLog._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Membership)
 class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
@@ -480,8 +565,9 @@ class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_select_related = ["organization", "plan"]
     autocomplete_fields = ["organization"]
     show_full_result_count = False
-    inlines = [MembershipTransitionInline]
-    actions = ["approve", "reject", "drop", "reinstate"]
+    inlines = [MembershipTransitionInline, MembershipPlanChangeInline]
+    actions = ["approve", "reject", "drop", "reinstate", "reinstate_with_fee", "change_plan"]
+    import_export_change_list_template = "admin/crm/membership_change_list.html"
     readonly_fields = [
         "status",
         "paid_through",
@@ -530,7 +616,7 @@ class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
             self,
             request,
             queryset.select_related("organization", "plan"),
-            call=lambda m: services.membership_approve(membership=m, by=request.user),
+            call=lambda m: applications.application_approve(membership=m, by=request.user),
             done="approved",
         )
 
@@ -544,7 +630,7 @@ class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
             title="Reject applications",
             prompt="The applicant is told the reason.",
             submit_label="Reject",
-            call=lambda m, reason: services.membership_reject(
+            call=lambda m, reason: applications.application_reject(
                 membership=m, by=request.user, reason=reason
             ),
             done="rejected",
@@ -570,12 +656,144 @@ class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
         description="Reinstate selected lapsed or dropped members", permissions=["change"]
     )
     def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        from billing.services.renewals import membership_reinstate_and_bill
+
         run_service_action(
             self,
             request,
             queryset.select_related("organization", "plan"),
-            call=lambda m: services.membership_reinstate(membership=m, by=request.user),
+            call=lambda m: membership_reinstate_and_bill(membership=m, by=request.user),
             done="reinstated",
+        )
+
+    @admin.action(description="Reinstate selected members with a fee…", permissions=["change"])
+    def reinstate_with_fee(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        from billing.services.renewals import membership_reinstate_and_bill
+
+        return action_with_form(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            form_class=ReinstateForm,
+            action="reinstate_with_fee",
+            title="Reinstate members",
+            prompt="Members whose dues no longer cover today are sent an invoice for the "
+            "current period, with the fee as a line of its own.",
+            submit_label="Reinstate",
+            call=lambda m, data: membership_reinstate_and_bill(
+                membership=m, by=request.user, reason=data["reason"], fee=data["fee"]
+            ),
+            done="reinstated",
+        )
+
+    @admin.action(description="Change the plan of selected members…", permissions=["change"])
+    def change_plan(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        from billing.services.renewals import membership_change_plan
+
+        return action_with_form(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            form_class=ChangePlanForm,
+            action="change_plan",
+            title="Change plan",
+            prompt="An upgrade applies now and invoices the prorated difference; a move to a "
+            "plan that costs the same or less waits for the renewal.",
+            submit_label="Change plan",
+            call=lambda m, data: membership_change_plan(
+                membership=m, plan=data["plan"], effective=data["effective"], by=request.user
+            ),
+            done="changed",
+        )
+
+    # --- the renewals page -------------------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        return [
+            path(
+                "renewals/",
+                self.admin_site.admin_view(self.renewals_view),
+                name="crm_membership_renewals",
+            ),
+            *super().get_urls(),
+        ]
+
+    def renewals_view(self, request: HttpRequest) -> Any:
+        from django.core.exceptions import PermissionDenied
+        from django.http import HttpResponseRedirect
+        from django.template.response import TemplateResponse
+        from django.utils import timezone
+
+        from billing.services.renewals import (
+            membership_reinstate_and_bill,
+            membership_renewal_invoice,
+            membership_renewals_overview,
+            membership_send_reminder,
+        )
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        can_act = self.has_change_permission(request)
+        if request.method == "POST":
+            if not can_act:
+                raise PermissionDenied
+            action = request.POST.get("action", "")
+            reason = request.POST.get("reason", "").strip()
+            chosen = Membership.objects.filter(
+                pk__in=request.POST.getlist("membership")
+            ).select_related("organization", "plan")
+            calls = {
+                "send_invoice": (
+                    lambda m: membership_renewal_invoice(membership=m, by=request.user),
+                    "sent a renewal invoice",
+                ),
+                "send_reminder": (
+                    lambda m: membership_send_reminder(membership=m, by=request.user),
+                    "reminded",
+                ),
+                "reinstate": (
+                    lambda m: membership_reinstate_and_bill(
+                        membership=m, by=request.user, reason=reason
+                    ),
+                    "reinstated",
+                ),
+                "drop": (
+                    lambda m: services.membership_cancel(
+                        membership=m, by=request.user, reason=reason
+                    ),
+                    "dropped",
+                ),
+            }
+            if action not in calls:
+                self.message_user(request, "Choose an action.", messages.ERROR)
+            elif not chosen:
+                self.message_user(request, "Select at least one member.", messages.ERROR)
+            else:
+                call, done = calls[action]
+                run_service_action(self, request, chosen, call=call, done=done)
+            return HttpResponseRedirect(request.get_full_path())
+        groups = membership_renewals_overview(today=today)
+        sections = [
+            ("due", "Due in the next 60 days, not yet invoiced", groups["due"]),
+            ("invoiced", "Invoiced, not yet reminded", groups["invoiced"]),
+            ("reminded", "Reminded, still unpaid", groups["reminded"]),
+            ("grace", "In grace", groups["grace"]),
+            ("lapsed", "Lapsed this month", groups["lapsed"]),
+        ]
+        return TemplateResponse(
+            request,
+            "admin/crm/renewals.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Renewals",
+                "opts": self.model._meta,
+                "today": today,
+                "can_act": can_act,
+                "sections": [(key, label, list(rows[:500])) for key, label, rows in sections],
+            },
         )
 
 
@@ -691,7 +909,7 @@ class PledgeAdmin(CsvXlsxExportMixin, HistoryAdmin):
             self,
             request,
             queryset.select_related("organization", "level"),
-            call=lambda p: services.pledge_confirm(pledge=p, by=request.user),
+            call=lambda p: applications.investment_confirm(pledge=p, by=request.user),
             done="confirmed",
         )
 
@@ -705,7 +923,7 @@ class PledgeAdmin(CsvXlsxExportMixin, HistoryAdmin):
             title="Decline pledges",
             prompt="The investor is told the reason.",
             submit_label="Decline",
-            call=lambda p, reason: services.pledge_decline(
+            call=lambda p, reason: applications.investment_decline(
                 pledge=p, by=request.user, reason=reason
             ),
             done="declined",
@@ -723,6 +941,159 @@ class PledgeAdmin(CsvXlsxExportMixin, HistoryAdmin):
             submit_label="Cancel pledges",
             call=lambda p, reason: services.pledge_cancel(pledge=p, by=request.user, reason=reason),
             done="cancelled",
+        )
+
+
+# --- The online queues ------------------------------------------------------------------------
+
+
+class QueuePermissions:
+    """The queues are views of memberships and pledges: they follow those models' permissions,
+    so the roles need nothing new."""
+
+    model: Any
+
+    def _may(self, request: HttpRequest, action: str) -> bool:
+        from django.contrib.auth import get_permission_codename
+
+        opts = self.model._meta.concrete_model._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "view") or self._may(request, "change")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may(request, "view") or self._may(request, "change")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may(request, "change")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(QueuePermissions, MembershipAdmin):
+    """Applications waiting for a decision, and approved ones waiting for their dues."""
+
+    list_display = [
+        "organization",
+        "plan",
+        "status",
+        "applied_on",
+        "start_date",
+        "needs_attention",
+        "duplicate_hint",
+        "invoice_state",
+    ]
+    list_filter = ["status", "needs_attention", "plan", "source"]
+    list_display_links = ["organization"]
+    actions = ["approve", "reject"]
+    ordering = ["created"]
+    fieldsets = [
+        (None, {"fields": ["organization", "plan", "status", "start_date", "source"]}),
+        ("Application", {"fields": ["application_message", "needs_attention", "match_note"]}),
+        ("Record", {"fields": ["reference", "status_changed_at", "status_reason", "created"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status__in=[Membership.Status.APPLIED, Membership.Status.APPROVED])
+            .select_related("organization", "plan")
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [
+            "organization",
+            "plan",
+            "status",
+            "start_date",
+            "source",
+            "application_message",
+            "match_note",
+            "reference",
+            "status_changed_at",
+            "status_reason",
+            "created",
+        ]
+
+    @admin.display(description="applied", ordering="created")
+    def applied_on(self, obj: Membership) -> Any:
+        return obj.created.date()
+
+    @admin.display(description="duplicate hint")
+    def duplicate_hint(self, obj: Membership) -> str:
+        return obj.match_note.splitlines()[0] if obj.match_note else "—"
+
+    @admin.display(description="dues invoice")
+    def invoice_state(self, obj: Membership) -> str:
+        invoice = applications.application_invoice(obj)
+        if invoice is None:
+            return "not issued yet" if obj.status == Membership.Status.APPLIED else "—"
+        return f"{invoice.number}: {invoice.status}"
+
+
+@admin.register(PledgeToConfirm)
+class PledgeToConfirmAdmin(QueuePermissions, PledgeAdmin):
+    """Pledges made online, waiting for staff to confirm them with the investor."""
+
+    list_display = [
+        "organization",
+        "level",
+        "annual_amount",
+        "term_years",
+        "total",
+        "schedule",
+        "start_date",
+        "needs_attention",
+        "created",
+    ]
+    list_filter = ["needs_attention", "level", "installments_per_year"]
+    actions = ["confirm", "decline"]
+    ordering = ["created"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=Pledge.Status.SUBMITTED)
+            .prefetch_related("installments")
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [
+            "organization",
+            "contact",
+            "level",
+            "annual_amount",
+            "start_date",
+            "term_years",
+            "installments_per_year",
+            "message",
+            "match_note",
+            "status",
+            "reference",
+            "created",
+        ]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Staff untick "needs attention" once they have checked the match.
+        return [*self.get_readonly_fields(request, obj), "needs_attention"]
+
+    @admin.display(description="schedule")
+    def schedule(self, obj: Pledge) -> str:
+        items = list(obj.installments.all())
+        if not items:
+            return "—"
+        first, last = items[0], items[-1]
+        return (
+            f"{len(items)} installments of about {format_usd(first.amount)}, "
+            f"{first.due_date:%Y-%m-%d} to {last.due_date:%Y-%m-%d}"
         )
 
 

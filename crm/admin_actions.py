@@ -71,3 +71,40 @@ def action_with_reason(
             "opts": modeladmin.model._meta,
         },
     )
+
+
+def action_with_form(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    form_class: type[forms.Form],
+    action: str,
+    title: str,
+    prompt: str,
+    submit_label: str,
+    call: Callable[[Any, dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse | None:
+    """Like action_with_reason, with any form: its cleaned data is handed to the service."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        data = form.cleaned_data
+        run_service_action(
+            modeladmin, request, queryset, call=lambda obj: call(obj, data), done=done
+        )
+        return None
+    return TemplateResponse(
+        request,
+        "admin/action_reason.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "prompt": prompt,
+            "submit_label": submit_label,
+            "queryset": queryset,
+            "form": form,
+            "action": action,
+            "opts": modeladmin.model._meta,
+        },
+    )

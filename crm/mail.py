@@ -6,6 +6,9 @@ renders templates/emails/<template>.txt (the plain text) and templates/emails/<t
 (the HTML alternative, when it exists) with `context` now, while the objects are at hand, and
 sends the result through Django's tasks API once the surrounding transaction commits: a rolled
 back change sends nothing, and a slow mail server never holds a request or a row lock.
+
+Every mail is logged (crm.EmailLog: to whom, which template, why, for which organization and
+invoice), written with the change that caused it and marked sent or failed by the task.
 """
 
 import logging
@@ -18,6 +21,7 @@ from django.db import transaction
 from django.tasks import task
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +45,33 @@ def send_templated(
     context: dict[str, Any],
     reason: str = "",
     reply_to: Iterable[str] = (),
+    organization: Any = None,
+    contact: Any = None,
+    invoice: Any = None,
 ) -> bool:
     """Queue the email; returns False (and sends nothing) when there is no address to send to.
-    `reason` says in the log why the mail went out ("invoice 2026-00012 issued")."""
+    `reason` says in the log why the mail went out ("invoice 2026-00012 issued"); the
+    organization, contact and invoice it concerns are kept on its EmailLog row."""
+    from crm.models import EmailLog
+
     recipients = sorted({address.strip() for address in to if address and address.strip()})
     if not recipients:
         logger.info("mail %s not sent, no recipient: %s", template, reason)
         return False
     text, html = render_templated(template=template, context=context)
     subject = " ".join(subject.split())
+    if organization is None and invoice is not None:
+        organization = invoice.organization
+    log = EmailLog.objects.create(
+        organization=organization if getattr(organization, "pk", None) else None,
+        contact=contact if getattr(contact, "pk", None) else None,
+        invoice=invoice if getattr(invoice, "pk", None) else None,
+        recipients=", ".join(recipients)[:1000],
+        subject=subject[:500],
+        template=template,
+        reason=reason[:500],
+    )
+    log_id = log.pk
 
     def enqueue() -> None:
         deliver_email.enqueue(
@@ -59,6 +81,7 @@ def send_templated(
             html=html,
             reply_to=list(reply_to),
             reason=reason,
+            log_id=log_id,
         )
 
     transaction.on_commit(enqueue)
@@ -74,7 +97,10 @@ def deliver_email(
     html: str | None,
     reply_to: list[str],
     reason: str,
+    log_id: int | None = None,
 ) -> None:
+    from crm.models import EmailLog
+
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -84,5 +110,16 @@ def deliver_email(
     )
     if html:
         message.attach_alternative(html, "text/html")
-    message.send()
+    try:
+        message.send()
+    except Exception as exc:
+        if log_id is not None:
+            EmailLog.objects.filter(pk=log_id).update(
+                status=EmailLog.Status.FAILED, error=f"{exc.__class__.__name__}: {exc}"
+            )
+        raise
+    if log_id is not None:
+        EmailLog.objects.filter(pk=log_id).update(
+            status=EmailLog.Status.SENT, sent_at=timezone.now(), error=""
+        )
     logger.info("mail sent to %s: %s (%s)", ", ".join(to), subject, reason)

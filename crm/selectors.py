@@ -27,9 +27,11 @@ from crm.models import (
     Affiliation,
     Contact,
     Event,
+    InvestorLevel,
     Membership,
     MembershipPlan,
     Organization,
+    Pledge,
     Registration,
     TicketType,
 )
@@ -104,6 +106,45 @@ def plan_list_public() -> QuerySet[MembershipPlan]:
     return MembershipPlan.objects.filter(offered_publicly=True, is_active=True).prefetch_related(
         "brackets"
     )
+
+
+def investor_level_list_public() -> QuerySet[InvestorLevel]:
+    return InvestorLevel.objects.filter(offered_publicly=True)
+
+
+def application_by_reference(reference: str) -> Membership | None:
+    return (
+        Membership.objects.select_related("organization", "plan")
+        .filter(reference=reference)
+        .first()
+    )
+
+
+def pledge_by_reference(reference: str) -> Pledge | None:
+    return (
+        Pledge.objects.select_related("organization", "level")
+        .prefetch_related("installments")
+        .filter(reference=reference)
+        .first()
+    )
+
+
+def organization_directory(*, q: str = "") -> QuerySet[Organization]:
+    """Members in good standing that agreed to be listed, searchable by name, industry or city.
+    One query whatever the page size (member_since comes from a subquery)."""
+    current = Membership.objects.filter(
+        organization=OuterRef("pk"), status__in=Membership.CURRENT_STATUSES
+    )
+    organizations = (
+        Organization.objects.filter(directory_listed=True)
+        .filter(Exists(current))
+        .annotate(member_since=Subquery(current.values("member_since")[:1]))
+    )
+    for word in q.split():
+        organizations = organizations.filter(
+            Q(name__icontains=word) | Q(industry__icontains=word) | Q(city__icontains=word)
+        )
+    return organizations.order_by("name", "pk")
 
 
 # --- Likely duplicates ------------------------------------------------------------------------

@@ -8,6 +8,16 @@ from crm.roles import ROLE_NAMES
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def make_staff(db) -> Callable:
     """A staff user in one of the roles (Membership, Finance, Events, Read-only)."""

@@ -13,6 +13,7 @@ from crm.models import (
     InvestorLevel,
     Membership,
     MembershipPlan,
+    MembershipPlanChange,
     MembershipTransition,
     Note,
     Organization,
@@ -366,3 +367,66 @@ class PledgeSerializer(StaffModelSerializer):
             "created",
             "modified",
         ]
+
+
+class ReinstateSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, default="", help_text="Why (kept)."
+    )
+    fee = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="An optional reinstatement fee, billed as a line of its own (a string).",
+    )
+
+
+class ChangePlanSerializer(serializers.Serializer):
+    plan = serializers.PrimaryKeyRelatedField(
+        queryset=MembershipPlan.objects.all(), help_text="The plan to move to (its id)."
+    )
+    effective = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="An upgrade's first day (default today, at most the paid-through date); a "
+        "downgrade always takes effect at the renewal.",
+    )
+
+
+class PlanChangeSerializer(serializers.ModelSerializer):
+    from_plan_code = serializers.CharField(source="from_plan.code", read_only=True)
+    to_plan_code = serializers.CharField(source="to_plan.code", read_only=True)
+    invoice_number = serializers.CharField(
+        source="invoice.number", read_only=True, allow_null=True, default=None
+    )
+    invoice_total = serializers.DecimalField(
+        source="invoice.total",
+        max_digits=12,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        default=None,
+    )
+
+    class Meta:
+        model = MembershipPlanChange
+        fields = [
+            "id",
+            "membership",
+            "from_plan",
+            "from_plan_code",
+            "to_plan",
+            "to_plan_code",
+            "kind",
+            "status",
+            "effective_date",
+            "explanation",
+            "invoice",
+            "invoice_number",
+            "invoice_total",
+            "requested_at",
+            "applied_at",
+        ]
+        read_only_fields = fields

@@ -4,7 +4,11 @@ investor levels, memberships and pledges. See api/views/staff_base.py for the pa
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from api.filters.crm import (
     AffiliationFilter,
@@ -16,8 +20,10 @@ from api.filters.crm import (
     OrganizationFilter,
     PledgeFilter,
 )
+from api.idempotency import idempotent
 from api.serializers.crm import (
     AffiliationSerializer,
+    ChangePlanSerializer,
     ContactSerializer,
     InvestorLevelSerializer,
     MembershipDetailSerializer,
@@ -25,7 +31,9 @@ from api.serializers.crm import (
     MembershipSerializer,
     NoteSerializer,
     OrganizationSerializer,
+    PlanChangeSerializer,
     PledgeSerializer,
+    ReinstateSerializer,
 )
 from api.views.staff_base import (
     ServiceCreateMixin,
@@ -34,6 +42,7 @@ from api.views.staff_base import (
     StaffViewSet,
     transition_action,
 )
+from billing.services.renewals import membership_change_plan, membership_reinstate_and_bill
 from crm import selectors, services
 from crm.models import (
     Affiliation,
@@ -41,6 +50,7 @@ from crm.models import (
     InvestorLevel,
     Membership,
     MembershipPlan,
+    MembershipPlanChange,
     MembershipTransition,
     Note,
     Organization,
@@ -271,14 +281,55 @@ class MembershipViewSet(ReadCreateUpdateViewSet):
     def drop(self, membership: Membership, reason: str, user: Any) -> None:
         services.membership_cancel(membership=membership, by=user, reason=reason)
 
-    @transition_action(
-        permission="crm.change_membership",
-        response=MembershipDetailSerializer,
+    @extend_schema(
+        request=ReinstateSerializer,
+        responses=MembershipDetailSerializer,
         description="Reinstate a lapsed or dropped member: active again when its dues still "
-        "cover today, otherwise approved and waiting for payment.",
+        "cover today, otherwise approved and sent an invoice for the current period. An "
+        "optional `fee` adds a reinstatement fee line.",
     )
-    def reinstate(self, membership: Membership, reason: str, user: Any) -> None:
-        services.membership_reinstate(membership=membership, by=user, reason=reason)
+    @action(detail=True, methods=["post"], required_perms=["crm.change_membership"])
+    @idempotent
+    def reinstate(self, request: Request, pk: str | None = None) -> Response:
+        membership = self.get_object()
+        payload = ReinstateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        membership_reinstate_and_bill(
+            membership=membership,
+            by=request.user,
+            reason=payload.validated_data["reason"],
+            fee=payload.validated_data.get("fee"),
+        )
+        return Response(self.get_serializer(self.reread(membership)).data)
+
+    @extend_schema(
+        request=ChangePlanSerializer,
+        responses=PlanChangeSerializer,
+        description="Move a member to another plan. An upgrade applies now and invoices the "
+        "prorated difference (the invoice's lines explain the arithmetic); a downgrade is "
+        "recorded as pending and takes effect at the renewal.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="change-plan",
+        required_perms=["crm.change_membership"],
+    )
+    @idempotent
+    def change_plan(self, request: Request, pk: str | None = None) -> Response:
+        membership = self.get_object()
+        payload = ChangePlanSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        change = membership_change_plan(
+            membership=membership,
+            plan=payload.validated_data["plan"],
+            by=request.user,
+            effective=payload.validated_data.get("effective"),
+        )
+        change = MembershipPlanChange.objects.select_related("from_plan", "to_plan", "invoice").get(
+            pk=change.pk
+        )
+        return Response(PlanChangeSerializer(change).data)
 
 
 class PledgeViewSet(ReadCreateUpdateViewSet):

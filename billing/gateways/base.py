@@ -47,6 +47,9 @@ class DraftInvoice:
     description: str
     lines: tuple[DraftLine, ...]
     metadata: dict[str, str] = field(default_factory=dict)
+    # Charge the customer's saved payment method (auto-renewal) rather than send a payable
+    # invoice; the charge itself is `Gateway.pay_invoice`.
+    charge_automatically: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,15 @@ class Gateway(Protocol):
     def issue_invoice(self, draft: DraftInvoice) -> RemoteInvoice: ...
 
     def retrieve_invoice(self, invoice_id: str) -> RemoteInvoice: ...
+
+    def default_payment_method(self, customer_id: str) -> str:
+        """The customer's saved default payment method, or "" when there is none."""
+        ...
+
+    def pay_invoice(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        """Charge an open invoice to the customer's saved payment method now. A decline raises
+        GatewayError (code "card_declined" and the like); the invoice stays open to pay."""
+        ...
 
     def invoice_id_for_payment(self, payment_intent_id: str) -> str | None: ...
 

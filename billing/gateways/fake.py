@@ -48,6 +48,12 @@ class OfflineGateway:
     def invoice_id_for_payment(self, payment_intent_id: str) -> str | None:
         raise self._refuse()
 
+    def default_payment_method(self, customer_id: str) -> str:
+        raise self._refuse()
+
+    def pay_invoice(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        raise self._refuse()
+
     def retrieve_payment(self, payment_intent_id: str) -> RemotePayment:
         raise self._refuse()
 
@@ -104,6 +110,11 @@ class FakeGateway:
         self.invoice_payments: dict[str, list[RemoteInvoicePayment]] = {}
         self.refunds: dict[str, list[RemoteRefund]] = {}
         self.sessions: dict[str, CheckoutSession] = {}
+        # Auto-renewal: customers' saved payment methods, and the ones whose card is declined.
+        self.payment_methods: dict[str, str] = {}
+        self.declined: set[str] = set()
+        self.invoice_customers: dict[str, str] = {}
+        self.collection: dict[str, str] = {}
         self._replies: dict[str, object] = {}
         self.calls: list[tuple[str, str]] = []
         self.outage: str = ""  # set to a message to make every call fail like an outage
@@ -152,8 +163,48 @@ class FakeGateway:
             )
             self.invoices[invoice_id] = invoice
             self.invoice_payments[invoice_id] = []
+            self.invoice_customers[invoice_id] = draft.customer_id
+            self.collection[invoice_id] = (
+                "charge_automatically" if draft.charge_automatically else "send_invoice"
+            )
             self._replies[key] = invoice_id
             return invoice
+
+    def default_payment_method(self, customer_id: str) -> str:
+        with self._lock:
+            self._begin("read the customer")
+            return self.payment_methods.get(customer_id, "")
+
+    def pay_invoice(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        with self._lock:
+            replay = self._begin("charge the saved payment method", idempotency_key)
+            if isinstance(replay, str):
+                return self.invoices[replay]
+            invoice = self._get_invoice(invoice_id)
+            if invoice.status != "open":
+                raise GatewayError("Invoice is already paid or void.", retriable=False)
+            customer_id = self.invoice_customers.get(invoice_id, "")
+            if not self.payment_methods.get(customer_id):
+                raise GatewayError(
+                    "Stripe could not charge the saved payment method: the customer has none.",
+                    code="missing_payment_method",
+                    retriable=False,
+                )
+            if customer_id in self.declined:
+                self._attempt(
+                    invoice_id,
+                    method="card",
+                    status="failed",
+                    failure="Your card was declined.",
+                )
+                raise GatewayError(
+                    "Stripe could not charge the saved payment method: Your card was declined.",
+                    code="card_declined",
+                    retriable=False,
+                )
+            self._attempt(invoice_id, method="card", status="succeeded")
+            self._replies[idempotency_key] = invoice_id
+            return self.invoices[invoice_id]
 
     def retrieve_invoice(self, invoice_id: str) -> RemoteInvoice:
         with self._lock:
@@ -305,6 +356,13 @@ class FakeGateway:
         self.invoices[invoice_id] = replace(
             invoice, status="paid", amount_paid=invoice.total, amount_remaining=ZERO
         )
+
+    def save_payment_method(self, customer_id: str, payment_method_id: str = "") -> str:
+        """The payer saved a card with Stripe (its customer's default payment method)."""
+        with self._lock:
+            method = payment_method_id or self._new_id("pm")
+            self.payment_methods[customer_id] = method
+            return method
 
     def pay(self, invoice_id: str, *, method: str = "card") -> str:
         """The payer pays the hosted invoice; returns the PaymentIntent id."""

@@ -135,21 +135,26 @@ class StripeGateway:
         key = f"invoice-{draft.invoice_id}"
         metadata = {"invoice_id": str(draft.invoice_id), "invoice_number": draft.number}
         metadata.update(draft.metadata)
+        invoice_params: Any = {
+            "customer": draft.customer_id,
+            "currency": CURRENCY,
+            "description": draft.description,
+            "auto_advance": False,
+            "pending_invoice_items_behavior": "exclude",
+            "payment_settings": {"payment_method_types": INVOICE_PAYMENT_METHODS},
+            "metadata": metadata,
+        }
+        if draft.charge_automatically:
+            # Charged by pay_invoice with the customer's default payment method; auto_advance
+            # stays off so Stripe does not retry on its own schedule behind our back.
+            invoice_params["collection_method"] = "charge_automatically"
+        else:
+            invoice_params["collection_method"] = "send_invoice"
+            invoice_params["days_until_due"] = draft.days_until_due
         created = self._call(
             "create the invoice",
             lambda: self.client.v1.invoices.create(
-                params={
-                    "customer": draft.customer_id,
-                    "collection_method": "send_invoice",
-                    "days_until_due": draft.days_until_due,
-                    "currency": CURRENCY,
-                    "description": draft.description,
-                    "auto_advance": False,
-                    "pending_invoice_items_behavior": "exclude",
-                    "payment_settings": {"payment_method_types": INVOICE_PAYMENT_METHODS},
-                    "metadata": metadata,
-                },
-                options=self._options(f"{key}-create"),
+                params=invoice_params, options=self._options(f"{key}-create")
             ),
         )
         stripe_id = created["id"]
@@ -196,6 +201,25 @@ class StripeGateway:
             ),
         )
         return self._invoice(invoice, payments=[self._invoice_payment(p) for p in payments["data"]])
+
+    def default_payment_method(self, customer_id: str) -> str:
+        customer = self._call(
+            "read the customer", lambda: self.client.v1.customers.retrieve(customer_id)
+        )
+        if customer.get("deleted"):
+            return ""
+        settings_ = customer.get("invoice_settings") or {}
+        return _id(settings_.get("default_payment_method")) or _id(customer.get("default_source"))
+
+    def pay_invoice(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        return self._invoice(
+            self._call(
+                "charge the saved payment method",
+                lambda: self.client.v1.invoices.pay(
+                    invoice_id, params={}, options=self._options(idempotency_key)
+                ),
+            )
+        )
 
     def invoice_id_for_payment(self, payment_intent_id: str) -> str | None:
         found = self._call(

@@ -3,6 +3,7 @@ the scheduled jobs all call them."""
 
 from billing.services.events import stripe_event_process, stripe_event_store
 from billing.services.invoices import (
+    invoice_charge_automatically,
     invoice_create_for_installment,
     invoice_create_for_membership,
     invoice_issue,
@@ -20,6 +21,7 @@ from billing.services.stripe_sync import (
 
 __all__ = [
     "dispute_record_from_stripe",
+    "invoice_charge_automatically",
     "invoice_create_for_installment",
     "invoice_create_for_membership",
     "invoice_issue",

@@ -87,13 +87,23 @@ def _mail_context(invoice: Invoice, **extra: Any) -> dict[str, Any]:
     }
 
 
-def mail_invoice(invoice: Invoice, *, reason: str) -> bool:
+def mail_invoice(
+    invoice: Invoice,
+    *,
+    reason: str,
+    template: str = "invoice_issued",
+    subject: str = "",
+    **extra: Any,
+) -> bool:
+    """Mail the invoice to its payer (the renewal job passes its own template and subject)."""
     sent = send_templated(
         to=invoice_recipients(invoice),
-        template="invoice_issued",
-        subject=f"Invoice {invoice.number} from the MetroHartford Alliance",
-        context=_mail_context(invoice),
+        template=template,
+        subject=subject or f"Invoice {invoice.number} from the MetroHartford Alliance",
+        context=_mail_context(invoice, **extra),
         reason=reason,
+        invoice=invoice,
+        contact=invoice.contact,
     )
     if sent:
         Invoice.objects.filter(pk=invoice.pk).update(last_sent_at=timezone.now())
@@ -108,6 +118,8 @@ def mail_receipt(invoice: Invoice, payment: Payment) -> bool:
         subject=f"Receipt: invoice {invoice.number} is paid",
         context=_mail_context(invoice, payment=payment),
         reason=f"payment {payment.pk} on invoice {invoice.number}",
+        invoice=invoice,
+        contact=invoice.contact,
     )
 
 
@@ -118,6 +130,8 @@ def mail_payment_failed(invoice: Invoice, payment: Payment) -> bool:
         subject=f"Your payment of invoice {invoice.number} did not go through",
         context=_mail_context(invoice, payment=payment),
         reason=f"payment {payment.pk} on invoice {invoice.number} failed",
+        invoice=invoice,
+        contact=invoice.contact,
     )
 
 

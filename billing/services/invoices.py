@@ -29,7 +29,7 @@ from billing.services.common import (
 )
 from crm import pricing
 from crm.exceptions import ServiceError
-from crm.models import Membership, Organization, Pledge, PledgeInstallment
+from crm.models import Membership, MembershipPlan, Organization, Pledge, PledgeInstallment
 
 Status = Invoice.Status
 # Invoices that stand: a second invoice for the same period or installment is not made.
@@ -55,11 +55,15 @@ def invoice_create_for_membership(
     period_start: date | None = None,
     by: Any = None,
     employees: int | None = None,
+    plan: MembershipPlan | None = None,
+    due_date: date | None = None,
 ) -> Invoice:
     """The draft dues invoice for one membership period, priced by crm.pricing.quote: its lines
     are the quote's (annual dues, then any proration credit) and its explanation the quote's
     sentence. The period starts at `period_start`, else the day after the paid-through date,
-    else the membership's start. Asking twice for the same period returns the same invoice."""
+    else the membership's start. `plan` prices it on another plan than the membership's (a
+    downgrade that takes effect with this period). Asking twice for the same period returns the
+    same invoice."""
     with transaction.atomic():
         locked = Membership.objects.select_for_update().select_related("plan", "organization")
         membership = locked.get(pk=membership.pk)
@@ -73,7 +77,7 @@ def invoice_create_for_membership(
                 if membership.paid_through
                 else membership.start_date
             )
-        plan = membership.plan
+        plan = plan or membership.plan
         organization = membership.organization
         if employees is None:
             employees = organization.employees or 0
@@ -97,6 +101,7 @@ def invoice_create_for_membership(
             contact=bill_to(organization),
             kind=Invoice.Kind.DUES,
             explanation=quote.explanation,
+            due_date=due_date,
             created_by=user_or_none(by),
         )
         save_with_reason(invoice, reason="dues invoice created", by=by)
@@ -182,7 +187,7 @@ def _next_number(year: int) -> str:
     return f"{year}-{sequence.last_number:05d}"
 
 
-def _push_to_stripe(invoice: Invoice, *, by: Any) -> None:
+def _push_to_stripe(invoice: Invoice, *, by: Any, charge_automatically: bool = False) -> None:
     """Create and finalize the Stripe invoice of an open one. On failure the error is stored
     on the invoice for staff and the next issue or resend retries (same idempotency keys)."""
     gateway = get_gateway()
@@ -218,6 +223,7 @@ def _push_to_stripe(invoice: Invoice, *, by: Any) -> None:
                     for line in invoice.lines.all()
                 ),
                 metadata={"organization_id": str(organization.pk), "kind": invoice.kind},
+                charge_automatically=charge_automatically,
             )
         )
     except GatewayError as exc:
@@ -235,11 +241,20 @@ def _push_to_stripe(invoice: Invoice, *, by: Any) -> None:
     invoice.refresh_from_db()
 
 
-def invoice_issue(*, invoice: Invoice, by: Any = None, send_email: bool = True) -> Invoice:
+def invoice_issue(
+    *,
+    invoice: Invoice,
+    by: Any = None,
+    send_email: bool = True,
+    charge_automatically: bool = False,
+    template: str = "invoice_issued",
+    subject: str = "",
+) -> Invoice:
     """Number and open a draft, then hand it to Stripe when Stripe is configured and mail it to
     the payer (with its pay link, or the payment instructions). Issuing an open invoice again
     only retries what has not happened yet (Stripe, the first mail). Never raises because
-    Stripe is down: `invoice.stripe_error` says what failed."""
+    Stripe is down: `invoice.stripe_error` says what failed. `charge_automatically` makes the
+    Stripe invoice one to charge with the saved payment method (invoice_charge_automatically)."""
     with transaction.atomic():
         locked = lock_invoice(invoice)
         if locked.status == Status.DRAFT:
@@ -269,12 +284,49 @@ def invoice_issue(*, invoice: Invoice, by: Any = None, send_email: bool = True) 
     if invoice.status != Status.OPEN:
         return invoice
     if get_gateway().is_remote and not invoice.stripe_invoice_id:
-        _push_to_stripe(invoice, by=by)
+        _push_to_stripe(invoice, by=by, charge_automatically=charge_automatically)
         if invoice.stripe_error:
             return invoice
     if send_email and invoice.last_sent_at is None:
-        mail_invoice(invoice, reason=f"invoice {invoice.number} issued")
+        mail_invoice(
+            invoice,
+            reason=f"invoice {invoice.number} issued",
+            template=template,
+            subject=subject.replace("{number}", invoice.number or ""),
+        )
     return invoice
+
+
+def invoice_charge_automatically(*, invoice: Invoice, by: Any = None) -> bool:
+    """Charge an open Stripe invoice to the customer's saved payment method (auto-renewal) and
+    record the payment at once (the webhook that follows finds it done). A decline leaves the
+    invoice open: it is mailed to the payer with its pay link, and False is returned."""
+    from billing.services.stripe_sync import invoice_sync_from_stripe
+
+    invoice.refresh_from_db()
+    if invoice.status != Status.OPEN or not invoice.stripe_invoice_id:
+        return invoice.status == Status.PAID
+    try:
+        get_gateway().pay_invoice(
+            invoice.stripe_invoice_id, idempotency_key=f"invoice-{invoice.pk}-charge"
+        )
+    except GatewayError as exc:
+        logger.warning("invoice %s not charged: %s", invoice.number, exc.message)
+        message = f"Automatic charge failed: {exc.message}"
+        Invoice.objects.filter(pk=invoice.pk).update(stripe_error=message)
+        invoice.stripe_error = message
+        if invoice.last_sent_at is None:
+            mail_invoice(
+                invoice,
+                reason=f"invoice {invoice.number}: automatic charge failed",
+                template="renewal_charge_failed",
+                subject=f"We could not charge your card for invoice {invoice.number}",
+                failure=exc.message,
+            )
+        return False
+    invoice_sync_from_stripe(invoice=invoice)
+    invoice.refresh_from_db()
+    return invoice.status == Status.PAID
 
 
 def invoice_resend(*, invoice: Invoice, by: Any = None) -> Invoice:

@@ -1,27 +1,37 @@
 from crm.models.base import TimeStampedModel
 from crm.models.events import Attendee, Event, Registration, TicketType
-from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment
-from crm.models.memberships import Membership, MembershipTransition
+from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment, PledgeToConfirm
+from crm.models.mail import EmailLog
+from crm.models.memberships import (
+    Application,
+    Membership,
+    MembershipPlanChange,
+    MembershipTransition,
+)
 from crm.models.notes import Note
 from crm.models.organizations import Affiliation, Contact, County, Organization
 from crm.models.plans import BillingCycle, MembershipPlan, PlanBracket, PricingKind, Proration
 
 __all__ = [
     "Affiliation",
+    "Application",
     "Attendee",
     "BillingCycle",
     "Contact",
     "County",
+    "EmailLog",
     "Event",
     "InvestorLevel",
     "Membership",
     "MembershipPlan",
+    "MembershipPlanChange",
     "MembershipTransition",
     "Note",
     "Organization",
     "PlanBracket",
     "Pledge",
     "PledgeInstallment",
+    "PledgeToConfirm",
     "PricingKind",
     "Proration",
     "Registration",

@@ -76,6 +76,11 @@ class Pledge(TimeStampedModel):
         editable=False,
     )
     message = models.TextField(blank=True, max_length=2000)
+    # Set when an online commitment was linked to records that already existed.
+    needs_attention = models.BooleanField(default=False, db_index=True)
+    match_note = models.TextField(
+        blank=True, help_text="Which existing records the commitment was linked to, and why."
+    )
 
     history = HistoricalRecords()
 
@@ -88,6 +93,15 @@ class Pledge(TimeStampedModel):
     @property
     def total_commitment(self) -> Decimal:
         return total_commitment(self.annual_amount, self.term_years)
+
+
+class PledgeToConfirm(Pledge):
+    """The admin's queue of pledges submitted online and waiting for confirmation."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "pledge to confirm"
+        verbose_name_plural = "pledges to confirm"
 
 
 class PledgeInstallment(models.Model):

@@ -45,6 +45,12 @@ class Membership(TimeStampedModel):
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_reason = models.TextField(blank=True, editable=False)
     application_message = models.TextField(blank=True, max_length=2000)
+    # Set when an online application was linked to records that already existed, so staff
+    # check that the applicant really speaks for that business before approving.
+    needs_attention = models.BooleanField(default=False, db_index=True)
+    match_note = models.TextField(
+        blank=True, help_text="Which existing records the application was linked to, and why."
+    )
 
     history = HistoricalRecords()
 
@@ -88,3 +94,61 @@ class MembershipTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status}"
+
+
+class Application(Membership):
+    """The admin's queue of applications waiting for a decision (a view of Membership)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "application"
+        verbose_name_plural = "applications to review"
+
+
+class MembershipPlanChange(models.Model):
+    """A member moving to another plan mid-cycle. An upgrade takes effect at once and bills the
+    prorated difference (the invoice); a downgrade waits, pending, for the renewal."""
+
+    class Kind(models.TextChoices):
+        UPGRADE = "upgrade", "Upgrade (billed now, prorated)"
+        DOWNGRADE = "downgrade", "Downgrade (at renewal)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending (takes effect at renewal)"
+        APPLIED = "applied", "Applied"
+        CANCELLED = "cancelled", "Cancelled"
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="plan_changes"
+    )
+    from_plan = models.ForeignKey(MembershipPlan, on_delete=models.PROTECT, related_name="+")
+    to_plan = models.ForeignKey(MembershipPlan, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
+    effective_date = models.DateField(db_index=True)
+    explanation = models.TextField(blank=True)
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["membership", "-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=models.Q(status="pending"),
+                name="crm_one_pending_plan_change",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_plan} → {self.to_plan} ({self.get_status_display().lower()})"

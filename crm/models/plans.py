@@ -1,6 +1,7 @@
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -13,6 +14,35 @@ def money_field(verbose_name: str | None = None, **kwargs: Any) -> models.Decima
     """An amount of money: Decimal to the cent, never negative."""
     kwargs.setdefault("validators", [MinValueValidator(Decimal("0"))])
     return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
+
+
+def parse_reminder_days(value: str) -> list[int]:
+    """ "-14, -3, 7, 21" -> [-14, -3, 7, 21]: days from the renewal invoice's due date (before it
+    when negative). Raises ValueError with a sentence staff can act on."""
+    days: list[int] = []
+    for part in value.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            day = int(part)
+        except ValueError:
+            raise ValueError(
+                f"{part!r} is not a whole number of days (write e.g. -14, -3, 7, 21)."
+            ) from None
+        if not -365 <= day <= 365:
+            raise ValueError(f"{day} days is more than a year from the due date.")
+        days.append(day)
+    if len(set(days)) != len(days):
+        raise ValueError("Each day may appear once in the reminder schedule.")
+    return sorted(days)
+
+
+def validate_reminder_days(value: str) -> None:
+    try:
+        parse_reminder_days(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 class PricingKind(models.TextChoices):
@@ -56,6 +86,15 @@ class MembershipPlan(TimeStampedModel):
     renewal_lead_days = models.PositiveIntegerField(
         default=45, help_text="Days before the paid-through date that the renewal invoice is sent."
     )
+    reminder_days = models.CharField(
+        "reminder schedule",
+        max_length=100,
+        default="-14, -3, 7, 21",
+        blank=True,
+        validators=[validate_reminder_days],
+        help_text="Days from the renewal invoice's due date on which an unpaid member is "
+        "reminded: negative before it, positive after (e.g. -14, -3, 7, 21). Each is sent once.",
+    )
     offered_publicly = models.BooleanField("offered on the join page", default=True)
     requires_review = models.BooleanField(
         default=True, help_text="Applications wait for staff approval before they are billed."
@@ -71,6 +110,10 @@ class MembershipPlan(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def reminder_offsets(self) -> list[int]:
+        return parse_reminder_days(self.reminder_days)
 
     def pricing_rule(self, brackets: list["PlanBracket"] | None = None) -> pricing.PricingRule:
         if brackets is None:

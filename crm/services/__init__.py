@@ -11,6 +11,7 @@ from crm.services.memberships import (
     membership_reinstate,
     membership_reject,
     membership_reverse_payment,
+    membership_switch_plan,
     membership_update,
 )
 from crm.services.organizations import (
@@ -48,6 +49,7 @@ __all__ = [
     "membership_reinstate",
     "membership_reject",
     "membership_reverse_payment",
+    "membership_switch_plan",
     "membership_update",
     "note_create",
     "note_delete",

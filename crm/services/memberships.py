@@ -118,14 +118,33 @@ def membership_create(
 
 
 def membership_approve(*, membership: Membership, by: Any = None, reason: str = "") -> Membership:
-    return _transition(
-        membership,
-        to=Status.APPROVED,
-        allowed_from=(Status.APPLIED,),
-        verb="approved",
-        by=by,
-        reason=reason,
-    )
+    """Accept an application: approved and awaiting its dues, or straight to active when the
+    applicant already paid the invoice the join issued."""
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status != Status.APPLIED or locked.paid_through is None:
+            return _transition(
+                membership,
+                to=Status.APPROVED,
+                allowed_from=(Status.APPLIED,),
+                verb="approved",
+                by=by,
+                reason=reason,
+            )
+        reason = reason or "approved; dues already paid"
+        from_status = locked_transition(
+            membership,
+            to=Status.ACTIVE,
+            allowed_from=(Status.APPLIED,),
+            noun="membership",
+            verb="approved",
+            by=by,
+            reason=reason,
+            updates={"member_since": locked.member_since or locked.start_date},
+        )
+        if from_status is not None:
+            _record(membership, from_status=from_status, by=by, reason=reason)
+    return membership
 
 
 def membership_reject(*, membership: Membership, by: Any = None, reason: str) -> Membership:
@@ -147,7 +166,8 @@ def membership_record_payment(
     *, membership: Membership, period_end: date, by: Any = None, reason: str = "dues paid"
 ) -> Membership:
     """The one place a paid dues invoice has its effect: the membership is active and paid
-    through the end of the period the invoice covered (never moved backwards)."""
+    through the end of the period the invoice covered (never moved backwards). An application
+    still waiting for review keeps waiting: its dues are recorded and approval activates it."""
     with transaction.atomic():
         _lock_organization(membership.organization_id)
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -158,6 +178,20 @@ def membership_record_payment(
             )
         new_paid_through = max(filter(None, [locked.paid_through, period_end]))
         if locked.status == Status.ACTIVE and locked.paid_through == new_paid_through:
+            refresh_from(membership, locked)
+            return membership
+        if locked.status == Status.APPLIED:
+            if locked.paid_through != new_paid_through:
+                locked.paid_through = new_paid_through
+                with_history_user(locked, by)
+                set_change_reason(locked, f"{reason}; awaiting approval")
+                locked.save()
+                _record(
+                    locked,
+                    from_status=Status.APPLIED,
+                    by=by,
+                    reason=f"{reason} through {new_paid_through.isoformat()}; awaiting approval",
+                )
             refresh_from(membership, locked)
             return membership
         if locked.status == Status.LAPSED:
@@ -330,4 +364,23 @@ def membership_update(
     if application_message is not None:
         membership.application_message = application_message
     validated_save(membership, by=by)
+    return membership
+
+
+def membership_switch_plan(
+    *, membership: Membership, plan: MembershipPlan, by: Any = None, reason: str
+) -> Membership:
+    """Put a membership on another plan (an upgrade now, a downgrade at its renewal). Called by
+    the plan-change service, which decides when and bills the difference."""
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.plan_id == plan.pk:
+            refresh_from(membership, locked)
+            return membership
+        locked.plan = plan
+        with_history_user(locked, by)
+        set_change_reason(locked, reason)
+        locked.save()
+    refresh_from(membership, locked)
+    membership.plan = plan
     return membership

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.money import format_usd, money
-from crm.exceptions import ServiceError
+from crm.exceptions import InvalidData, ServiceError
 from crm.models import Contact, InvestorLevel, Organization, Pledge, PledgeInstallment
 from crm.schedule import installment_schedule
 from crm.services.common import locked_transition, validated_save
@@ -29,7 +29,7 @@ def pledge_create(
     """A submitted commitment with its installment schedule stored beside it."""
     annual_amount = money(annual_amount)
     if annual_amount < level.minimum_annual_amount:
-        raise ServiceError(
+        raise InvalidData(
             f"The {level} level starts at {format_usd(level.minimum_annual_amount)} a year.",
             field="annual_amount",
         )
@@ -41,7 +41,7 @@ def pledge_create(
             installments_per_year=installments_per_year,
         )
     except ValueError as exc:
-        raise ServiceError(str(exc)) from exc
+        raise InvalidData(str(exc)) from exc
     with transaction.atomic():
         pledge = Pledge(
             organization=organization,

@@ -86,3 +86,49 @@ def test_it_never_repeats_an_invoice_number_when_issuing_concurrently():
     assert len(set(results)) == 20
     sequence = sorted(int(number.split("-")[1]) for number in results)
     assert sequence == list(range(1, 21))
+
+
+def test_it_makes_one_renewal_invoice_and_one_reminder_when_two_daily_runs_race():
+    from datetime import date
+
+    import time_machine
+
+    from billing.models import InvoiceReminder
+    from billing.services.renewals import renewals_run
+    from crm.models import EmailLog, MembershipTransition
+    from tests.factories import AffiliationFactory
+
+    def race(day: date) -> list:
+        with time_machine.travel(f"{day.isoformat()} 12:00:00-05:00", tick=False):
+            return run_together(2, lambda i: renewals_run(today=day))
+
+    members = []
+    for n in range(3):
+        organization = OrganizationFactory(name=f"Racing {n}")
+        AffiliationFactory(organization=organization, contact__email=f"racer{n}@x.example")
+        membership = MembershipFactory(
+            organization=organization,
+            plan=PlanFactory(flat_amount="600.00", reminder_days="-40"),
+            status=Membership.Status.ACTIVE,
+        )
+        Membership.objects.filter(pk=membership.pk).update(paid_through=date(2026, 12, 31))
+        members.append(membership)
+
+    results = race(date(2026, 11, 16))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(r.count("renewal invoices") for r in results) >= 3
+    assert Invoice.objects.count() == 3
+    assert set(Invoice.objects.values_list("status", flat=True)) == {"open"}
+    # Reminders come after the day of issue; the next day's two runs send each once.
+    results = race(date(2026, 11, 23))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert InvoiceReminder.objects.count() == 3
+    assert EmailLog.objects.filter(template="renewal_reminder").count() == 3
+    assert sum(r.count("reminders sent") for r in results) == 3
+
+    for membership in members:
+        Membership.objects.filter(pk=membership.pk).update(paid_through=date(2026, 11, 1))
+    results = race(date(2026, 11, 24))
+    assert sum(r.count("into grace") for r in results) == 3
+    assert MembershipTransition.objects.filter(to_status="grace").count() == 3

@@ -296,6 +296,74 @@ def test_it_marks_an_invoice_paid_out_of_band():
     assert http.requests[0]["form"]["paid_out_of_band"] == ["true"]
 
 
+def test_it_creates_an_auto_renewal_invoice_to_charge_automatically():
+    gw, http = gateway(
+        (200, stripe_object("invoice", id="in_auto", status="draft")),
+        (200, stripe_object("invoiceitem", id="ii_1")),
+        (200, stripe_object("invoice", id="in_auto", status="open", total=60000)),
+    )
+
+    gw.issue_invoice(
+        DraftInvoice(
+            invoice_id=8,
+            number="2026-00008",
+            customer_id="cus_1",
+            days_until_due=45,
+            description="Renewal",
+            lines=(DraftLine(21, "Annual dues", Decimal("600.00")),),
+            charge_automatically=True,
+        )
+    )
+
+    create = http.requests[0]["form"]
+    assert create["collection_method"] == ["charge_automatically"]
+    assert "days_until_due" not in create
+    assert create["auto_advance"] == ["false"]
+
+
+def test_it_reads_the_customers_saved_payment_method():
+    customer = stripe_object("customer", id="cus_1")
+    customer["invoice_settings"] = {"default_payment_method": "pm_card_visa"}
+    gw, http = gateway((200, customer), (200, stripe_object("customer", id="cus_2")))
+
+    assert gw.default_payment_method("cus_1") == "pm_card_visa"
+    assert http.requests[0]["method"] == "GET"
+    assert http.requests[0]["path"] == "/v1/customers/cus_1"
+    assert gw.default_payment_method("cus_2") == ""  # Stripe's example has none saved
+
+
+def test_it_charges_an_invoice_to_the_saved_payment_method():
+    gw, http = gateway(
+        (200, stripe_object("invoice", id="in_1", status="paid", amount_paid=60000)),
+    )
+
+    remote = gw.pay_invoice("in_1", idempotency_key="invoice-8-charge")
+
+    sent = http.requests[0]
+    assert (sent["method"], sent["path"]) == ("POST", "/v1/invoices/in_1/pay")
+    assert sent["headers"]["Idempotency-Key"] == "invoice-8-charge"
+    assert "paid_out_of_band" not in sent["form"]
+    assert (remote.status, remote.amount_paid) == ("paid", Decimal("600.00"))
+
+
+def test_it_reports_a_declined_card_as_a_gateway_error():
+    declined = {
+        "error": {
+            "type": "card_error",
+            "code": "card_declined",
+            "message": "Your card was declined.",
+        }
+    }
+    gw, _ = gateway((402, declined))
+
+    with pytest.raises(GatewayError) as caught:
+        gw.pay_invoice("in_1", idempotency_key="invoice-8-charge")
+
+    assert caught.value.code == "card_declined"
+    assert "Your card was declined." in caught.value.message
+    assert caught.value.retriable is False
+
+
 def test_it_starts_a_checkout_for_card_and_bank_account():
     session = stripe_object("checkout.session", id="cs_1")
     gw, http = gateway((200, session))

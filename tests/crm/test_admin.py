@@ -34,10 +34,10 @@ MEMBERSHIP, FINANCE, EVENTS, READ_ONLY = "Membership", "Finance", "Events", "Rea
 # or REFUSED. The counts include the session, the user and the user's permissions.
 PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "organization": {
-        MEMBERSHIP: (8, 4, 8, 7),
-        FINANCE: (8, REFUSED, 8, 7),
+        MEMBERSHIP: (8, 4, 9, 7),
+        FINANCE: (8, REFUSED, 9, 7),
         EVENTS: (8, 4, 8, 7),
-        READ_ONLY: (8, REFUSED, 8, 7),
+        READ_ONLY: (8, REFUSED, 9, 7),
     },
     "contact": {
         MEMBERSHIP: (7, 4, 8, 8),
@@ -64,10 +64,10 @@ PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
         READ_ONLY: (7, REFUSED, 6, 7),
     },
     "membership": {
-        MEMBERSHIP: (9, 5, 8, 9),
-        FINANCE: (9, REFUSED, 8, 9),
+        MEMBERSHIP: (9, 5, 9, 9),
+        FINANCE: (9, REFUSED, 9, 9),
         EVENTS: (9, REFUSED, 7, 9),
-        READ_ONLY: (9, REFUSED, 8, 9),
+        READ_ONLY: (9, REFUSED, 9, 9),
     },
     "investorlevel": {
         MEMBERSHIP: (7, 4, 5, 7),

@@ -21,6 +21,11 @@ VIEW_ALL = {
         "pledge",
         "pledgeinstallment",
         "membershiptransition",
+        # The admin's queues (proxies of membership and pledge, acting on those models' rights).
+        "application",
+        "pledgetoconfirm",
+        "membershipplanchange",
+        "emaillog",
         "event",
         "tickettype",
         "registration",

@@ -191,3 +191,11 @@ def test_it_refuses_to_run_with_debug_off_unless_told(db):
         call_command("seed_demo", stdout=StringIO())
 
     assert counts() == before
+
+
+def test_it_runs_the_daily_job_so_renewals_show(seeded):
+    from billing.models import Invoice
+
+    assert "renewals: the daily job ran as of 2026-11-29" in seeded
+    assert Invoice.objects.filter(kind="dues", status="open").exists()
+    assert "failed" not in seeded.split("renewals:")[1].splitlines()[0]

@@ -51,7 +51,7 @@ def test_it_refuses_an_amount_below_the_level(membership_api):
         },
         format="json",
     )
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert "starts at $5,000.00" in response.json()["errors"]["annual_amount"][0]
     assert not Pledge.objects.exists()
 

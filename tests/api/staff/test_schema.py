@@ -44,7 +44,7 @@ def test_it_describes_every_staff_route(schema):
     ):
         assert {"get", "post"} <= set(documented[f"/api/v1/{resource}/"])
         assert {"get", "put", "patch"} <= set(documented[f"/api/v1/{resource}/{{id}}/"])
-    for action in ("approve", "reject", "drop", "reinstate"):
+    for action in ("approve", "reject", "drop", "reinstate", "change-plan"):
         assert "post" in documented[f"/api/v1/memberships/{{id}}/{action}/"]
     for action in ("confirm", "decline", "cancel"):
         assert "post" in documented[f"/api/v1/pledges/{{id}}/{action}/"]

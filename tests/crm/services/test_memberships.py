@@ -160,9 +160,25 @@ def test_it_records_a_transition_made_without_a_user_as_made_by_nobody():
 # --- Payment ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "from_status", [Status.APPLIED, Status.APPROVED, Status.GRACE, Status.LAPSED]
-)
+def test_it_records_dues_paid_before_review_and_activates_on_approval():
+    membership = MembershipFactory(status=Status.APPLIED, start_date=date(2026, 3, 1))
+
+    membership_record_payment(membership=membership, period_end=date(2026, 12, 31))
+    membership.refresh_from_db()
+    assert membership.status == Status.APPLIED
+    assert membership.paid_through == date(2026, 12, 31)
+
+    membership_approve(membership=membership)
+    membership.refresh_from_db()
+    assert membership.status == Status.ACTIVE
+    assert membership.member_since == date(2026, 3, 1)
+    assert list(membership.transitions.values_list("to_status", flat=True)) == [
+        Status.APPLIED,
+        Status.ACTIVE,
+    ]
+
+
+@pytest.mark.parametrize("from_status", [Status.APPROVED, Status.GRACE, Status.LAPSED])
 def test_it_activates_a_membership_when_its_dues_are_paid(from_status):
     user = UserFactory()
     membership = MembershipFactory(status=from_status, start_date=date(2026, 3, 1))

@@ -1,0 +1,112 @@
+"""The website's API (/api/v1/public/), as CONTRACT.md writes it: joining, investing and the
+member directory. Thin views: the serializers check the input, the services do the work."""
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.idempotency import idempotent
+from api.pagination import PageNumberPagination
+from api.public_base import PublicAPIView
+from api.serializers import public as s
+from crm import pricing, selectors
+from crm.services.applications import (
+    application_invoice,
+    application_submit,
+    investment_submit,
+    pledge_invoices,
+)
+
+
+class MembershipPlanList(PublicAPIView):
+    @extend_schema(responses=s.PlanOut(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(s.PlanOut(selectors.plan_list_public(), many=True).data)
+
+
+class MembershipPlanQuote(PublicAPIView):
+    @extend_schema(parameters=[s.QuoteParams], responses=s.QuoteOut)
+    def get(self, request: Request, code: str) -> Response:
+        plan = selectors.plan_list_public().filter(code=code).first()
+        if plan is None:
+            raise Http404
+        params = s.QuoteParams(data=request.query_params, context={"plan": plan})
+        params.is_valid(raise_exception=True)
+        quote = pricing.quote(
+            plan.pricing_rule(list(plan.brackets.all())),
+            employees=params.validated_data.get("employees") or 0,
+            start=params.validated_data.get("start") or timezone.localdate(),
+        )
+        return Response({"plan": plan.code, **s.QuoteOut(quote).data})
+
+
+class JoinCreate(PublicAPIView):
+    @extend_schema(request=s.JoinIn, responses={201: s.ApplicationOut})
+    @idempotent
+    def post(self, request: Request) -> Response:
+        form = s.JoinIn(data=request.data)
+        form.is_valid(raise_exception=True)
+        application = application_submit(**form.service_kwargs())
+        answer = s.ApplicationOut(
+            application.membership,
+            context={"invoice": application.invoice, "quote": application.quote},
+        )
+        return Response(answer.data, status=status.HTTP_201_CREATED)
+
+
+class JoinDetail(PublicAPIView):
+    @extend_schema(responses=s.ApplicationOut)
+    def get(self, request: Request, reference: str) -> Response:
+        membership = selectors.application_by_reference(reference)
+        if membership is None:
+            raise Http404
+        invoice = application_invoice(membership)
+        return Response(s.ApplicationOut(membership, context={"invoice": invoice}).data)
+
+
+class InvestorLevelList(PublicAPIView):
+    @extend_schema(responses=s.InvestorLevelOut(many=True))
+    def get(self, request: Request) -> Response:
+        levels = selectors.investor_level_list_public()
+        return Response(s.InvestorLevelOut(levels, many=True).data)
+
+
+class InvestCreate(PublicAPIView):
+    @extend_schema(request=s.InvestIn, responses={201: s.PledgeOut})
+    @idempotent
+    def post(self, request: Request) -> Response:
+        form = s.InvestIn(data=request.data)
+        form.is_valid(raise_exception=True)
+        pledge = investment_submit(**form.service_kwargs())
+        # Read back with its schedule, as GET invest/<reference>/ shows it.
+        created = selectors.pledge_by_reference(pledge.reference)
+        return Response(
+            s.PledgeOut(created, context={"invoices": {}}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class InvestDetail(PublicAPIView):
+    @extend_schema(responses=s.PledgeOut)
+    def get(self, request: Request, reference: str) -> Response:
+        pledge = selectors.pledge_by_reference(reference)
+        if pledge is None:
+            raise Http404
+        invoices = pledge_invoices(pledge)
+        return Response(s.PledgeOut(pledge, context={"invoices": invoices}).data)
+
+
+class Directory(PublicAPIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Words in the name, industry or city")],
+        responses=s.DirectoryEntryOut(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        params = s.DirectoryParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        organizations = selectors.organization_directory(q=params.validated_data["q"])
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(organizations, request, view=self)
+        return paginator.get_paginated_response(s.DirectoryEntryOut(page, many=True).data)

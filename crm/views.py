@@ -1,0 +1,53 @@
+"""The public pages. They are shells: the browser fills them by calling the public API, the same
+calls the chamber's website makes, so the pages and the website cannot drift apart."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from crm.services.applications import START_AHEAD_DAYS, START_BACK_DAYS
+
+
+class PublicPage(TemplateView):
+    section = ""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        today = timezone.localdate()
+        return {
+            **super().get_context_data(**kwargs),
+            "section": self.section,
+            "today": today,
+            "earliest_start": today - timedelta(days=START_BACK_DAYS),
+            "latest_start": today + timedelta(days=START_AHEAD_DAYS),
+        }
+
+
+class HomePage(PublicPage):
+    template_name = "public/home.html"
+
+
+class JoinPage(PublicPage):
+    template_name = "public/join.html"
+    section = "join"
+
+
+class JoinStatusPage(PublicPage):
+    template_name = "public/join_status.html"
+    section = "join"
+
+
+class InvestPage(PublicPage):
+    template_name = "public/invest.html"
+    section = "invest"
+
+
+class InvestStatusPage(PublicPage):
+    template_name = "public/invest_status.html"
+    section = "invest"
+
+
+class DirectoryPage(PublicPage):
+    template_name = "public/directory.html"
+    section = "directory"
