@@ -37,8 +37,10 @@ demo: install
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 # With DATABASE_URL set the suite runs on that database (PostgreSQL); otherwise on SQLite.
+# Two workers by default (pytest-xdist); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: install-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

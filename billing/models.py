@@ -316,6 +316,8 @@ class Payment(TimeStampedModel):
 
     @property
     def amount_refunded(self) -> Decimal:
+        if hasattr(self, "refunded_sum"):  # annotated by billing.selectors.payment_list()
+            return self.refunded_sum or ZERO
         return (
             self.refunds.filter(status__in=Refund.COUNTED_STATUSES).aggregate(s=Sum("amount"))["s"]
             or ZERO
@@ -419,3 +421,236 @@ class StripeEvent(models.Model):
     @property
     def data_object(self) -> dict:
         return (self.payload.get("data") or {}).get("object") or {}
+
+
+# --- Reconciliation: payouts, bank deposits and the journal -------------------------------------
+
+
+class JournalBatch(models.Model):
+    """One export to the accounting system: the journal entries of a set of payouts, deposits
+    and revenue recognitions, each of which belongs to one batch at most (exported once)."""
+
+    number = models.PositiveIntegerField(unique=True, editable=False)
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    total_debits = amount_field(default=ZERO)
+    total_credits = amount_field(default=ZERO)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name_plural = "journal batches"
+
+    def __str__(self) -> str:
+        return f"Journal batch {self.number}"
+
+
+class JournalLine(models.Model):
+    """One line of an exported journal entry; the lines sharing an entry number balance."""
+
+    batch = models.ForeignKey(JournalBatch, on_delete=models.CASCADE, related_name="lines")
+    entry_number = models.CharField(max_length=30)
+    entry_date = models.DateField()
+    account = models.CharField(max_length=50)
+    debit = amount_field(default=ZERO)
+    credit = amount_field(default=ZERO)
+    description = models.CharField(max_length=500, blank=True)
+    name = models.CharField(max_length=255, blank=True, help_text="The customer, if any.")
+
+    class Meta:
+        ordering = ["batch", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_number} {self.account} Dr {self.debit} Cr {self.credit}"
+
+
+class Payout(TimeStampedModel):
+    """A Stripe payout: one deposit to the bank, explained by its balance transactions."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        IN_TRANSIT = "in_transit", "In transit"
+        PAID = "paid", "Paid (deposited)"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    stripe_payout_id = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
+    amount = amount_field(help_text="What reaches the bank.")
+    currency = models.CharField(max_length=3, default="usd")
+    arrival_date = models.DateField(db_index=True)
+    stripe_created = models.DateTimeField(null=True, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    failure_message = models.TextField(blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    journal_batch = models.ForeignKey(
+        JournalBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-arrival_date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Payout {self.stripe_payout_id} of {self.amount} on {self.arrival_date}"
+
+
+class BalanceTransaction(models.Model):
+    """One movement of a payout (a charge, refund, fee, dispute or adjustment), matched to our
+    payment, refund or dispute. What does not match, or matches with another amount, is an
+    exception until finance resolves it."""
+
+    class Match(models.TextChoices):
+        MATCHED = "matched", "Matched"
+        UNMATCHED = "unmatched", "Not ours (no matching payment)"
+        AMOUNT_DIFFERS = "amount_differs", "Amount differs from ours"
+        NOT_APPLICABLE = "n/a", "Nothing to match (fee or adjustment)"
+
+    EXCEPTIONS = (Match.UNMATCHED, Match.AMOUNT_DIFFERS)
+
+    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="transactions")
+    stripe_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=50)
+    reporting_category = models.CharField(max_length=50, blank=True)
+    amount = amount_field()
+    fee = amount_field(default=ZERO)
+    net = amount_field()
+    source_id = models.CharField(max_length=255, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    stripe_created = models.DateTimeField(null=True, blank=True)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    refund = models.ForeignKey(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dispute = models.ForeignKey(
+        Dispute, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    match = models.CharField(max_length=20, choices=Match.choices, db_index=True)
+    expected_amount = amount_field(null=True, blank=True, help_text="Our record's amount.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["payout", "stripe_created", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.amount} ({self.stripe_id})"
+
+    @property
+    def is_exception(self) -> bool:
+        return self.match in self.EXCEPTIONS
+
+    @property
+    def is_open_exception(self) -> bool:
+        return self.is_exception and self.resolved_at is None
+
+
+class BankDeposit(TimeStampedModel):
+    """Checks, cash and wires finance took to the bank together: one line on the statement."""
+
+    deposited_on = models.DateField(db_index=True)
+    reference = models.CharField(max_length=100, blank=True, help_text="The deposit slip number.")
+    memo = models.CharField(max_length=500, blank=True)
+    total = amount_field(default=ZERO, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    journal_batch = models.ForeignKey(
+        JournalBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deposits",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-deposited_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Deposit {self.reference or self.pk} of {self.total} on {self.deposited_on}"
+
+
+class BankDepositItem(models.Model):
+    deposit = models.ForeignKey(BankDeposit, on_delete=models.CASCADE, related_name="items")
+    # A payment goes to the bank once.
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="deposit_item")
+
+    class Meta:
+        ordering = ["deposit", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.payment} in {self.deposit}"
+
+
+class RevenueRecognition(models.Model):
+    """The part of a dues payment booked to deferred revenue, recognised in its month."""
+
+    line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="recognitions")
+    gl_account = models.CharField("GL revenue account", max_length=50)
+    month = models.DateField(help_text="The first day of the month it is recognised in.")
+    amount = amount_field()
+    # The batch that booked the deferral (and made this schedule) and the one that recognised it.
+    deferred_in = models.ForeignKey(
+        JournalBatch, on_delete=models.PROTECT, related_name="deferrals"
+    )
+    recognized_in = models.ForeignKey(
+        JournalBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recognitions",
+    )
+    source = models.CharField(max_length=100, help_text="The payout or deposit it came from.")
+
+    class Meta:
+        ordering = ["month", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of {self.gl_account} in {self.month:%Y-%m}"

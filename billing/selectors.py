@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from billing.models import Invoice, InvoiceLine, Payment, Refund
@@ -34,6 +34,37 @@ def invoice_list() -> QuerySet[Invoice]:
             Subquery(refunded, output_field=_MONEY), Value(ZERO), output_field=_MONEY
         ),
     )
+
+
+def _refunded_of_payment() -> Coalesce:
+    refunded = (
+        Refund.objects.filter(payment=OuterRef("pk"), status__in=Refund.COUNTED_STATUSES)
+        .values("payment")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return Coalesce(Subquery(refunded, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
+def payment_list() -> QuerySet[Payment]:
+    """Payments with their invoice, organization and what has been refunded of each
+    (`refunded_sum`), in one query whatever the page size."""
+    return Payment.objects.select_related("invoice__organization", "recorded_by").annotate(
+        refunded_sum=_refunded_of_payment()
+    )
+
+
+def invoice_list_with_lines_and_payments() -> QuerySet[Invoice]:
+    """invoice_list() with each invoice's lines and payments (and what was refunded of each
+    payment): three queries whatever the page size."""
+    payments = Payment.objects.annotate(refunded_sum=_refunded_of_payment()).order_by(
+        "created", "pk"
+    )
+    return invoice_list().prefetch_related("lines", Prefetch("payments", queryset=payments))
+
+
+def refund_list() -> QuerySet[Refund]:
+    return Refund.objects.select_related("payment__invoice__organization", "created_by")
 
 
 def invoice_is_fully_refunded(invoice: Invoice) -> bool:
@@ -94,4 +125,53 @@ def invoice_public_data(invoice: Invoice | None) -> dict[str, Any] | None:
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "pay_url": invoice.pay_url,
         "payment_instructions": invoice.payment_instructions or None,
+    }
+
+
+def payout_reconciliation(payout: Any) -> dict[str, Any]:
+    """A payout explained: its totals (gross, refunds, disputes and adjustments, fees, net)
+    and every transaction with its invoice and organization, exceptions first."""
+    from billing.models import BalanceTransaction
+
+    transactions = list(
+        BalanceTransaction.objects.filter(payout=payout)
+        .select_related("payment__invoice__organization", "refund", "dispute", "resolved_by")
+        .order_by("stripe_created", "pk")
+    )
+    transactions.sort(key=lambda t: (not t.is_open_exception, not t.is_exception))
+    totals = {"gross": ZERO, "refunds": ZERO, "disputes": ZERO, "other": ZERO, "fees": ZERO}
+    for txn in transactions:
+        if txn.type in ("charge", "payment"):
+            totals["gross"] += txn.amount
+        elif txn.type in ("refund", "payment_refund"):
+            totals["refunds"] += txn.amount
+        elif txn.reporting_category == "dispute" or txn.dispute_id:
+            totals["disputes"] += txn.amount
+        else:
+            totals["other"] += txn.amount
+        totals["fees"] += txn.fee
+    net = sum((t.net for t in transactions), ZERO)
+    return {
+        "lines": transactions,
+        **totals,
+        "net": net,
+        "difference": payout.amount - net,
+        "open_exceptions": sum(1 for t in transactions if t.is_open_exception),
+    }
+
+
+def deposit_reconciliation(deposit: Any) -> dict[str, Any]:
+    payments = list(
+        Payment.objects.filter(deposit_item__deposit=deposit)
+        .select_related("invoice__organization")
+        .order_by("received_on", "pk")
+    )
+    gross = sum((p.amount for p in payments), ZERO)
+    return {
+        "payments": payments,
+        "gross": gross,
+        "refunds": ZERO,
+        "fees": ZERO,
+        "net": gross,
+        "difference": deposit.total - gross,
     }

@@ -194,6 +194,16 @@ BILLING_GL_ACCOUNTS = {
     "stripe_clearing": env_str("GL_STRIPE_CLEARING", "1050"),
     "undeposited_funds": env_str("GL_UNDEPOSITED_FUNDS", "1010"),
     "processing_fees": env_str("GL_PROCESSING_FEES", "6150"),
+    "bank": env_str("GL_BANK", "1000"),
+    "deferred_revenue": env_str("GL_DEFERRED_REVENUE", "2400"),
+}
+# The names the accounting system knows the accounts by ("1000=Checking,4010=Dues - Small
+# Business"): QuickBooks Online imports journal lines by account name. Unnamed accounts go as
+# their number.
+BILLING_GL_ACCOUNT_NAMES = {
+    number.strip(): name.strip()
+    for number, _, name in (item.partition("=") for item in env_list("GL_ACCOUNT_NAMES"))
+    if name.strip()
 }
 
 # Background work: Django's tasks API. Immediate unless TASKS_BACKEND=database (then run
@@ -259,6 +269,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MembershipStatusEnum": "crm.models.memberships.Membership.Status",
         "PledgeStatusEnum": "crm.models.investors.Pledge.Status",
+        "InvoiceStatusEnum": "billing.models.Invoice.Status",
+        "PaymentStatusEnum": "billing.models.Payment.Status",
+        "RefundStatusEnum": "billing.models.Refund.Status",
+        "PaymentMethodEnum": "billing.models.Payment.Method",
+        "OfflinePaymentMethodEnum": "api.serializers.billing.OFFLINE_METHOD_CHOICES",
     },
 }
 

@@ -5,6 +5,7 @@ from config.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("admin/reports/", include("billing.finance_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("billing/", include("billing.urls")),

@@ -4,8 +4,9 @@
   queries whatever the page size;
 - creates and edits validate with the serializer, then call a service (`create_object`,
   `update_object`), and answer with the record re-read the way a GET reads it;
-- state changes are POST actions (`@transition_action`) that call a lifecycle service and need
-  their own permission; a refused transition is a 409 with the service's reason.
+- state changes are POST actions (`@transition_action`, or `@service_action` when the action
+  takes more than a reason or answers with another record) that call a service and need their
+  own permission; a refused step is a 409 with the service's reason, bad input a 400.
 """
 
 from collections.abc import Callable
@@ -87,34 +88,72 @@ class ServiceDestroyMixin(mixins.DestroyModelMixin):
         raise NotImplementedError(f"{type(self).__name__} must delete through its service.")
 
 
+def service_action(
+    *,
+    permission: str,
+    description: str,
+    response: type[serializers.BaseSerializer],
+    body: type[serializers.Serializer] | None = None,
+    url_path: str | None = None,
+    created: bool = False,
+) -> Callable[[Callable[[Any, Any, dict[str, Any], Any], Any]], Any]:
+    """A POST /<resource>/<id>/<url_path>/ that validates `body` (when the action takes one) and
+    calls `service(view, obj, data, user)`. The service returns what to answer with, re-read the
+    way a GET reads it (serialized with `response`, 201 when `created`), or None to answer with
+    the record itself. A refusal (ServiceError) becomes a 409, bad input (InvalidData) a 400."""
+    code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+
+    def decorate(service: Callable[[Any, Any, dict[str, Any], Any], Any]) -> Any:
+        @idempotent
+        def view(self: StaffViewSet, request: Request, pk: str | None = None) -> Response:
+            obj = self.get_object()
+            data: dict[str, Any] = {}
+            if body is not None:
+                payload = body(data=request.data, context=self.get_serializer_context())
+                payload.is_valid(raise_exception=True)
+                data = dict(payload.validated_data)
+            result = service(self, obj, data, request.user)
+            if result is None:
+                return Response(self.get_serializer(self.reread(obj)).data, status=code)
+            context = self.get_serializer_context()
+            return Response(response(result, context=context).data, status=code)
+
+        view.__name__ = service.__name__
+        view.__doc__ = description
+        # @action first: it replaces the function's kwargs, where extend_schema keeps its part.
+        routed = action(
+            detail=True, methods=["post"], url_path=url_path, required_perms=[permission]
+        )(view)
+        return extend_schema(request=body, responses={code: response}, description=description)(
+            routed
+        )
+
+    return decorate
+
+
 def transition_action(
     *,
     permission: str,
     response: type[serializers.BaseSerializer],
     reason_required: bool = False,
     description: str,
+    url_path: str | None = None,
 ) -> Callable[[Callable[[Any, Any, str, Any], Any]], Any]:
-    """A POST /<resource>/<id>/<name>/ that calls `service(view, obj, reason, user)` and answers
-    with the record; the service's refusal (TransitionNotAllowed) becomes a 409."""
+    """A lifecycle step: `service(view, obj, reason, user)`, answered with the record; the
+    service's refusal (TransitionNotAllowed) becomes a 409."""
     body = RequiredReasonSerializer if reason_required else ReasonSerializer
 
     def decorate(service: Callable[[Any, Any, str, Any], Any]) -> Any:
-        @idempotent
-        def view(self: StaffViewSet, request: Request, pk: str | None = None) -> Response:
-            obj = self.get_object()
-            payload = body(data=request.data)
-            payload.is_valid(raise_exception=True)
-            service(self, obj, payload.validated_data["reason"], request.user)
-            return Response(self.get_serializer(self.reread(obj)).data)
+        def step(view: StaffViewSet, obj: Any, data: dict[str, Any], user: Any) -> None:
+            service(view, obj, data["reason"], user)
 
-        view.__name__ = service.__name__
-        view.__doc__ = description
-        # @action first: it replaces the function's kwargs, where extend_schema keeps its part.
-        routed = action(detail=True, methods=["post"], required_perms=[permission])(view)
-        return extend_schema(
-            request=body,
-            responses=response,
+        step.__name__ = service.__name__
+        return service_action(
+            permission=permission,
             description=description,
-        )(routed)
+            response=response,
+            body=body,
+            url_path=url_path,
+        )(step)
 
     return decorate

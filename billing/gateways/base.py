@@ -120,6 +120,40 @@ class CheckoutSession:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RemotePayout:
+    """A payout to the bank: status is "pending", "in_transit", "paid", "failed" or
+    "canceled"."""
+
+    id: str
+    status: str
+    amount: Decimal
+    arrival_date: date
+    currency: str = "usd"
+    created: datetime | None = None
+    description: str = ""
+    failure_message: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteBalanceTransaction:
+    """One movement of money in a payout. `type` is Stripe's ("charge", "payment", "refund",
+    "payment_refund", "adjustment", "stripe_fee", "payout"...); the ids of what it moved
+    (the charge, refund or dispute and its PaymentIntent) are read from its source."""
+
+    id: str
+    type: str
+    amount: Decimal
+    fee: Decimal
+    net: Decimal
+    reporting_category: str = ""
+    source_id: str = ""
+    charge_id: str = ""
+    payment_intent_id: str = ""
+    description: str = ""
+    created: datetime | None = None
+
+
 class Gateway(Protocol):
     """What billing needs from a processor. `is_remote` is False for the offline gateway: then
     invoices carry payment instructions and staff record the payments."""
@@ -175,3 +209,9 @@ class Gateway(Protocol):
     ) -> CheckoutSession: ...
 
     def retrieve_checkout_session(self, session_id: str) -> CheckoutSession: ...
+
+    def list_payouts(self, *, since: date, until: date) -> list[RemotePayout]: ...
+
+    def retrieve_payout(self, payout_id: str) -> RemotePayout: ...
+
+    def list_payout_transactions(self, payout_id: str) -> list[RemoteBalanceTransaction]: ...

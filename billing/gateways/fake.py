@@ -9,7 +9,9 @@ FakeGateway keeps Stripe-like objects in memory, for tests: a test plays the pay
 
 import itertools
 import threading
+from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from billing.gateways.base import (
@@ -18,9 +20,11 @@ from billing.gateways.base import (
     CustomerDetails,
     DraftInvoice,
     GatewayError,
+    RemoteBalanceTransaction,
     RemoteInvoice,
     RemoteInvoicePayment,
     RemotePayment,
+    RemotePayout,
     RemoteRefund,
 )
 from billing.money import ZERO
@@ -94,6 +98,15 @@ class OfflineGateway:
     def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
         raise self._refuse()
 
+    def list_payouts(self, *, since: date, until: date) -> list[RemotePayout]:
+        raise self._refuse()
+
+    def retrieve_payout(self, payout_id: str) -> RemotePayout:
+        raise self._refuse()
+
+    def list_payout_transactions(self, payout_id: str) -> list[RemoteBalanceTransaction]:
+        raise self._refuse()
+
 
 class FakeGateway:
     """An in-memory Stripe. Idempotency keys replay the first answer, as Stripe's do."""
@@ -115,6 +128,8 @@ class FakeGateway:
         self.declined: set[str] = set()
         self.invoice_customers: dict[str, str] = {}
         self.collection: dict[str, str] = {}
+        self.payouts: dict[str, RemotePayout] = {}
+        self.payout_transactions: dict[str, list[RemoteBalanceTransaction]] = {}
         self._replies: dict[str, object] = {}
         self.calls: list[tuple[str, str]] = []
         self.outage: str = ""  # set to a message to make every call fail like an outage
@@ -307,6 +322,118 @@ class FakeGateway:
         with self._lock:
             self._begin("read the checkout")
             return self.sessions[session_id]
+
+    def list_payouts(self, *, since: date, until: date) -> list[RemotePayout]:
+        with self._lock:
+            self._begin("list the payouts")
+            return [p for p in self.payouts.values() if since <= p.arrival_date <= until]
+
+    def retrieve_payout(self, payout_id: str) -> RemotePayout:
+        with self._lock:
+            self._begin("read the payout")
+            try:
+                return self.payouts[payout_id]
+            except KeyError:
+                raise GatewayError(f"No such payout: {payout_id}", retriable=False) from None
+
+    def list_payout_transactions(self, payout_id: str) -> list[RemoteBalanceTransaction]:
+        with self._lock:
+            self._begin("list the payout's transactions")
+            return list(self.payout_transactions.get(payout_id, []))
+
+    # --- Stripe's side of payouts, for tests and the demo --------------------------------------
+
+    def charge_transaction(
+        self, payment_intent_id: str, *, amount: Decimal | None = None
+    ) -> RemoteBalanceTransaction:
+        """The balance transaction of a payment's charge (`amount` to make it differ)."""
+        payment = self.payments[payment_intent_id]
+        gross = payment.amount if amount is None else amount
+        fee = payment.fee if payment.fee is not None and amount is None else ZERO
+        return RemoteBalanceTransaction(
+            id=self._new_id("txn"),
+            type="charge",
+            reporting_category="charge",
+            amount=gross,
+            fee=fee,
+            net=gross - fee,
+            source_id=payment.charge_id,
+            charge_id=payment.charge_id,
+            payment_intent_id=payment_intent_id,
+        )
+
+    def refund_transaction(self, refund: RemoteRefund) -> RemoteBalanceTransaction:
+        return RemoteBalanceTransaction(
+            id=self._new_id("txn"),
+            type="refund",
+            reporting_category="refund",
+            amount=-refund.amount,
+            fee=ZERO,
+            net=-refund.amount,
+            source_id=refund.id,
+            charge_id=refund.charge_id,
+            payment_intent_id=refund.payment_intent_id,
+        )
+
+    def dispute_transaction(
+        self, *, dispute_id: str, payment_intent_id: str, amount: Decimal, fee: Decimal
+    ) -> RemoteBalanceTransaction:
+        """The money a dispute takes back (`amount`, positive here) plus the dispute fee."""
+        payment = self.payments[payment_intent_id]
+        return RemoteBalanceTransaction(
+            id=self._new_id("txn"),
+            type="adjustment",
+            reporting_category="dispute",
+            amount=-amount,
+            fee=fee,
+            net=-amount - fee,
+            source_id=dispute_id,
+            charge_id=payment.charge_id,
+            payment_intent_id=payment_intent_id,
+        )
+
+    def unknown_charge_transaction(self, amount: Decimal, fee: Decimal) -> RemoteBalanceTransaction:
+        """A charge made outside this system (in the dashboard, by another integration)."""
+        charge_id = self._new_id("ch")
+        return RemoteBalanceTransaction(
+            id=self._new_id("txn"),
+            type="charge",
+            reporting_category="charge",
+            amount=amount,
+            fee=fee,
+            net=amount - fee,
+            source_id=charge_id,
+            charge_id=charge_id,
+            payment_intent_id=self._new_id("pi"),
+        )
+
+    def pay_out(
+        self,
+        transactions: Iterable[RemoteBalanceTransaction],
+        *,
+        arrival_date: date,
+        status: str = "paid",
+        amount: Decimal | None = None,
+    ) -> RemotePayout:
+        """Stripe pays `transactions` out to the bank; the amount is their net unless given."""
+        with self._lock:
+            items = list(transactions)
+            payout = RemotePayout(
+                id=self._new_id("po"),
+                status=status,
+                amount=sum((t.net for t in items), ZERO) if amount is None else amount,
+                arrival_date=arrival_date,
+                description="STRIPE PAYOUT",
+            )
+            self.payouts[payout.id] = payout
+            self.payout_transactions[payout.id] = items
+            return payout
+
+    def set_payout_status(self, payout_id: str, status: str, *, failure_message: str = "") -> None:
+        with self._lock:
+            self.payouts[payout_id] = replace(
+                self.payouts[payout_id], status=status, failure_message=failure_message
+            )
 
     # --- the payer's side, for tests -------------------------------------------------------
 

@@ -5,9 +5,10 @@ GatewayError."""
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import stripe
 from django.conf import settings
@@ -18,9 +19,11 @@ from billing.gateways.base import (
     CustomerDetails,
     DraftInvoice,
     GatewayError,
+    RemoteBalanceTransaction,
     RemoteInvoice,
     RemoteInvoicePayment,
     RemotePayment,
+    RemotePayout,
     RemoteRefund,
     WebhookSignatureError,
 )
@@ -356,6 +359,46 @@ class StripeGateway:
             )
         )
 
+    # --- payouts ---------------------------------------------------------------------------
+
+    def _list_all(self, what: str, fetch: Callable[[dict[str, Any]], Any]) -> list[dict[str, Any]]:
+        """Every item of a list, page after page (Stripe pages by `starting_after`)."""
+        items: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": 100}
+        while True:
+            page = self._call(what, partial(fetch, params))
+            data = page.get("data") or []
+            items.extend(data)
+            if not page.get("has_more") or not data:
+                return items
+            params = {**params, "starting_after": data[-1]["id"]}
+
+    def list_payouts(self, *, since: date, until: date) -> list[RemotePayout]:
+        """The payouts arriving from `since` to `until`, both days included."""
+        start = int(datetime.combine(since, time.min, UTC).timestamp())
+        end = int(datetime.combine(until + timedelta(days=1), time.min, UTC).timestamp()) - 1
+        found = self._list_all(
+            "list the payouts",
+            lambda params: self.client.v1.payouts.list(
+                params=cast(Any, {**params, "arrival_date": {"gte": start, "lte": end}})
+            ),
+        )
+        return [self._payout(p) for p in found]
+
+    def retrieve_payout(self, payout_id: str) -> RemotePayout:
+        return self._payout(
+            self._call("read the payout", lambda: self.client.v1.payouts.retrieve(payout_id))
+        )
+
+    def list_payout_transactions(self, payout_id: str) -> list[RemoteBalanceTransaction]:
+        found = self._list_all(
+            "list the payout's transactions",
+            lambda params: self.client.v1.balance_transactions.list(
+                params=cast(Any, {**params, "payout": payout_id, "expand": ["data.source"]})
+            ),
+        )
+        return [self._balance_transaction(t) for t in found]
+
     # --- Stripe objects to dataclasses -----------------------------------------------------
 
     @staticmethod
@@ -444,6 +487,44 @@ class StripeGateway:
             charge_id=_id(refund.get("charge")),
             failure_message=refund.get("failure_reason") or "",
             metadata=_metadata(refund),
+        )
+
+    @staticmethod
+    def _payout(payout: Any) -> RemotePayout:
+        arrival = _timestamp(payout.get("arrival_date"))
+        return RemotePayout(
+            id=payout["id"],
+            status=payout.get("status") or "",
+            amount=from_minor_units(int(payout.get("amount") or 0)),
+            arrival_date=(arrival or datetime.now(UTC)).date(),
+            currency=payout.get("currency") or CURRENCY,
+            created=_timestamp(payout.get("created")),
+            description=payout.get("description") or "",
+            failure_message=payout.get("failure_message") or "",
+        )
+
+    @staticmethod
+    def _balance_transaction(txn: Any) -> RemoteBalanceTransaction:
+        source = txn.get("source")
+        charge_id = intent_id = ""
+        if isinstance(source, dict):
+            is_charge = source.get("object") == "charge"
+            charge_id = _id(source) if is_charge else _id(source.get("charge"))
+            intent_id = _id(source.get("payment_intent"))
+        elif isinstance(source, str) and source.startswith(("ch_", "py_")):
+            charge_id = source
+        return RemoteBalanceTransaction(
+            id=txn["id"],
+            type=txn.get("type") or "",
+            amount=from_minor_units(int(txn.get("amount") or 0)),
+            fee=from_minor_units(int(txn.get("fee") or 0)),
+            net=from_minor_units(int(txn.get("net") or 0)),
+            reporting_category=txn.get("reporting_category") or "",
+            source_id=_id(source),
+            charge_id=charge_id,
+            payment_intent_id=intent_id,
+            description=txn.get("description") or "",
+            created=_timestamp(txn.get("created")),
         )
 
     @staticmethod

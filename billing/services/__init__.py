@@ -11,7 +11,18 @@ from billing.services.invoices import (
     invoice_void,
     invoice_write_off,
 )
+from billing.services.journal import journal_export
 from billing.services.payments import payment_record_offline, refund_create
+from billing.services.payouts import (
+    balance_transaction_resolve,
+    deposit_create,
+    deposit_review,
+    payout_reconcile,
+    payout_refresh,
+    payout_review,
+    payout_store,
+    payout_sync,
+)
 from billing.services.stripe_sync import (
     dispute_record_from_stripe,
     invoice_sync_from_stripe,
@@ -20,6 +31,9 @@ from billing.services.stripe_sync import (
 )
 
 __all__ = [
+    "balance_transaction_resolve",
+    "deposit_create",
+    "deposit_review",
     "dispute_record_from_stripe",
     "invoice_charge_automatically",
     "invoice_create_for_installment",
@@ -29,8 +43,14 @@ __all__ = [
     "invoice_sync_from_stripe",
     "invoice_void",
     "invoice_write_off",
+    "journal_export",
     "payment_record_offline",
     "payment_sync_from_stripe",
+    "payout_reconcile",
+    "payout_refresh",
+    "payout_review",
+    "payout_store",
+    "payout_sync",
     "refund_create",
     "refunds_sync_from_stripe",
     "stripe_event_process",

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.models import StripeEvent
+from billing.services.payouts import payout_refresh
 from billing.services.stripe_sync import (
     dispute_record_from_stripe,
     invoice_find,
@@ -66,6 +67,10 @@ def _checkout_event(obj: dict) -> list[str]:
     return payment_sync_from_stripe(payment_intent_id=intent_id, metadata=obj.get("metadata"))
 
 
+def _payout_event(obj: dict) -> list[str]:
+    return payout_refresh(payout_id=obj["id"])
+
+
 HANDLERS: dict[str, Callable[[dict], list[str]]] = {
     "invoice.finalized": _invoice_event,
     "invoice.paid": _invoice_event,
@@ -89,6 +94,11 @@ HANDLERS: dict[str, Callable[[dict], list[str]]] = {
     "checkout.session.completed": _checkout_event,
     "checkout.session.async_payment_succeeded": _checkout_event,
     "checkout.session.async_payment_failed": _checkout_event,
+    "payout.paid": _payout_event,
+    "payout.updated": _payout_event,
+    "payout.failed": _payout_event,
+    "payout.canceled": _payout_event,
+    "payout.reconciliation_completed": _payout_event,
 }
 
 
@@ -122,11 +132,7 @@ def stripe_event_process(*, event: StripeEvent, force: bool = False) -> StripeEv
         handler = HANDLERS.get(locked.type)
         if handler is None:
             locked.status = StripeEvent.Status.STORED
-            locked.outcome = (
-                "Stored for reconciliation."
-                if locked.type.startswith("payout.")
-                else "No handler for this type: stored and acknowledged."
-            )
+            locked.outcome = "No handler for this type: stored and acknowledged."
             locked.error = ""
         else:
             try:

@@ -28,7 +28,7 @@ from billing.services.common import (
     user_or_none,
 )
 from crm import pricing
-from crm.exceptions import ServiceError
+from crm.exceptions import InvalidData, ServiceError
 from crm.models import Membership, MembershipPlan, Organization, Pledge, PledgeInstallment
 
 Status = Invoice.Status
@@ -362,7 +362,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by: Any = None) -> Invoice:
     """Cancel an invoice that was a mistake. Only when nothing has been paid on it; Stripe's
     copy is voided first, so a payer can no longer pay it there."""
     if not reason.strip():
-        raise ServiceError("Say why the invoice is voided.", field="reason")
+        raise InvalidData("Say why the invoice is voided.", field="reason")
     invoice.refresh_from_db()
     if invoice.status == Status.VOID:
         return invoice
@@ -395,7 +395,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by: Any = None) -> Invoice:
 def invoice_write_off(*, invoice: Invoice, reason: str, by: Any = None) -> Invoice:
     """Give up collecting an open invoice (bad debt). A payment that still arrives is taken."""
     if not reason.strip():
-        raise ServiceError("Say why the invoice is written off.", field="reason")
+        raise InvalidData("Say why the invoice is written off.", field="reason")
     invoice.refresh_from_db()
     if invoice.status == Status.UNCOLLECTIBLE:
         return invoice

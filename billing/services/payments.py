@@ -19,16 +19,16 @@ from billing.services.common import (
     settle_if_paid,
     user_or_none,
 )
-from crm.exceptions import ServiceError
+from crm.exceptions import InvalidData, ServiceError
 
 
 def _amount(value: Any, field: str = "amount") -> Decimal:
     try:
         amount = money(value)
     except (InvalidOperation, TypeError, ValueError):
-        raise ServiceError("Enter an amount in dollars and cents.", field=field) from None
+        raise InvalidData("Enter an amount in dollars and cents.", field=field) from None
     if amount <= ZERO:
-        raise ServiceError("The amount must be more than zero.", field=field)
+        raise InvalidData("The amount must be more than zero.", field=field)
     return amount
 
 
@@ -47,12 +47,12 @@ def payment_record_offline(
     effect, and Stripe's copy (if any) is marked paid out of band."""
     amount = _amount(amount)
     if method not in Payment.OFFLINE_METHODS:
-        raise ServiceError("Choose check, cash, wire or ACH.", field="method")
+        raise InvalidData("Choose check, cash, wire or ACH.", field="method")
     check_number = check_number.strip()
     if method == Payment.Method.CHECK and not check_number:
-        raise ServiceError("Enter the check number.", field="check_number")
+        raise InvalidData("Enter the check number.", field="check_number")
     if received_on > timezone.localdate():
-        raise ServiceError("The payment cannot be received in the future.", field="received_on")
+        raise InvalidData("The payment cannot be received in the future.", field="received_on")
     with transaction.atomic():
         locked = lock_invoice(invoice)
         if locked.status == Invoice.Status.DRAFT:
@@ -64,7 +64,7 @@ def payment_record_offline(
             )
         due = locked.amount_due
         if amount > due:
-            raise ServiceError(
+            raise InvalidData(
                 f"{format_usd(amount)} is more than the {format_usd(due)} due on invoice "
                 f"{locked.number}.",
                 field="amount",
@@ -147,7 +147,7 @@ def refund_create(
     refunded through Stripe; an offline one is recorded as given back (a check mailed). A full
     refund of an invoice undoes what it paid for; `refund.outcome` says what changed."""
     if not reason.strip():
-        raise ServiceError("Say why the money is refunded.", field="reason")
+        raise InvalidData("Say why the money is refunded.", field="reason")
     with transaction.atomic():
         invoice = lock_invoice(payment.invoice)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -156,7 +156,7 @@ def refund_create(
         if refundable <= ZERO:
             raise ServiceError("Nothing is left to refund on this payment.")
         if amount > refundable:
-            raise ServiceError(
+            raise InvalidData(
                 f"At most {format_usd(refundable)} of this payment can be refunded.",
                 field="amount",
             )

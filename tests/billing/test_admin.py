@@ -123,7 +123,7 @@ def test_it_voids_with_a_reason_from_the_admin(client_for, open_invoice):
 
 def test_it_shows_stripe_events_read_only_with_a_replay_for_finance(client_for):
     stored = StripeEvent.objects.create(
-        stripe_id="evt_1", type="payout.paid", payload={"data": {"object": {}}}
+        stripe_id="evt_1", type="customer.tax_id.created", payload={"data": {"object": {}}}
     )
     finance = client_for(FINANCE)
     changelist = reverse("admin:billing_stripeevent_changelist")

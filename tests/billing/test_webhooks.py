@@ -74,16 +74,16 @@ def test_it_refuses_an_unsigned_body(webhook_client):
     assert not StripeEvent.objects.exists()
 
 
-def test_it_stores_and_acknowledges_unknown_types_and_payouts(webhook_client):
-    payout = event("payout.paid", stripe_object("payout"))
+def test_it_stores_and_acknowledges_unknown_types(webhook_client):
+    payout = event("payout.created", stripe_object("payout"))
     unknown = event("customer.tax_id.created", stripe_object("tax_id"))
 
     assert deliver(webhook_client, payout).status_code == 200
     assert deliver(webhook_client, unknown).status_code == 200
 
     stored = {e.type: e for e in StripeEvent.objects.all()}
-    assert stored["payout.paid"].status == StripeEvent.Status.STORED
-    assert stored["payout.paid"].data_object["id"] == "po_1Pgc79B7WZ01zgkWu1KToYf4"
+    assert stored["payout.created"].status == StripeEvent.Status.STORED
+    assert stored["payout.created"].data_object["id"] == "po_1Pgc79B7WZ01zgkWu1KToYf4"
     assert stored["customer.tax_id.created"].status == StripeEvent.Status.STORED
 
 

@@ -139,6 +139,8 @@ def test_it_shows_an_application_with_its_match_and_lets_staff_clear_the_flag(cl
             "needs_attention": "",
             "transitions-TOTAL_FORMS": "0",
             "transitions-INITIAL_FORMS": "0",
+            "plan_changes-TOTAL_FORMS": "0",
+            "plan_changes-INITIAL_FORMS": "0",
         },
     )
 

@@ -199,3 +199,22 @@ def test_it_runs_the_daily_job_so_renewals_show(seeded):
     assert "renewals: the daily job ran as of 2026-11-29" in seeded
     assert Invoice.objects.filter(kind="dues", status="open").exists()
     assert "failed" not in seeded.split("renewals:")[1].splitlines()[0]
+
+
+def test_it_backs_paid_memberships_with_payouts_a_deposit_and_a_journal(seeded):
+    from billing.models import BalanceTransaction, BankDeposit, Invoice, JournalBatch, Payout
+    from billing.reports import dashboard
+
+    assert "billing: 10 dues invoices paid by card in 2 payouts" in seeded
+    clean, mixed = Payout.objects.order_by("arrival_date")
+    assert clean.reviewed_at is not None
+    assert clean.journal_batch == JournalBatch.objects.get()
+    assert mixed.transactions.filter(match=BalanceTransaction.Match.UNMATCHED).count() == 1
+    assert mixed.transactions.filter(type="refund", match="matched").count() == 1
+    deposit = BankDeposit.objects.get()
+    assert deposit.items.count() == 4
+    assert Invoice.objects.filter(status=Invoice.Status.OPEN).exists()
+    figures = dashboard(today=TODAY)
+    assert figures["dues_billed"] > 0
+    assert figures["dues_collected"] > 0
+    assert figures["active_members"] > 150

@@ -17,6 +17,7 @@ from crm.demo.staff import DEFAULT_PASSWORD, DEMO_USERS, ensure_staff_users
 # Each a function `seed(ctx: DemoContext) -> str`, run in this order (see crm/demo/__init__.py).
 DEMO_STEPS = [
     "crm.demo.core.seed",
+    "billing.demo.seed",
     "crm.demo.renewals.seed",
     "crm.demo.events.seed",
 ]

@@ -4,12 +4,20 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from billing import services as billing
+from billing.models import Invoice, Payment, Refund
 from crm import services
-from crm.models import Note, Pledge
-from tests.factories import InvestorLevelFactory, OrganizationFactory
+from crm.models import Membership, Note, Organization, Pledge
+from tests.factories import (
+    AffiliationFactory,
+    InvestorLevelFactory,
+    MembershipFactory,
+    OrganizationFactory,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +62,34 @@ def make_note(**overrides) -> Note:
     if "organization" not in overrides and "contact" not in overrides:
         overrides["organization"] = OrganizationFactory()
     return services.note_create(body=overrides.pop("body", "Called about renewal."), **overrides)
+
+
+def make_invoice(*, organization: Organization | None = None, issue: bool = True) -> Invoice:
+    """A $600 dues invoice for a year of membership, issued (numbered, open, due in 30 days)
+    unless `issue` is False; its organization has a billing contact who receives the mail."""
+    organization = organization or OrganizationFactory()
+    AffiliationFactory(organization=organization, is_billing=True)
+    membership = MembershipFactory(organization=organization, status=Membership.Status.APPROVED)
+    invoice = billing.invoice_create_for_membership(membership=membership)
+    return billing.invoice_issue(invoice=invoice) if issue else invoice
+
+
+def make_payment(
+    invoice: Invoice | None = None, *, amount: str = "100.00", method: str = "check", **extra
+) -> Payment:
+    """A payment recorded by hand (a check, unless told) on an open invoice."""
+    invoice = invoice or make_invoice()
+    values = {"received_on": timezone.localdate(), "check_number": f"{invoice.pk}-{amount}"}
+    values.update(extra)
+    return billing.payment_record_offline(
+        invoice=invoice, amount=Decimal(amount), method=method, **values
+    )
+
+
+def make_refund(payment: Payment | None = None, *, amount: str | None = "40.00") -> Refund:
+    payment = payment or make_payment()
+    return billing.refund_create(
+        payment=payment,
+        amount=None if amount is None else Decimal(amount),
+        reason="Paid twice by mistake",
+    )

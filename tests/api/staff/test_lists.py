@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.pagination import PageNumberPagination
-from tests.api.staff.conftest import make_note, make_pledge
+from tests.api.staff.conftest import make_invoice, make_note, make_payment, make_pledge, make_refund
 from tests.factories import (
     AffiliationFactory,
     BracketPlanFactory,
@@ -34,6 +34,10 @@ def _note():
     make_note(organization=OrganizationFactory(), contact=ContactFactory())
 
 
+def _invoice():
+    make_refund(make_payment(make_invoice()))  # lines, a payment and what was refunded of it
+
+
 BUILDERS = {
     "organizations": _organization,
     "contacts": _contact,
@@ -43,6 +47,9 @@ BUILDERS = {
     "investor-levels": InvestorLevelFactory,
     "memberships": MembershipFactory,
     "pledges": make_pledge,
+    "invoices": _invoice,
+    "payments": _invoice,
+    "refunds": _invoice,
 }
 
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from crm.models import Membership
-from tests.api.staff.conftest import make_note, make_pledge
+from tests.api.staff.conftest import make_invoice, make_note, make_payment, make_pledge, make_refund
 from tests.factories import (
     AffiliationFactory,
     ContactFactory,
@@ -30,6 +30,9 @@ READERS = {
     "memberships": EVERYONE,
     "investor-levels": {"Membership", "Finance", "Read-only"},
     "pledges": {"Membership", "Finance", "Read-only"},
+    "invoices": EVERYONE,
+    "payments": EVERYONE,
+    "refunds": EVERYONE,
 }
 
 # endpoint -> roles allowed to create, and a valid body (built once the database is ready)
@@ -84,6 +87,9 @@ def _record(endpoint: str):
         "investor-levels": InvestorLevelFactory,
         "memberships": MembershipFactory,
         "pledges": make_pledge,
+        "invoices": make_invoice,
+        "payments": make_payment,
+        "refunds": make_refund,
     }[endpoint]()
 
 
@@ -98,6 +104,23 @@ def test_it_lets_a_role_read_what_it_may_view(api_for, endpoint, role):
     assert (listing.status_code, detail.status_code) == (expected, expected)
     if expected == 403:
         assert listing.json()["errors"]["detail"]
+
+
+@pytest.mark.parametrize("endpoint", sorted(READERS))
+def test_it_asks_anonymous_callers_for_credentials(endpoint):
+    from rest_framework.test import APIClient
+
+    record = _record(endpoint)
+    client = APIClient()
+    for response in (
+        client.get(f"/api/v1/{endpoint}/"),
+        client.get(f"/api/v1/{endpoint}/{record.pk}/"),
+        client.post(f"/api/v1/{endpoint}/", {}, format="json"),
+    ):
+        assert response.status_code == 401
+        assert response.json() == {
+            "errors": {"detail": ["Authentication credentials were not provided."]}
+        }
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -48,6 +48,11 @@ def test_it_describes_every_staff_route(schema):
         assert "post" in documented[f"/api/v1/memberships/{{id}}/{action}/"]
     for action in ("confirm", "decline", "cancel"):
         assert "post" in documented[f"/api/v1/pledges/{{id}}/{action}/"]
+    for resource in ("invoices", "payments", "refunds"):
+        assert set(documented[f"/api/v1/{resource}/"]) == {"get"}
+        assert set(documented[f"/api/v1/{resource}/{{id}}/"]) == {"get"}
+    for action in ("issue", "resend", "void", "write-off", "record-payment", "refund"):
+        assert set(documented[f"/api/v1/invoices/{{id}}/{action}/"]) == {"post"}
 
 
 def test_it_describes_the_filters(schema):
@@ -71,6 +76,65 @@ def test_it_describes_the_filters(schema):
         p["name"] for p in schema["paths"]["/api/v1/memberships/"]["get"]["parameters"]
     }
     assert {"organization", "status", "plan", "overdue", "modified_since"} <= membership_parameters
+
+
+def test_it_describes_the_billing_filters(schema):
+    def parameters(path: str) -> set[str]:
+        return {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+
+    assert {
+        "status",
+        "kind",
+        "organization",
+        "overdue",
+        "issued_after",
+        "issued_before",
+        "due_after",
+        "due_before",
+        "number",
+        "created_after",
+        "created_before",
+        "modified_since",
+        "search",
+    } <= parameters("/api/v1/invoices/")
+    assert {
+        "status",
+        "method",
+        "organization",
+        "invoice",
+        "received_after",
+        "received_before",
+    } <= parameters("/api/v1/payments/")
+    assert {"status", "method", "payment", "invoice", "organization"} <= parameters(
+        "/api/v1/refunds/"
+    )
+
+
+def _component(schema: dict, ref: str) -> dict:
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def test_it_describes_the_invoice_actions(schema):
+    def body(action: str) -> dict:
+        post = schema["paths"][f"/api/v1/invoices/{{id}}/{action}/"]["post"]
+        return _component(
+            schema, post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        )
+
+    def answer(action: str, code: str) -> dict:
+        post = schema["paths"][f"/api/v1/invoices/{{id}}/{action}/"]["post"]
+        return _component(
+            schema, post["responses"][code]["content"]["application/json"]["schema"]["$ref"]
+        )
+
+    assert body("void")["required"] == ["reason"]
+    assert body("write-off")["required"] == ["reason"]
+    assert set(body("record-payment")["required"]) == {"method", "amount"}
+    assert set(body("refund")["required"]) == {"payment", "reason"}
+    assert "requestBody" not in schema["paths"]["/api/v1/invoices/{id}/issue/"]["post"]
+    assert "lines" in answer("issue", "200")["properties"]
+    assert "refundable" in answer("record-payment", "201")["properties"]
+    assert "outcome" in answer("refund", "201")["properties"]
 
 
 def test_it_describes_the_action_bodies(schema):

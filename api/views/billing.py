@@ -1,0 +1,140 @@
+"""Staff API for billing: invoices with their actions, payments and refunds (read-only: money
+moves only through the invoice actions, which call billing.services). See
+api/views/staff_base.py for the pattern."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import mixins, serializers
+
+from api.filters.billing import InvoiceFilter, PaymentFilter, RefundFilter
+from api.serializers.billing import (
+    InvoiceSerializer,
+    PaymentSerializer,
+    RecordPaymentSerializer,
+    RefundRequestSerializer,
+    RefundSerializer,
+)
+from api.views.staff_base import StaffViewSet, service_action, transition_action
+from billing import selectors, services
+from billing.models import Invoice, Payment, Refund
+
+
+class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffViewSet):
+    pass
+
+
+class InvoiceViewSet(ReadOnlyViewSet):
+    """Invoices with their lines and payments. The system drafts them (dues, pledge installments,
+    registrations); they change only through the actions."""
+
+    queryset = Invoice.objects.all()
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+    search_fields = ["number", "reference", "organization__name", "stripe_invoice_id"]
+    ordering_fields = ["number", "issue_date", "due_date", "total", "created", "modified"]
+    ordering = ["-created", "-pk"]
+
+    def get_queryset(self) -> QuerySet[Invoice]:
+        return selectors.invoice_list_with_lines_and_payments()
+
+    @service_action(
+        permission="billing.change_invoice",
+        response=InvoiceSerializer,
+        description="Issue a draft: it gets its number, goes to Stripe when Stripe is configured "
+        "(a Stripe failure leaves it open with `stripe_error` set; issue again to retry) and is "
+        "mailed to the payer.",
+    )
+    def issue(self, invoice: Invoice, data: dict[str, Any], user: Any) -> None:
+        services.invoice_issue(invoice=invoice, by=user)
+
+    @service_action(
+        permission="billing.change_invoice",
+        response=InvoiceSerializer,
+        description="Mail an open or written-off invoice to its payer again.",
+    )
+    def resend(self, invoice: Invoice, data: dict[str, Any], user: Any) -> None:
+        services.invoice_resend(invoice=invoice, by=user)
+
+    @transition_action(
+        permission="billing.void_invoice",
+        response=InvoiceSerializer,
+        reason_required=True,
+        description="Void an invoice that was a mistake, saying why; only while nothing has "
+        "been paid on it.",
+    )
+    def void(self, invoice: Invoice, reason: str, user: Any) -> None:
+        services.invoice_void(invoice=invoice, reason=reason, by=user)
+
+    @transition_action(
+        permission="billing.write_off_invoice",
+        response=InvoiceSerializer,
+        reason_required=True,
+        url_path="write-off",
+        description="Write off an open invoice as bad debt, saying why; a payment that still "
+        "arrives is taken.",
+    )
+    def write_off(self, invoice: Invoice, reason: str, user: Any) -> None:
+        services.invoice_write_off(invoice=invoice, reason=reason, by=user)
+
+    @service_action(
+        permission="billing.record_payment",
+        response=PaymentSerializer,
+        body=RecordPaymentSerializer,
+        url_path="record-payment",
+        created=True,
+        description="Record money received by hand (a check with its number, cash, a wire, an "
+        "ACH transfer). When it covers the invoice, the invoice is paid and takes effect. "
+        "Answers with the payment.",
+    )
+    def record_payment(self, invoice: Invoice, data: dict[str, Any], user: Any) -> Payment:
+        payment = services.payment_record_offline(invoice=invoice, by=user, **data)
+        return selectors.payment_list().get(pk=payment.pk)
+
+    @service_action(
+        permission="billing.refund_payment",
+        response=RefundSerializer,
+        body=RefundRequestSerializer,
+        created=True,
+        description="Give back a payment of this invoice, in full (no amount) or in part, "
+        "saying why; through Stripe for card and ACH payments. A full refund undoes what the "
+        "invoice paid for; the refund's `outcome` says what changed.",
+    )
+    def refund(self, invoice: Invoice, data: dict[str, Any], user: Any) -> Refund:
+        payment = data["payment"]
+        if payment.invoice_id != invoice.pk:
+            raise serializers.ValidationError(
+                {"payment": [f"Payment {payment.pk} is not on this invoice."]}
+            )
+        refund = services.refund_create(
+            payment=payment, amount=data["amount"], reason=data["reason"], by=user
+        )
+        return selectors.refund_list().get(pk=refund.pk)
+
+
+class PaymentViewSet(ReadOnlyViewSet):
+    """Payments, online and recorded by hand. Record one with invoices/<id>/record-payment/."""
+
+    queryset = Payment.objects.all()
+    serializer_class = PaymentSerializer
+    filterset_class = PaymentFilter
+    search_fields = ["check_number", "memo", "invoice__number", "invoice__organization__name"]
+    ordering_fields = ["received_on", "amount", "created", "modified"]
+    ordering = ["-created", "-pk"]
+
+    def get_queryset(self) -> QuerySet[Payment]:
+        return selectors.payment_list()
+
+
+class RefundViewSet(ReadOnlyViewSet):
+    """Money given back. Refund a payment with invoices/<id>/refund/."""
+
+    queryset = Refund.objects.all()
+    serializer_class = RefundSerializer
+    filterset_class = RefundFilter
+    search_fields = ["reason", "payment__invoice__number", "payment__invoice__organization__name"]
+    ordering_fields = ["amount", "created", "modified"]
+    ordering = ["-created", "-pk"]
+
+    def get_queryset(self) -> QuerySet[Refund]:
+        return selectors.refund_list()

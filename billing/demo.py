@@ -1,0 +1,107 @@
+"""Demo finance data for `manage.py seed_demo` (see crm/demo/__init__.py): dues invoices paid
+by card through a stand-in for Stripe and by check, two Stripe payouts reconciled (one clean,
+reviewed and exported; one with a refund and a charge nobody recognises), a bank deposit of
+the checks, and a few open invoices for the aging report."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from billing import services
+from billing.gateways import FakeGateway, OfflineGateway, use_gateway
+from billing.models import BankDeposit, Payment, Payout
+from crm.demo import DemoContext
+from crm.models import Membership
+
+DEPOSIT_REFERENCE = "Demo deposit 1"
+
+
+def _calendar_members(status: str) -> list[Membership]:
+    return list(
+        Membership.objects.filter(status=status, plan__billing_cycle="calendar")
+        .select_related("plan", "organization")
+        .order_by("pk")
+    )
+
+
+def seed(ctx: DemoContext) -> str:
+    if BankDeposit.objects.filter(reference=DEPOSIT_REFERENCE).exists():
+        return "billing: demo payouts and deposit already there; nothing added"
+    rng = ctx.random("billing")
+    finance = ctx.staff["finance"]
+    # Money cannot be received in the future, whatever day the demo plays.
+    today = min(ctx.today, timezone.localdate())
+    year_start = date(today.year, 1, 1)
+    active = _calendar_members(Membership.Status.ACTIVE)
+    chosen = rng.sample(active, min(14, len(active)))
+    by_card, by_check = chosen[:10], chosen[10:]
+
+    def dues_invoice(membership: Membership):
+        invoice = services.invoice_create_for_membership(
+            membership=membership, period_start=year_start, by=finance
+        )
+        return services.invoice_issue(invoice=invoice, by=finance, send_email=False)
+
+    stripe = FakeGateway()
+    with use_gateway(stripe):
+        intents = []
+        for membership in by_card:
+            invoice = dues_invoice(membership)
+            intents.append(stripe.pay(invoice.stripe_invoice_id or ""))
+            services.invoice_sync_from_stripe(invoice=invoice)
+        payments = {
+            p.stripe_payment_intent_id: p
+            for p in Payment.objects.filter(stripe_payment_intent_id__in=intents)
+        }
+        first, second = intents[:6], intents[6:]
+        clean = stripe.pay_out(
+            [stripe.charge_transaction(i) for i in first], arrival_date=today - timedelta(days=9)
+        )
+        later = [stripe.charge_transaction(i) for i in second]
+        if second:
+            services.refund_create(
+                payment=payments[second[0]],
+                amount=Decimal("50.00"),
+                reason="Billed for the wrong number of employees.",
+                by=finance,
+            )
+            later.append(stripe.refund_transaction(stripe.refunds[second[0]][-1]))
+        later.append(stripe.unknown_charge_transaction(Decimal("125.00"), Decimal("3.93")))
+        mixed = stripe.pay_out(later, arrival_date=today - timedelta(days=2))
+        services.payout_store(remote=clean)
+        services.payout_store(remote=mixed)
+    payout = services.payout_review(
+        payout=Payout.objects.get(stripe_payout_id=clean.id), by=finance
+    )
+    batch = services.journal_export(payouts=[payout], by=finance)
+
+    with use_gateway(OfflineGateway()):
+        checks = []
+        for number, membership in enumerate(by_check, start=2101):
+            invoice = dues_invoice(membership)
+            checks.append(
+                services.payment_record_offline(
+                    invoice=invoice,
+                    amount=invoice.total,
+                    method=Payment.Method.CHECK,
+                    check_number=str(number),
+                    received_on=today - timedelta(days=6),
+                    by=finance,
+                )
+            )
+        deposit = services.deposit_create(
+            payments=checks,
+            deposited_on=today - timedelta(days=5),
+            reference=DEPOSIT_REFERENCE,
+            by=finance,
+        )
+        services.deposit_review(deposit=deposit, by=finance)
+        awaiting = _calendar_members(Membership.Status.APPROVED)[:5]
+        for membership in awaiting:
+            dues_invoice(membership)
+    return (
+        f"billing: {len(by_card)} dues invoices paid by card in 2 payouts (one reviewed and "
+        f"exported as journal batch {batch.number}, one with an exception), {len(checks)} "
+        f"paid by check in a bank deposit, {len(awaiting)} open"
+    )

@@ -1,0 +1,289 @@
+"""Finance's reports, as plain rows the admin pages, their CSV downloads and the dashboard
+share. Each runs a fixed number of queries whatever the number of rows."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+
+from billing.models import Invoice, InvoiceLine, Payment, Refund
+from billing.money import ZERO
+from billing.selectors import invoice_list
+from crm.models import Membership, MembershipTransition, Pledge
+
+_MONEY = DecimalField(max_digits=12, decimal_places=2)
+# Invoices that are billed: not a draft, not voided.
+BILLED = (Invoice.Status.OPEN, Invoice.Status.PAID, Invoice.Status.UNCOLLECTIBLE)
+
+AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+
+
+def aging_bucket(days_past_due: int) -> str:
+    if days_past_due <= 0:
+        return "current"
+    if days_past_due <= 30:
+        return "1-30"
+    if days_past_due <= 60:
+        return "31-60"
+    if days_past_due <= 90:
+        return "61-90"
+    return "90+"
+
+
+@dataclass
+class AgingRow:
+    organization_id: int
+    organization: str
+    buckets: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(AGING_BUCKETS, ZERO))
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets.values(), ZERO)
+
+
+def ar_aging(*, as_of: date) -> tuple[list[AgingRow], AgingRow]:
+    """What each organization owes on open invoices issued by `as_of`, by days past the due
+    date (the issue date when there is none); the second value is the totals row."""
+    invoices = (
+        invoice_list()
+        .filter(status=Invoice.Status.OPEN, issue_date__lte=as_of)
+        .order_by("organization__name", "pk")
+    )
+    rows: dict[int, AgingRow] = {}
+    totals = AgingRow(0, "Total")
+    for invoice in invoices:
+        due = invoice.amount_due
+        if due <= ZERO:
+            continue
+        day = invoice.due_date or invoice.issue_date or as_of
+        bucket = aging_bucket((as_of - day).days)
+        row = rows.setdefault(
+            invoice.organization_id, AgingRow(invoice.organization_id, invoice.organization.name)
+        )
+        row.buckets[bucket] += due
+        totals.buckets[bucket] += due
+    return list(rows.values()), totals
+
+
+@dataclass
+class RetentionRow:
+    plan: str
+    year: int
+    due: int
+    renewed: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        if not self.due:
+            return None
+        return (Decimal(self.renewed) * 100 / self.due).quantize(Decimal("0.1"))
+
+
+def retention(*, as_of: date) -> list[RetentionRow]:
+    """Of the paid dues terms that ended by `as_of`, by plan and year of their end: how many
+    were renewed (a later term of the same membership was paid). A membership's terms are
+    read from its paid dues invoices."""
+    terms: dict[int, dict[str, Any]] = {}
+    lines = (
+        InvoiceLine.objects.filter(
+            kind=InvoiceLine.Kind.MEMBERSHIP,
+            invoice__status=Invoice.Status.PAID,
+            period_end__isnull=False,
+        )
+        .values("membership_id", "membership__plan__name", "period_start", "period_end")
+        .distinct()
+    )
+    for line in lines:
+        entry = terms.setdefault(
+            line["membership_id"], {"plan": line["membership__plan__name"], "periods": set()}
+        )
+        entry["periods"].add((line["period_start"], line["period_end"]))
+    counts: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for entry in terms.values():
+        periods = entry["periods"]
+        for _, end in periods:
+            if end > as_of:
+                continue
+            tally = counts[(entry["plan"], end.year)]
+            tally[0] += 1
+            if any(start and start > end for start, _ in periods):
+                tally[1] += 1
+    return [
+        RetentionRow(plan=plan, year=year, due=due, renewed=renewed)
+        for (plan, year), (due, renewed) in sorted(
+            counts.items(), key=lambda kv: (kv[0][1], kv[0][0])
+        )
+    ]
+
+
+def months(since: date, until: date) -> list[date]:
+    month, last, found = since.replace(day=1), until.replace(day=1), []
+    while month <= last:
+        found.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return found
+
+
+def _month(value: Any) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def members_by_month(*, since: date, until: date) -> list[dict[str, Any]]:
+    """New members (first activated) and lapsed ones, month by month."""
+    joined = (
+        Membership.objects.filter(member_since__gte=since, member_since__lte=until)
+        .annotate(m=TruncMonth("member_since"))
+        .values("m")
+        .annotate(n=Count("pk"))
+    )
+    lapsed = (
+        MembershipTransition.objects.filter(
+            to_status=Membership.Status.LAPSED, at__date__gte=since, at__date__lte=until
+        )
+        .annotate(m=TruncMonth("at"))
+        .values("m")
+        .annotate(n=Count("pk"))
+    )
+    new_by = {_month(r["m"]): r["n"] for r in joined}
+    lapsed_by = {_month(r["m"]): r["n"] for r in lapsed}
+    return [
+        {"month": m, "new": new_by.get(m, 0), "lapsed": lapsed_by.get(m, 0)}
+        for m in months(since, until)
+    ]
+
+
+def dues_by_plan_by_month(*, since: date, until: date) -> tuple[list[str], list[dict[str, Any]]]:
+    """Dues billed (issued, not voided), by plan and month of issue."""
+    rows = (
+        InvoiceLine.objects.filter(
+            kind=InvoiceLine.Kind.MEMBERSHIP,
+            invoice__status__in=BILLED,
+            invoice__issue_date__gte=since,
+            invoice__issue_date__lte=until,
+        )
+        .annotate(m=TruncMonth("invoice__issue_date"))
+        .values("m", "membership__plan__name")
+        .annotate(s=Sum("amount"))
+    )
+    table: dict[date, dict[str, Decimal]] = defaultdict(dict)
+    plans: set[str] = set()
+    for row in rows:
+        plan = row["membership__plan__name"]
+        plans.add(plan)
+        table[_month(row["m"])][plan] = row["s"]
+    names = sorted(plans)
+    return names, [
+        {
+            "month": m,
+            "plans": [table[m].get(p, ZERO) for p in names],
+            "total": sum(table[m].values(), ZERO),
+        }
+        for m in months(since, until)
+    ]
+
+
+def pledge_summary() -> list[dict[str, Any]]:
+    """By investor level: committed (confirmed and completed pledges over their term),
+    billed, paid (net of refunds) and outstanding (committed less paid)."""
+    committed = (
+        Pledge.objects.filter(status__in=[Pledge.Status.CONFIRMED, Pledge.Status.COMPLETED])
+        .values("level__name")
+        .annotate(s=Sum(F("annual_amount") * F("term_years"), output_field=_MONEY))
+    )
+    invoices = (
+        invoice_list()
+        .filter(kind=Invoice.Kind.PLEDGE, status__in=BILLED)
+        .values(  # type: ignore[misc]
+            "lines__pledge_installment__pledge__level__name", "total", "paid_sum", "refunded_sum"
+        )
+    )
+    levels: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: {"committed": ZERO, "billed": ZERO, "paid": ZERO}
+    )
+    for row in committed:
+        levels[row["level__name"]]["committed"] += row["s"] or ZERO
+    for row in invoices:
+        level = levels[row["lines__pledge_installment__pledge__level__name"] or "(no level)"]
+        level["billed"] += row["total"]
+        level["paid"] += (row["paid_sum"] or ZERO) - (row["refunded_sum"] or ZERO)
+    return [
+        {"level": name, **figures, "outstanding": max(figures["committed"] - figures["paid"], ZERO)}
+        for name, figures in sorted(levels.items())
+    ]
+
+
+def event_revenue(*, since: date, until: date) -> list[dict[str, Any]]:
+    """Event registration revenue (lines of kind `registration` on paid invoices) by GL account
+    and month of the event (the line's period, else the invoice's issue date). Events add
+    these lines; until they land the report is empty."""
+    rows = (
+        InvoiceLine.objects.filter(
+            kind=InvoiceLine.Kind.REGISTRATION, invoice__status=Invoice.Status.PAID
+        )
+        .annotate(day=Coalesce("period_start", "invoice__issue_date"))
+        .filter(day__gte=since, day__lte=until)
+        .annotate(m=TruncMonth("day"))
+        .values("m", "gl_account")
+        .annotate(s=Sum("amount"), n=Count("pk"))
+        .order_by("m", "gl_account")
+    )
+    return [
+        {"month": _month(r["m"]), "gl_account": r["gl_account"], "amount": r["s"], "lines": r["n"]}
+        for r in rows
+    ]
+
+
+def dashboard(*, today: date) -> dict[str, Any]:
+    """The key figures of the admin's front page."""
+    year_start = today.replace(month=1, day=1)
+    dues_billed = (
+        Invoice.objects.filter(
+            kind=Invoice.Kind.DUES, status__in=BILLED, issue_date__gte=year_start
+        ).aggregate(s=Sum("total"))["s"]
+        or ZERO
+    )
+    collected = (
+        Payment.objects.filter(
+            invoice__kind=Invoice.Kind.DUES,
+            status=Payment.Status.SUCCEEDED,
+            received_on__gte=year_start,
+        ).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    refunded = (
+        Refund.objects.filter(
+            payment__invoice__kind=Invoice.Kind.DUES,
+            status__in=Refund.COUNTED_STATUSES,
+            created__date__gte=year_start,
+        ).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    members = Membership.objects.aggregate(
+        active=Count("pk", filter=Q(status__in=Membership.CURRENT_STATUSES)),
+        renewals_due=Count(
+            "pk",
+            filter=Q(
+                status__in=Membership.CURRENT_STATUSES,
+                paid_through__gte=today,
+                paid_through__lte=today + timedelta(days=60),
+            ),
+        ),
+    )
+    aging_rows, aging_totals = ar_aging(as_of=today)
+    pledges = pledge_summary()
+    _, dues_months = dues_by_plan_by_month(since=year_start, until=today)
+    return {
+        "active_members": members["active"],
+        "renewals_due": members["renewals_due"],
+        "dues_billed": dues_billed,
+        "dues_collected": collected - refunded,
+        "ar_outstanding": aging_totals.total,
+        "ar_organizations": len(aging_rows),
+        "aging": aging_totals.buckets,
+        "pledges_outstanding": sum((p["outstanding"] for p in pledges), ZERO),
+        "dues_by_month": [(row["month"], row["total"]) for row in dues_months],
+    }
