@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from api.views import public
+from api.views import public, public_events
 
 urlpatterns = [
     # Joining and investing.
@@ -18,4 +18,22 @@ urlpatterns = [
     path("invest/", public.InvestCreate.as_view(), name="public-invest"),
     path("invest/<str:reference>/", public.InvestDetail.as_view(), name="public-invest-detail"),
     path("directory/", public.Directory.as_view(), name="public-directory"),
+    # Events
+    path("events/", public_events.EventListView.as_view(), name="public-events"),
+    path("events/<slug:slug>/", public_events.EventDetailView.as_view(), name="public-event"),
+    path(
+        "events/<slug:slug>/registrations/",
+        public_events.RegistrationCreateView.as_view(),
+        name="public-event-register",
+    ),
+    path(
+        "registrations/<str:reference>/",
+        public_events.RegistrationDetailView.as_view(),
+        name="public-registration",
+    ),
+    path(
+        "registrations/<str:reference>/cancel/",
+        public_events.RegistrationCancelView.as_view(),
+        name="public-registration-cancel",
+    ),
 ]

@@ -221,6 +221,13 @@ class InvoiceLine(models.Model):
         on_delete=models.PROTECT,
         related_name="invoice_lines",
     )
+    registration = models.ForeignKey(
+        "crm.Registration",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+    )
 
     class Meta:
         ordering = ["invoice", "position", "pk"]
@@ -232,6 +239,10 @@ class InvoiceLine(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="pledge_installment") | Q(pledge_installment__isnull=False),
                 name="billing_line_installment_has_installment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="registration") | Q(registration__isnull=False),
+                name="billing_line_registration_has_registration",
             ),
             models.CheckConstraint(
                 condition=Q(period_start__isnull=True)

@@ -288,6 +288,16 @@ CACHES = {
 
 LOGIN_URL = "admin:login"
 
+# Events: seats held for an unpaid registration are released after EVENT_HOLD_MINUTES
+# (`manage.py expire_event_holds`); someone promoted from a waitlist has EVENT_WAITLIST_OFFER_HOURS
+# to pay.
+EVENT_HOLD_MINUTES = env_int("EVENT_HOLD_MINUTES", 30)
+EVENT_WAITLIST_OFFER_HOURS = env_int("EVENT_WAITLIST_OFFER_HOURS", 48)
+if EVENT_HOLD_MINUTES < 1 or EVENT_WAITLIST_OFFER_HOURS < 1:
+    raise ImproperlyConfigured(
+        "EVENT_HOLD_MINUTES and EVENT_WAITLIST_OFFER_HOURS must be 1 or more."
+    )
+
 LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
 if LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not plain or json.")

@@ -1,11 +1,19 @@
+import csv
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from billing.money import format_usd
@@ -16,8 +24,10 @@ from crm.exceptions import ServiceError
 from crm.models import (
     Affiliation,
     Application,
+    Attendee,
     Contact,
     EmailLog,
+    Event,
     InvestorLevel,
     Membership,
     MembershipPlan,
@@ -29,9 +39,12 @@ from crm.models import (
     Pledge,
     PledgeInstallment,
     PledgeToConfirm,
+    Registration,
+    TicketType,
 )
 from crm.resources import ContactResource, OrganizationResource
 from crm.services import applications
+from crm.services import events as event_services
 from crm.services.common import validated_save
 
 admin.site.site_header = "MetroHartford Alliance CRM"
@@ -1081,4 +1094,496 @@ class PledgeToConfirmAdmin(QueuePermissions, PledgeAdmin):
         return (
             f"{len(items)} installments of about {format_usd(first.amount)}, "
             f"{first.due_date:%Y-%m-%d} to {last.due_date:%Y-%m-%d}"
+        )
+
+
+# --- Events -----------------------------------------------------------------------------------
+# Events, their ticket types and waitlists, registrations with their actions, the attendee CSV
+# and the staff check-in page for the door. Every change goes through crm.services.events.
+
+
+class TicketTypeInline(admin.TabularInline):
+    model = TicketType
+    extra = 0
+    fields = [
+        "code",
+        "name",
+        "member_price",
+        "non_member_price",
+        "members_only",
+        "capacity",
+        "max_per_registration",
+        "sort_order",
+        "seats_taken",
+    ]
+    readonly_fields = ["seats_taken"]
+
+    @admin.display(description="seats taken")
+    def seats_taken(self, obj: TicketType) -> int:
+        return event_services.seats_held(obj.pk) if obj.pk else 0
+
+
+class WaitlistInline(admin.TabularInline):
+    """The waitlist in the order it is served."""
+
+    model = Registration
+    verbose_name = "waiting registration"
+    verbose_name_plural = "waitlist, in order"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = readonly_fields = (
+        "position",
+        "contact",
+        "organization_name",
+        "ticket_type",
+        "quantity",
+        "created",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=Registration.Status.WAITLISTED)
+            .select_related("contact", "ticket_type")
+            .order_by("ticket_type__sort_order", "ticket_type_id", "pk")
+        )
+
+    @admin.display(description="#")
+    def position(self, obj: Registration) -> Any:
+        return selectors.registration_waitlist_position(obj)
+
+
+def _attendee_csv(registrations: QuerySet, filename: str) -> HttpResponse:
+    """One row per seat: who sits in it, for badges and the door list."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "event",
+            "reference",
+            "status",
+            "ticket type",
+            "first name",
+            "last name",
+            "attendee email",
+            "registrant",
+            "registrant email",
+            "organization",
+            "member price",
+            "checked in at",
+        ]
+    )
+    for registration in registrations.prefetch_related("attendees").order_by(
+        "event__starts_at", "contact__last_name", "pk"
+    ):
+        people = list(registration.attendees.all())
+        # Unnamed guests still take a seat: one row each, under the registrant's name.
+        rows: list[tuple[str, str, str]] = [(a.first_name, a.last_name, a.email) for a in people]
+        for guest in range(len(people), registration.quantity):
+            rows.append((f"Guest {guest + 1} of", registration.contact.full_name, ""))
+        organization = (
+            registration.organization.name
+            if registration.organization
+            else registration.organization_name
+        )
+        checked_in = (
+            timezone.localtime(registration.checked_in_at).strftime("%Y-%m-%d %H:%M")
+            if registration.checked_in_at
+            else ""
+        )
+        for first, last, email in rows:
+            writer.writerow(
+                [
+                    _csv_safe(registration.event.title),
+                    registration.reference,
+                    registration.get_status_display(),
+                    _csv_safe(registration.ticket_type.name),
+                    _csv_safe(first),
+                    _csv_safe(last),
+                    _csv_safe(email),
+                    _csv_safe(registration.contact.full_name),
+                    _csv_safe(registration.contact.email),
+                    _csv_safe(organization),
+                    "yes" if registration.member_pricing else "no",
+                    checked_in,
+                ]
+            )
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    """Names typed on the website must not run as formulas in a spreadsheet."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@admin.register(Event)
+class EventAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
+    list_display = [
+        "title",
+        "starts_at",
+        "status",
+        "seats",
+        "waitlisted",
+        "check_in_link",
+    ]
+    list_filter = ["status"]
+    search_fields = ["title", "slug", "venue"]
+    date_hierarchy = "starts_at"
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [TicketTypeInline, WaitlistInline]
+    actions = ["cancel_events", "export_attendees"]
+    readonly_fields = ["status_changed_at", "status_reason", "created", "modified"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "status", "description", "venue"]}),
+        ("When", {"fields": ["starts_at", "ends_at"]}),
+        (
+            "Registration",
+            {
+                "fields": [
+                    "registration_opens_at",
+                    "registration_closes_at",
+                    "waitlist_enabled",
+                    "cancellation_cutoff_hours",
+                    "gl_account",
+                ]
+            },
+        ),
+        (
+            "Record",
+            {
+                "fields": ["status_changed_at", "status_reason", "created", "modified"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.event_list_admin()
+
+    @admin.display(description="seats taken")
+    def seats(self, obj: Event) -> str:
+        return f"{getattr(obj, 'seats_taken', 0)} of {getattr(obj, 'seats_capacity', 0)}"
+
+    @admin.display(description="waitlisted")
+    def waitlisted(self, obj: Event) -> int:
+        return getattr(obj, "people_waitlisted", 0)
+
+    @admin.display(description="door")
+    def check_in_link(self, obj: Event) -> str:
+        url = reverse("admin:crm_event_check_in", args=[obj.pk])
+        return format_html('<a href="{}">Check-in</a>', url)
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "status":
+            # Cancelling refunds and tells every registrant: that is the cancel action's job.
+            kwargs["choices"] = [
+                (value, label)
+                for value, label in Event.Status.choices
+                if value != Event.Status.CANCELLED
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status == Event.Status.CANCELLED:
+            fields.append("status")
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Event, form: Any, change: bool) -> None:
+        event_services.event_save(event=obj, by=request.user)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, TicketType) and obj.registrations.exists():
+                raise ServiceError(f"{obj.name} has registrations: it cannot be deleted.")
+            obj.delete()
+        for obj in instances:
+            if isinstance(obj, TicketType):
+                event_services.ticket_type_save(ticket_type=obj, by=request.user)
+        formset.save_m2m()
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, *args, **kwargs)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<int:event_id>/check-in/",
+                self.admin_site.admin_view(self.check_in_view),
+                name="crm_event_check_in",
+            ),
+            path(
+                "<int:event_id>/attendees.csv",
+                self.admin_site.admin_view(self.attendees_csv_view),
+                name="crm_event_attendees_csv",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Cancel selected events, refund and tell everyone…")
+    def cancel_events(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        def cancel(event: Event, reason: str) -> None:
+            result = event_services.event_cancel(event=event, reason=reason, by=request.user)
+            for problem in result.problems:
+                self.message_user(request, f"{event}: {problem}", messages.WARNING)
+
+        return action_with_reason(
+            self,
+            request,
+            queryset,
+            action="cancel_events",
+            title="Cancel events",
+            prompt="Every registration is cancelled and refunded in full, and every registrant "
+            "is emailed this reason.",
+            submit_label="Cancel events",
+            call=cancel,
+            done="cancelled",
+        )
+
+    @admin.action(description="Download attendees (CSV)", permissions=["view"])
+    def export_attendees(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        registrations = selectors.registration_list().filter(
+            event__in=queryset, status__in=Registration.HOLDING_STATUSES
+        )
+        return _attendee_csv(registrations, "attendees.csv")
+
+    def attendees_csv_view(self, request: HttpRequest, event_id: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        event = get_object_or_404(Event, pk=event_id)
+        registrations = selectors.registration_list().filter(
+            event=event, status__in=Registration.HOLDING_STATUSES
+        )
+        return _attendee_csv(registrations, f"{event.slug}-attendees.csv")
+
+    def check_in_view(self, request: HttpRequest, event_id: int) -> HttpResponse:
+        """The door: search by name or organization, one tap to check a party in."""
+        if not request.user.has_perm("crm.change_registration"):
+            raise PermissionDenied
+        event = get_object_or_404(Event, pk=event_id)
+        query = request.GET.get("q", "").strip()[:100]
+        todo_only = request.GET.get("show") == "todo"
+        if request.method == "POST":
+            registration = get_object_or_404(
+                Registration, pk=request.POST.get("registration"), event=event
+            )
+            try:
+                if request.POST.get("undo"):
+                    event_services.registration_undo_check_in(
+                        registration=registration, by=request.user
+                    )
+                    messages.info(request, f"Check-in of {registration.contact} undone.")
+                else:
+                    event_services.registration_check_in(registration=registration, by=request.user)
+                    messages.success(request, f"{registration.contact} checked in.")
+            except ServiceError as exc:
+                messages.error(request, f"{registration.contact}: {exc.message}")
+            return HttpResponseRedirect(request.get_full_path())
+        door = selectors.registration_check_in_list(event_id=event.pk, query=query)
+        everyone = list(selectors.registration_check_in_list(event_id=event.pk))
+        people_total = sum(r.quantity for r in everyone)
+        people_in = sum(r.quantity for r in everyone if r.status == Registration.Status.CHECKED_IN)
+        rows = [r for r in door if not todo_only or r.status == Registration.Status.CONFIRMED]
+        return TemplateResponse(
+            request,
+            "admin/crm/event/check_in.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Check-in: {event.title}",
+                "event": event,
+                "opts": self.model._meta,
+                "rows": rows,
+                "query": query,
+                "todo_only": todo_only,
+                "people_total": people_total,
+                "people_in": people_in,
+                "people_to_come": people_total - people_in,
+            },
+        )
+
+
+class AttendeeInline(admin.TabularInline):
+    model = Attendee
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("first_name", "last_name", "email")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RegistrationCancelForm(forms.Form):
+    REFUND_CHOICES = [
+        ("full", "Refund everything paid"),
+        ("part", "Refund this amount"),
+        ("none", "No refund"),
+    ]
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    refund = forms.ChoiceField(choices=REFUND_CHOICES, initial="full", widget=forms.RadioSelect)
+    amount = forms.DecimalField(
+        required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("refund") == "part" and not data.get("amount"):
+            self.add_error("amount", "Enter the amount to refund.")
+        return data
+
+
+@admin.register(Registration)
+class RegistrationAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
+    list_display = [
+        "reference",
+        "contact",
+        "organization_display",
+        "event",
+        "ticket_type",
+        "quantity",
+        "status",
+        "total",
+        "hold_expires_at",
+        "created",
+    ]
+    list_filter = ["status", "event", "payment", "member_pricing"]
+    search_fields = [
+        "reference",
+        "contact__first_name",
+        "contact__last_name",
+        "contact__email",
+        "organization__name",
+        "organization_name",
+        "attendees__last_name",
+    ]
+    list_select_related = ["contact", "organization", "event", "ticket_type"]
+    show_full_result_count = False
+    inlines = [AttendeeInline]
+    actions = ["check_in", "undo_check_in", "cancel_registrations", "export_attendees"]
+    readonly_fields = [
+        "reference",
+        "event",
+        "ticket_type",
+        "contact",
+        "organization",
+        "organization_name",
+        "quantity",
+        "status",
+        "waitlist_position",
+        "payment",
+        "member_pricing",
+        "price_each",
+        "total",
+        "invoice",
+        "hold_expires_at",
+        "hold_lapsed_at",
+        "checked_in_at",
+        "checked_in_by",
+        "status_changed_at",
+        "status_reason",
+        "created",
+        "modified",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # people register on the events page (or staff register them there)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # cancel instead: the seats, the waitlist and the money follow
+
+    @admin.display(description="organization")
+    def organization_display(self, obj: Registration) -> str:
+        return obj.organization.name if obj.organization else obj.organization_name
+
+    @admin.display(description="place on the waitlist")
+    def waitlist_position(self, obj: Registration) -> Any:
+        return selectors.registration_waitlist_position(obj) or "—"
+
+    @admin.display(description="invoice")
+    def invoice(self, obj: Registration) -> str:
+        from crm.services.event_billing import registration_invoice
+
+        invoice = registration_invoice(obj)
+        if invoice is None:
+            return "—"
+        url = reverse("admin:billing_invoice_change", args=[invoice.pk])
+        return format_html('<a href="{}">{}</a>', url, invoice)
+
+    @admin.action(description="Check in selected registrations", permissions=["change"])
+    def check_in(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("contact"),
+            call=lambda r: event_services.registration_check_in(registration=r, by=request.user),
+            done="checked in",
+        )
+
+    @admin.action(description="Undo check-in of selected registrations", permissions=["change"])
+    def undo_check_in(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("contact"),
+            call=lambda r: event_services.registration_undo_check_in(
+                registration=r, by=request.user
+            ),
+            done="no longer checked in",
+        )
+
+    @admin.action(description="Cancel selected registrations and refund…", permissions=["change"])
+    def cancel_registrations(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        form = RegistrationCancelForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            data = form.cleaned_data
+            run_service_action(
+                self,
+                request,
+                queryset.select_related("contact", "event"),
+                call=lambda r: event_services.registration_cancel(
+                    registration=r,
+                    reason=data["reason"],
+                    by=request.user,
+                    refund=data["refund"] != "none",
+                    refund_amount=data["amount"] if data["refund"] == "part" else None,
+                ),
+                done="cancelled",
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/action_reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Cancel registrations",
+                "prompt": "Seats go to the waitlist; registrants are emailed the reason. A "
+                "partial refund amount applies to each selected registration.",
+                "submit_label": "Cancel registrations",
+                "queryset": queryset,
+                "form": form,
+                "action": "cancel_registrations",
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(description="Download attendees of selected registrations (CSV)")
+    def export_attendees(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return _attendee_csv(
+            queryset.select_related("event", "ticket_type", "contact", "organization"),
+            "attendees.csv",
         )

@@ -1,7 +1,7 @@
 """Staff roles are Django groups with the permissions their work needs and no more.
 
 The groups are created by a migration; their permissions are brought in line with ROLES after
-every migrate, so a model added later (events, billing) joins the roles that should see it.
+every migrate, so a model added later (billing, say) joins the roles that should see it.
 """
 
 from typing import Any
@@ -14,6 +14,7 @@ ROLE_NAMES = (MEMBERSHIP, FINANCE, EVENTS, READ_ONLY)
 
 # app label -> models whose rows the role may view ("view"), or edit ("add", "change", "delete").
 _CRM_PEOPLE = ["organization", "contact", "affiliation", "note"]
+_CRM_EVENTS = ["event", "tickettype", "registration", "attendee"]
 _CRM_MEMBERSHIP = [
     "membership",
     "membershipplan",
@@ -35,26 +36,23 @@ ROLES: dict[str, dict[str, Any]] = {
             "delete": ["affiliation", "note", "planbracket"],
         },
         "billing": {"view": "*"},
-        "events": {"view": "*"},
     },
     FINANCE: {
         "crm": {"view": "*", "add": ["note"], "change": ["note"]},
         "billing": {"view": "*", "add": "*", "change": "*"},
-        "events": {"view": "*"},
     },
     EVENTS: {
         "crm": {
-            "view": _CRM_PEOPLE + ["membership", "membershipplan"],
-            "add": _CRM_PEOPLE[:2] + ["affiliation", "note"],
-            "change": ["contact", "affiliation", "note"],
+            "view": _CRM_PEOPLE + ["membership", "membershipplan"] + _CRM_EVENTS,
+            "add": _CRM_PEOPLE[:2] + ["affiliation", "note"] + _CRM_EVENTS,
+            "change": ["contact", "affiliation", "note"] + _CRM_EVENTS,
+            "delete": ["tickettype"],
         },
-        "events": {"view": "*", "add": "*", "change": "*", "delete": ["tickettype"]},
         "billing": {"view": ["invoice", "payment", "refund"]},
     },
     READ_ONLY: {
         "crm": {"view": "*"},
         "billing": {"view": "*"},
-        "events": {"view": "*"},
     },
 }
 

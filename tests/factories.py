@@ -1,13 +1,15 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from crm.models import (
     Affiliation,
     Contact,
     County,
+    Event,
     InvestorLevel,
     Membership,
     MembershipPlan,
@@ -16,6 +18,7 @@ from crm.models import (
     PlanBracket,
     Pledge,
     PledgeInstallment,
+    TicketType,
 )
 
 
@@ -152,3 +155,29 @@ class NoteFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     body = factory.Sequence(lambda n: f"Called about the annual dinner ({n}).")
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A published event a month from now, open for registration."""
+
+    class Meta:
+        model = Event
+
+    slug = factory.Sequence(lambda n: f"event-{n}")
+    title = factory.Sequence(lambda n: f"Business Breakfast {n}")
+    venue = "Hartford Marriott Downtown, 200 Columbus Blvd, Hartford"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    ends_at = factory.LazyAttribute(lambda e: e.starts_at + timedelta(hours=2))
+    status = Event.Status.PUBLISHED
+
+
+class TicketTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketType
+
+    event = factory.SubFactory(EventFactory)
+    code = factory.Sequence(lambda n: f"ticket-{n}")
+    name = "General admission"
+    member_price = Decimal("35.00")
+    non_member_price = Decimal("50.00")
+    capacity = 100

@@ -1,4 +1,5 @@
 from crm.models.base import TimeStampedModel
+from crm.models.events import Attendee, Event, Registration, TicketType
 from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment, PledgeToConfirm
 from crm.models.mail import EmailLog
 from crm.models.memberships import (
@@ -14,10 +15,12 @@ from crm.models.plans import BillingCycle, MembershipPlan, PlanBracket, PricingK
 __all__ = [
     "Affiliation",
     "Application",
+    "Attendee",
     "BillingCycle",
     "Contact",
     "County",
     "EmailLog",
+    "Event",
     "InvestorLevel",
     "Membership",
     "MembershipPlan",
@@ -31,5 +34,7 @@ __all__ = [
     "PledgeToConfirm",
     "PricingKind",
     "Proration",
+    "Registration",
+    "TicketType",
     "TimeStampedModel",
 ]

@@ -10,7 +10,7 @@ from billing.effects import register_paid_handler
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.selectors import invoice_for_membership, invoice_public_data
 from crm.exceptions import ServiceError
-from crm.models import Membership, Pledge
+from crm.models import Membership, Pledge, Registration
 from crm.services import pledge_create
 from tests.billing.stripe_payloads import committed
 from tests.factories import InvestorLevelFactory, OrganizationFactory
@@ -386,7 +386,17 @@ def test_it_settles_pledge_installments_and_completes_the_pledge_with_the_last()
 
 def test_it_waits_for_a_handler_before_a_registration_line_takes_effect(approved_membership):
     from billing import effects
+    from tests.factories import TicketTypeFactory
 
+    ticket = TicketTypeFactory()
+    registration = Registration.objects.create(
+        event=ticket.event,
+        ticket_type=ticket,
+        contact=approved_membership.organization.contacts.get(),
+        status=Registration.Status.PENDING_PAYMENT,
+        price_each=Decimal("80"),
+        total=Decimal("80"),
+    )
     invoice = Invoice.objects.create(
         organization=approved_membership.organization, kind=Invoice.Kind.EVENT
     )
@@ -396,29 +406,34 @@ def test_it_waits_for_a_handler_before_a_registration_line_takes_effect(approved
         description="Gala ticket",
         amount=Decimal("80"),
         gl_account="4300",
+        registration=registration,
     )
     Invoice.objects.filter(pk=invoice.pk).update(total=Decimal("80"))
     invoice = services.invoice_issue(invoice=invoice)
-
-    with pytest.raises(ServiceError, match="No payment handler"):
-        services.payment_record_offline(
-            invoice=invoice, amount=Decimal("80"), method="cash", received_on=timezone.localdate()
-        )
-    assert not Payment.objects.exists()
-
-    seen = []
-
-    def confirm(*, invoice, lines, by):
-        seen.extend(lines)
-        return ["Registration confirmed."]
-
-    register_paid_handler("registration", confirm)
+    # The events app registers its handler at start-up: take it away to see billing wait.
+    installed = effects._paid_handlers.pop("registration")
     try:
+        with pytest.raises(ServiceError, match="No payment handler"):
+            services.payment_record_offline(
+                invoice=invoice,
+                amount=Decimal("80"),
+                method="cash",
+                received_on=timezone.localdate(),
+            )
+        assert not Payment.objects.exists()
+
+        seen = []
+
+        def confirm(*, invoice, lines, by):
+            seen.extend(lines)
+            return ["Registration confirmed."]
+
+        register_paid_handler("registration", confirm)
         services.payment_record_offline(
             invoice=invoice, amount=Decimal("80"), method="cash", received_on=timezone.localdate()
         )
     finally:
-        effects._paid_handlers.pop("registration")
+        register_paid_handler("registration", installed)
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID
     assert [line.description for line in seen] == ["Gala ticket"]

@@ -195,8 +195,21 @@ def test_it_reports_pledges_committed_billed_paid_and_outstanding():
 
 
 def test_it_reports_event_revenue_from_paid_registration_lines():
+    from crm.models import Registration
+    from tests.factories import ContactFactory, TicketTypeFactory
+
     organization = OrganizationFactory()
+    ticket = TicketTypeFactory()
     for status, amount in ((Invoice.Status.PAID, "45.00"), (Invoice.Status.OPEN, "45.00")):
+        # Every registration line is for a registration (the database insists).
+        registration = Registration.objects.create(
+            event=ticket.event,
+            ticket_type=ticket,
+            contact=ContactFactory(),
+            status=Registration.Status.CONFIRMED,
+            price_each=Decimal(amount),
+            total=Decimal(amount),
+        )
         invoice = Invoice.objects.create(
             organization=organization,
             kind=Invoice.Kind.EVENT,
@@ -211,6 +224,7 @@ def test_it_reports_event_revenue_from_paid_registration_lines():
             amount=Decimal(amount),
             gl_account="4300",
             period_start=date(2026, 10, 8),
+            registration=registration,
         )
 
     assert reports.event_revenue(since=date(2026, 1, 1), until=AS_OF) == [

@@ -26,8 +26,13 @@ VIEW_ALL = {
         "pledgetoconfirm",
         "membershipplanchange",
         "emaillog",
+        "event",
+        "tickettype",
+        "registration",
+        "attendee",
     ]
 }
+EVENTS_MODELS = ["event", "tickettype", "registration", "attendee"]
 EDITS_PEOPLE_AND_MEMBERSHIPS = {
     f"{action}_{model}"
     for action in ("add", "change")
@@ -63,7 +68,9 @@ EXPECTED_CRM_PERMISSIONS = {
         "change_contact",
         "change_affiliation",
         "change_note",
-    },
+        "delete_tickettype",
+    }
+    | {f"{action}_{model}" for action in ("view", "add", "change") for model in EVENTS_MODELS},
     "Read-only": VIEW_ALL,
 }
 
@@ -83,7 +90,15 @@ def test_it_gives_each_role_exactly_the_crm_permissions_its_work_needs(role):
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
 def test_it_lets_no_role_delete_what_carries_history_or_money(role):
-    for model in ["organization", "contact", "membership", "membershiptransition", "pledge"]:
+    for model in [
+        "organization",
+        "contact",
+        "membership",
+        "membershiptransition",
+        "pledge",
+        "event",
+        "registration",
+    ]:
         assert f"delete_{model}" not in _crm_permissions(role)
 
 

@@ -19,6 +19,7 @@ DEMO_STEPS = [
     "crm.demo.core.seed",
     "billing.demo.seed",
     "crm.demo.renewals.seed",
+    "crm.demo.events.seed",
 ]
 
 DEFAULT_SEED = 1784  # the year Hartford was incorporated as a city

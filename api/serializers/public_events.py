@@ -1,0 +1,187 @@
+"""The website's events API (CONTRACT.md: `GET events/`, `POST events/<slug>/registrations/`,
+`GET registrations/<reference>/`). Output only; input is validated here and decided by the
+services."""
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from crm.models import Event, Registration, TicketType
+
+
+class TicketTypeSerializer(serializers.ModelSerializer):
+    available = serializers.SerializerMethodField(help_text="Seats still free.")
+    limit_per_registration = serializers.IntegerField(source="max_per_registration")
+
+    class Meta:
+        model = TicketType
+        fields = [
+            "code",
+            "name",
+            "description",
+            "member_price",
+            "non_member_price",
+            "members_only",
+            "available",
+            "limit_per_registration",
+        ]
+
+    def get_available(self, ticket_type: TicketType) -> int:
+        return int(getattr(ticket_type, "seats_available", 0))
+
+
+class EventSerializer(serializers.ModelSerializer):
+    ticket_types = TicketTypeSerializer(many=True)
+    waitlist_open = serializers.SerializerMethodField(
+        help_text="A sold-out ticket type takes registrations onto its waitlist."
+    )
+    registration_open = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = [
+            "slug",
+            "title",
+            "description",
+            "starts_at",
+            "ends_at",
+            "venue",
+            "registration_open",
+            "ticket_types",
+            "waitlist_open",
+        ]
+
+    def get_registration_open(self, event: Event) -> bool:
+        return event.registration_open_at(timezone.now())
+
+    def get_waitlist_open(self, event: Event) -> bool:
+        return event.waitlist_enabled and self.get_registration_open(event)
+
+
+class PersonSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    email = serializers.EmailField(max_length=254)
+
+
+class AttendeeInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+
+
+class RegistrationInputSerializer(serializers.Serializer):
+    ticket_type = serializers.SlugField(max_length=50)
+    quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
+    contact = PersonSerializer()
+    organization = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    attendees = AttendeeInputSerializer(  # type: ignore[call-arg]
+        many=True, required=False, max_length=100, default=list
+    )
+    payment = serializers.ChoiceField(
+        choices=Registration.Payment.choices,
+        default=Registration.Payment.NOW,
+        help_text='"invoice" bills a member organization the registrant is on the record of.',
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if len(attrs["attendees"]) > attrs["quantity"]:
+            raise serializers.ValidationError(
+                {"attendees": [f"Name at most {attrs['quantity']} attendees, one per ticket."]}
+            )
+        return attrs
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    """A registration as its reference's holder sees it: no email, phone or other invoice."""
+
+    event = serializers.CharField(source="event.slug")
+    event_title = serializers.CharField(source="event.title")
+    starts_at = serializers.DateTimeField(source="event.starts_at")
+    venue = serializers.CharField(source="event.venue")
+    ticket_type = serializers.CharField(source="ticket_type.code")
+    ticket_type_name = serializers.CharField(source="ticket_type.name")
+    status_display = serializers.CharField(source="get_status_display")
+    name = serializers.CharField(source="contact.full_name")
+    organization = serializers.SerializerMethodField()
+    attendees = serializers.SerializerMethodField()
+    pay_url = serializers.SerializerMethodField()
+    payment_instructions = serializers.SerializerMethodField()
+    pay_by = serializers.DateTimeField(source="hold_expires_at", allow_null=True)
+    waitlist_position = serializers.SerializerMethodField()
+    can_cancel = serializers.SerializerMethodField()
+    cancel_until = serializers.DateTimeField(source="event.cancellation_cutoff")
+
+    class Meta:
+        model = Registration
+        fields = [
+            "reference",
+            "status",
+            "status_display",
+            "event",
+            "event_title",
+            "starts_at",
+            "venue",
+            "ticket_type",
+            "ticket_type_name",
+            "quantity",
+            "name",
+            "organization",
+            "attendees",
+            "member_pricing",
+            "price_each",
+            "total",
+            "payment",
+            "pay_url",
+            "payment_instructions",
+            "pay_by",
+            "waitlist_position",
+            "can_cancel",
+            "cancel_until",
+        ]
+
+    def _invoice(self, registration: Registration) -> Any:
+        from crm.services.event_billing import registration_invoice
+
+        if not hasattr(registration, "_invoice_cache"):
+            registration._invoice_cache = registration_invoice(registration)  # type: ignore[attr-defined]
+        return registration._invoice_cache  # type: ignore[attr-defined]
+
+    def get_organization(self, registration: Registration) -> str:
+        if registration.organization_id:
+            return registration.organization.name  # type: ignore[union-attr]
+        return registration.organization_name
+
+    def get_attendees(self, registration: Registration) -> list[str]:
+        return [str(attendee) for attendee in registration.attendees.all()]
+
+    def get_pay_url(self, registration: Registration) -> str | None:
+        if registration.status != Registration.Status.PENDING_PAYMENT:
+            return None
+        invoice = self._invoice(registration)
+        return invoice.pay_url if invoice else None
+
+    def get_payment_instructions(self, registration: Registration) -> str:
+        if registration.status != Registration.Status.PENDING_PAYMENT:
+            return ""
+        invoice = self._invoice(registration)
+        return invoice.payment_instructions if invoice else ""
+
+    def get_waitlist_position(self, registration: Registration) -> int | None:
+        from crm.selectors import registration_waitlist_position
+
+        return registration_waitlist_position(registration)
+
+    def get_can_cancel(self, registration: Registration) -> bool:
+        return (
+            registration.status
+            in (
+                Registration.Status.PENDING_PAYMENT,
+                Registration.Status.CONFIRMED,
+                Registration.Status.WAITLISTED,
+            )
+            and timezone.now() < registration.event.cancellation_cutoff
+        )

@@ -1,0 +1,109 @@
+"""Public events endpoints (CONTRACT.md): upcoming events, registering, a registration's state,
+and cancelling it through its reference before the event's cutoff."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.idempotency import idempotent
+from api.public_base import PublicAPIView
+from api.serializers.public_events import (
+    EventSerializer,
+    RegistrationInputSerializer,
+    RegistrationSerializer,
+)
+from crm import selectors
+from crm.models import Registration
+from crm.services.events import (
+    AttendeeDetails,
+    registration_cancel,
+    registration_create_for_person,
+)
+
+
+class EventListView(PublicAPIView):
+    @extend_schema(responses=EventSerializer(many=True), summary="Upcoming published events")
+    def get(self, request: Request) -> Response:
+        return Response(EventSerializer(selectors.event_list_public(), many=True).data)
+
+
+class EventDetailView(PublicAPIView):
+    @extend_schema(responses=EventSerializer, summary="One upcoming event")
+    def get(self, request: Request, slug: str) -> Response:
+        event = get_object_or_404(selectors.event_list_public(), slug=slug)
+        return Response(EventSerializer(event).data)
+
+
+class RegistrationCreateView(PublicAPIView):
+    @extend_schema(
+        request=RegistrationInputSerializer,
+        responses={
+            201: RegistrationSerializer,
+            409: OpenApiResponse(
+                description="Sold out without a waitlist, closed, or members only"
+            ),
+        },
+        summary="Register for an event",
+    )
+    @idempotent
+    def post(self, request: Request, slug: str) -> Response:
+        event = get_object_or_404(selectors.event_list_public(), slug=slug)
+        data = RegistrationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        ticket_type = next(
+            (t for t in event.ticket_types.all() if t.code == values["ticket_type"]), None
+        )
+        if ticket_type is None:
+            raise serializers.ValidationError({"ticket_type": ["This event has no such ticket."]})
+        person = values["contact"]
+        registration = registration_create_for_person(
+            event=event,
+            ticket_type=ticket_type,
+            first_name=person["first_name"],
+            last_name=person["last_name"],
+            email=person["email"],
+            quantity=values["quantity"],
+            organization_name=values["organization"],
+            attendees=[
+                AttendeeDetails(a["first_name"], a["last_name"], a.get("email", ""))
+                for a in values["attendees"]
+            ],
+            payment=values["payment"],
+        )
+        registration = selectors.registration_by_reference(registration.reference)
+        return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
+
+
+def _registration(reference: str) -> Registration:
+    registration = selectors.registration_by_reference(reference)
+    if registration is None:
+        raise Http404
+    return registration
+
+
+class RegistrationDetailView(PublicAPIView):
+    @extend_schema(responses=RegistrationSerializer, summary="A registration's state")
+    def get(self, request: Request, reference: str) -> Response:
+        return Response(RegistrationSerializer(_registration(reference)).data)
+
+
+class RegistrationCancelView(PublicAPIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: RegistrationSerializer,
+            409: OpenApiResponse(description="Past the cutoff, or already checked in"),
+        },
+        summary="Cancel a registration (the registrant, before the cutoff)",
+    )
+    @idempotent
+    def post(self, request: Request, reference: str) -> Response:
+        registration = _registration(reference)
+        registration_cancel(
+            registration=registration, reason="Cancelled by the registrant.", by_registrant=True
+        )
+        return Response(RegistrationSerializer(_registration(reference)).data)

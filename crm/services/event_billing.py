@@ -1,0 +1,263 @@
+"""Where registrations meet billing: the invoice a paid registration is paid through, the
+handlers billing calls when such an invoice is paid or refunded in full, refunds and voids on
+cancellation, and the registrants' mail.
+
+A paid registration gets an invoice with one `registration` line. With Stripe configured the
+invoice is a Stripe invoice and its hosted page is the registration's `pay_url` (card or US bank
+account); without Stripe it carries payment instructions and staff record the payment. Either way
+the invoice becoming paid is what confirms the registration (`registrations_paid`).
+"""
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from billing.models import Invoice, InvoiceLine, Payment
+from billing.money import ZERO, format_usd, money
+from crm.exceptions import ServiceError, TransitionNotAllowed
+from crm.mail import send_templated
+from crm.models import Affiliation, Organization, Registration
+
+logger = logging.getLogger("crm.events")
+
+STANDING = (Invoice.Status.DRAFT, Invoice.Status.OPEN, Invoice.Status.PAID)
+
+
+def registration_invoice(registration: Registration) -> Invoice | None:
+    """The invoice a registration is paid through (the latest that was not voided)."""
+    return (
+        Invoice.objects.filter(lines__registration=registration, status__in=STANDING)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def registration_page_url(registration: Registration) -> str:
+    return f"{settings.SITE_URL}/registrations/{registration.reference}/"
+
+
+def _payer(registration: Registration) -> tuple[Organization, Any]:
+    """Who the invoice is addressed to. Paying now: the registrant, under the organization they
+    named (made when the chamber does not know it yet, or named after them when they gave
+    none). Invoiced: the member organization's billing contact."""
+    from billing.services.common import bill_to
+
+    contact = registration.contact
+    if registration.payment == Registration.Payment.INVOICE and registration.organization:
+        return registration.organization, bill_to(registration.organization) or contact
+    organization = registration.organization
+    if organization is None:
+        from crm.selectors import organization_by_name
+        from crm.services.organizations import affiliation_save, organization_save
+
+        name = registration.organization_name or contact.full_name or contact.email
+        organization = organization_by_name(name)
+        if organization is None:
+            organization = organization_save(organization=Organization(name=name[:200]))
+            affiliation_save(
+                affiliation=Affiliation(
+                    contact=contact, organization=organization, is_event_contact=True
+                )
+            )
+    return organization, contact
+
+
+def registration_payment_start(*, registration: Registration, by: Any = None) -> Invoice | None:
+    """The issued invoice of a registration awaiting payment, made the first time it is asked
+    for. Stripe being down leaves the invoice open with its error (staff resend it); the
+    registration keeps its seats until its hold runs out either way."""
+    from billing.services import invoice_issue
+    from billing.services.common import save_with_reason, user_or_none
+
+    with transaction.atomic():
+        # Two callers at once (a retry, a promotion) must not make two invoices.
+        locked = (
+            Registration.objects.select_for_update(of=("self",))
+            .select_related("event", "ticket_type", "contact", "organization")
+            .get(pk=registration.pk)
+        )
+        if locked.status != Registration.Status.PENDING_PAYMENT or locked.total <= ZERO:
+            return registration_invoice(locked)
+        invoice = registration_invoice(locked)
+        if invoice is None:
+            organization, contact = _payer(locked)
+            event = locked.event
+            invoice = Invoice(
+                organization=organization,
+                contact=contact,
+                kind=Invoice.Kind.EVENT,
+                explanation=(
+                    f"{locked.quantity} × {locked.ticket_type.name} at "
+                    f"{format_usd(locked.price_each)} "
+                    f"({'member' if locked.member_pricing else 'non-member'} price) for "
+                    f"{event.title}, registration {locked.reference}."
+                ),
+                created_by=user_or_none(by),
+                total=locked.total,
+            )
+            if locked.payment == Registration.Payment.NOW:
+                invoice.due_date = timezone.localdate()
+            save_with_reason(invoice, reason="event registration invoice created", by=by)
+            starts = timezone.localdate(event.starts_at)
+            InvoiceLine.objects.create(
+                invoice=invoice,
+                kind=InvoiceLine.Kind.REGISTRATION,
+                description=f"{event.title} ({starts:%B %-d, %Y}): "
+                f"{locked.quantity} × {locked.ticket_type.name}",
+                amount=locked.total,
+                gl_account=event.gl_account,
+                period_start=starts,
+                period_end=max(starts, timezone.localdate(event.ends_at)),
+                registration=locked,
+            )
+    if invoice.status in (Invoice.Status.DRAFT, Invoice.Status.OPEN):
+        # The invoice mail goes out only to an invoiced organization; a registrant paying now
+        # has the pay link in the registration's own mail and on its page.
+        invoice = invoice_issue(
+            invoice=invoice,
+            by=by,
+            send_email=registration.payment == Registration.Payment.INVOICE,
+        )
+    return invoice
+
+
+def registration_void_unpaid_invoice(*, registration: Registration, reason: str, by: Any) -> str:
+    """Void the invoice of a registration that no longer needs paying, so it cannot be paid by
+    mistake later. Returns a problem to report, or ''."""
+    from billing.services import invoice_void
+
+    invoice = registration_invoice(registration)
+    if invoice is None or invoice.status == Invoice.Status.PAID:
+        return ""
+    if invoice.amount_paid > ZERO:
+        return f"Invoice {invoice.number} has a part payment on it: refund it in billing."
+    try:
+        invoice_void(invoice=invoice, reason=reason, by=by)
+    except ServiceError as exc:
+        logger.warning("registration %s: invoice not voided: %s", registration.pk, exc.message)
+        return f"Invoice {invoice.number} is still open: {exc.message}"
+    return ""
+
+
+def registration_refund(
+    *, registration: Registration, reason: str, amount: Decimal | None = None, by: Any = None
+) -> tuple[Decimal, str]:
+    """Give back `amount` (all that was paid when None) of what the registration's invoice
+    received, payment by payment. Returns what was refunded and a problem to report, or ''."""
+    from billing.services import refund_create
+
+    invoice = registration_invoice(registration)
+    if invoice is None:
+        return ZERO, ""
+    payments = list(
+        Payment.objects.filter(invoice=invoice, status=Payment.Status.SUCCEEDED).order_by("pk")
+    )
+    refundable = sum((p.refundable for p in payments), ZERO)
+    wanted = refundable if amount is None else money(amount)
+    if wanted > refundable:
+        return ZERO, f"At most {format_usd(refundable)} can be refunded."
+    refunded = ZERO
+    for payment in payments:
+        if refunded >= wanted:
+            break
+        share = min(payment.refundable, wanted - refunded)
+        if share <= ZERO:
+            continue
+        try:
+            refund_create(payment=payment, amount=share, reason=reason, by=by)
+        except ServiceError as exc:
+            return refunded, exc.message
+        refunded += share
+    return refunded, ""
+
+
+# --- What billing calls ------------------------------------------------------------------------
+
+
+def registrations_paid(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
+    from crm.services.events import registration_confirm_payment
+
+    outcomes = []
+    for line in lines:
+        registration = registration_confirm_payment(registration=line.registration, by=by)
+        if registration.status == Registration.Status.CONFIRMED:
+            outcomes.append(f"Registration {registration.reference} confirmed.")
+            mail_registration(registration, "registration_confirmed")
+        else:
+            outcomes.append(f"Registration {registration.reference}: {registration.status_reason}")
+    return outcomes
+
+
+def registrations_refunded(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
+    from crm.services.events import registration_cancel
+
+    outcomes = []
+    for line in lines:
+        try:
+            registration = registration_cancel(
+                registration=line.registration,
+                reason=f"Refunded in full (invoice {invoice.number}).",
+                by=by,
+                refund=False,
+            )
+        except TransitionNotAllowed as exc:
+            outcomes.append(f"Registration {line.registration.reference}: {exc.message}")
+            continue
+        outcomes.append(f"Registration {registration.reference} cancelled.")
+    return outcomes
+
+
+def register_billing_handlers() -> None:
+    from billing.effects import register_paid_handler, register_reversal_handler
+
+    register_paid_handler("registration", registrations_paid)
+    register_reversal_handler("registration", registrations_refunded)
+
+
+# --- Mail --------------------------------------------------------------------------------------
+
+SUBJECTS = {
+    "registration_received": "Your registration for {title}",
+    "registration_confirmed": "You are confirmed for {title}",
+    "registration_promoted": "A place opened up for you at {title}",
+    "registration_expired": "Your held seats for {title} were released",
+    "registration_cancelled": "Your registration for {title} is cancelled",
+    "event_cancelled": "{title} is cancelled",
+}
+
+
+def mail_registration(
+    registration: Registration,
+    template: str,
+    *,
+    refunded: Decimal = ZERO,
+    reason: str = "",
+    deadline: datetime | None = None,
+) -> bool:
+    from crm.selectors import registration_waitlist_position
+
+    invoice = registration_invoice(registration)
+    return send_templated(
+        to=[registration.contact.email],
+        template=template,
+        subject=SUBJECTS[template].format(title=registration.event.title),
+        context={
+            "registration": registration,
+            "event": registration.event,
+            "contact": registration.contact,
+            "page_url": registration_page_url(registration),
+            "invoice": invoice,
+            "pay_url": invoice.pay_url if invoice else None,
+            "payment_instructions": invoice.payment_instructions if invoice else "",
+            "deadline": deadline or registration.hold_expires_at,
+            "waitlist_position": registration_waitlist_position(registration),
+            "refunded": refunded,
+            "reason": reason,
+        },
+        reason=f"registration {registration.reference}: {template}",
+    )

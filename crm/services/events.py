@@ -1,0 +1,648 @@
+"""Events: registrations, capacity, the waitlist, unpaid holds, check-in and cancellation.
+
+Capacity is enforced by locking the ticket type's row (`select_for_update`) and counting the
+seats its registrations hold while the lock is held. Every writer that takes or gives back seats
+(registering, cancelling, promoting the waitlist, expiring holds, confirming a late payment,
+changing the capacity) takes that lock first, so two of them never count the same free seat, and
+the ticket type is always locked before any of its registrations (one lock order, no deadlock).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from billing.money import ZERO, format_usd, money
+from crm.exceptions import ServiceError, TransitionNotAllowed
+from crm.models import Attendee, Contact, Event, Registration, TicketType
+from crm.normalize import normalize_email
+from crm.selectors import registration_member_organization
+from crm.services.common import set_change_reason, validated_save, with_history_user
+from crm.services.event_billing import (
+    mail_registration,
+    registration_payment_start,
+    registration_refund,
+    registration_void_unpaid_invoice,
+)
+
+Status = Registration.Status
+
+
+@dataclass(frozen=True)
+class AttendeeDetails:
+    first_name: str
+    last_name: str
+    email: str = ""
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _user(by: Any) -> Any:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _lock_ticket_type(ticket_type_id: int) -> TicketType:
+    """The capacity lock (see the module docstring). Must run inside a transaction."""
+    # of=self: lock the ticket type only, not the event row joined in (event_cancel locks that).
+    locked = TicketType.objects.select_for_update(of=("self",)).select_related("event")
+    return locked.get(pk=ticket_type_id)
+
+
+def seats_held(ticket_type_id: int) -> int:
+    """Seats taken by registrations that hold them. Exact only under the ticket type's lock."""
+    held = Registration.objects.filter(
+        ticket_type_id=ticket_type_id, status__in=Registration.HOLDING_STATUSES
+    ).aggregate(n=Sum("quantity"))["n"]
+    return held or 0
+
+
+def _set_status(
+    registration: Registration, *, to: str, reason: str, by: Any, **updates: Any
+) -> None:
+    registration.status = to
+    registration.status_changed_at = timezone.now()
+    registration.status_reason = reason
+    for name, value in updates.items():
+        setattr(registration, name, value)
+    with_history_user(registration, by)
+    set_change_reason(registration, reason)
+    registration.save()
+
+
+def _hold_until(now: datetime, *, minutes: int) -> datetime:
+    return now + timedelta(minutes=minutes)
+
+
+# --- Contacts ---------------------------------------------------------------------------------
+
+
+def registration_contact(*, first_name: str, last_name: str, email: str) -> Contact:
+    """The contact with this email, or a new one. An existing contact is never changed by what a
+    visitor typed: the names on the registration's attendees say who comes."""
+    email = normalize_email(email)
+    if not email:
+        raise ServiceError("Give an email address.", field="contact.email")
+    existing = Contact.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        return existing
+    contact = Contact(first_name=first_name.strip(), last_name=last_name.strip(), email=email)
+    try:
+        # Two registrations from one new address at once: the unique email decides, the loser
+        # reads the winner's contact.
+        with transaction.atomic():
+            validated_save(contact)
+    except IntegrityError:
+        return Contact.objects.get(email__iexact=email)
+    except ServiceError as exc:
+        if Contact.objects.filter(email__iexact=email).exists():
+            return Contact.objects.get(email__iexact=email)
+        raise ServiceError(
+            exc.message, field=f"contact.{exc.field}" if exc.field else None
+        ) from exc
+    return contact
+
+
+# --- Registering ------------------------------------------------------------------------------
+
+
+def registration_create(
+    *,
+    event: Event,
+    ticket_type: TicketType,
+    contact: Contact,
+    quantity: int = 1,
+    organization_name: str = "",
+    attendees: Sequence[AttendeeDetails] = (),
+    payment: str = Registration.Payment.NOW,
+    notify: bool = True,
+    by: Any = None,
+    now: datetime | None = None,
+) -> Registration:
+    """Register `contact` for `quantity` seats of `ticket_type`.
+
+    Seats free: confirmed at once when the price is nothing, otherwise `pending_payment` with the
+    seats held until `hold_expires_at` and an invoice to pay (its Stripe page is the pay link).
+    Sold out: `waitlisted` when the event keeps a waitlist, otherwise refused. Member price when
+    the contact or the named organization is a member. `payment="invoice"` bills the member
+    organization instead (for people on its record): its seats are held until staff cancel.
+    """
+    from billing.gateways import stripe_configured
+
+    now = _now(now)
+    if ticket_type.event_id != event.pk:
+        raise ServiceError("This ticket type belongs to another event.", field="ticket_type")
+    if quantity < 1:
+        raise ServiceError("Register at least one person.", field="quantity")
+    if quantity > ticket_type.max_per_registration:
+        raise ServiceError(
+            f"At most {ticket_type.max_per_registration} tickets of this type per registration.",
+            field="quantity",
+        )
+    if len(attendees) > quantity:
+        raise ServiceError(
+            f"{len(attendees)} attendees were named for {quantity} tickets.", field="attendees"
+        )
+    organization_name = " ".join(organization_name.split())
+    organization, is_member = registration_member_organization(
+        contact=contact, organization_name=organization_name
+    )
+    if ticket_type.members_only and not is_member:
+        raise ServiceError(
+            f"{ticket_type.name} tickets are for people of member organizations only. "
+            "Name your organization as it is known to the chamber, or choose another ticket.",
+            field="ticket_type",
+        )
+    price_each = money(ticket_type.price_for(member=is_member))
+    total = money(price_each * quantity)
+    if payment not in Registration.Payment.values:
+        raise ServiceError("Choose to pay now or to invoice your organization.", field="payment")
+    if payment == Registration.Payment.INVOICE:
+        if not is_member or organization is None:
+            raise ServiceError(
+                "Only a member organization can be invoiced; please pay now.", field="payment"
+            )
+        if not organization.affiliations.filter(contact_id=contact.pk).exists():
+            raise ServiceError(
+                f"Only people on {organization}'s record with the chamber can have it "
+                "invoiced; please pay now.",
+                field="payment",
+            )
+    # Without Stripe a payer cannot pay in minutes (a check, a transfer): the seats stay held
+    # until staff record the payment or cancel.
+    expires = payment == Registration.Payment.NOW and total > ZERO and stripe_configured()
+
+    with transaction.atomic():
+        locked = _lock_ticket_type(ticket_type.pk)
+        # Read after taking the lock: a cancellation of the event that committed meanwhile is seen.
+        event = Event.objects.get(pk=event.pk)
+        if not event.registration_open_at(now):
+            raise ServiceError(_closed_message(event, now))
+        free = locked.capacity - seats_held(locked.pk)
+        updates: dict[str, Any] = {}
+        if quantity <= free:
+            if total == ZERO:
+                status, reason = Status.CONFIRMED, "Registered (free)."
+            else:
+                status, reason = Status.PENDING_PAYMENT, "Registered; seats held until paid."
+                if expires:
+                    updates["hold_expires_at"] = _hold_until(
+                        now, minutes=settings.EVENT_HOLD_MINUTES
+                    )
+        elif event.waitlist_enabled:
+            status, reason = Status.WAITLISTED, "Sold out: on the waitlist."
+        else:
+            left = f"only {free} left" if free > 0 else "none left"
+            raise ServiceError(
+                f"{locked.name} tickets are sold out ({left}) and this event keeps no waitlist.",
+                field="quantity" if free > 0 else None,
+            )
+        registration = Registration(
+            event=event,
+            ticket_type=locked,
+            contact=contact,
+            organization=organization,
+            organization_name=organization_name,
+            quantity=quantity,
+            payment=payment if total > ZERO else Registration.Payment.NOW,
+            member_pricing=is_member,
+            price_each=price_each,
+            total=total,
+            status=status,
+            status_changed_at=now,
+            status_reason=reason,
+            **updates,
+        )
+        with_history_user(registration, by)
+        set_change_reason(registration, reason)
+        registration.save()
+        people = list(attendees) or [
+            AttendeeDetails(contact.first_name, contact.last_name, contact.email)
+        ]
+        Attendee.objects.bulk_create(
+            Attendee(
+                registration=registration,
+                first_name=person.first_name.strip()[:100],
+                last_name=person.last_name.strip()[:100],
+                email=normalize_email(person.email),
+            )
+            for person in people
+        )
+    if registration.status == Status.PENDING_PAYMENT:
+        registration_payment_start(registration=registration, by=by)
+    if notify:
+        mail_registration(registration, "registration_received")
+    return registration
+
+
+def registration_create_for_person(
+    *,
+    event: Event,
+    ticket_type: TicketType,
+    first_name: str,
+    last_name: str,
+    email: str,
+    **options: Any,
+) -> Registration:
+    """Register someone known only by name and email (the website): their contact is found by
+    email or made, and a refused registration leaves no new contact behind."""
+    known = Contact.objects.filter(email__iexact=normalize_email(email)).exists()
+    contact = registration_contact(first_name=first_name, last_name=last_name, email=email)
+    try:
+        return registration_create(event=event, ticket_type=ticket_type, contact=contact, **options)
+    except ServiceError:
+        if not known and not contact.registrations.exists():
+            contact.delete()
+        raise
+
+
+def _closed_message(event: Event, now: datetime) -> str:
+    if event.status == Event.Status.CANCELLED:
+        return f"{event.title} is cancelled."
+    if event.status != Event.Status.PUBLISHED:
+        return f"{event.title} is not open for registration."
+    if event.registration_opens_at and now < event.registration_opens_at:
+        opens = timezone.localtime(event.registration_opens_at)
+        return f"Registration for {event.title} opens {opens:%B %-d, %Y at %-I:%M %p}."
+    return f"Registration for {event.title} is closed."
+
+
+# --- Payment ----------------------------------------------------------------------------------
+
+
+def registration_confirm_payment(
+    *, registration: Registration, by: Any = None, now: datetime | None = None
+) -> Registration:
+    """The one place a payment confirms a registration. Safe to call twice.
+
+    A payment that arrives after the hold expired confirms the registration again when its seats
+    are still free; when they are not, the registration stays cancelled and its status reason
+    says the payment must be refunded (the payment itself is never refused).
+    """
+    now = _now(now)
+    with transaction.atomic():
+        _lock_ticket_type(registration.ticket_type_id)
+        locked = Registration.objects.select_for_update().get(pk=registration.pk)
+        if locked.status in (Status.CONFIRMED, Status.CHECKED_IN):
+            _refresh(registration, locked)
+            return registration
+        if locked.status == Status.PENDING_PAYMENT:
+            _set_status(locked, to=Status.CONFIRMED, reason="Paid.", by=by, hold_expires_at=None)
+        else:
+            free = locked.ticket_type.capacity - seats_held(locked.ticket_type_id)
+            lapsed = locked.status == Status.CANCELLED and locked.hold_lapsed_at is not None
+            if lapsed and locked.quantity <= free:
+                _set_status(
+                    locked,
+                    to=Status.CONFIRMED,
+                    reason="Paid after its hold had lapsed; the seats were still free.",
+                    by=by,
+                    hold_expires_at=None,
+                )
+            else:
+                why = "the seats are taken" if lapsed else "it stays so"
+                locked.status_reason = (
+                    f"Paid on {timezone.localtime(now):%B %-d, %Y} while "
+                    f"{locked.get_status_display().lower()}, and {why}: refund the payment."
+                )
+                with_history_user(locked, by)
+                set_change_reason(locked, "Paid, but no seats are left: refund it.")
+                locked.save()
+        _refresh(registration, locked)
+    return registration
+
+
+def _refresh(stale: Registration, fresh: Registration) -> None:
+    for field in Registration._meta.concrete_fields:
+        setattr(stale, field.attname, getattr(fresh, field.attname))
+
+
+# --- Waitlist ---------------------------------------------------------------------------------
+
+
+def waitlist_promote(
+    *, ticket_type: TicketType, by: Any = None, now: datetime | None = None
+) -> list[Registration]:
+    """Give free seats to the waitlist in the order people joined it: each waiting registration
+    whose whole party fits is promoted (a party too big for what is free keeps its place and a
+    smaller one behind it may go ahead). Free tickets are confirmed; paid ones are held until the
+    payment deadline of EVENT_WAITLIST_OFFER_HOURS."""
+    now = _now(now)
+    promoted: list[Registration] = []
+    with transaction.atomic():
+        locked = _lock_ticket_type(ticket_type.pk)
+        event = locked.event
+        if event.status != Event.Status.PUBLISHED or now >= event.starts_at:
+            return []
+        free = locked.capacity - seats_held(locked.pk)
+        if free <= 0:
+            return []
+        waiting = (
+            Registration.objects.select_for_update()
+            .filter(ticket_type=locked, status=Status.WAITLISTED)
+            .order_by("pk")
+        )
+        for registration in waiting:
+            if registration.quantity > free:
+                continue
+            free -= registration.quantity
+            if registration.total == ZERO:
+                _set_status(
+                    registration, to=Status.CONFIRMED, reason="Promoted from the waitlist.", by=by
+                )
+            else:
+                deadline = min(
+                    now + timedelta(hours=settings.EVENT_WAITLIST_OFFER_HOURS), event.starts_at
+                )
+                _set_status(
+                    registration,
+                    to=Status.PENDING_PAYMENT,
+                    reason="Promoted from the waitlist; seats held until the payment deadline.",
+                    by=by,
+                    hold_expires_at=deadline,
+                )
+            promoted.append(registration)
+            transaction.on_commit(partial(_after_promotion, registration, by=by))
+            if free == 0:
+                break
+    return promoted
+
+
+def _after_promotion(registration: Registration, *, by: Any) -> None:
+    """Once the promotion is committed: the invoice to pay (a Stripe call, so never under the
+    capacity lock), then the mail with its link and deadline."""
+    registration.refresh_from_db()
+    if registration.status == Status.PENDING_PAYMENT:
+        registration_payment_start(registration=registration, by=by)
+    mail_registration(registration, "registration_promoted")
+
+
+# --- Cancelling and expiring ------------------------------------------------------------------
+
+
+def registration_cancel(
+    *,
+    registration: Registration,
+    reason: str,
+    by: Any = None,
+    by_registrant: bool = False,
+    refund: bool = True,
+    refund_amount: Decimal | None = None,
+    notify: bool = True,
+    now: datetime | None = None,
+) -> Registration:
+    """Cancel a registration and give its seats to the waitlist. The registrant may cancel
+    through the reference link until the event's cutoff; staff may cancel at any time before
+    check-in. Already cancelled: nothing happens.
+
+    Then the money: an unpaid invoice is voided; a paid one is refunded through billing, in full
+    (`refund_amount` None) or in part, unless `refund` is False. A refund that fails leaves the
+    registration cancelled and raises ServiceError saying so, for staff to retry in billing."""
+    now = _now(now)
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Say why the registration is cancelled.", field="reason")
+    with transaction.atomic():
+        locked_type = _lock_ticket_type(registration.ticket_type_id)
+        locked = Registration.objects.select_for_update().get(pk=registration.pk)
+        if locked.status == Status.CANCELLED:
+            _refresh(registration, locked)
+            return registration
+        if locked.status == Status.CHECKED_IN:
+            raise TransitionNotAllowed(
+                "This registration is checked in: undo the check-in before cancelling it."
+            )
+        if by_registrant and now >= locked_type.event.cancellation_cutoff:
+            cutoff = timezone.localtime(locked_type.event.cancellation_cutoff)
+            raise ServiceError(
+                f"Registrations can be cancelled online until {cutoff:%B %-d, %Y at %-I:%M %p}. "
+                "Please contact the chamber."
+            )
+        held = locked.holds_seats
+        _set_status(
+            locked,
+            to=Status.CANCELLED,
+            reason=reason,
+            by=by,
+            hold_expires_at=None,
+        )
+        if held:
+            waitlist_promote(ticket_type=locked_type, by=by, now=now)
+        _refresh(registration, locked)
+    refunded, problem = _settle_money(
+        registration, refund=refund, amount=refund_amount, reason=reason, by=by
+    )
+    if notify:
+        mail_registration(registration, "registration_cancelled", refunded=refunded, reason=reason)
+    if problem:
+        raise ServiceError(f"Cancelled, but the money is not settled: {problem}")
+    return registration
+
+
+def _settle_money(
+    registration: Registration, *, refund: bool, amount: Decimal | None, reason: str, by: Any
+) -> tuple[Decimal, str]:
+    """After a cancellation: void what was not paid, give back what was (when asked)."""
+    problem = registration_void_unpaid_invoice(
+        registration=registration, reason=f"Registration cancelled: {reason}", by=by
+    )
+    if problem or not refund:
+        return ZERO, problem
+    return registration_refund(
+        registration=registration, reason=f"Registration cancelled: {reason}", amount=amount, by=by
+    )
+
+
+def holds_expire(*, now: datetime | None = None, by: Any = None) -> list[Registration]:
+    """Release the seats of unpaid registrations whose hold has run out, and offer them to the
+    waitlist. Each in its own transaction; running it twice releases nothing more."""
+    now = _now(now)
+    expired: list[Registration] = []
+    due = Registration.objects.filter(
+        status=Status.PENDING_PAYMENT, hold_expires_at__lte=now
+    ).values_list("pk", "ticket_type_id")
+    for pk, ticket_type_id in list(due):
+        with transaction.atomic():
+            locked_type = _lock_ticket_type(ticket_type_id)
+            locked = Registration.objects.select_for_update().get(pk=pk)
+            # Paid, or given more time, since the list was read: leave it.
+            if locked.status != Status.PENDING_PAYMENT or not (
+                locked.hold_expires_at and locked.hold_expires_at <= now
+            ):
+                continue
+            _set_status(
+                locked,
+                to=Status.CANCELLED,
+                reason="Not paid in time: the held seats were released.",
+                by=by,
+                hold_lapsed_at=now,
+            )
+            waitlist_promote(ticket_type=locked_type, by=by, now=now)
+            expired.append(locked)
+        registration_void_unpaid_invoice(
+            registration=locked, reason="Not paid in time: the registration lapsed.", by=by
+        )
+        mail_registration(locked, "registration_expired")
+    return expired
+
+
+# --- Check-in ---------------------------------------------------------------------------------
+
+
+def registration_check_in(*, registration: Registration, by: Any = None) -> Registration:
+    """Mark a confirmed party as arrived. Checking in twice changes nothing."""
+    with transaction.atomic():
+        locked = Registration.objects.select_for_update().get(pk=registration.pk)
+        if locked.status != Status.CHECKED_IN:
+            if locked.status != Status.CONFIRMED:
+                raise TransitionNotAllowed(
+                    f"Cannot check in: this registration is {locked.get_status_display().lower()}."
+                )
+            _set_status(
+                locked,
+                to=Status.CHECKED_IN,
+                reason="Checked in.",
+                by=by,
+                checked_in_at=timezone.now(),
+                checked_in_by=_user(by),
+            )
+        _refresh(registration, locked)
+    return registration
+
+
+def registration_undo_check_in(*, registration: Registration, by: Any = None) -> Registration:
+    """For a tap on the wrong name at the door."""
+    with transaction.atomic():
+        locked = Registration.objects.select_for_update().get(pk=registration.pk)
+        if locked.status == Status.CHECKED_IN:
+            _set_status(
+                locked,
+                to=Status.CONFIRMED,
+                reason="Check-in undone.",
+                by=by,
+                checked_in_at=None,
+                checked_in_by=None,
+            )
+        _refresh(registration, locked)
+    return registration
+
+
+# --- Events and ticket types ------------------------------------------------------------------
+
+
+def event_save(*, event: Event, by: Any = None) -> Event:
+    """Create or update an event. Cancelling is its own step (event_cancel), since it cancels
+    every registration and tells every registrant."""
+    if event.pk is not None:
+        current = Event.objects.filter(pk=event.pk).values_list("status", flat=True).first()
+        if current == Event.Status.CANCELLED and event.status != Event.Status.CANCELLED:
+            raise TransitionNotAllowed("A cancelled event cannot be reopened.")
+        if current != Event.Status.CANCELLED and event.status == Event.Status.CANCELLED:
+            raise ServiceError(
+                "Cancel an event with the cancel action: it refunds and tells every registrant.",
+                field="status",
+            )
+        if current != event.status:
+            event.status_changed_at = timezone.now()
+    elif event.status == Event.Status.CANCELLED:
+        raise ServiceError("A new event cannot start out cancelled.", field="status")
+    validated_save(event, by=by)
+    return event
+
+
+def ticket_type_save(*, ticket_type: TicketType, by: Any = None) -> TicketType:
+    """Create or update a ticket type. Capacity may not drop below the seats already taken; more
+    capacity goes to the waitlist at once."""
+    with transaction.atomic():
+        grew = False
+        if ticket_type.pk is not None:
+            locked = _lock_ticket_type(ticket_type.pk)
+            held = seats_held(locked.pk)
+            if ticket_type.capacity < held:
+                raise ServiceError(
+                    f"{held} seats are already taken: the capacity cannot be lower.",
+                    field="capacity",
+                )
+            grew = ticket_type.capacity > locked.capacity
+        validated_save(ticket_type, by=by)
+        if grew:
+            waitlist_promote(ticket_type=ticket_type, by=by)
+    return ticket_type
+
+
+@dataclass
+class EventCancellation:
+    cancelled: list[Registration]
+    refunded: Decimal
+    problems: list[str]
+
+
+def event_cancel(
+    *, event: Event, reason: str, by: Any = None, now: datetime | None = None
+) -> EventCancellation:
+    """Cancel the event and every registration still standing, refund what each paid in full,
+    and tell every registrant. Cancelling twice does nothing the second time. A refund that
+    fails is listed in `problems` for finance to retry in billing; the rest go on."""
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Say why the event is cancelled: registrants are told.", field="reason")
+    cancelled: list[Registration] = []
+    with transaction.atomic():
+        locked_event = Event.objects.select_for_update().get(pk=event.pk)
+        if locked_event.status == Event.Status.CANCELLED:
+            return EventCancellation(cancelled=[], refunded=ZERO, problems=[])
+        locked_event.status = Event.Status.CANCELLED
+        locked_event.status_changed_at = _now(now)
+        locked_event.status_reason = reason
+        with_history_user(locked_event, by)
+        set_change_reason(locked_event, reason)
+        locked_event.save()
+        # Wait for registrations in flight on every ticket type; they see the event cancelled.
+        list(TicketType.objects.select_for_update().filter(event=locked_event).order_by("pk"))
+        standing = (
+            Registration.objects.select_for_update()
+            .filter(event=locked_event, status__in=Registration.ACTIVE_STATUSES)
+            .order_by("pk")
+        )
+        for registration in standing:
+            _set_status(
+                registration,
+                to=Status.CANCELLED,
+                reason=f"The event was cancelled: {reason}",
+                by=by,
+                hold_expires_at=None,
+            )
+            cancelled.append(registration)
+        event.status = locked_event.status
+        event.status_changed_at = locked_event.status_changed_at
+        event.status_reason = reason
+    total = ZERO
+    problems = []
+    for registration in cancelled:
+        refunded, problem = _settle_money(
+            registration, refund=True, amount=None, reason=f"event cancelled: {reason}", by=by
+        )
+        total += refunded
+        if problem:
+            problems.append(f"{registration.contact} ({registration.reference}): {problem}")
+        mail_registration(registration, "event_cancelled", refunded=refunded, reason=reason)
+    return EventCancellation(cancelled=cancelled, refunded=total, problems=problems)
+
+
+def describe_price(registration: Registration) -> str:
+    """How the total was reached, for pages and mail: quantity, price each and which price."""
+    kind = "member price" if registration.member_pricing else "non-member price"
+    if registration.total == Decimal("0"):
+        return "Free"
+    return (
+        f"{registration.quantity} × {format_usd(registration.price_each)} ({kind}) = "
+        f"{format_usd(registration.total)}"
+    )

@@ -1,0 +1,251 @@
+/* /events/, /events/<slug>/ and /registrations/<reference>/: filled from the public API. */
+(function () {
+  "use strict";
+  const API = window.ChamberAPI;
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") node.textContent = attrs[key];
+      else if (attrs[key] !== null && attrs[key] !== undefined && attrs[key] !== false) node.setAttribute(key, attrs[key] === true ? "" : attrs[key]);
+    });
+    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
+    return node;
+  }
+
+  function when(iso) {
+    return new Date(iso).toLocaleString("en-US", { weekday: "long", month: "long", day: "numeric", year: "numeric", hour: "numeric", minute: "2-digit" });
+  }
+
+  function priceText(t) {
+    if (Number(t.member_price) === 0 && Number(t.non_member_price) === 0) return "Free";
+    if (t.members_only || t.member_price === t.non_member_price) return API.money(t.member_price);
+    return API.money(t.member_price) + " members · " + API.money(t.non_member_price) + " non-members";
+  }
+
+  function seatsText(t, waitlist) {
+    if (t.available > 0) return t.available + (t.available === 1 ? " seat left" : " seats left");
+    return waitlist ? "Sold out: join the waitlist" : "Sold out";
+  }
+
+  /* --- the list ---------------------------------------------------------------------------- */
+  async function listPage(box) {
+    const answer = await API.get("events/");
+    box.textContent = "";
+    if (answer.status !== 200) {
+      box.appendChild(el("p", { class: "notice bad", text: answer.data.errors.detail.join(" ") }));
+      return;
+    }
+    if (!answer.data.length) {
+      box.appendChild(el("p", { text: "No events are open right now. Please check back soon." }));
+      return;
+    }
+    answer.data.forEach(function (event) {
+      box.appendChild(el("article", { class: "card event-card" }, [
+        el("h2", {}, [el("a", { href: "/events/" + event.slug + "/", text: event.title })]),
+        el("p", { class: "when", text: when(event.starts_at) }),
+        event.venue ? el("p", { text: event.venue }) : null,
+        el("ul", {}, event.ticket_types.map(function (t) {
+          return el("li", { text: t.name + (t.members_only ? " (members only)" : "") + ": " + priceText(t) + " — " + seatsText(t, event.waitlist_open) });
+        })),
+        event.registration_open
+          ? el("p", {}, [el("a", { class: "button", href: "/events/" + event.slug + "/", text: "Register" })])
+          : el("p", { class: "notice", text: "Registration is closed." }),
+      ]));
+    });
+  }
+
+  /* --- one event and its form ---------------------------------------------------------------- */
+  async function detailPage(box) {
+    const slug = box.dataset.slug;
+    const form = document.getElementById("registration-form");
+    const summary = document.getElementById("form-summary");
+    const choices = document.getElementById("ticket-types");
+    const quantity = document.getElementById("quantity");
+    const guests = document.getElementById("guests");
+    const answer = await API.get("events/" + encodeURIComponent(slug) + "/");
+    if (answer.status !== 200) {
+      form.hidden = true;
+      box.appendChild(el("p", { class: "notice bad", text: "This event is not open for registration." }));
+      return;
+    }
+    const event = answer.data;
+    choices.textContent = "";
+    event.ticket_types.forEach(function (t, index) {
+      const id = "ticket-" + t.code;
+      const input = el("input", { type: "radio", name: "ticket_type", id: id, value: t.code, checked: index === 0 });
+      choices.appendChild(el("label", { class: "ticket" + (t.available > 0 ? "" : " unavailable"), for: id }, [
+        input,
+        el("span", {}, [
+          el("strong", { text: t.name + (t.members_only ? " (members only)" : "") }),
+          el("span", { class: "prices", text: priceText(t) }),
+          el("span", { class: "prices", text: seatsText(t, event.waitlist_open) }),
+        ]),
+      ]));
+    });
+    if (!event.registration_open) {
+      form.hidden = true;
+      box.appendChild(el("p", { class: "notice", text: "Registration for this event is closed." }));
+      return;
+    }
+
+    function chosen() {
+      const picked = form.querySelector('input[name="ticket_type"]:checked');
+      return event.ticket_types.find(function (t) { return picked && t.code === picked.value; });
+    }
+
+    function refresh() {
+      const t = chosen();
+      const n = Math.max(1, parseInt(quantity.value, 10) || 1);
+      if (t) quantity.max = String(t.limit_per_registration);
+      const price = document.getElementById("price");
+      if (t && Number(t.non_member_price) + Number(t.member_price) > 0) {
+        price.textContent = t.members_only || t.member_price === t.non_member_price
+          ? n + " × " + API.money(t.member_price) + " = " + API.money(Number(t.member_price) * n)
+          : n + " × " + API.money(t.non_member_price) + " = " + API.money(Number(t.non_member_price) * n) + " (" + API.money(Number(t.member_price) * n) + " at the member price)";
+      } else {
+        price.textContent = t ? "Free" : "";
+      }
+      // One row of names per guest beyond the registrant.
+      const wanted = Math.min(n, 20) - 1;
+      document.getElementById("guests-fieldset").hidden = wanted < 1;
+      while (guests.children.length > Math.max(wanted, 0)) guests.lastChild.remove();
+      while (guests.children.length < wanted) {
+        const i = guests.children.length + 1;
+        guests.appendChild(el("div", { class: "guest" }, [
+          el("div", {}, [el("label", { for: "guest-" + i + "-first", text: "Guest " + i + " first name" }), el("input", { id: "guest-" + i + "-first", name: "attendees." + i + ".first_name" })]),
+          el("div", {}, [el("label", { for: "guest-" + i + "-last", text: "Guest " + i + " last name" }), el("input", { id: "guest-" + i + "-last", name: "attendees." + i + ".last_name" })]),
+        ]));
+      }
+    }
+    // Only the ticket and the count change the price and the guest rows (a change event from
+    // any other field would redraw under a pointer that is on its way to the button).
+    form.addEventListener("change", function (e) {
+      if (e.target.name === "ticket_type") refresh();
+    });
+    quantity.addEventListener("input", refresh);
+    refresh();
+
+    const key = API.newKey();
+    form.addEventListener("submit", async function (e) {
+      e.preventDefault();
+      const button = document.getElementById("register-button");
+      const t = chosen();
+      const contact = {
+        first_name: form.elements["contact.first_name"].value.trim(),
+        last_name: form.elements["contact.last_name"].value.trim(),
+        email: form.elements["contact.email"].value.trim(),
+      };
+      const attendees = [{ first_name: contact.first_name, last_name: contact.last_name, email: contact.email }];
+      guests.querySelectorAll(".guest").forEach(function (row) {
+        const inputs = row.querySelectorAll("input");
+        if (inputs[0].value.trim() || inputs[1].value.trim()) {
+          attendees.push({ first_name: inputs[0].value.trim() || "Guest", last_name: inputs[1].value.trim() || contact.last_name });
+        }
+      });
+      button.disabled = true;
+      const result = await API.post("events/" + encodeURIComponent(slug) + "/registrations/", {
+        ticket_type: t ? t.code : "",
+        quantity: parseInt(quantity.value, 10) || 0,
+        contact: contact,
+        organization: form.elements.organization.value.trim(),
+        attendees: attendees,
+      }, key);
+      button.disabled = false;
+      if (result.status !== 201) {
+        API.showErrors(form, result.data.errors, summary);
+        return;
+      }
+      form.hidden = true;
+      const out = document.getElementById("result");
+      out.hidden = false;
+      out.textContent = "";
+      out.appendChild(el("h2", { id: "result-heading", text: headline(result.data) }));
+      registrationView(result.data).forEach(function (node) { out.appendChild(node); });
+      out.focus();
+    });
+  }
+
+  function headline(r) {
+    return {
+      confirmed: "You are registered",
+      pending_payment: "Your seats are held",
+      waitlisted: "You are on the waitlist",
+      cancelled: "This registration is cancelled",
+      checked_in: "You are checked in",
+    }[r.status] || r.status_display;
+  }
+
+  function row(label, value, id) {
+    return [el("dt", { text: label }), el("dd", id ? { id: id, text: value } : { text: value })];
+  }
+
+  function registrationView(r) {
+    const parts = [el("dl", { class: "facts" }, [].concat(
+      row("Event", r.event_title),
+      row("When", when(r.starts_at)),
+      r.venue ? row("Where", r.venue) : [],
+      row("Tickets", r.quantity + " × " + r.ticket_type_name),
+      row("Status", r.status_display, "registration-status"),
+      Number(r.total) > 0 ? row("Total", API.money(r.total) + (r.member_pricing ? " (member price)" : "")) : row("Price", "Free"),
+      row("Reference", r.reference, "reference"),
+    ))];
+    if (r.status === "waitlisted") {
+      parts.push(el("p", { class: "notice", id: "waitlist-position", text: "You are number " + r.waitlist_position + " on the waitlist. If a place opens up for your whole party we email you." }));
+    }
+    if (r.status === "pending_payment") {
+      if (r.pay_url) {
+        parts.push(el("p", { text: r.pay_by ? "Pay by " + when(r.pay_by) + " to keep your seats." : "Pay to confirm your seats." }));
+        parts.push(el("p", {}, [el("a", { class: "button", id: "pay-button", href: r.pay_url, text: "Pay " + API.money(r.total) })]));
+      } else if (r.payment_instructions) {
+        parts.push(el("p", { class: "notice", text: r.payment_instructions }));
+      }
+    }
+    parts.push(el("p", {}, [el("a", { href: "/registrations/" + r.reference + "/", id: "registration-link", text: "Your registration page (keep this link to see or cancel it)" })]));
+    return parts;
+  }
+
+  /* --- a registration by its reference ------------------------------------------------------- */
+  async function registrationPage(box) {
+    const reference = box.dataset.reference;
+    const path = "registrations/" + encodeURIComponent(reference) + "/";
+
+    function draw(r) {
+      box.textContent = "";
+      box.appendChild(el("h2", { text: headline(r) }));
+      registrationView(r).slice(0, -1).forEach(function (node) { box.appendChild(node); });
+      if (r.can_cancel) {
+        const button = el("button", { type: "button", id: "cancel-button", text: "Cancel my registration" });
+        const note = el("p", { class: "hint", text: "You can cancel online until " + when(r.cancel_until) + ". Anything you paid is refunded." });
+        const problem = el("p", { class: "notice bad", role: "alert", hidden: true });
+        button.addEventListener("click", async function () {
+          if (!window.confirm("Cancel this registration?")) return;
+          button.disabled = true;
+          const answer = await API.post(path + "cancel/", {});
+          if (answer.status === 200) { draw(answer.data); return; }
+          button.disabled = false;
+          problem.hidden = false;
+          problem.textContent = Object.values(answer.data.errors).flat().join(" ");
+        });
+        box.appendChild(el("div", {}, [note, button, problem]));
+      } else if (["pending_payment", "confirmed", "waitlisted"].indexOf(r.status) >= 0) {
+        box.appendChild(el("p", { class: "hint", text: "Online cancellation has closed. Please contact the chamber." }));
+      }
+    }
+
+    const answer = await API.get(path);
+    if (answer.status !== 200) {
+      box.textContent = "";
+      box.appendChild(el("p", { class: "notice bad", text: answer.status === 404 ? "We cannot find a registration with this reference." : answer.data.errors.detail.join(" ") }));
+      return;
+    }
+    draw(answer.data);
+  }
+
+  const list = document.querySelector('[data-page="list"]');
+  const detail = document.querySelector('[data-page="detail"]');
+  const registration = document.querySelector('[data-page="registration"]');
+  if (list) listPage(list);
+  if (detail) detailPage(detail);
+  if (registration) registrationPage(registration);
+})();
