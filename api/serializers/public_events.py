@@ -110,6 +110,11 @@ class RegistrationSerializer(serializers.ModelSerializer):
     attendees = serializers.SerializerMethodField()
     pay_url = serializers.SerializerMethodField()
     payment_instructions = serializers.SerializerMethodField()
+    pay_link_pending = serializers.SerializerMethodField(
+        help_text="Stripe's pay page could not be made yet (an outage): it is retried in the "
+        "background and its link emailed to the registrant."
+    )
+    next_step = serializers.SerializerMethodField()
     pay_by = serializers.DateTimeField(source="hold_expires_at", allow_null=True)
     waitlist_position = serializers.SerializerMethodField()
     can_cancel = serializers.SerializerMethodField()
@@ -137,6 +142,8 @@ class RegistrationSerializer(serializers.ModelSerializer):
             "payment",
             "pay_url",
             "payment_instructions",
+            "pay_link_pending",
+            "next_step",
             "pay_by",
             "waitlist_position",
             "can_cancel",
@@ -169,6 +176,19 @@ class RegistrationSerializer(serializers.ModelSerializer):
             return ""
         invoice = self._invoice(registration)
         return invoice.payment_instructions if invoice else ""
+
+    def get_pay_link_pending(self, registration: Registration) -> bool:
+        if registration.status != Registration.Status.PENDING_PAYMENT:
+            return False
+        invoice = self._invoice(registration)
+        return bool(invoice and invoice.pay_link_pending)
+
+    def get_next_step(self, registration: Registration) -> str | None:
+        from billing.selectors import invoice_next_step
+
+        if registration.status != Registration.Status.PENDING_PAYMENT:
+            return None
+        return invoice_next_step(self._invoice(registration))
 
     def get_waitlist_position(self, registration: Registration) -> int | None:
         from crm.selectors import registration_waitlist_position

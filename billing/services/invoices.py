@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from billing.gateways import GatewayError, get_gateway
@@ -295,6 +296,24 @@ def invoice_issue(
             subject=subject.replace("{number}", invoice.number or ""),
         )
     return invoice
+
+
+def invoices_retry_stripe(*, by: Any = None) -> list[Invoice]:
+    """Retry the Stripe step of every open invoice whose Stripe step failed (a business joining,
+    a registrant or a confirmed pledge while Stripe timed out or answered an error). Issuing
+    again redoes only what is missing: the Stripe invoice, under the same idempotency keys, so a
+    request that reached Stripe before it timed out is not made twice; then the first mail with
+    the pay link, which the payer has not had. An invoice that fails again keeps its error for
+    the next run. For cron every few minutes (`manage.py stripe_retry`); safe to run twice."""
+    if not get_gateway().is_remote:
+        return []
+    failed = (
+        Invoice.objects.filter(status=Status.OPEN)
+        .filter(Q(stripe_invoice_id__isnull=True) | Q(stripe_invoice_id=""))
+        .exclude(stripe_error="")
+        .order_by("pk")
+    )
+    return [invoice_issue(invoice=invoice, by=by) for invoice in failed]
 
 
 def invoice_charge_automatically(*, invoice: Invoice, by: Any = None) -> bool:
