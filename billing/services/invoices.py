@@ -330,6 +330,10 @@ def invoice_charge_automatically(*, invoice: Invoice, by: Any = None) -> bool:
             invoice.stripe_invoice_id, idempotency_key=f"invoice-{invoice.pk}-charge"
         )
     except GatewayError as exc:
+        # A run again after a worker died once Stripe had charged (its idempotency key
+        # forgotten by now) is refused as "already paid": Stripe's invoice says what happened.
+        if _paid_in_stripe(invoice):
+            return True
         logger.warning("invoice %s not charged: %s", invoice.number, exc.message)
         message = f"Automatic charge failed: {exc.message}"
         Invoice.objects.filter(pk=invoice.pk).update(stripe_error=message)
@@ -344,6 +348,18 @@ def invoice_charge_automatically(*, invoice: Invoice, by: Any = None) -> bool:
             )
         return False
     invoice_sync_from_stripe(invoice=invoice)
+    invoice.refresh_from_db()
+    return invoice.status == Status.PAID
+
+
+def _paid_in_stripe(invoice: Invoice) -> bool:
+    """Record what Stripe says of the invoice; whether it is paid now."""
+    from billing.services.stripe_sync import invoice_sync_from_stripe
+
+    try:
+        invoice_sync_from_stripe(invoice=invoice)
+    except GatewayError:
+        return False
     invoice.refresh_from_db()
     return invoice.status == Status.PAID
 
