@@ -224,6 +224,10 @@ TASKS = {
     }
 }
 
+# The largest body the public API reads (its forms are a few kilobytes); anything else stops at
+# Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB). Over either: 413 in the API's error shape.
+PUBLIC_API_MAX_BODY_BYTES = env_int("PUBLIC_API_MAX_BODY_BYTES", 64 * 1024)
+
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/v1/public/.*$"
 # The website retries POSTs safely with an Idempotency-Key (CONTRACT.md), so preflights allow it.

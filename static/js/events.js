@@ -150,6 +150,7 @@
         contact: contact,
         organization: form.elements.organization.value.trim(),
         attendees: attendees,
+        company_fax: form.elements.company_fax.value,
       }, key);
       button.disabled = false;
       if (result.status !== 201) {
