@@ -199,6 +199,7 @@
         parts.push(el("p", { text: r.pay_by ? "Pay by " + when(r.pay_by) + " to keep your seats." : "Pay to confirm your seats." }));
         parts.push(el("p", {}, [el("a", { class: "button", id: "pay-button", href: r.pay_url, text: "Pay " + API.money(r.total) })]));
       } else if (r.payment_instructions) {
+        if (r.next_step) parts.push(el("p", { class: "notice", id: "next-step", text: r.next_step }));
         parts.push(el("p", { class: "notice", text: r.payment_instructions }));
       }
     }
