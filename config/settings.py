@@ -179,9 +179,11 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_API_VERSION = "2026-10-28.endive"
 # Seconds one Stripe request may take, and how many times the library retries a timeout or a 5xx
-# (same idempotency key) before the call fails; a failed step is retried by `stripe_retry`.
-STRIPE_TIMEOUT = env_int("STRIPE_TIMEOUT", 10)
-STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
+# (same idempotency key) before the call fails; a failed step is retried by `stripe_retry`. A
+# join waits at most about timeout x (retries + 1) for a Stripe that hangs: keep it well under
+# the web server's own timeout (gunicorn's is 30 s).
+STRIPE_TIMEOUT = env_int("STRIPE_TIMEOUT", 8)
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 1)
 INVOICE_DAYS_UNTIL_DUE = env_int("INVOICE_DAYS_UNTIL_DUE", 30)
 # The daily job invoices a pledge installment this many days before it is due.
 PLEDGE_INVOICE_LEAD_DAYS = env_int("PLEDGE_INVOICE_LEAD_DAYS", 30)
