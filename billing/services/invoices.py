@@ -6,11 +6,13 @@ invoice: it stays open with the error shown to staff, and issuing again retries 
 """
 
 import calendar
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -307,13 +309,40 @@ def invoices_retry_stripe(*, by: Any = None) -> list[Invoice]:
     the next run. For cron every few minutes (`manage.py stripe_retry`); safe to run twice."""
     if not get_gateway().is_remote:
         return []
-    failed = (
-        Invoice.objects.filter(status=Status.OPEN)
-        .filter(Q(stripe_invoice_id__isnull=True) | Q(stripe_invoice_id=""))
-        .exclude(stripe_error="")
-        .order_by("pk")
-    )
-    return [invoice_issue(invoice=invoice, by=by) for invoice in failed]
+    with _one_run_at_a_time() as alone:
+        if not alone:
+            logger.info("stripe retry skipped: another run is still going")
+            return []
+        failed = (
+            Invoice.objects.filter(status=Status.OPEN)
+            .filter(Q(stripe_invoice_id__isnull=True) | Q(stripe_invoice_id=""))
+            .exclude(stripe_error="")
+            .order_by("pk")
+        )
+        return [invoice_issue(invoice=invoice, by=by) for invoice in failed]
+
+
+# Any constant will do: it names the lock that one run of invoices_retry_stripe holds.
+_RETRY_LOCK = 4_240_002
+
+
+@contextmanager
+def _one_run_at_a_time() -> Iterator[bool]:
+    """While Stripe hangs, a run can outlast the cron interval; a second run alongside would
+    retry the same invoices and could mail a payer twice. On PostgreSQL a session lock lets one
+    run at a time (the other returns at once); SQLite serves one process anyway."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_RETRY_LOCK])
+        alone = bool(cursor.fetchone()[0])
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_RETRY_LOCK])
 
 
 def invoice_charge_automatically(*, invoice: Invoice, by: Any = None) -> bool:

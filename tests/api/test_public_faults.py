@@ -3,14 +3,18 @@ confirmed: the application, registration and invoice are kept, the answer says w
 and `manage.py stripe_retry` finishes the Stripe step later without doing anything twice. Stripe
 is the real library over HTTP, against a local stub that answers 500 or never in time."""
 
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from billing.models import Invoice
 from billing.selectors import PAY_LINK_PENDING
+from billing.services import invoices_retry_stripe
+from billing.services.invoices import _one_run_at_a_time
 from crm.models import Membership, Pledge, Registration
 from crm.services.applications import investment_confirm
 from tests.api.public_helpers import INVEST, JOIN, committing_client, invest_body, join_body
@@ -195,3 +199,34 @@ def test_it_confirms_a_pledge_while_stripe_is_down_and_invoices_it_later(
     assert first["pay_link_pending"] is False
     assert Invoice.objects.count() == invoices
     assert len(pay_link_mails(Invoice.objects.get(number=first["number"]))) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_runs_one_stripe_retry_at_a_time(api, plan, stub):
+    """While one run holds the retry lock (Stripe hanging), a second run leaves it alone."""
+    stub.mode = "error"
+    api.post(JOIN, join_body("individual"), format="json")
+    stub.mode = "ok"
+    held, release = threading.Event(), threading.Event()
+
+    def first_run() -> None:
+        try:
+            with _one_run_at_a_time() as alone:
+                assert alone
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    held.wait(10)
+    try:
+        assert invoices_retry_stripe() == []
+        assert Invoice.objects.get().pay_link_pending
+    finally:
+        release.set()
+        thread.join()
+
+    assert [invoice.pay_link_pending for invoice in invoices_retry_stripe()] == [False]
