@@ -5,7 +5,7 @@
   HistoryRequestMiddleware; the staff API puts the token's user on the request, see
   api/views/staff_base.py). Work without a user has none, and its reason says what did it.
 - Why: the reason a service gave (set_change_reason); a change without one is labelled with where
-  it was made ("Edited in the admin", "Edited through the staff API").
+  it was made ("In the admin", "Through the staff API").
 - Work that no person started (a Stripe webhook, a management command, a background task) runs
   inside `audit_source(...)`, whose label leads the reason: "Stripe evt_1Q… (invoice.paid): Paid."
 """
@@ -48,11 +48,11 @@ def request_channel(request: Any) -> str:
     """Where a change without a reason of its own was made, from the request that made it."""
     path = getattr(request, "path", "") or ""
     if path.startswith("/admin/"):
-        return "Edited in the admin"
+        return "In the admin"
     if path.startswith("/api/v1/public/"):
         return "On the website (public API)"
     if path.startswith("/api/v1/"):
-        return "Edited through the staff API"
+        return "Through the staff API"
     return "On the website"
 
 

@@ -29,8 +29,8 @@ from billing.services.common import (
 )
 from crm import pricing
 from crm.exceptions import InvalidData, ServiceError
-from crm.services.common import refresh_from, with_history_user
 from crm.models import Membership, MembershipPlan, Organization, Pledge, PledgeInstallment
+from crm.services.common import refresh_from, with_history_user
 
 Status = Invoice.Status
 # Invoices that stand: a second invoice for the same period or installment is not made.
