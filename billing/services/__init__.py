@@ -8,6 +8,7 @@ from billing.services.invoices import (
     invoice_create_for_membership,
     invoice_issue,
     invoice_resend,
+    invoice_set_memo,
     invoice_void,
     invoice_write_off,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "invoice_create_for_membership",
     "invoice_issue",
     "invoice_resend",
+    "invoice_set_memo",
     "invoice_sync_from_stripe",
     "invoice_void",
     "invoice_write_off",
