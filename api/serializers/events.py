@@ -256,7 +256,7 @@ class StaffRegistrationSerializer(serializers.ModelSerializer):
 class StaffAttendeeInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
 class StaffRegistrationCreateSerializer(serializers.Serializer):
