@@ -309,7 +309,7 @@ class RegistrationCancelSerializer(serializers.Serializer):
     refund = serializers.ChoiceField(
         choices=REFUND_CHOICES,
         default="none",
-        help_text="Give back what was paid through billing (needs billing.refund_payment). "
+        help_text="Give back what was paid through billing. "
         "An unpaid invoice is voided whatever this says.",
     )
     amount = serializers.DecimalField(
