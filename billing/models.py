@@ -391,6 +391,8 @@ class Dispute(TimeStampedModel):
     status = models.CharField(max_length=50, blank=True)
     evidence_due_by = models.DateTimeField(null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-created"]
 
@@ -520,6 +522,8 @@ class Payout(TimeStampedModel):
         editable=False,
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-arrival_date", "-pk"]
 
@@ -619,6 +623,8 @@ class BankDeposit(TimeStampedModel):
         related_name="deposits",
         editable=False,
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-deposited_on", "-pk"]

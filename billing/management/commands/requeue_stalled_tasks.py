@@ -3,12 +3,11 @@
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from billing.tasks import tasks_requeue_stalled
+from crm.audit import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Put back in the queue the tasks a db_worker claimed more than --minutes ago and never "
         "finished (the worker died), so that a worker runs them again. Safe: every task skips "

@@ -1,15 +1,16 @@
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import Q
 from django.utils import timezone
 
 from billing.models import StripeEvent
 from billing.services import stripe_event_process
+from crm.audit import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Process stored Stripe events again: every failed one and every one still unprocessed "
         "after --stalled-minutes (its worker died; the default), or the events named by their "

@@ -4,12 +4,13 @@ minutes; with Stripe still down it changes nothing and the invoices wait for the
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from billing.services import invoices_retry_stripe
+from crm.audit import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Send to Stripe again the open invoices whose Stripe step failed, and mail their payers "
         "the pay link. Exits non-zero while some still fail (their errors are kept)."
