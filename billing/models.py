@@ -157,6 +157,16 @@ class Invoice(TimeStampedModel):
         return None
 
     @property
+    def pay_link_pending(self) -> bool:
+        """Stripe is meant to host this invoice but its Stripe step failed (a timeout, an error):
+        `manage.py stripe_retry` retries it and mails the payer the pay link once it exists."""
+        return (
+            self.status in self.PAYABLE_STATUSES
+            and not self.stripe_invoice_id
+            and bool(self.stripe_error)
+        )
+
+    @property
     def payment_instructions(self) -> str:
         """How to pay without Stripe (a check or a transfer quoting the invoice number)."""
         if self.pay_url:

@@ -135,7 +135,23 @@ def invoice_public_data(invoice: Invoice | None) -> dict[str, Any] | None:
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "pay_url": invoice.pay_url,
         "payment_instructions": invoice.payment_instructions or None,
+        "pay_link_pending": invoice.pay_link_pending,
+        "next_step": invoice_next_step(invoice),
     }
+
+
+PAY_LINK_PENDING = (
+    "Our online payment page could not be reached just now. Nothing is lost: we retry in the "
+    "background and email you the link to pay online as soon as it is ready (usually within "
+    "minutes). You may also pay as the payment instructions say."
+)
+
+
+def invoice_next_step(invoice: Invoice | None) -> str | None:
+    """One sentence telling the payer what happens next when it is not simply "pay here"."""
+    if invoice is not None and invoice.pay_link_pending:
+        return PAY_LINK_PENDING
+    return None
 
 
 def payout_reconciliation(payout: Any) -> dict[str, Any]:

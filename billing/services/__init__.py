@@ -11,6 +11,7 @@ from billing.services.invoices import (
     invoice_set_memo,
     invoice_void,
     invoice_write_off,
+    invoices_retry_stripe,
 )
 from billing.services.journal import journal_export
 from billing.services.payments import payment_record_offline, refund_create
@@ -45,6 +46,7 @@ __all__ = [
     "invoice_sync_from_stripe",
     "invoice_void",
     "invoice_write_off",
+    "invoices_retry_stripe",
     "journal_export",
     "payment_record_offline",
     "payment_sync_from_stripe",

@@ -261,6 +261,10 @@ def registration_create_for_person(
     email or made, and a refused registration leaves no new contact behind."""
     known = Contact.objects.filter(email__iexact=normalize_email(email)).exists()
     contact = registration_contact(first_name=first_name, last_name=last_name, email=email)
+    if not options.get("attendees"):
+        # The person as they typed themselves, not as the record has it: what the registration
+        # shows must not tell a visitor the name on file for an address they typed.
+        options["attendees"] = [AttendeeDetails(first_name, last_name, email)]
     try:
         return registration_create(event=event, ticket_type=ticket_type, contact=contact, **options)
     except ServiceError:
