@@ -3,9 +3,15 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from crm.roles import ROLE_NAMES
 from tests.factories import UserFactory
+
+# No deadline on a Hypothesis example: a timing is not something the suite asserts (that is
+# bench/'s business), and on a busy CI machine a slow example would fail the run as "flaky".
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 
 @pytest.fixture(autouse=True)

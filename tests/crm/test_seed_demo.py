@@ -49,18 +49,50 @@ def counts() -> dict[str, int]:
     }
 
 
+def snapshot() -> dict:
+    return {
+        "organizations": sorted(Organization.objects.values_list("name", "city", "employees")),
+        "contacts": sorted(Contact.objects.values_list("email", flat=True)),
+        "memberships": sorted(
+            Membership.objects.values_list(
+                "organization__name", "plan__code", "status", "start_date", "paid_through"
+            )
+        ),
+        "pledges": sorted(
+            Pledge.objects.values_list("organization__name", "level__code", "status")
+        ),
+    }
+
+
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo loaded once for the module, inside a transaction rolled back at its end; each
-    test runs in a savepoint of its own within it."""
+def module_transaction(django_db_setup, django_db_blocker):
+    """A transaction around the module, rolled back at its end; each test runs in a savepoint of
+    its own within it."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield seed_demo()
+            yield
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def first_demo(module_transaction) -> tuple[dict, bool]:
+    """The demo written once into the fresh database and rolled back: what it wrote, and whether
+    anything was left behind. (The demo the tests read is the second one, written after it.)"""
+    with transaction.atomic():
+        seed_demo()
+        written = snapshot()
+        transaction.set_rollback(True)
+    return written, Organization.objects.exists()
+
+
+@pytest.fixture(scope="module")
+def demo(first_demo) -> str:
+    """The demo loaded once for the module (into the database the first one left empty)."""
+    return seed_demo()
 
 
 @pytest.fixture
@@ -79,6 +111,14 @@ def test_it_loads_a_chamber_and_prints_the_admin_login(seeded):
     assert "URL:       http://127.0.0.1:8000/admin/" in seeded
     assert "user name: admin" in seeded
     assert "password:  chamber-demo" in seeded
+
+
+def test_it_writes_the_same_chamber_twice_in_fresh_databases(first_demo, seeded):
+    first, left_behind = first_demo
+
+    assert not left_behind
+    assert len(first["organizations"]) == 300
+    assert snapshot() == first
 
 
 def test_it_has_memberships_in_every_state_most_of_them_active(seeded):
