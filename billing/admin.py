@@ -14,7 +14,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from billing import finance_views, selectors, services
 from billing.gateways import GatewayError
@@ -33,6 +32,7 @@ from billing.models import (
 )
 from billing.money import ZERO, format_usd
 from crm.admin_actions import action_with_reason, run_service_action
+from crm.admin_history import HistoryAdmin
 from crm.exceptions import ServiceError
 
 
@@ -140,7 +140,7 @@ def _form_page(
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SimpleHistoryAdmin):
+class InvoiceAdmin(HistoryAdmin):
     list_display = [
         "number_or_draft",
         "organization",
@@ -368,7 +368,7 @@ class InvoiceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class PaymentAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ["invoice", "method", "status", "amount", "fee", "net", "received_on", "created"]
     list_filter = ["method", "status", "received_on"]
     search_fields = [
@@ -418,7 +418,7 @@ class PaymentAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class RefundAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ["payment", "amount", "status", "reason", "outcome", "created"]
     list_filter = ["status"]
     search_fields = ["payment__invoice__number", "stripe_refund_id", "reason"]
