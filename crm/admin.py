@@ -1337,7 +1337,9 @@ class EventAdmin(CsvXlsxExportMixin, HistoryAdmin):
             *super().get_urls(),
         ]
 
-    @admin.action(description="Cancel selected events, refund and tell everyone…")
+    @admin.action(
+        description="Cancel selected events, refund and tell everyone…", permissions=["change"]
+    )
     def cancel_events(self, request: HttpRequest, queryset: QuerySet) -> Any:
         def cancel(event: Event, reason: str) -> None:
             result = event_services.event_cancel(event=event, reason=reason, by=request.user)
