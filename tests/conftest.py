@@ -6,6 +6,7 @@ from django.test import Client
 
 from crm.roles import ROLE_NAMES
 from tests.factories import UserFactory
+from tests.permission_world import world  # noqa: F401  (the permission matrices' data)
 
 
 @pytest.fixture(autouse=True)
