@@ -4,9 +4,11 @@ response and creates nothing new; the same key with a different body is a 409.""
 import functools
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +17,9 @@ from api.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# A claim with no answer older than this was left by a process that died mid-request (a request
+# is cut off by the web server's 30 s timeout long before): the next retry takes the key over.
+STALE_CLAIM_AFTER = timedelta(minutes=2)
 
 
 def _conflict(message: str) -> Response:
@@ -48,11 +53,13 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
                 return _conflict("A request with this key failed just now; send it again.")
             if existing.fingerprint != fingerprint:
                 return _conflict("This key was already used with a different request body.")
-            if existing.response_status is None:
+            if existing.response_status is not None:
+                response = Response(existing.response_body, status=existing.response_status)
+                response["Idempotent-Replayed"] = "true"
+                return response
+            if not _take_over_stale_claim(existing):
                 return _conflict("A request with this key is still being processed.")
-            response = Response(existing.response_body, status=existing.response_status)
-            response["Idempotent-Replayed"] = "true"
-            return response
+            record = existing
 
         try:
             response = view_method(self, request, *args, **kwargs)
@@ -69,3 +76,16 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
         return response
 
     return wrapper
+
+
+def _take_over_stale_claim(record: IdempotencyRecord) -> bool:
+    """Claim a key whose first request never answered (its process died). Of several retries
+    racing for it, the conditional update lets exactly one win."""
+    now = timezone.now()
+    if record.created > now - STALE_CLAIM_AFTER:
+        return False
+    won = IdempotencyRecord.objects.filter(
+        pk=record.pk, created=record.created, response_status__isnull=True
+    ).update(created=now)
+    record.created = now
+    return won == 1

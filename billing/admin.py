@@ -195,7 +195,7 @@ class InvoiceAdmin(HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Invoice, form: Any, change: bool) -> None:
         # Only the memo is editable here; the rest changes through the actions.
-        Invoice.objects.filter(pk=obj.pk).update(memo=obj.memo)
+        services.invoice_set_memo(invoice=obj, memo=obj.memo, by=request.user)
 
     @admin.display(description="number", ordering="number")
     def number_or_draft(self, obj: Invoice) -> str:
@@ -426,7 +426,7 @@ class RefundAdmin(ReadOnlyMixin, HistoryAdmin):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DisputeAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ["stripe_dispute_id", "payment", "amount", "reason", "status", "evidence_due_by"]
     list_filter = ["status"]
     search_fields = ["stripe_dispute_id", "stripe_charge_id"]
@@ -501,7 +501,7 @@ def _export_selected(
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PayoutAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = [
         "stripe_payout_id",
         "arrival_date",
@@ -594,7 +594,7 @@ class PayoutAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(BankDeposit)
-class BankDepositAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class BankDepositAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = [
         "deposited_on",
         "reference",

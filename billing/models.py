@@ -157,6 +157,16 @@ class Invoice(TimeStampedModel):
         return None
 
     @property
+    def pay_link_pending(self) -> bool:
+        """Stripe is meant to host this invoice but its Stripe step failed (a timeout, an error):
+        `manage.py stripe_retry` retries it and mails the payer the pay link once it exists."""
+        return (
+            self.status in self.PAYABLE_STATUSES
+            and not self.stripe_invoice_id
+            and bool(self.stripe_error)
+        )
+
+    @property
     def payment_instructions(self) -> str:
         """How to pay without Stripe (a check or a transfer quoting the invoice number)."""
         if self.pay_url:
@@ -381,6 +391,8 @@ class Dispute(TimeStampedModel):
     status = models.CharField(max_length=50, blank=True)
     evidence_due_by = models.DateTimeField(null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-created"]
 
@@ -510,6 +522,8 @@ class Payout(TimeStampedModel):
         editable=False,
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-arrival_date", "-pk"]
 
@@ -609,6 +623,8 @@ class BankDeposit(TimeStampedModel):
         related_name="deposits",
         editable=False,
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-deposited_on", "-pk"]

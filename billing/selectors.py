@@ -3,10 +3,20 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
-from billing.models import Invoice, InvoiceLine, Payment, Refund
+from billing.models import BalanceTransaction, Invoice, InvoiceLine, Payment, Payout, Refund
 from billing.money import ZERO
 from crm.models import Membership, PledgeInstallment
 
@@ -125,7 +135,23 @@ def invoice_public_data(invoice: Invoice | None) -> dict[str, Any] | None:
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "pay_url": invoice.pay_url,
         "payment_instructions": invoice.payment_instructions or None,
+        "pay_link_pending": invoice.pay_link_pending,
+        "next_step": invoice_next_step(invoice),
     }
+
+
+PAY_LINK_PENDING = (
+    "Our online payment page could not be reached just now. Nothing is lost: we retry in the "
+    "background and email you the link to pay online as soon as it is ready (usually within "
+    "minutes). You may also pay as the payment instructions say."
+)
+
+
+def invoice_next_step(invoice: Invoice | None) -> str | None:
+    """One sentence telling the payer what happens next when it is not simply "pay here"."""
+    if invoice is not None and invoice.pay_link_pending:
+        return PAY_LINK_PENDING
+    return None
 
 
 def payout_reconciliation(payout: Any) -> dict[str, Any]:
@@ -175,3 +201,34 @@ def deposit_reconciliation(deposit: Any) -> dict[str, Any]:
         "net": gross,
         "difference": deposit.total - gross,
     }
+
+
+def payout_list() -> QuerySet[Payout]:
+    """Payouts with a summary of their balance transactions (`transactions_count`,
+    `transactions_gross`, `transactions_refunds`, `transactions_fees`, `transactions_net`,
+    `open_exceptions`) and their journal batch, in one query whatever the page size. The sums
+    follow payout_reconciliation()'s rules."""
+
+    def total(field: str, condition: Q | None = None) -> Coalesce:
+        return Coalesce(
+            Sum(f"transactions__{field}", filter=condition),
+            Value(ZERO),
+            output_field=_MONEY,
+        )
+
+    return Payout.objects.select_related("journal_batch", "reviewed_by").annotate(
+        transactions_count=Count("transactions"),
+        transactions_gross=total("amount", Q(transactions__type__in=("charge", "payment"))),
+        transactions_refunds=total(
+            "amount", Q(transactions__type__in=("refund", "payment_refund"))
+        ),
+        transactions_fees=total("fee"),
+        transactions_net=total("net"),
+        open_exceptions=Count(
+            "transactions",
+            filter=Q(
+                transactions__match__in=BalanceTransaction.EXCEPTIONS,
+                transactions__resolved_at__isnull=True,
+            ),
+        ),
+    )

@@ -178,6 +178,12 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_API_VERSION = "2026-10-28.endive"
+# Seconds one Stripe request may take, and how many times the library retries a timeout or a 5xx
+# (same idempotency key) before the call fails; a failed step is retried by `stripe_retry`. A
+# join waits at most about timeout x (retries + 1) for a Stripe that hangs: keep it well under
+# the web server's own timeout (gunicorn's is 30 s).
+STRIPE_TIMEOUT = env_int("STRIPE_TIMEOUT", 8)
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 1)
 INVOICE_DAYS_UNTIL_DUE = env_int("INVOICE_DAYS_UNTIL_DUE", 30)
 # The daily job invoices a pledge installment this many days before it is due.
 PLEDGE_INVOICE_LEAD_DAYS = env_int("PLEDGE_INVOICE_LEAD_DAYS", 30)
@@ -219,6 +225,10 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# The largest body the public API reads (its forms are a few kilobytes); anything else stops at
+# Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB). Over either: 413 in the API's error shape.
+PUBLIC_API_MAX_BODY_BYTES = env_int("PUBLIC_API_MAX_BODY_BYTES", 64 * 1024)
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/v1/public/.*$"
@@ -274,6 +284,9 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "billing.models.Refund.Status",
         "PaymentMethodEnum": "billing.models.Payment.Method",
         "OfflinePaymentMethodEnum": "api.serializers.billing.OFFLINE_METHOD_CHOICES",
+        "EventStatusEnum": "crm.models.events.Event.Status",
+        "RegistrationStatusEnum": "crm.models.events.Registration.Status",
+        "PayoutStatusEnum": "billing.models.Payout.Status",
     },
 }
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from billing.money import format_usd
 from crm import pricing, selectors, services
@@ -50,6 +50,46 @@ from crm.services.common import validated_save
 admin.site.site_header = "MetroHartford Alliance CRM"
 admin.site.site_title = "Chamber CRM"
 admin.site.index_title = "Members, investors, billing and events"
+
+
+def child_history(records: Any, label: Any, limit: int = 50) -> str:
+    """A panel for a parent's change page listing the changes to rows edited inline (ticket types
+    of an event, price brackets of a plan), which have no History page of their own: when, who,
+    which row, what changed and why, newest first. One query whatever the number of rows."""
+    rows = list(records.select_related("history_user").order_by("history_date", "history_id"))
+    previous: dict[Any, Any] = {}
+    lines = []
+    for record in rows:
+        before = previous.get(record.id)
+        if before is not None and record.history_type == "~":
+            changes = ", ".join(
+                f"{c.field}: {c.old} → {c.new}" for c in record.diff_against(before).changes
+            )
+        else:
+            changes = ""
+        previous[record.id] = record
+        lines.append(
+            (
+                timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M"),
+                record.history_user or "—",
+                label(record),
+                record.get_history_type_display(),
+                changes,
+                record.history_change_reason or "",
+            )
+        )
+    if not lines:
+        return "No changes recorded."
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        reversed(lines[-limit:]),
+    )
+    return format_html(
+        '<table class="child-history"><thead><tr><th>When</th><th>Who</th><th>Row</th>'
+        "<th>What</th><th>Changes</th><th>Why</th></tr></thead><tbody>{}</tbody></table>",
+        body,
+    )
 
 
 # --- Organizations and contacts -------------------------------------------------------------
@@ -449,6 +489,16 @@ class MembershipPlanAdmin(CsvXlsxExportMixin, InlineServiceSaveMixin, HistoryAdm
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
     inlines = [PlanBracketInline]
+    readonly_fields = ["bracket_history"]
+
+    @admin.display(description="changes to the price brackets")
+    def bracket_history(self, obj: MembershipPlan) -> str:
+        if obj.pk is None:
+            return "—"
+        return child_history(
+            PlanBracket.history.filter(plan_id=obj.pk),
+            label=lambda r: f"up to {r.max_employees} employees",
+        )
 
     def save_model(
         self, request: HttpRequest, obj: MembershipPlan, form: Any, change: bool
@@ -477,7 +527,17 @@ class MembershipPlanChangeInline(admin.TabularInline):
     model = MembershipPlanChange
     extra = 0
     can_delete = False
-    fields = ("requested_at", "from_plan", "to_plan", "kind", "status", "effective_date", "invoice")
+    fields = (
+        "requested_at",
+        "by",
+        "from_plan",
+        "to_plan",
+        "kind",
+        "status",
+        "effective_date",
+        "applied_at",
+        "invoice",
+    )
     readonly_fields = fields
     verbose_name_plural = "plan changes"
 
@@ -488,7 +548,11 @@ class MembershipPlanChangeInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("from_plan", "to_plan", "invoice")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("from_plan", "to_plan", "invoice__organization", "by")
+        )
 
 
 class ChangePlanForm(forms.Form):
@@ -1243,7 +1307,13 @@ class EventAdmin(CsvXlsxExportMixin, HistoryAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [TicketTypeInline, WaitlistInline]
     actions = ["cancel_events", "export_attendees"]
-    readonly_fields = ["status_changed_at", "status_reason", "created", "modified"]
+    readonly_fields = [
+        "status_changed_at",
+        "status_reason",
+        "created",
+        "modified",
+        "ticket_type_history",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "description", "venue"]}),
         ("When", {"fields": ["starts_at", "ends_at"]}),
@@ -1266,7 +1336,16 @@ class EventAdmin(CsvXlsxExportMixin, HistoryAdmin):
                 "classes": ["collapse"],
             },
         ),
+        ("Changes to the ticket types", {"fields": ["ticket_type_history"]}),
     ]
+
+    @admin.display(description="ticket type changes")
+    def ticket_type_history(self, obj: Event) -> str:
+        if obj.pk is None:
+            return "—"
+        return child_history(
+            TicketType.history.filter(event_id=obj.pk), label=lambda r: f"{r.name} ({r.code})"
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return selectors.event_list_admin()

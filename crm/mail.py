@@ -101,6 +101,14 @@ def deliver_email(
 ) -> None:
     from crm.models import EmailLog
 
+    # Run again (a worker that died before it reported the task done, a requeued task): a mail
+    # already recorded as sent is not sent twice.
+    if (
+        log_id is not None
+        and EmailLog.objects.filter(pk=log_id, status=EmailLog.Status.SENT).exists()
+    ):
+        logger.info("mail %s already sent: %s", log_id, reason)
+        return
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,

@@ -293,6 +293,13 @@ class InvoiceOut(serializers.Serializer):
     payment_instructions = serializers.CharField(
         allow_null=True, help_text="How to pay when there is no pay_url."
     )
+    pay_link_pending = serializers.BooleanField(
+        help_text="Stripe's pay page could not be made yet (an outage): it is retried in the "
+        "background and its link emailed to the payer."
+    )
+    next_step = serializers.CharField(
+        allow_null=True, help_text="What happens next, when it is not simply paying at pay_url."
+    )
 
     def to_representation(self, instance: Any) -> dict:
         return invoice_public_data(instance) or {}

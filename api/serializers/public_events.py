@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from api.serializers.public import _HoneypotMixin
 from crm.models import Event, Registration, TicketType
 
 
@@ -71,7 +72,7 @@ class AttendeeInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
-class RegistrationInputSerializer(serializers.Serializer):
+class RegistrationInputSerializer(_HoneypotMixin):
     ticket_type = serializers.SlugField(max_length=50)
     quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
     contact = PersonSerializer()
@@ -88,6 +89,7 @@ class RegistrationInputSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
         if len(attrs["attendees"]) > attrs["quantity"]:
             raise serializers.ValidationError(
                 {"attendees": [f"Name at most {attrs['quantity']} attendees, one per ticket."]}
@@ -105,11 +107,16 @@ class RegistrationSerializer(serializers.ModelSerializer):
     ticket_type = serializers.CharField(source="ticket_type.code")
     ticket_type_name = serializers.CharField(source="ticket_type.name")
     status_display = serializers.CharField(source="get_status_display")
-    name = serializers.CharField(source="contact.full_name")
+    name = serializers.SerializerMethodField(help_text="The first attendee, as registered.")
     organization = serializers.SerializerMethodField()
     attendees = serializers.SerializerMethodField()
     pay_url = serializers.SerializerMethodField()
     payment_instructions = serializers.SerializerMethodField()
+    pay_link_pending = serializers.SerializerMethodField(
+        help_text="Stripe's pay page could not be made yet (an outage): it is retried in the "
+        "background and its link emailed to the registrant."
+    )
+    next_step = serializers.SerializerMethodField()
     pay_by = serializers.DateTimeField(source="hold_expires_at", allow_null=True)
     waitlist_position = serializers.SerializerMethodField()
     can_cancel = serializers.SerializerMethodField()
@@ -137,6 +144,8 @@ class RegistrationSerializer(serializers.ModelSerializer):
             "payment",
             "pay_url",
             "payment_instructions",
+            "pay_link_pending",
+            "next_step",
             "pay_by",
             "waitlist_position",
             "can_cancel",
@@ -150,8 +159,15 @@ class RegistrationSerializer(serializers.ModelSerializer):
             registration._invoice_cache = registration_invoice(registration)  # type: ignore[attr-defined]
         return registration._invoice_cache  # type: ignore[attr-defined]
 
+    def get_name(self, registration: Registration) -> str:
+        # As typed at registration (the attendees), never the name on the contact's record.
+        first = next(iter(registration.attendees.all()), None)
+        return str(first) if first is not None else ""
+
     def get_organization(self, registration: Registration) -> str:
-        if registration.organization_id:
+        # The organization the registrant named (as the chamber knows it); one found through
+        # the contact's record is not shown: it would tell who an email address works for.
+        if registration.organization_name and registration.organization_id:
             return registration.organization.name  # type: ignore[union-attr]
         return registration.organization_name
 
@@ -169,6 +185,19 @@ class RegistrationSerializer(serializers.ModelSerializer):
             return ""
         invoice = self._invoice(registration)
         return invoice.payment_instructions if invoice else ""
+
+    def get_pay_link_pending(self, registration: Registration) -> bool:
+        if registration.status != Registration.Status.PENDING_PAYMENT:
+            return False
+        invoice = self._invoice(registration)
+        return bool(invoice and invoice.pay_link_pending)
+
+    def get_next_step(self, registration: Registration) -> str | None:
+        from billing.selectors import invoice_next_step
+
+        if registration.status != Registration.Status.PENDING_PAYMENT:
+            return None
+        return invoice_next_step(self._invoice(registration))
 
     def get_waitlist_position(self, registration: Registration) -> int | None:
         from crm.selectors import registration_waitlist_position

@@ -90,8 +90,9 @@ class StripeGateway:
             api_key or settings.STRIPE_SECRET_KEY,
             stripe_version=settings.STRIPE_API_VERSION,
             base_addresses={"api": base},
-            http_client=http_client,
-            max_network_retries=2,
+            # A hung Stripe must not hold a request for the library's default 80 seconds.
+            http_client=http_client or stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT),
+            max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
         )
 
     def _call(self, what: str, fn: Callable[[], Any]) -> dict[str, Any]:

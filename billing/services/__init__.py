@@ -8,8 +8,10 @@ from billing.services.invoices import (
     invoice_create_for_membership,
     invoice_issue,
     invoice_resend,
+    invoice_set_memo,
     invoice_void,
     invoice_write_off,
+    invoices_retry_stripe,
 )
 from billing.services.journal import journal_export
 from billing.services.payments import payment_record_offline, refund_create
@@ -40,9 +42,11 @@ __all__ = [
     "invoice_create_for_membership",
     "invoice_issue",
     "invoice_resend",
+    "invoice_set_memo",
     "invoice_sync_from_stripe",
     "invoice_void",
     "invoice_write_off",
+    "invoices_retry_stripe",
     "journal_export",
     "payment_record_offline",
     "payment_sync_from_stripe",

@@ -6,11 +6,14 @@ invoice: it stays open with the error shown to staff, and issuing again retries 
 """
 
 import calendar
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from billing.gateways import GatewayError, get_gateway
@@ -30,6 +33,7 @@ from billing.services.common import (
 from crm import pricing
 from crm.exceptions import InvalidData, ServiceError
 from crm.models import Membership, MembershipPlan, Organization, Pledge, PledgeInstallment
+from crm.services.common import refresh_from, with_history_user
 
 Status = Invoice.Status
 # Invoices that stand: a second invoice for the same period or installment is not made.
@@ -297,6 +301,51 @@ def invoice_issue(
     return invoice
 
 
+def invoices_retry_stripe(*, by: Any = None) -> list[Invoice]:
+    """Retry the Stripe step of every open invoice whose Stripe step failed (a business joining,
+    a registrant or a confirmed pledge while Stripe timed out or answered an error). Issuing
+    again redoes only what is missing: the Stripe invoice, under the same idempotency keys, so a
+    request that reached Stripe before it timed out is not made twice; then the first mail with
+    the pay link, which the payer has not had. An invoice that fails again keeps its error for
+    the next run. For cron every few minutes (`manage.py stripe_retry`); safe to run twice."""
+    if not get_gateway().is_remote:
+        return []
+    with _one_run_at_a_time() as alone:
+        if not alone:
+            logger.info("stripe retry skipped: another run is still going")
+            return []
+        failed = (
+            Invoice.objects.filter(status=Status.OPEN)
+            .filter(Q(stripe_invoice_id__isnull=True) | Q(stripe_invoice_id=""))
+            .exclude(stripe_error="")
+            .order_by("pk")
+        )
+        return [invoice_issue(invoice=invoice, by=by) for invoice in failed]
+
+
+# Any constant will do: it names the lock that one run of invoices_retry_stripe holds.
+_RETRY_LOCK = 4_240_002
+
+
+@contextmanager
+def _one_run_at_a_time() -> Iterator[bool]:
+    """While Stripe hangs, a run can outlast the cron interval; a second run alongside would
+    retry the same invoices and could mail a payer twice. On PostgreSQL a session lock lets one
+    run at a time (the other returns at once); SQLite serves one process anyway."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_RETRY_LOCK])
+        alone = bool(cursor.fetchone()[0])
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_RETRY_LOCK])
+
+
 def invoice_charge_automatically(*, invoice: Invoice, by: Any = None) -> bool:
     """Charge an open Stripe invoice to the customer's saved payment method (auto-renewal) and
     record the payment at once (the webhook that follows finds it done). A decline leaves the
@@ -311,6 +360,10 @@ def invoice_charge_automatically(*, invoice: Invoice, by: Any = None) -> bool:
             invoice.stripe_invoice_id, idempotency_key=f"invoice-{invoice.pk}-charge"
         )
     except GatewayError as exc:
+        # A run again after a worker died once Stripe had charged (its idempotency key
+        # forgotten by now) is refused as "already paid": Stripe's invoice says what happened.
+        if _paid_in_stripe(invoice):
+            return True
         logger.warning("invoice %s not charged: %s", invoice.number, exc.message)
         message = f"Automatic charge failed: {exc.message}"
         Invoice.objects.filter(pk=invoice.pk).update(stripe_error=message)
@@ -329,6 +382,18 @@ def invoice_charge_automatically(*, invoice: Invoice, by: Any = None) -> bool:
     return invoice.status == Status.PAID
 
 
+def _paid_in_stripe(invoice: Invoice) -> bool:
+    """Record what Stripe says of the invoice; whether it is paid now."""
+    from billing.services.stripe_sync import invoice_sync_from_stripe
+
+    try:
+        invoice_sync_from_stripe(invoice=invoice)
+    except GatewayError:
+        return False
+    invoice.refresh_from_db()
+    return invoice.status == Status.PAID
+
+
 def invoice_resend(*, invoice: Invoice, by: Any = None) -> Invoice:
     """Mail the invoice to its payer again (retrying Stripe first if that had failed)."""
     invoice.refresh_from_db()
@@ -342,6 +407,19 @@ def invoice_resend(*, invoice: Invoice, by: Any = None) -> Invoice:
             raise ServiceError(f"Not sent: {invoice.stripe_error}")
     if not mail_invoice(invoice, reason=f"invoice {invoice.number} resent"):
         raise ServiceError(f"{invoice.organization} has no contact with an email address.")
+    return invoice
+
+
+def invoice_set_memo(*, invoice: Invoice, memo: str, by: Any = None) -> Invoice:
+    """Change the invoice's internal memo, the one field staff edit directly. The row is
+    re-read under its lock so a payment arriving meanwhile is not overwritten by the form's copy."""
+    with transaction.atomic():
+        locked = lock_invoice(invoice)
+        if locked.memo != memo:
+            locked.memo = memo
+            with_history_user(locked, by)
+            locked.save(update_fields=["memo", "modified"])
+    refresh_from(invoice, locked)
     return invoice
 
 

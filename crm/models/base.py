@@ -12,5 +12,5 @@ class TimeStampedModel(models.Model):
 
 
 def new_reference() -> str:
-    """An unguessable public reference (about 120 bits), safe in a URL."""
-    return secrets.token_urlsafe(15)
+    """An unguessable public reference (128 random bits, 22 characters), safe in a URL."""
+    return secrets.token_urlsafe(16)

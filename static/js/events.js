@@ -150,6 +150,7 @@
         contact: contact,
         organization: form.elements.organization.value.trim(),
         attendees: attendees,
+        company_fax: form.elements.company_fax.value,
       }, key);
       button.disabled = false;
       if (result.status !== 201) {
@@ -198,6 +199,7 @@
         parts.push(el("p", { text: r.pay_by ? "Pay by " + when(r.pay_by) + " to keep your seats." : "Pay to confirm your seats." }));
         parts.push(el("p", {}, [el("a", { class: "button", id: "pay-button", href: r.pay_url, text: "Pay " + API.money(r.total) })]));
       } else if (r.payment_instructions) {
+        if (r.next_step) parts.push(el("p", { class: "notice", id: "next-step", text: r.next_step }));
         parts.push(el("p", { class: "notice", text: r.payment_instructions }));
       }
     }

@@ -133,6 +133,7 @@
       parts.push(el("p", {}, [el("a", { class: "button", id: "pay-button", href: invoice.pay_url, text: "Pay " + API.money(invoice.amount_due) + " now" })]));
       parts.push(el("p", { class: "hint", text: "You can pay by card or from a US bank account on Stripe's secure page." }));
     } else {
+      if (invoice.next_step) parts.push(el("p", { class: "notice", id: "next-step", text: invoice.next_step }));
       parts.push(el("p", { class: "notice", id: "payment-instructions", text: invoice.payment_instructions || "We will send you instructions for paying by check or bank transfer." }));
     }
     if (status === "applied" && invoice.status === "open") {

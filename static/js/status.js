@@ -25,6 +25,7 @@
         ? "Paid: thank you."
         : API.money(invoice.amount_due) + " due " + F.longDate(invoice.due_date) + "." }));
       if (invoice.status !== "paid" && Number(invoice.amount_due) > 0) {
+        if (!invoice.pay_url && invoice.next_step) parts.push(el("p", { class: "notice", id: "next-step", text: invoice.next_step }));
         parts.push(invoice.pay_url
           ? el("p", {}, [el("a", { class: "button", id: "pay-button", href: invoice.pay_url, text: "Pay " + API.money(invoice.amount_due) })])
           : el("p", { class: "notice", text: invoice.payment_instructions }));

@@ -1,10 +1,14 @@
 import json
 from datetime import date, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
+from api.idempotency import STALE_CLAIM_AFTER
+from api.models import IdempotencyRecord
 from api.throttling import PublicRateThrottle
 from crm.models import Affiliation, Contact, Membership, Organization
 from tests.api.public_helpers import JOIN, committing_client, join_body, with_path
@@ -336,6 +340,47 @@ def test_it_refuses_the_same_key_with_a_different_body(api, plan):
     assert response.status_code == 409
     assert "Idempotency-Key" in response.json()["errors"]
     assert Membership.objects.count() == 1
+
+
+def _die_mid_request(api, body, key):
+    """The worker dies inside the view (SystemExit is not caught as an error): the key stays
+    claimed with no answer, as after a killed process."""
+    with (
+        mock.patch("api.views.public.application_submit", side_effect=SystemExit),
+        pytest.raises(SystemExit),
+    ):
+        post(api, body, key=key)
+    record = IdempotencyRecord.objects.get(key=key)
+    assert record.response_status is None
+    return record
+
+
+def test_a_retry_waits_while_the_first_request_may_still_be_running(api, plan):
+    _die_mid_request(api, join_body("business"), "join-dead")
+
+    response = post(api, join_body("business"), key="join-dead")
+
+    assert response.status_code == 409
+    assert "still being processed" in response.json()["errors"]["Idempotency-Key"][0]
+    assert nothing_created()
+
+
+def test_a_retry_takes_over_a_key_whose_request_died(api, plan):
+    record = _die_mid_request(api, join_body("business"), "join-dead")
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        created=timezone.now() - STALE_CLAIM_AFTER - timedelta(seconds=1)
+    )
+
+    first = post(api, join_body("business"), key="join-dead")
+    again = post(api, join_body("business"), key="join-dead")
+
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Membership.objects.count() == 1
+    # a stale key with another body is still refused
+    other = post(api, join_body("business", message="changed"), key="join-dead")
+    assert other.status_code == 409
 
 
 # --- The application's state -----------------------------------------------------------------

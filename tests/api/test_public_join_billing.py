@@ -54,6 +54,8 @@ def test_it_issues_the_dues_invoice_with_payment_instructions_without_stripe(api
         "due_date": stored.due_date.isoformat(),
         "pay_url": None,
         "payment_instructions": stored.payment_instructions,
+        "pay_link_pending": False,
+        "next_step": None,
     }
     assert stored.number in invoice["payment_instructions"]
     assert response.json()["quote"]["total"] == invoice["total"]

@@ -115,6 +115,8 @@ def test_it_issues_through_stripe_with_the_pay_link(approved_membership, fake_st
         "due_date": invoice.due_date.isoformat(),
         "pay_url": invoice.pay_url,
         "payment_instructions": None,
+        "pay_link_pending": False,
+        "next_step": None,
     }
 
 

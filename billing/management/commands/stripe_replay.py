@@ -1,20 +1,31 @@
+from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.db.models import Q
+from django.utils import timezone
 
 from billing.models import StripeEvent
 from billing.services import stripe_event_process
+from crm.audit import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
-        "Process stored Stripe events again: every failed one (the default), or the events "
-        "named by their Stripe ids (evt_...), whatever their state. Safe to repeat."
+        "Process stored Stripe events again: every failed one and every one still unprocessed "
+        "after --stalled-minutes (its worker died; the default), or the events named by their "
+        "Stripe ids (evt_...), whatever their state. Safe to repeat."
     )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("event_ids", nargs="*", help="Stripe event ids to replay.")
         parser.add_argument("--type", help="Only failed events of this type.")
+        parser.add_argument(
+            "--stalled-minutes",
+            type=int,
+            default=10,
+            help="Also replay events received this long ago and never processed (default 10).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         ids = options["event_ids"]
@@ -24,7 +35,11 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No stored event with id {', '.join(sorted(missing))}.")
         else:
-            query = StripeEvent.objects.filter(status=StripeEvent.Status.FAILED)
+            stalled = timezone.now() - timedelta(minutes=options["stalled_minutes"])
+            query = StripeEvent.objects.filter(
+                Q(status=StripeEvent.Status.FAILED)
+                | Q(status=StripeEvent.Status.RECEIVED, received_at__lte=stalled)
+            )
             if options["type"]:
                 query = query.filter(type=options["type"])
             events = list(query.order_by("stripe_created", "received_at"))

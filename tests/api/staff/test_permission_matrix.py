@@ -57,12 +57,20 @@ STAFF_API: dict[str, Resource] = {
     "pledges":          Resource(view={M, F, RO}, add={M}, change={M}, actions={
         "confirm": {M}, "decline": {M}, "cancel": {M},
     }),
+    "events":           Resource(view=EVERYONE, add={E}, change={E}, actions={
+        "publish": {E}, "unpublish": {E}, "cancel": {E},
+    }),
+    "ticket-types":     Resource(view=EVERYONE, add={E}, change={E}, delete={E}),
+    "registrations":    Resource(view=EVERYONE, add={E}, actions={
+        "check-in": {E}, "undo-check-in": {E}, "cancel": {E},
+    }),
     "invoices":         Resource(view=EVERYONE, actions={
         "issue": {F}, "resend": {F}, "void": {F}, "write-off": {F}, "record-payment": {F},
         "refund": {F},
     }),
     "payments":         Resource(view=EVERYONE),
     "refunds":          Resource(view=EVERYONE),
+    "payouts":          Resource(view={M, F, RO}),
 }
 # fmt: on
 
