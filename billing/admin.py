@@ -31,8 +31,8 @@ from billing.models import (
     StripeEvent,
 )
 from billing.money import ZERO, format_usd
-from crm.admin import HistoryAdmin
 from crm.admin_actions import action_with_reason, run_service_action
+from crm.admin_history import HistoryAdmin
 from crm.exceptions import ServiceError
 
 

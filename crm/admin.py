@@ -14,11 +14,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from billing.money import format_usd
 from crm import pricing, selectors, services
 from crm.admin_actions import action_with_form, action_with_reason, run_service_action
+from crm.admin_history import HistoryAdmin
 from crm.admin_io import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
 from crm.exceptions import ServiceError
 from crm.models import (
@@ -50,22 +50,6 @@ from crm.services.common import validated_save
 admin.site.site_header = "MetroHartford Alliance CRM"
 admin.site.site_title = "Chamber CRM"
 admin.site.index_title = "Members, investors, billing and events"
-
-
-class HistoryAdmin(SimpleHistoryAdmin):
-    """SimpleHistoryAdmin whose history page runs the same number of queries however long the
-    history is. Each record is labelled with str() of the object as it was, which simple-history
-    rebuilds without the related rows it has already joined in; hand them over."""
-
-    def render_history_view(self, request: HttpRequest, template: Any, context: Any, **kwargs: Any):
-        for record in context["page_obj"].object_list:
-            obj = record.history_object
-            for field in obj._meta.concrete_fields:
-                if field.is_relation and field.name in record._state.fields_cache:
-                    field.set_cached_value(obj, record._state.fields_cache[field.name])
-            # history_object is computed on each access; keep this one for the template.
-            record.history_object = obj
-        return super().render_history_view(request, template, context, **kwargs)
 
 
 def child_history(records: Any, label: Any, limit: int = 50) -> str:
@@ -1038,6 +1022,24 @@ class QueuePermissions:
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    # The history is the membership's or the pledge's own (a queue keeps none of its own).
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None):
+        return self._to_history(request, "history", object_id)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ):
+        return self._to_history(request, "simple_history", object_id, version_id)
+
+    def _to_history(self, request: HttpRequest, view: str, *args: str) -> HttpResponseRedirect:
+        may = self.has_change_permission if request.method == "POST" else self.has_view_permission
+        if not may(request):
+            raise PermissionDenied
+        opts = self.model._meta.concrete_model._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+        )
+
 
 @admin.register(Application)
 class ApplicationAdmin(QueuePermissions, MembershipAdmin):
@@ -1414,7 +1416,9 @@ class EventAdmin(CsvXlsxExportMixin, HistoryAdmin):
             *super().get_urls(),
         ]
 
-    @admin.action(description="Cancel selected events, refund and tell everyone…")
+    @admin.action(
+        description="Cancel selected events, refund and tell everyone…", permissions=["change"]
+    )
     def cancel_events(self, request: HttpRequest, queryset: QuerySet) -> Any:
         def cancel(event: Event, reason: str) -> None:
             result = event_services.event_cancel(event=event, reason=reason, by=request.user)

@@ -7,6 +7,7 @@ from hypothesis import settings as hypothesis_settings
 
 from crm.roles import ROLE_NAMES
 from tests.factories import UserFactory
+from tests.permission_world import world  # noqa: F401  (the permission matrices' data)
 
 # No deadline on a Hypothesis example: a timing is not something the suite asserts (that is
 # bench/'s business), and on a busy CI machine a slow example would fail the run as "flaky".

@@ -187,3 +187,21 @@ def test_it_refuses_to_cancel_an_event_by_editing_its_status(client_for, ticket)
     form = client_for("Events").get(f"/admin/crm/event/{ticket.event.pk}/change/")
 
     assert 'value="cancelled"' not in form.content.decode()
+
+
+@pytest.mark.parametrize("role", ["Membership", "Finance", "Read-only"])
+def test_it_lets_only_events_staff_cancel_an_event(client_for, ticket, role):
+    """Cancelling refunds everyone and mails them: it needs the events role's change permission,
+    not just a view of the list."""
+    registration = register(ticket, "Ana", "Diaz")
+    form = {"action": "cancel_events", "_selected_action": [ticket.event.pk]}
+    form |= {"apply": "1", "reason": "The venue flooded."}
+
+    response = client_for(role).post("/admin/crm/event/", form, follow=True)
+
+    assert "No action selected." in response.content.decode()
+    ticket.event.refresh_from_db()
+    registration.refresh_from_db()
+    assert ticket.event.status == Event.Status.PUBLISHED
+    assert registration.status == Status.CONFIRMED
+    assert len(mail.outbox) == 0

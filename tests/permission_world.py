@@ -1,0 +1,192 @@
+"""The shared set-up of the permission matrices (tests/api/staff/test_permission_matrix.py and
+tests/test_admin_permission_matrix.py): one caller per kind of user, one row of every model, and
+a picture of the whole database to show that a refused call changed nothing.
+
+The world is built once per test module, inside a transaction that is rolled back when the
+module is done; each test runs in a savepoint of it (pytest-django's own), so what an allowed
+call changes is undone before the next test."""
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection, models, transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from crm.roles import EVENTS, FINANCE, MEMBERSHIP, READ_ONLY
+
+# The callers. A role's name is its caller's name; the others say what they are.
+SUPERUSER = "superuser"
+NO_ROLE = "staff without a role"
+NOT_STAFF = "active user, not staff"  # in the Membership group and holding a token
+DEACTIVATED = "deactivated staff"  # in the Membership group and holding a token
+ANONYMOUS = "anonymous"
+ROLES = (MEMBERSHIP, FINANCE, EVENTS, READ_ONLY)
+SIGNED_IN = (*ROLES, NO_ROLE, SUPERUSER)  # active staff
+
+
+@dataclass
+class World:
+    users: dict[str, Any] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    records: dict[type[models.Model], models.Model] = field(default_factory=dict)
+
+    def record(self, model: type[models.Model]) -> models.Model:
+        concrete = model._meta.concrete_model
+        assert concrete in self.records, f"the permission world has no {model.__name__}"
+        return self.records[concrete]
+
+
+def _users(world: World) -> None:
+    from tests.factories import UserFactory
+
+    for role in ROLES:
+        user = UserFactory(username=f"matrix-{role.lower()}")
+        user.groups.add(Group.objects.get(name=role))
+        world.users[role] = user
+    world.users[NO_ROLE] = UserFactory(username="matrix-no-role")
+    world.users[SUPERUSER] = UserFactory(username="matrix-admin", is_superuser=True)
+    # Both had a token from their staff days; neither may use it now.
+    world.users[NOT_STAFF] = UserFactory(username="matrix-outsider", is_staff=False)
+    world.users[DEACTIVATED] = UserFactory(username="matrix-gone", is_active=False)
+    for name in (NOT_STAFF, DEACTIVATED):
+        world.users[name].groups.add(Group.objects.get(name=MEMBERSHIP))
+    for name, user in world.users.items():
+        world.tokens[name] = Token.objects.create(user=user).key
+
+
+def _records(world: World) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from billing import services as billing
+    from billing.models import BankDeposit, Dispute, JournalBatch, Payout, StripeEvent
+    from crm.models import EmailLog, Membership
+    from crm.services.events import registration_create
+    from tests.api.staff.conftest import (
+        make_invoice,
+        make_note,
+        make_payment,
+        make_pledge,
+        make_refund,
+    )
+    from tests.factories import (
+        ContactFactory,
+        InvestorLevelFactory,
+        MembershipFactory,
+        OrganizationFactory,
+        PlanFactory,
+        TicketTypeFactory,
+    )
+
+    organization = OrganizationFactory(name="Matrix Widgets")
+    invoice = make_invoice(organization=organization)  # a billing contact, an approved member
+    payment = make_payment(invoice, amount="100.00")
+    refund = make_refund(payment, amount="40.00")
+    ticket_type = TicketTypeFactory()
+    registration = registration_create(
+        event=ticket_type.event, ticket_type=ticket_type, contact=ContactFactory()
+    )
+    deposit = billing.deposit_create(
+        payments=[make_payment(invoice, amount="50.00")],
+        deposited_on=timezone.localdate(),
+        reference="slip-1",
+    )
+    built: list[models.Model] = [
+        organization,
+        invoice.organization.affiliations.get(),
+        invoice.organization.affiliations.get().contact,
+        make_note(organization=organization),
+        PlanFactory(),
+        InvestorLevelFactory(),
+        MembershipFactory(status=Membership.Status.APPLIED),  # an application in the queue
+        make_pledge(),  # submitted: in the queue to confirm
+        invoice,
+        payment,
+        refund,
+        ticket_type.event,
+        ticket_type,
+        registration,
+        EmailLog.objects.filter(invoice=invoice).first() or EmailLog.objects.first(),
+        deposit,
+        Dispute.objects.create(
+            payment=payment, stripe_dispute_id="dp_matrix", amount=Decimal("100.00")
+        ),
+        StripeEvent.objects.create(
+            stripe_id="evt_matrix", type="customer.created", payload={"data": {"object": {}}}
+        ),
+        Payout.objects.create(
+            stripe_payout_id="po_matrix",
+            status=Payout.Status.PAID,
+            amount=Decimal("96.80"),
+            arrival_date=timezone.localdate() - timedelta(days=1),
+        ),
+        JournalBatch.objects.create(
+            number=9001, date_from=date(2026, 1, 1), date_to=date(2026, 1, 31)
+        ),
+        DBTaskResult.objects.create(
+            args_kwargs={"args": [], "kwargs": {}},
+            task_path="crm.tasks.nothing",
+            backend_name="default",
+            run_after=timezone.now(),
+            exception_class_path="",
+            traceback="",
+        ),
+        Group.objects.get(name=READ_ONLY),
+    ]
+    for record in built:
+        assert record is not None
+        world.records[type(record)._meta.concrete_model] = record
+    world.records[type(world.users[READ_ONLY])] = world.users[READ_ONLY]
+    world.records[Token] = Token.objects.get(user=world.users[READ_ONLY])
+    assert isinstance(deposit, BankDeposit)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = World()
+        _users(built)
+        _records(built)
+        yield built
+        transaction.set_rollback(True)
+
+
+# --- nothing changed --------------------------------------------------------------------------
+
+# Sessions change when a caller signs in, which is not the call under test.
+_IGNORED_TABLES = {"django_session"}
+
+
+@functools.cache
+def _tables() -> tuple[str, ...]:
+    names = set(connection.introspection.django_table_names(only_existing=True))
+    return tuple(sorted(names - _IGNORED_TABLES))
+
+
+def database_state() -> dict[str, Any]:
+    """What is in every table; the same before and after a refused call. On PostgreSQL, the
+    current transaction's count of rows written to each table (one quick query that sees every
+    write, even one undone since); elsewhere every row of every table."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables"
+                " WHERE relname <> ALL(%s)",
+                [list(_IGNORED_TABLES)],
+            )
+            return {name: counts for name, *counts in cursor.fetchall()}
+        state = {}
+        for table in _tables():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            state[table] = sorted(cursor.fetchall(), key=repr)
+        return state
+
+
+def changed_tables(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [table for table in before if before[table] != after.get(table)]
