@@ -40,7 +40,10 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
                 status=status.HTTP_400_BAD_REQUEST,
             )
         fingerprint = hashlib.sha256(request.body).hexdigest()
-        scope = f"{request.method} {request.path}"[:300]
+        # A key is the caller's own: a staff user's key never answers with another user's result.
+        user_id = request.user.pk if request.user and request.user.is_authenticated else None
+        scope = f"{request.method} {request.path}" + (f" user:{user_id}" if user_id else "")
+        scope = scope[:300]
         try:
             # Claim the key first: of two requests racing with one key, only one runs the view.
             with transaction.atomic():

@@ -2,6 +2,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from crm.models import Membership, MembershipTransition
 from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory
@@ -267,3 +269,24 @@ def test_it_creates_once_for_a_retried_request_with_an_idempotency_key(membershi
         URL, {**body, "start_date": "2026-08-01"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
     )
     assert other.status_code == 409
+
+
+def test_an_idempotency_key_is_the_callers_own(membership_api, make_staff):
+    body = {
+        "organization": OrganizationFactory().pk,
+        "plan": PlanFactory().pk,
+        "start_date": "2026-07-01",
+    }
+    assert (
+        membership_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1").status_code == 201
+    )
+    colleague = APIClient()
+    token = Token.objects.create(user=make_staff("Membership", username="colleague"))
+    colleague.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    response = colleague.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    # not the first caller's answer replayed: the request runs, and the open membership refuses it
+    assert "Idempotent-Replayed" not in response
+    assert response.status_code == 409
+    assert Membership.objects.count() == 1
