@@ -1,6 +1,7 @@
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from api.schema import PublicAutoSchema
 from api.throttling import PublicRateThrottle
 
 
@@ -10,3 +11,4 @@ class PublicAPIView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [PublicRateThrottle]
+    schema = PublicAutoSchema()

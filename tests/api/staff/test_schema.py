@@ -187,3 +187,24 @@ def test_it_documents_the_idempotency_key_on_every_staff_post(schema):
                 p["name"] for p in operations["post"].get("parameters", []) if p["in"] == "header"
             }
             assert "Idempotency-Key" in headers, path
+
+
+def test_it_documents_the_404_of_a_page_past_the_last(schema, membership_api):
+    response = membership_api.get("/api/v1/organizations/", {"page": 0})
+
+    assert response.status_code == 404
+    assert "errors" in response.json()
+    for path, operations in _staff_paths(schema).items():
+        if "{" not in path and "get" in operations:
+            assert "404" in operations["get"]["responses"], path
+
+
+def test_it_documents_the_values_a_record_may_hold(schema):
+    components = schema["components"]["schemas"]
+    # A note written by the system, and the first step of a membership (no "from"), by no one.
+    assert components["Note"]["properties"]["author"]["nullable"] is True
+    transition = components["MembershipTransition"]["properties"]
+    assert transition["by"]["nullable"] is True
+    assert {"$ref": "#/components/schemas/BlankEnum"} in transition["from_status"]["oneOf"]
+    # Empty until Stripe has made the PDF: a string, not a URL.
+    assert "format" not in components["Invoice"]["properties"]["stripe_pdf_url"]
