@@ -24,6 +24,7 @@ _ERRORS = {
     "404": "No such record.",
     "404-page": "No such page (a page number below 1 or past the last page).",
     "409": "Refused in the record's current state (an illegal transition, a duplicate).",
+    "415": "A body in a content type the endpoint does not read (send JSON).",
     "429": "Throttled: retry after the number of seconds in Retry-After.",
 }
 
@@ -61,6 +62,7 @@ class _ErrorsAutoSchema(AutoSchema):
             codes["404"] = _ERRORS["404-page"]
         if writes:
             codes["409"] = _ERRORS["409"]
+            codes["415"] = _ERRORS["415"]
         return codes
 
     def _has_query_parameters(self) -> bool:
