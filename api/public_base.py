@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api.exceptions import PayloadTooLarge
+from api.schema import PublicAutoSchema
 from api.throttling import PublicRateThrottle
 
 
@@ -16,6 +17,7 @@ class PublicAPIView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [PublicRateThrottle]
+    schema = PublicAutoSchema()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # throttled first: an oversize flood counts

@@ -11,3 +11,6 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("", include("crm.urls")),
 ]
+
+handler400 = "config.views.bad_request"
+handler404 = "config.views.page_not_found"

@@ -2,7 +2,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
 
-from api.filters.staff_base import StaffFilterSet
+from api.filters.staff_base import IdFilter, StaffFilterSet
 from billing.models import Invoice, Payment, Refund
 
 
@@ -48,7 +48,7 @@ class PaymentFilter(StaffFilterSet):
     method = filters.MultipleChoiceFilter(
         choices=Payment.Method.choices, label="Repeat for several."
     )
-    organization = filters.NumberFilter(field_name="invoice__organization", label="Paid by (id).")
+    organization = IdFilter(field_name="invoice__organization", label="Paid by (id).")
     received_after = filters.DateFilter(
         field_name="received_on", lookup_expr="gte", label="Received on or after."
     )
@@ -70,10 +70,8 @@ class RefundFilter(StaffFilterSet):
         choices=Payment.Method.choices,
         label="How the refunded payment was made (repeat for several).",
     )
-    invoice = filters.NumberFilter(field_name="payment__invoice", label="Of a payment on (id).")
-    organization = filters.NumberFilter(
-        field_name="payment__invoice__organization", label="Paid back to (id)."
-    )
+    invoice = IdFilter(field_name="payment__invoice", label="Of a payment on (id).")
+    organization = IdFilter(field_name="payment__invoice__organization", label="Paid back to (id).")
 
     class Meta:
         model = Refund

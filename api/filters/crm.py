@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
 
-from api.filters.staff_base import StaffFilterSet
+from api.filters.staff_base import IdFilter, StaffFilterSet
 from crm.models import (
     Affiliation,
     Contact,
@@ -58,7 +58,7 @@ class OrganizationFilter(StaffFilterSet):
     overdue = filters.BooleanFilter(
         method="filter_overdue", label="Current member whose dues have run out (or not)."
     )
-    contact = filters.NumberFilter(method="filter_contact", label="Has this contact (id).")
+    contact = IdFilter(method="filter_contact", label="Has this contact (id).")
 
     class Meta:
         model = Organization
@@ -100,7 +100,7 @@ class OrganizationFilter(StaffFilterSet):
 
 
 class ContactFilter(StaffFilterSet):
-    organization = filters.NumberFilter(method="filter_organization", label="Works here (id).")
+    organization = IdFilter(method="filter_organization", label="Works here (id).")
     role = filters.ChoiceFilter(
         method="filter_role",
         choices=[("primary", "Primary"), ("billing", "Billing"), ("event", "Event contact")],

@@ -1,16 +1,53 @@
+from datetime import UTC, datetime
+
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A record's id: a whole number that a database id (a 64-bit BigAutoField) can hold. Any
+    other value is a 400; passed through, "1e30" or 99999999999999999999 was a server error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class MomentField(IsoDateTimeField):
+    def to_python(self, value: str | None) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        # In UTC: PostgreSQL refuses an offset beyond ±15:59 ("-20:43" was a server error).
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as error:  # 0001-01-01T00:00+01:00 is before the year 1 in UTC
+            raise ValidationError(
+                "Enter a moment between the years 1 and 9999.", code="invalid"
+            ) from error
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment, with any offset a datetime can hold."""
+
+    field_class = MomentField
 
 
 class StaffFilterSet(django_filters.FilterSet):
     """Filters every staff list has: when a record was created, and what changed since a moment
     (for integrations that sync incrementally)."""
 
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = MomentFilter(
         field_name="created", lookup_expr="gte", label="Created at or after (ISO 8601)."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = MomentFilter(
         field_name="created", lookup_expr="lt", label="Created before (ISO 8601)."
     )
-    modified_since = django_filters.IsoDateTimeFilter(
+    modified_since = MomentFilter(
         field_name="modified", lookup_expr="gte", label="Changed at or after (ISO 8601)."
     )

@@ -72,6 +72,10 @@ class InvoiceSerializer(serializers.ModelSerializer):
     payment_instructions = serializers.CharField(
         read_only=True, help_text="How to pay without Stripe; empty when there is a pay_url."
     )
+    # A plain string, not a URL: empty until Stripe has made the PDF.
+    stripe_pdf_url = serializers.CharField(
+        read_only=True, help_text="Stripe's PDF of the invoice; empty until there is one."
+    )
     lines = InvoiceLineSerializer(many=True, read_only=True)
     payments = InvoicePaymentSerializer(
         many=True, read_only=True, help_text="Every payment, failed ones included."

@@ -167,7 +167,9 @@ class AffiliationSerializer(StaffModelSerializer):
 
 
 class NoteSerializer(StaffModelSerializer):
-    author = serializers.CharField(source="author.get_username", read_only=True, default=None)
+    author = serializers.CharField(
+        source="author.get_username", read_only=True, allow_null=True, default=None
+    )
     fixed_fields = {
         "organization": "A note stays with what it is about; write a new one instead.",
         "contact": "A note stays with what it is about; write a new one instead.",
@@ -245,7 +247,13 @@ class InvestorLevelSerializer(StaffModelSerializer):
 
 
 class MembershipTransitionSerializer(serializers.ModelSerializer):
-    by = serializers.CharField(source="by.get_username", read_only=True, default=None)
+    # Empty for the first step (a new application); null "by" for the system (the daily job).
+    from_status = serializers.ChoiceField(
+        choices=Membership.Status.choices, allow_blank=True, read_only=True
+    )
+    by = serializers.CharField(
+        source="by.get_username", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = MembershipTransition

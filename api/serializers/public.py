@@ -306,8 +306,8 @@ class InvoiceOut(serializers.Serializer):
 
 
 class ApplicationOut(serializers.Serializer):
-    """An application as its applicant sees it. The context carries its `invoice` (or None) and,
-    in the answer to POST join/, its `quote`."""
+    """An application as the answer to POST join/ shows it. The context carries its `invoice`
+    (or None) and its `quote`."""
 
     reference = serializers.CharField()
     status = serializers.CharField()
@@ -320,21 +320,21 @@ class ApplicationOut(serializers.Serializer):
     quote = serializers.SerializerMethodField()
     invoice = serializers.SerializerMethodField()
 
-    @extend_schema_field(QuoteOut(required=False))
-    def get_quote(self, membership: Membership) -> dict | None:
-        quote = self.context.get("quote")
-        return None if quote is None else QuoteOut(quote).data
+    @extend_schema_field(QuoteOut)
+    def get_quote(self, membership: Membership) -> dict:
+        return QuoteOut(self.context["quote"]).data
 
     @extend_schema_field(InvoiceOut(allow_null=True))
     def get_invoice(self, membership: Membership) -> dict | None:
         invoice = self.context.get("invoice")
         return None if invoice is None else InvoiceOut(invoice).data
 
-    def to_representation(self, instance: Membership) -> dict:
-        data = super().to_representation(instance)
-        if "quote" not in self.context:
-            del data["quote"]
-        return data
+
+class ApplicationStateOut(ApplicationOut):
+    """An application as GET join/<reference>/ shows it: the same, but for the quote, which
+    only the answer to POST join/ carries. Its own component, so the schema says so."""
+
+    quote = None  # type: ignore[assignment]
 
 
 class InvestorLevelOut(serializers.ModelSerializer):

@@ -58,13 +58,13 @@ class JoinCreate(PublicAPIView):
 
 
 class JoinDetail(PublicAPIView):
-    @extend_schema(responses=s.ApplicationOut)
+    @extend_schema(responses=s.ApplicationStateOut)
     def get(self, request: Request, reference: str) -> Response:
         membership = selectors.application_by_reference(reference)
         if membership is None:
             raise Http404
         invoice = application_invoice(membership)
-        return Response(s.ApplicationOut(membership, context={"invoice": invoice}).data)
+        return Response(s.ApplicationStateOut(membership, context={"invoice": invoice}).data)
 
 
 class InvestorLevelList(PublicAPIView):
@@ -99,6 +99,8 @@ class InvestDetail(PublicAPIView):
 
 
 class Directory(PublicAPIView):
+    pagination_class = PageNumberPagination  # read by the schema too: a paginated answer
+
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="Words in the name, industry or city")],
         responses=s.DirectoryEntryOut(many=True),
@@ -107,6 +109,6 @@ class Directory(PublicAPIView):
         params = s.DirectoryParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         organizations = selectors.organization_directory(q=params.validated_data["q"])
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(organizations, request, view=self)
         return paginator.get_paginated_response(s.DirectoryEntryOut(page, many=True).data)

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from api.idempotency import idempotent
 from api.public_base import PublicAPIView
+from api.schema import ErrorSerializer
 from api.serializers.public_events import (
     EventSerializer,
     RegistrationInputSerializer,
@@ -43,7 +44,7 @@ class RegistrationCreateView(PublicAPIView):
         responses={
             201: RegistrationSerializer,
             409: OpenApiResponse(
-                description="Sold out without a waitlist, closed, or members only"
+                ErrorSerializer, description="Sold out without a waitlist, closed, or members only"
             ),
         },
         summary="Register for an event",
@@ -96,7 +97,9 @@ class RegistrationCancelView(PublicAPIView):
         request=None,
         responses={
             200: RegistrationSerializer,
-            409: OpenApiResponse(description="Past the cutoff, or already checked in"),
+            409: OpenApiResponse(
+                ErrorSerializer, description="Past the cutoff, or already checked in"
+            ),
         },
         summary="Cancel a registration (the registrant, before the cutoff)",
     )

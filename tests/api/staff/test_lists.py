@@ -104,3 +104,60 @@ def test_it_answers_404_for_a_page_past_the_end(membership_api):
     response = membership_api.get("/api/v1/organizations/?page=9")
     assert response.status_code == 404
     assert response.json() == {"errors": {"detail": ["Invalid page."]}}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/organizations/?contact=",
+        "/api/v1/contacts/?organization=",
+        "/api/v1/payments/?organization=",
+        "/api/v1/refunds/?invoice=",
+        "/api/v1/refunds/?organization=",
+    ],
+)
+@pytest.mark.parametrize("value", ["99999999999999999999", "1e30", "0.5", "0"])
+def test_it_refuses_an_id_filter_no_record_can_have(membership_api, path, value):
+    response = membership_api.get(path + value)
+
+    assert response.status_code == 400
+    field = path.rsplit("?", 1)[1].rstrip("=")
+    assert list(response.json()["errors"]) == [field]
+
+
+def test_it_filters_by_an_id(membership_api):
+    organization = OrganizationFactory()
+    affiliation = AffiliationFactory(organization=organization)
+    OrganizationFactory()
+
+    response = membership_api.get(f"/api/v1/organizations/?contact={affiliation.contact_id}")
+
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [organization.pk]
+
+
+@pytest.mark.parametrize(
+    "moment, found",
+    [
+        ("2000-01-01T00:00:00-20:43", True),  # beyond PostgreSQL's ±15:59: read in UTC
+        ("9999-12-31T12:00:00+23:59", False),
+        ("0001-01-01T00:00:00Z", True),
+    ],
+)
+def test_it_filters_by_a_moment_with_any_offset(membership_api, moment, found):
+    organization = OrganizationFactory()
+
+    response = membership_api.get("/api/v1/organizations/", {"created_after": moment})
+
+    assert response.status_code == 200
+    ids = [row["id"] for row in response.json()["results"]]
+    assert ids == ([organization.pk] if found else [])
+
+
+def test_it_refuses_a_moment_before_the_year_1_in_utc(membership_api):
+    response = membership_api.get(
+        "/api/v1/organizations/", {"modified_since": "0001-01-01T00:00:00+01:00"}
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["modified_since"]

@@ -152,7 +152,7 @@ def test_it_describes_the_error_shape_on_every_staff_operation(schema):
             codes = set(operation["responses"])
             assert {"401", "403", "429"} <= codes, (method, path)
             if method in {"post", "put", "patch", "delete"}:
-                assert {"400", "409"} <= codes, (method, path)
+                assert {"400", "409", "415"} <= codes, (method, path)
             if "{id}" in path:
                 assert "404" in codes, (method, path)
             for code in codes - {"200", "201", "204"}:
@@ -215,3 +215,38 @@ def test_it_describes_events_registrations_and_payouts(schema):
     assert {"status", "arrival_after", "arrival_before", "reconciled", "modified_since"} <= (
         parameters("/api/v1/payouts/")
     )
+
+
+def test_it_documents_the_404_of_a_page_past_the_last(schema, membership_api):
+    response = membership_api.get("/api/v1/organizations/", {"page": 0})
+
+    assert response.status_code == 404
+    assert "errors" in response.json()
+    for path, operations in _staff_paths(schema).items():
+        if "{" not in path and "get" in operations:
+            assert "404" in operations["get"]["responses"], path
+
+
+def test_it_documents_the_values_a_record_may_hold(schema):
+    components = schema["components"]["schemas"]
+    # A note written by the system, and the first step of a membership (no "from"), by no one.
+    assert components["Note"]["properties"]["author"]["nullable"] is True
+    transition = components["MembershipTransition"]["properties"]
+    assert transition["by"]["nullable"] is True
+    assert {"$ref": "#/components/schemas/BlankEnum"} in transition["from_status"]["oneOf"]
+    # Empty until Stripe has made the PDF: a string, not a URL.
+    assert "format" not in components["Invoice"]["properties"]["stripe_pdf_url"]
+
+
+def test_it_documents_the_415_of_a_body_it_does_not_read(schema, membership_api):
+    organization = membership_api.post("/api/v1/organizations/", {"name": "Acme"}, format="json")
+
+    response = membership_api.patch(
+        f"/api/v1/organizations/{organization.json()['id']}/",
+        "name=Acme",
+        content_type="text/plain",
+    )
+
+    assert response.status_code == 415
+    assert "errors" in response.json()
+    assert "415" in schema["paths"]["/api/v1/organizations/{id}/"]["patch"]["responses"]
