@@ -57,13 +57,13 @@ def specs() -> list[ListSpec]:
             "invoices",
             "/api/v1/invoices/",
             {"plain": {}, "search": {"search": "precision"}, "filter": {"status": "open"}},
-            None,
+            floors.invoices,
         ),
         ListSpec(
             "registrations",
             "/api/v1/registrations/",
             {"plain": {}, "search": {"search": "garcia"}, "filter": {"status": "confirmed"}},
-            None,
+            floors.registrations,
         ),
     ]
 
