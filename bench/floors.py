@@ -201,15 +201,18 @@ def invoices(variant: str, size: int) -> tuple[str, list[Any]]:
 
 
 def registrations(variant: str, size: int) -> tuple[str, list[Any]]:
-    """The registration page with its event, ticket type, contact and organization, and its
-    attendees."""
+    """The registration page with its event, ticket type, contact and organization, its
+    attendees, the invoice it is paid through and its place on the waitlist."""
     where, params = "1 = 1", []
     if variant == "search":
-        where = _any_like("r.reference", "k.first_name", "k.last_name", "k.email", "e.title")
-        params = ["%garcia%"] * 5
+        where = _any_like(
+            "r.reference", "k.first_name", "k.last_name", "k.email", "o.name", "r.organization_name"
+        )
+        params = ["%garcia%"] * 6
     elif variant == "filter":
         where, params = "r.status = %s", ["confirmed"]
     attendee = _obj(id="a.id", first_name="a.first_name", last_name="a.last_name", email="a.email")
+    invoice = _obj(id="i.id", number="i.number", status="i.status", total="i.total")
     sql = f"""
         WITH page AS (
             SELECT r.id, r.reference, r.event_id AS event, e.slug AS event_slug,
@@ -231,10 +234,19 @@ def registrations(variant: str, size: int) -> tuple[str, list[Any]]:
         )
         SELECT page.*,
                (SELECT COUNT(*) FROM crm_registration r
-                JOIN crm_event e ON e.id = r.event_id
-                JOIN crm_contact k ON k.id = r.contact_id WHERE {where}) AS total_count,
+                JOIN crm_contact k ON k.id = r.contact_id
+                LEFT JOIN crm_organization o ON o.id = r.organization_id
+                WHERE {where}) AS total_count,
                (SELECT {_array(attendee)} FROM crm_attendee a
-                WHERE a.registration_id = page.id) AS attendees_json
+                WHERE a.registration_id = page.id) AS attendees_json,
+               (SELECT {invoice} FROM billing_invoiceline l
+                JOIN billing_invoice i ON i.id = l.invoice_id
+                WHERE l.registration_id = page.id AND i.status IN ('draft', 'open', 'paid')
+                ORDER BY i.id DESC LIMIT 1) AS invoice_json,
+               CASE WHEN page.status = 'waitlisted' THEN (
+                   SELECT COUNT(*) + 1 FROM crm_registration w
+                   WHERE w.ticket_type_id = page.ticket_type AND w.status = 'waitlisted'
+                     AND w.id < page.id) END AS waitlist_position
         FROM page ORDER BY page.created DESC, page.id DESC
     """
     return sql, [*params, size, *params]
