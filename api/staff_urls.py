@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from api.views import billing, crm
+from api.views import billing, crm, events, payouts
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -14,8 +14,12 @@ router.register("membership-plans", crm.MembershipPlanViewSet, basename="members
 router.register("investor-levels", crm.InvestorLevelViewSet, basename="investor-level")
 router.register("memberships", crm.MembershipViewSet, basename="membership")
 router.register("pledges", crm.PledgeViewSet, basename="pledge")
+router.register("events", events.EventViewSet, basename="event")
+router.register("ticket-types", events.TicketTypeViewSet, basename="ticket-type")
+router.register("registrations", events.RegistrationViewSet, basename="registration")
 router.register("invoices", billing.InvoiceViewSet, basename="invoice")
 router.register("payments", billing.PaymentViewSet, basename="payment")
 router.register("refunds", billing.RefundViewSet, basename="refund")
+router.register("payouts", payouts.PayoutViewSet, basename="payout")
 
 urlpatterns = router.urls

@@ -14,7 +14,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from billing import finance_views, selectors, services
 from billing.gateways import GatewayError
@@ -32,6 +31,7 @@ from billing.models import (
     StripeEvent,
 )
 from billing.money import ZERO, format_usd
+from crm.admin import HistoryAdmin
 from crm.admin_actions import action_with_reason, run_service_action
 from crm.exceptions import ServiceError
 
@@ -140,7 +140,7 @@ def _form_page(
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SimpleHistoryAdmin):
+class InvoiceAdmin(HistoryAdmin):
     list_display = [
         "number_or_draft",
         "organization",
@@ -195,7 +195,7 @@ class InvoiceAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Invoice, form: Any, change: bool) -> None:
         # Only the memo is editable here; the rest changes through the actions.
-        Invoice.objects.filter(pk=obj.pk).update(memo=obj.memo)
+        services.invoice_set_memo(invoice=obj, memo=obj.memo, by=request.user)
 
     @admin.display(description="number", ordering="number")
     def number_or_draft(self, obj: Invoice) -> str:
@@ -368,7 +368,7 @@ class InvoiceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class PaymentAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ["invoice", "method", "status", "amount", "fee", "net", "received_on", "created"]
     list_filter = ["method", "status", "received_on"]
     search_fields = [
@@ -418,7 +418,7 @@ class PaymentAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class RefundAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ["payment", "amount", "status", "reason", "outcome", "created"]
     list_filter = ["status"]
     search_fields = ["payment__invoice__number", "stripe_refund_id", "reason"]
@@ -426,7 +426,7 @@ class RefundAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DisputeAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ["stripe_dispute_id", "payment", "amount", "reason", "status", "evidence_due_by"]
     list_filter = ["status"]
     search_fields = ["stripe_dispute_id", "stripe_charge_id"]
@@ -501,7 +501,7 @@ def _export_selected(
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PayoutAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = [
         "stripe_payout_id",
         "arrival_date",
@@ -594,7 +594,7 @@ class PayoutAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(BankDeposit)
-class BankDepositAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class BankDepositAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = [
         "deposited_on",
         "reference",

@@ -381,6 +381,8 @@ class Dispute(TimeStampedModel):
     status = models.CharField(max_length=50, blank=True)
     evidence_due_by = models.DateTimeField(null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-created"]
 
@@ -510,6 +512,8 @@ class Payout(TimeStampedModel):
         editable=False,
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-arrival_date", "-pk"]
 
@@ -609,6 +613,8 @@ class BankDeposit(TimeStampedModel):
         related_name="deposits",
         editable=False,
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-deposited_on", "-pk"]

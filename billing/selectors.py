@@ -3,10 +3,20 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
-from billing.models import Invoice, InvoiceLine, Payment, Refund
+from billing.models import BalanceTransaction, Invoice, InvoiceLine, Payment, Payout, Refund
 from billing.money import ZERO
 from crm.models import Membership, PledgeInstallment
 
@@ -175,3 +185,34 @@ def deposit_reconciliation(deposit: Any) -> dict[str, Any]:
         "net": gross,
         "difference": deposit.total - gross,
     }
+
+
+def payout_list() -> QuerySet[Payout]:
+    """Payouts with a summary of their balance transactions (`transactions_count`,
+    `transactions_gross`, `transactions_refunds`, `transactions_fees`, `transactions_net`,
+    `open_exceptions`) and their journal batch, in one query whatever the page size. The sums
+    follow payout_reconciliation()'s rules."""
+
+    def total(field: str, condition: Q | None = None) -> Coalesce:
+        return Coalesce(
+            Sum(f"transactions__{field}", filter=condition),
+            Value(ZERO),
+            output_field=_MONEY,
+        )
+
+    return Payout.objects.select_related("journal_batch", "reviewed_by").annotate(
+        transactions_count=Count("transactions"),
+        transactions_gross=total("amount", Q(transactions__type__in=("charge", "payment"))),
+        transactions_refunds=total(
+            "amount", Q(transactions__type__in=("refund", "payment_refund"))
+        ),
+        transactions_fees=total("fee"),
+        transactions_net=total("net"),
+        open_exceptions=Count(
+            "transactions",
+            filter=Q(
+                transactions__match__in=BalanceTransaction.EXCEPTIONS,
+                transactions__resolved_at__isnull=True,
+            ),
+        ),
+    )

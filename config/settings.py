@@ -274,6 +274,9 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "billing.models.Refund.Status",
         "PaymentMethodEnum": "billing.models.Payment.Method",
         "OfflinePaymentMethodEnum": "api.serializers.billing.OFFLINE_METHOD_CHOICES",
+        "EventStatusEnum": "crm.models.events.Event.Status",
+        "RegistrationStatusEnum": "crm.models.events.Registration.Status",
+        "PayoutStatusEnum": "billing.models.Payout.Status",
     },
 }
 

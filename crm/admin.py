@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from billing.money import format_usd
@@ -66,6 +66,46 @@ class HistoryAdmin(SimpleHistoryAdmin):
             # history_object is computed on each access; keep this one for the template.
             record.history_object = obj
         return super().render_history_view(request, template, context, **kwargs)
+
+
+def child_history(records: Any, label: Any, limit: int = 50) -> str:
+    """A panel for a parent's change page listing the changes to rows edited inline (ticket types
+    of an event, price brackets of a plan), which have no History page of their own: when, who,
+    which row, what changed and why, newest first. One query whatever the number of rows."""
+    rows = list(records.select_related("history_user").order_by("history_date", "history_id"))
+    previous: dict[Any, Any] = {}
+    lines = []
+    for record in rows:
+        before = previous.get(record.id)
+        if before is not None and record.history_type == "~":
+            changes = ", ".join(
+                f"{c.field}: {c.old} → {c.new}" for c in record.diff_against(before).changes
+            )
+        else:
+            changes = ""
+        previous[record.id] = record
+        lines.append(
+            (
+                timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M"),
+                record.history_user or "—",
+                label(record),
+                record.get_history_type_display(),
+                changes,
+                record.history_change_reason or "",
+            )
+        )
+    if not lines:
+        return "No changes recorded."
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        reversed(lines[-limit:]),
+    )
+    return format_html(
+        '<table class="child-history"><thead><tr><th>When</th><th>Who</th><th>Row</th>'
+        "<th>What</th><th>Changes</th><th>Why</th></tr></thead><tbody>{}</tbody></table>",
+        body,
+    )
 
 
 # --- Organizations and contacts -------------------------------------------------------------
@@ -465,6 +505,16 @@ class MembershipPlanAdmin(CsvXlsxExportMixin, InlineServiceSaveMixin, HistoryAdm
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
     inlines = [PlanBracketInline]
+    readonly_fields = ["bracket_history"]
+
+    @admin.display(description="changes to the price brackets")
+    def bracket_history(self, obj: MembershipPlan) -> str:
+        if obj.pk is None:
+            return "—"
+        return child_history(
+            PlanBracket.history.filter(plan_id=obj.pk),
+            label=lambda r: f"up to {r.max_employees} employees",
+        )
 
     def save_model(
         self, request: HttpRequest, obj: MembershipPlan, form: Any, change: bool
@@ -493,7 +543,17 @@ class MembershipPlanChangeInline(admin.TabularInline):
     model = MembershipPlanChange
     extra = 0
     can_delete = False
-    fields = ("requested_at", "from_plan", "to_plan", "kind", "status", "effective_date", "invoice")
+    fields = (
+        "requested_at",
+        "by",
+        "from_plan",
+        "to_plan",
+        "kind",
+        "status",
+        "effective_date",
+        "applied_at",
+        "invoice",
+    )
     readonly_fields = fields
     verbose_name_plural = "plan changes"
 
@@ -504,7 +564,11 @@ class MembershipPlanChangeInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("from_plan", "to_plan", "invoice")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("from_plan", "to_plan", "invoice__organization", "by")
+        )
 
 
 class ChangePlanForm(forms.Form):
@@ -1226,7 +1290,7 @@ def _csv_safe(value: str) -> str:
 
 
 @admin.register(Event)
-class EventAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
+class EventAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "title",
         "starts_at",
@@ -1241,7 +1305,13 @@ class EventAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [TicketTypeInline, WaitlistInline]
     actions = ["cancel_events", "export_attendees"]
-    readonly_fields = ["status_changed_at", "status_reason", "created", "modified"]
+    readonly_fields = [
+        "status_changed_at",
+        "status_reason",
+        "created",
+        "modified",
+        "ticket_type_history",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "description", "venue"]}),
         ("When", {"fields": ["starts_at", "ends_at"]}),
@@ -1264,7 +1334,16 @@ class EventAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
                 "classes": ["collapse"],
             },
         ),
+        ("Changes to the ticket types", {"fields": ["ticket_type_history"]}),
     ]
+
+    @admin.display(description="ticket type changes")
+    def ticket_type_history(self, obj: Event) -> str:
+        if obj.pk is None:
+            return "—"
+        return child_history(
+            TicketType.history.filter(event_id=obj.pk), label=lambda r: f"{r.name} ({r.code})"
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return selectors.event_list_admin()
@@ -1447,7 +1526,7 @@ class RegistrationCancelForm(forms.Form):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(CsvXlsxExportMixin, SimpleHistoryAdmin):
+class RegistrationAdmin(CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "reference",
         "contact",

@@ -473,3 +473,53 @@ def registration_check_in_list(*, event_id: int, query: str = "") -> QuerySet:
     return registrations.distinct().order_by(
         still_to_come, "contact__last_name", "contact__first_name", "pk"
     )
+
+
+def registration_list_staff() -> QuerySet:
+    """registration_list() with what the staff API shows of each registration, in two queries
+    whatever the page size: its attendees, who checked it in, its place on the waitlist
+    (`waitlist_place`) and the invoice it is paid through (`invoice_pk`, `invoice_number`,
+    `invoice_status`, `invoice_total`: the one registration_invoice() returns)."""
+    from billing.models import Invoice
+    from crm.services.event_billing import STANDING
+
+    invoice = Invoice.objects.filter(
+        lines__registration=OuterRef("pk"), status__in=STANDING
+    ).order_by("-pk")
+    ahead = (
+        Registration.objects.filter(
+            ticket_type=OuterRef("ticket_type"),
+            status=Registration.Status.WAITLISTED,
+            pk__lt=OuterRef("pk"),
+        )
+        .order_by()
+        .values("ticket_type")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        registration_list()
+        .select_related("checked_in_by")
+        .prefetch_related("attendees")
+        .annotate(
+            invoice_pk=Subquery(invoice.values("pk")[:1]),
+            invoice_number=Subquery(invoice.values("number")[:1]),
+            invoice_status=Subquery(invoice.values("status")[:1]),
+            invoice_total=Subquery(invoice.values("total")[:1]),
+            waitlist_place=Case(
+                When(
+                    status=Registration.Status.WAITLISTED,
+                    then=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + 1,
+                ),
+                default=None,
+                output_field=IntegerField(),
+            ),
+        )
+    )
+
+
+def event_list_staff() -> QuerySet:
+    """event_list_admin()'s seat counts, with each event's ticket types and their seats."""
+    return event_list_admin().prefetch_related(
+        Prefetch("ticket_types", queryset=ticket_types_with_seats().order_by("sort_order", "pk"))
+    )

@@ -32,6 +32,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
             "period_end",
             "membership",
             "pledge_installment",
+            "registration",
         ]
         read_only_fields = fields
 

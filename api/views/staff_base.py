@@ -44,6 +44,14 @@ class StaffViewSet(viewsets.GenericViewSet):
     # Set per action by @action(required_perms=[...]); None means the model permissions.
     required_perms: list[str] | None = None
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # The token is checked here, inside the view, after every middleware has run: hand its
+        # user to the Django request that simple-history's HistoryRequestMiddleware holds, so
+        # each change this request makes is recorded as that user's, also where a service is
+        # not told `by` (DRF's Request does this today; the audit trail must not depend on it).
+        request._request.user = request.user
+
     def reread(self, instance: models.Model) -> models.Model:
         """The record as a GET shows it (annotations, prefetched children) after a write."""
         return self.get_queryset().get(pk=instance.pk)

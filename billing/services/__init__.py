@@ -9,6 +9,7 @@ from billing.services.invoices import (
     invoice_issue,
     invoice_open_new,
     invoice_resend,
+    invoice_set_memo,
     invoice_void,
     invoice_write_off,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "invoice_issue",
     "invoice_open_new",
     "invoice_resend",
+    "invoice_set_memo",
     "invoice_sync_from_stripe",
     "invoice_void",
     "invoice_write_off",

@@ -18,6 +18,7 @@ from billing.services.stripe_sync import (
     payment_sync_from_stripe,
     refunds_sync_from_stripe,
 )
+from crm.audit import audit_source
 
 logger = logging.getLogger("billing.stripe")
 
@@ -136,7 +137,12 @@ def stripe_event_process(*, event: StripeEvent, force: bool = False) -> StripeEv
             locked.error = ""
         else:
             try:
-                with transaction.atomic():
+                # What the handler changes is recorded as done by this event, for finance to
+                # trace in each record's history.
+                with (
+                    transaction.atomic(),
+                    audit_source(f"Stripe {locked.stripe_id} ({locked.type})"),
+                ):
                     outcome = handler(locked.data_object)
             except Exception as exc:
                 logger.exception("Stripe event %s (%s) failed", locked.stripe_id, locked.type)

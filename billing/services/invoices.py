@@ -39,7 +39,7 @@ from crm.models import (
     Pledge,
     PledgeInstallment,
 )
-from crm.services.common import atomic, keep_prefetched
+from crm.services.common import atomic, keep_prefetched, with_history_user
 
 Status = Invoice.Status
 # Invoices that stand: a second invoice for the same period or installment is not made.
@@ -411,6 +411,19 @@ def invoice_resend(*, invoice: Invoice, by: Any = None) -> Invoice:
             raise ServiceError(f"Not sent: {invoice.stripe_error}")
     if not mail_invoice(invoice, reason=f"invoice {invoice.number} resent"):
         raise ServiceError(f"{invoice.organization} has no contact with an email address.")
+    return invoice
+
+
+def invoice_set_memo(*, invoice: Invoice, memo: str, by: Any = None) -> Invoice:
+    """Change the invoice's internal memo, the one field staff edit directly. The row is
+    re-read under its lock so a payment arriving meanwhile is not overwritten by the form's copy."""
+    with transaction.atomic():
+        locked = lock_invoice(invoice)
+        if locked.memo != memo:
+            locked.memo = memo
+            with_history_user(locked, by)
+            locked.save(update_fields=["memo", "modified"])
+    refresh_from(invoice, locked)
     return invoice
 
 

@@ -20,6 +20,7 @@ from billing.services.common import (
     user_or_none,
 )
 from crm.exceptions import InvalidData, ServiceError
+from crm.services.common import set_change_reason, with_history_user
 
 
 def _amount(value: Any, field: str = "amount") -> Decimal:
@@ -81,7 +82,7 @@ def payment_record_offline(
                 f"Check {check_number} is already recorded on invoice {locked.number}.",
                 field="check_number",
             )
-        payment = Payment.objects.create(
+        payment = Payment(
             invoice=locked,
             method=method,
             status=Payment.Status.SUCCEEDED,
@@ -93,6 +94,13 @@ def payment_record_offline(
             gl_account=settings.BILLING_GL_ACCOUNTS["undeposited_funds"],
             recorded_by=user_or_none(by),
         )
+        with_history_user(payment, by)
+        set_change_reason(
+            payment,
+            f"{payment.get_method_display()} recorded"
+            + (f" (number {check_number})" if check_number else ""),
+        )
+        payment.save()
         if settle_if_paid(locked, by=by) or locked.status == Invoice.Status.PAID:
             mail_receipt(locked, payment)
     invoice.refresh_from_db()
@@ -127,6 +135,8 @@ def reverse_if_fully_refunded(invoice: Invoice, *, by: Any) -> list[str]:
     outcomes = effects.reverse_paid(invoice, by=by)
     invoice.reversed_at = timezone.now()
     invoice.status_reason = "Refunded in full. " + " ".join(outcomes)
+    with_history_user(invoice, by)
+    set_change_reason(invoice, invoice.status_reason)
     invoice.save(update_fields=["reversed_at", "status_reason", "modified"])
     return outcomes
 
@@ -160,13 +170,16 @@ def refund_create(
                 f"At most {format_usd(refundable)} of this payment can be refunded.",
                 field="amount",
             )
-        refund = Refund.objects.create(
+        refund = Refund(
             payment=payment,
             amount=amount,
             reason=reason.strip(),
             status=Refund.Status.PENDING if payment.is_stripe else Refund.Status.SUCCEEDED,
             created_by=user_or_none(by),
         )
+        with_history_user(refund, by)
+        set_change_reason(refund, reason)
+        refund.save()
         if not payment.is_stripe:
             outcomes = reverse_if_fully_refunded(invoice, by=by)
             refund.outcome = describe_refund(refund, outcomes, full=invoice.net_paid <= ZERO)

@@ -29,6 +29,7 @@ from billing.models import (
 from billing.money import ZERO, format_usd
 from billing.services.common import user_or_none
 from crm.exceptions import ServiceError
+from crm.services.common import set_change_reason, with_history_user
 
 Match = BalanceTransaction.Match
 
@@ -252,6 +253,8 @@ def payout_review(*, payout: Payout, by: Any = None) -> Payout:
             raise ServiceError("Resolve these first: " + "; ".join(problems))
         payout.reviewed_at = timezone.now()
         payout.reviewed_by = user_or_none(by)
+        with_history_user(payout, by)
+        set_change_reason(payout, "Reviewed: the deposit is explained to the cent")
         payout.save(update_fields=["reviewed_at", "reviewed_by", "modified"])
     return payout
 
@@ -317,5 +320,7 @@ def deposit_review(*, deposit: BankDeposit, by: Any = None) -> BankDeposit:
         if deposit.reviewed_at is None:
             deposit.reviewed_at = timezone.now()
             deposit.reviewed_by = user_or_none(by)
+            with_history_user(deposit, by)
+            set_change_reason(deposit, "Reviewed")
             deposit.save(update_fields=["reviewed_at", "reviewed_by", "modified"])
     return deposit

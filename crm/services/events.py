@@ -27,6 +27,7 @@ from crm.selectors import registration_member_organization
 from crm.services.common import (
     all_or_nothing,
     keep_prefetched,
+    refresh_from,
     set_change_reason,
     validated_save,
     with_history_user,
@@ -576,6 +577,51 @@ def event_save(*, event: Event, by: Any = None) -> Event:
         raise ServiceError("A new event cannot start out cancelled.", field="status")
     validated_save(event, by=by)
     return event
+
+
+def _event_step(event: Event, *, to: str, allowed_from: str, verb: str, by: Any) -> Event:
+    with transaction.atomic():
+        # Under the event's lock: a cancellation running at the same time is seen, not undone.
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        if locked.status != to:
+            if locked.status != allowed_from:
+                raise TransitionNotAllowed(
+                    f"An event that is {locked.get_status_display().lower()} cannot be {verb}."
+                )
+            locked.status = to
+            locked.status_changed_at = timezone.now()
+            locked.status_reason = verb.capitalize() + "."
+            with_history_user(locked, by)
+            set_change_reason(locked, locked.status_reason)
+            locked.save()
+        refresh_from(event, locked)
+    return event
+
+
+def event_publish(*, event: Event, by: Any = None) -> Event:
+    """Put a draft event on the website, open for registration. Publishing twice does nothing."""
+    return _event_step(
+        event, to=Event.Status.PUBLISHED, allowed_from=Event.Status.DRAFT, verb="published", by=by
+    )
+
+
+def event_unpublish(*, event: Event, by: Any = None) -> Event:
+    """Take a published event back to draft: off the website and closed for registration; the
+    registrations it has stand."""
+    return _event_step(
+        event, to=Event.Status.DRAFT, allowed_from=Event.Status.PUBLISHED, verb="unpublished", by=by
+    )
+
+
+def ticket_type_delete(*, ticket_type: TicketType, by: Any = None) -> None:
+    """Delete a ticket type nobody registered for (one with registrations is cancelled with its
+    event, or closed by setting its capacity to the seats taken)."""
+    with transaction.atomic():
+        locked = _lock_ticket_type(ticket_type.pk)
+        if Registration.objects.filter(ticket_type=locked).exists():
+            raise ServiceError(f"{locked.name} has registrations: it cannot be deleted.")
+        with_history_user(locked, by)
+        locked.delete()
 
 
 def ticket_type_save(*, ticket_type: TicketType, by: Any = None) -> TicketType:

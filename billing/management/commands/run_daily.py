@@ -3,12 +3,13 @@ Safe to run twice on a day: the second run finds everything done and changes not
 
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from billing.services.renewals import renewals_run
+from crm.audit import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Run the day's renewals and membership lifecycle: renewal invoices (auto-renewing "
         "members charged), reminders, grace and lapse, pledge installments. Idempotent."

@@ -1,12 +1,13 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from billing.models import StripeEvent
 from billing.services import stripe_event_process
+from crm.audit import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Process stored Stripe events again: every failed one (the default), or the events "
         "named by their Stripe ids (evt_...), whatever their state. Safe to repeat."

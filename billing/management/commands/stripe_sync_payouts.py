@@ -1,15 +1,16 @@
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from billing.gateways import GatewayError
 from billing.services import payout_sync
+from crm.audit import AuditedCommand
 from crm.exceptions import ServiceError
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Read the Stripe payouts that arrived in a date range (both days included; the last 7 "
         "days by default) with their balance transactions, and reconcile each against our "

@@ -1,12 +1,11 @@
 """Release the seats of unpaid event registrations whose hold ran out and offer them to the
 waitlist. Meant for cron every few minutes; running it again releases nothing more."""
 
-from django.core.management.base import BaseCommand
-
+from crm.audit import AuditedCommand
 from crm.services.events import holds_expire
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Cancel unpaid registrations whose seat hold has expired (EVENT_HOLD_MINUTES, or the "
         "waitlist offer's deadline), void their invoices and promote the waitlist."

@@ -1,13 +1,14 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from crm.audit import AuditedCommand
 from crm.exceptions import ServiceError
 from crm.services.imports import Outcome, roster_import, roster_read
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Import organizations, contacts, roles and memberships from a roster file (.csv or "
         ".xlsx), printing what happened to every row. Importing the same file twice changes "

@@ -6,11 +6,12 @@ import time
 from datetime import date
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from crm.audit import AuditedCommand
 from crm.demo import DemoContext
 from crm.demo.staff import DEFAULT_PASSWORD, DEMO_USERS, ensure_staff_users
 
@@ -25,7 +26,7 @@ DEMO_STEPS = [
 DEFAULT_SEED = 1784  # the year Hartford was incorporated as a city
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Load demo data (a chamber with about 300 businesses, staff logins for every role) and "
         "print the admin login. Running it again adds only what is missing."

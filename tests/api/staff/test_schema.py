@@ -187,3 +187,31 @@ def test_it_documents_the_idempotency_key_on_every_staff_post(schema):
                 p["name"] for p in operations["post"].get("parameters", []) if p["in"] == "header"
             }
             assert "Idempotency-Key" in headers, path
+
+
+def test_it_describes_events_registrations_and_payouts(schema):
+    documented = _staff_paths(schema)
+    for resource in ("events", "ticket-types"):
+        assert {"get", "post"} <= set(documented[f"/api/v1/{resource}/"])
+        assert {"get", "put", "patch"} <= set(documented[f"/api/v1/{resource}/{{id}}/"])
+    assert "delete" in documented["/api/v1/ticket-types/{id}/"]
+    for action in ("publish", "unpublish", "cancel"):
+        assert set(documented[f"/api/v1/events/{{id}}/{action}/"]) == {"post"}
+    assert set(documented["/api/v1/registrations/"]) == {"get", "post"}
+    assert set(documented["/api/v1/registrations/{id}/"]) == {"get"}
+    for action in ("check-in", "undo-check-in", "cancel"):
+        assert set(documented[f"/api/v1/registrations/{{id}}/{action}/"]) == {"post"}
+    assert set(documented["/api/v1/payouts/"]) == {"get"}
+    assert set(documented["/api/v1/payouts/{id}/"]) == {"get"}
+
+    def parameters(path: str) -> set[str]:
+        return {p["name"] for p in documented[path]["get"]["parameters"]}
+
+    assert {"status", "starts_after", "starts_before", "search"} <= parameters("/api/v1/events/")
+    assert {"event", "status", "checked_in", "organization", "modified_since", "search"} <= (
+        parameters("/api/v1/registrations/")
+    )
+    assert {"event"} <= parameters("/api/v1/ticket-types/")
+    assert {"status", "arrival_after", "arrival_before", "reconciled", "modified_since"} <= (
+        parameters("/api/v1/payouts/")
+    )
