@@ -308,12 +308,21 @@ def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def run(*, scale: float, env: dict[str, str], copy_database: Callable[[], str]) -> list[Row]:
-    """`copy_database()` makes a fresh copy of the measured database and returns its URL."""
+def run(
+    *,
+    scale: float,
+    env: dict[str, str],
+    copy_database: Callable[[], str],
+    only: list[str] | None = None,
+) -> list[Row]:
+    """`copy_database()` makes a fresh copy of the measured database and returns its URL;
+    `only` names the jobs to run (default: all)."""
     from django.db import connections
 
     rows: list[Row] = []
     for job in jobs():
+        if only is not None and job.name not in only:
+            continue
         why = job.available()
         if why:
             rows.append(

@@ -79,6 +79,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--load-seconds", type=float, help="length of the load run (default 30)")
     parser.add_argument(
+        "--jobs",
+        help="the batch jobs to run, comma-separated (default: all of daily, reconcile, import)",
+    )
+    parser.add_argument(
         "--lists",
         help="the staff lists the api section measures, comma-separated (default: all of "
         "organizations, contacts, invoices, registrations)",
@@ -256,7 +260,10 @@ def main(argv: list[str] | None = None) -> int:
 
         batch_scale = args.batch_scale or args.scale
         report.meta["batch_scale"] = batch_scale
-        report.rows.extend(batch.run(scale=batch_scale, env=env, copy_database=copy_database))
+        only_jobs = [n.strip() for n in args.jobs.split(",")] if args.jobs else None
+        report.rows.extend(
+            batch.run(scale=batch_scale, env=env, copy_database=copy_database, only=only_jobs)
+        )
         connections.close_all()
         if scratch.exists():
             scratch.drop()
