@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 from bench.measure import BadResponse, Settings, measure_requests, route_exists
 from bench.report import Row, at_most, missing
 
 BASE = "/api/v1/public/"
 MAX_POST_QUERIES = 30
+
+
+def _today() -> date:
+    """Dates in the bodies are relative to today, as the website sends them: a join starts
+    today, an investment on the first of next month (the API refuses dates far from today)."""
+    return timezone.localdate()
+
+
+def _first_of_next_month() -> date:
+    today = _today()
+    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
 
 
 def _join_body(i: int) -> dict[str, Any]:
@@ -41,7 +54,7 @@ def _join_body(i: int) -> dict[str, Any]:
             "title": "Owner",
         },
         "billing_contact": None,
-        "start": "2026-07-01",
+        "start": _today().isoformat(),
         "message": "",
     }
 
@@ -52,7 +65,7 @@ def _invest_body(i: int) -> dict[str, Any]:
         "annual_amount": "10000.00",
         "term_years": 3,
         "installments_per_year": 4,
-        "start": "2027-01-01",
+        "start": _first_of_next_month().isoformat(),
         "organization": {
             "name": f"Bench Investor {i} Corp",
             "website": f"https://bench-investor-{i}.example.com",
@@ -90,17 +103,20 @@ def _registration_body(i: int, ticket: str) -> dict[str, Any]:
 
 
 def _open_event(client: Client) -> tuple[str, str] | None:
-    """An upcoming event with a ticket anyone can buy and room left, from the events list."""
+    """The upcoming event whose ticket anyone can buy has the most seats left, from the events
+    list (a registration beyond them joins the waitlist, still a 201)."""
     response = client.get(f"{BASE}events/")
     if response.status_code != 200:
         return None
     data = response.json()
     events = data.get("results", data) if isinstance(data, dict) else data
+    best: tuple[int, str, str] | None = None
     for event in events:
         for ticket in event.get("ticket_types", []):
-            if not ticket.get("members_only") and (ticket.get("available") or 0) > 50:
-                return event["slug"], ticket["code"]
-    return None
+            available = ticket.get("available") or 0
+            if not ticket.get("members_only") and available > (best[0] if best else 0):
+                best = (available, event["slug"], ticket["code"])
+    return (best[1], best[2]) if best else None
 
 
 def run(cfg: Settings) -> list[Row]:
@@ -133,7 +149,10 @@ def run(cfg: Settings) -> list[Row]:
         )
 
     get("plans", f"{BASE}membership-plans/")
-    get("quote", f"{BASE}membership-plans/small-business/quote/?employees=25&start=2026-07-01")
+    get(
+        "quote",
+        f"{BASE}membership-plans/small-business/quote/?employees=25&start={_today().isoformat()}",
+    )
     post("join", f"{BASE}join/", _join_body)
     get("investor levels", f"{BASE}investor-levels/")
     post("invest", f"{BASE}invest/", _invest_body)

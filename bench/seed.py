@@ -401,6 +401,6 @@ class Seeder:
 
 def extra_steps() -> list[tuple[str, Callable[[Seeder], int]]]:
     """Steps for the capabilities this checkout has (billing, events)."""
-    from bench import seed_billing
+    from bench import seed_billing, seed_events
 
-    return seed_billing.steps()
+    return seed_billing.steps() + seed_events.steps()

@@ -11,11 +11,17 @@ def _overdue() -> Q:
     return Q(status=Invoice.Status.OPEN, due_date__lt=timezone.localdate())
 
 
+# distinct=False on every multiple choice here: none crosses a to-many relation (a refund's
+# payment is one row), and django-filter's default SELECT DISTINCT sorts every filtered row.
+
+
 class InvoiceFilter(StaffFilterSet):
     status = filters.MultipleChoiceFilter(
-        choices=Invoice.Status.choices, label="Repeat for several."
+        distinct=False, choices=Invoice.Status.choices, label="Repeat for several."
     )
-    kind = filters.MultipleChoiceFilter(choices=Invoice.Kind.choices, label="Repeat for several.")
+    kind = filters.MultipleChoiceFilter(
+        choices=Invoice.Kind.choices, distinct=False, label="Repeat for several."
+    )
     number = filters.CharFilter(lookup_expr="iexact", label="The invoice number (2026-00042).")
     overdue = filters.BooleanFilter(
         method="filter_overdue", label="Open and past its due date (or not)."
@@ -43,10 +49,10 @@ class InvoiceFilter(StaffFilterSet):
 
 class PaymentFilter(StaffFilterSet):
     status = filters.MultipleChoiceFilter(
-        choices=Payment.Status.choices, label="Repeat for several."
+        distinct=False, choices=Payment.Status.choices, label="Repeat for several."
     )
     method = filters.MultipleChoiceFilter(
-        choices=Payment.Method.choices, label="Repeat for several."
+        distinct=False, choices=Payment.Method.choices, label="Repeat for several."
     )
     organization = IdFilter(field_name="invoice__organization", label="Paid by (id).")
     received_after = filters.DateFilter(
@@ -63,9 +69,10 @@ class PaymentFilter(StaffFilterSet):
 
 class RefundFilter(StaffFilterSet):
     status = filters.MultipleChoiceFilter(
-        choices=Refund.Status.choices, label="Repeat for several."
+        distinct=False, choices=Refund.Status.choices, label="Repeat for several."
     )
     method = filters.MultipleChoiceFilter(
+        distinct=False,
         field_name="payment__method",
         choices=Payment.Method.choices,
         label="How the refunded payment was made (repeat for several).",

@@ -143,6 +143,10 @@ class RegistrationEventSummarySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Event.Status.choices)
 
 
+# Formats a datetime as every DateTimeField of the API does (time zone, ISO 8601).
+_DATETIME = serializers.DateTimeField()
+
+
 class RegistrationTicketTypeSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
@@ -222,7 +226,16 @@ class StaffRegistrationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RegistrationEventSummarySerializer)
     def get_event(self, obj: Registration) -> dict[str, Any]:
-        return RegistrationEventSummarySerializer(obj.event).data
+        # A dict, as for the others: a nested serializer built for every row was a third of
+        # the list's time (benchmark, page of 50).
+        event = obj.event
+        return {
+            "id": event.pk,
+            "slug": event.slug,
+            "title": event.title,
+            "starts_at": _DATETIME.to_representation(event.starts_at),
+            "status": event.status,
+        }
 
     @extend_schema_field(RegistrationTicketTypeSummarySerializer)
     def get_ticket_type(self, obj: Registration) -> dict[str, Any]:

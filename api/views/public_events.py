@@ -75,7 +75,7 @@ class RegistrationCreateView(PublicAPIView):
             ],
             payment=values["payment"],
         )
-        registration = selectors.registration_by_reference(registration.reference)
+        # Just made, with its event, ticket type, contact and invoice loaded: not read again.
         return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from billing.gateways import GatewayError, get_gateway
@@ -25,6 +25,7 @@ from billing.services.common import (
     lock_invoice,
     logger,
     mail_invoice,
+    refresh_from,
     save_with_reason,
     set_status,
     settle_if_paid,
@@ -32,8 +33,15 @@ from billing.services.common import (
 )
 from crm import pricing
 from crm.exceptions import InvalidData, ServiceError
-from crm.models import Membership, MembershipPlan, Organization, Pledge, PledgeInstallment
-from crm.services.common import refresh_from, with_history_user
+from crm.models import (
+    Contact,
+    Membership,
+    MembershipPlan,
+    Organization,
+    Pledge,
+    PledgeInstallment,
+)
+from crm.services.common import atomic, keep_prefetched, with_history_user
 
 Status = Invoice.Status
 # Invoices that stand: a second invoice for the same period or installment is not made.
@@ -53,6 +61,14 @@ def _recalculate_total(invoice: Invoice) -> None:
     invoice.save(update_fields=["total", "modified"])
 
 
+def _total_of(lines: list[InvoiceLine]) -> Any:
+    """The total of a new invoice's lines, known before it is saved (one write, not two)."""
+    total = sum((line.amount for line in lines), ZERO)
+    if total < 0:
+        raise ServiceError("An invoice cannot total less than zero.")
+    return total
+
+
 def invoice_create_for_membership(
     *,
     membership: Membership,
@@ -61,16 +77,22 @@ def invoice_create_for_membership(
     employees: int | None = None,
     plan: MembershipPlan | None = None,
     due_date: date | None = None,
+    fresh: bool = False,
+    contact: Contact | None = None,
 ) -> Invoice:
     """The draft dues invoice for one membership period, priced by crm.pricing.quote: its lines
     are the quote's (annual dues, then any proration credit) and its explanation the quote's
     sentence. The period starts at `period_start`, else the day after the paid-through date,
     else the membership's start. `plan` prices it on another plan than the membership's (a
     downgrade that takes effect with this period). Asking twice for the same period returns the
-    same invoice."""
-    with transaction.atomic():
-        locked = Membership.objects.select_for_update().select_related("plan", "organization")
-        membership = locked.get(pk=membership.pk)
+    same invoice. `fresh`: the caller created `membership` (with its plan and organization
+    loaded) in its still open transaction, so it is current, unseen by others and has no
+    invoice yet: it is not read again. `contact`: the payer when the caller knows it (else the
+    organization's billing contact, bill_to())."""
+    with atomic():
+        if not fresh:
+            locked = Membership.objects.select_for_update().select_related("plan", "organization")
+            membership = locked.get(pk=membership.pk)
         if membership.status in (Membership.Status.CANCELLED, Membership.Status.REJECTED):
             raise ServiceError(
                 f"A membership that is {membership.get_status_display().lower()} is not billed."
@@ -90,7 +112,9 @@ def invoice_create_for_membership(
         except ValueError as exc:
             raise ServiceError(str(exc)) from exc
         existing = (
-            Invoice.objects.filter(
+            None
+            if fresh
+            else Invoice.objects.filter(
                 status__in=STANDING,
                 lines__membership=membership,
                 lines__period_start=quote.period_start,
@@ -100,18 +124,8 @@ def invoice_create_for_membership(
         )
         if existing is not None:
             return existing
-        invoice = Invoice(
-            organization=organization,
-            contact=bill_to(organization),
-            kind=Invoice.Kind.DUES,
-            explanation=quote.explanation,
-            due_date=due_date,
-            created_by=user_or_none(by),
-        )
-        save_with_reason(invoice, reason="dues invoice created", by=by)
-        InvoiceLine.objects.bulk_create(
+        lines = [
             InvoiceLine(
-                invoice=invoice,
                 position=position,
                 kind=InvoiceLine.Kind.MEMBERSHIP,
                 description=line.description,
@@ -122,8 +136,22 @@ def invoice_create_for_membership(
                 membership=membership,
             )
             for position, line in enumerate(quote.lines)
+        ]
+        invoice = Invoice(
+            organization=organization,
+            contact=contact or bill_to(organization),
+            kind=Invoice.Kind.DUES,
+            explanation=quote.explanation,
+            due_date=due_date,
+            total=_total_of(lines),
+            created_by=user_or_none(by),
         )
-        _recalculate_total(invoice)
+        save_with_reason(invoice, reason="dues invoice created", by=by)
+        for line in lines:
+            line.invoice = invoice
+        InvoiceLine.objects.bulk_create(lines)
+        if fresh:  # nothing changes them before the invoice is mailed
+            keep_prefetched(invoice, "lines", lines)
     return invoice
 
 
@@ -164,9 +192,7 @@ def invoice_create_for_installment(*, installment: PledgeInstallment, by: Any = 
         )
         if invoice.contact is None:
             invoice.contact = bill_to(pledge.organization)
-        save_with_reason(invoice, reason="pledge installment invoice created", by=by)
-        InvoiceLine.objects.create(
-            invoice=invoice,
+        line = InvoiceLine(
             kind=InvoiceLine.Kind.PLEDGE_INSTALLMENT,
             description=(f"{pledge.level} investment, installment {installment.number} of {count}"),
             amount=installment.amount,
@@ -175,20 +201,33 @@ def invoice_create_for_installment(*, installment: PledgeInstallment, by: Any = 
             period_end=_add_months(installment.due_date, months) - timedelta(days=1),
             pledge_installment=installment,
         )
-        _recalculate_total(invoice)
+        invoice.total = _total_of([line])
+        save_with_reason(invoice, reason="pledge installment invoice created", by=by)
+        line.invoice = invoice
+        line.save()
     return invoice
 
 
 def _next_number(year: int) -> str:
     """The next number of the year, taken under a row lock: concurrent issues wait their turn
-    here, so numbers are never repeated, and a rolled-back issue gives its number back."""
-    InvoiceNumberSequence.objects.bulk_create(
-        [InvoiceNumberSequence(year=year)], ignore_conflicts=True
+    here, so numbers are never repeated, and a rolled-back issue gives its number back. One
+    statement (an upsert that returns the number; PostgreSQL and SQLite 3.35+): the update's row
+    lock is held until the transaction ends, as SELECT ... FOR UPDATE would hold it."""
+    qn = connection.ops.quote_name
+    table, year_, last = (
+        qn(InvoiceNumberSequence._meta.db_table),
+        qn("year"),
+        qn("last_number"),
     )
-    sequence = InvoiceNumberSequence.objects.select_for_update().get(year=year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return f"{year}-{sequence.last_number:05d}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({year_}, {last}) VALUES (%s, 1) "
+            f"ON CONFLICT ({year_}) DO UPDATE SET {last} = {table}.{last} + 1 "
+            f"RETURNING {last}",
+            [year],
+        )
+        number = cursor.fetchone()[0]
+    return f"{year}-{number:05d}"
 
 
 def _push_to_stripe(invoice: Invoice, *, by: Any, charge_automatically: bool = False) -> None:
@@ -253,38 +292,34 @@ def invoice_issue(
     charge_automatically: bool = False,
     template: str = "invoice_issued",
     subject: str = "",
+    opened: bool = False,
 ) -> Invoice:
     """Number and open a draft, then hand it to Stripe when Stripe is configured and mail it to
     the payer (with its pay link, or the payment instructions). Issuing an open invoice again
     only retries what has not happened yet (Stripe, the first mail). Never raises because
     Stripe is down: `invoice.stripe_error` says what failed. `charge_automatically` makes the
-    Stripe invoice one to charge with the saved payment method (invoice_charge_automatically)."""
-    with transaction.atomic():
-        locked = lock_invoice(invoice)
-        if locked.status == Status.DRAFT:
-            if not locked.lines.exists():
-                raise ServiceError("An invoice without lines cannot be issued.")
-            today = timezone.localdate()
-            due = today + timedelta(days=settings.INVOICE_DAYS_UNTIL_DUE)
-            if locked.due_date is not None and locked.due_date >= today:
-                due = locked.due_date
-            set_status(
-                locked,
-                to=Status.OPEN,
-                reason="issued",
-                by=by,
-                number=_next_number(today.year),
-                issue_date=today,
-                due_date=due,
+    Stripe invoice one to charge with the saved payment method (invoice_charge_automatically).
+    `opened`: the caller numbered and opened `invoice` with invoice_open_new() in a transaction
+    that has committed since; only Stripe and the mail remain."""
+    if not opened:
+        with transaction.atomic():
+            # lock_invoice(), with whether it has lines in the same round trip.
+            locked = (
+                Invoice.objects.select_for_update()
+                .annotate(has_lines=Exists(InvoiceLine.objects.filter(invoice=OuterRef("pk"))))
+                .get(pk=invoice.pk)
             )
-            # Nothing to pay (a complimentary plan): settled at once, with its effects.
-            if locked.total == ZERO:
-                settle_if_paid(locked, by=by)
-        elif locked.status != Status.OPEN:
-            raise ServiceError(
-                f"An invoice that is {locked.get_status_display().lower()} cannot be issued."
-            )
-    invoice.refresh_from_db()
+            if locked.status == Status.DRAFT:
+                if not locked.has_lines:  # type: ignore[attr-defined]
+                    raise ServiceError("An invoice without lines cannot be issued.")
+                _open(locked, by=by)
+            elif locked.status != Status.OPEN:
+                raise ServiceError(
+                    f"An invoice that is {locked.get_status_display().lower()} cannot be issued."
+                )
+        # The locked row is the fresh one (no need to read it again); the caller's instance
+        # keeps its loaded organization and contact when they did not change.
+        refresh_from(invoice, locked)
     if invoice.status != Status.OPEN:
         return invoice
     if get_gateway().is_remote and not invoice.stripe_invoice_id:
@@ -344,6 +379,38 @@ def _one_run_at_a_time() -> Iterator[bool]:
         if alone:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_RETRY_LOCK])
+
+
+def _open(locked: Invoice, *, by: Any) -> None:
+    """Number and open a draft the caller holds locked (or has just made)."""
+    today = timezone.localdate()
+    due = today + timedelta(days=settings.INVOICE_DAYS_UNTIL_DUE)
+    if locked.due_date is not None and locked.due_date >= today:
+        due = locked.due_date
+    set_status(
+        locked,
+        to=Status.OPEN,
+        reason="issued",
+        by=by,
+        number=_next_number(today.year),
+        issue_date=today,
+        due_date=due,
+    )
+    # Nothing to pay (a complimentary plan): settled at once, with its effects.
+    if locked.total == ZERO:
+        settle_if_paid(locked, by=by)
+
+
+def invoice_open_new(*, invoice: Invoice, by: Any = None) -> Invoice:
+    """The first half of invoice_issue() for a draft with lines that the caller has just made
+    in its still open transaction (nobody else can see it, so it is not locked and read
+    again): numbered and opened with the caller's other changes. After the commit the caller
+    calls invoice_issue(opened=True) for Stripe and the mail, which must not run inside a
+    transaction."""
+    if invoice.status != Status.DRAFT or invoice.pk is None:
+        raise ServiceError("Only a draft just made is opened this way.")
+    _open(invoice, by=by)
+    return invoice
 
 
 def invoice_charge_automatically(*, invoice: Invoice, by: Any = None) -> bool:

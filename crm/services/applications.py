@@ -14,21 +14,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from billing.models import Invoice, Payment
+from billing.money import ZERO
 from billing.selectors import invoice_for_membership, invoice_list
 from billing.services import (
     invoice_create_for_installment,
     invoice_create_for_membership,
     invoice_issue,
+    invoice_open_new,
     invoice_void,
     refund_create,
 )
 from crm import pricing
 from crm.exceptions import ServiceError
-from crm.mail import send_templated
+from crm.mail import mail_batch, send_templated
 from crm.models import (
     Affiliation,
     Contact,
@@ -39,6 +41,7 @@ from crm.models import (
     Pledge,
 )
 from crm.normalize import domain_from_website, normalize_email, normalize_org_name
+from crm.services.common import all_or_nothing
 from crm.services.memberships import membership_approve, membership_create, membership_reject
 from crm.services.organizations import affiliation_save, contact_save, organization_save
 from crm.services.pledges import pledge_confirm, pledge_create, pledge_decline
@@ -80,11 +83,13 @@ class ContactInput:
 
 @dataclass
 class Match:
-    """What the submission was linked to; `notes` are the sentences staff read."""
+    """What the submission was linked to; `notes` are the sentences staff read. `payer`: who
+    the dues invoice goes to (as bill_to() would choose, from the links read while matching)."""
 
     organization: Organization
     contact: Contact
     notes: list[str] = field(default_factory=list)
+    payer: Contact | None = None
 
     @property
     def found_existing(self) -> bool:
@@ -105,19 +110,22 @@ class SubmittedApplication:
 # --- Finding what already exists ---------------------------------------------------------------
 
 
-def _fill_blanks(instance: Any, values: dict[str, Any]) -> list[str]:
+def _fill_blanks(instance: Any, values: dict[str, Any]) -> tuple[list[str], bool]:
     """Copy values into empty fields only; an existing record's data is never overwritten by an
-    anonymous form. Returns the names of the fields that differ and were left alone."""
+    anonymous form. Returns the names of the fields that differ and were left alone, and
+    whether any blank was filled (else there is nothing to save)."""
     differing = []
+    filled = False
     for name, value in values.items():
         if value in ("", None):
             continue
         current = getattr(instance, name)
         if current in ("", None):
             setattr(instance, name, value)
+            filled = True
         elif current != value:
             differing.append(name)
-    return differing
+    return differing, filled
 
 
 def _find_or_create_contact(data: ContactInput, *, role: str) -> tuple[Contact, list[str]]:
@@ -133,14 +141,16 @@ def _find_or_create_contact(data: ContactInput, *, role: str) -> tuple[Contact, 
         contact = Contact(email=email, **values)
         try:
             # Another submission with the same address may be creating it at this moment: the
-            # unique index decides, and the loser links to the winner's row.
+            # unique index decides (so it is not asked beforehand), and the loser links to the
+            # winner's row.
             with transaction.atomic():
-                contact_save(contact=contact)
+                contact_save(contact=contact, checked=["email"])
             return contact, []
         except IntegrityError:
             existing = Contact.objects.select_for_update().get(email__iexact=email)
-    differing = _fill_blanks(existing, values)
-    contact_save(contact=existing)
+    differing, filled = _fill_blanks(existing, values)
+    if filled:
+        contact_save(contact=existing, checked=["email"])  # found by this very address
     note = f"The {role} ({email}) is an existing contact, {existing.full_name}"
     if {"first_name", "last_name"} & set(differing):
         note += f"; the form gave the name {data.first_name} {data.last_name}"
@@ -148,32 +158,36 @@ def _find_or_create_contact(data: ContactInput, *, role: str) -> tuple[Contact, 
 
 
 def _find_organization(data: OrganizationInput) -> tuple[Organization | None, str]:
+    """The existing organization with the same normalized name, else the first with the same
+    website domain: one query for both (the name wins)."""
     name_key = normalize_org_name(data.name)
-    if name_key:
-        by_name = (
-            Organization.objects.select_for_update()
-            .filter(normalized_name=name_key)
-            .order_by("pk")
-            .first()
-        )
-        if by_name is not None:
-            return by_name, f"same name as the existing organization “{by_name.name}”"
     domain = domain_from_website(data.website)
+    same = Q(pk__in=[])
+    if name_key:
+        same |= Q(normalized_name=name_key)
     if domain:
-        by_domain = (
-            Organization.objects.select_for_update()
-            .filter(email_domain=domain)
-            .order_by("pk")
-            .first()
+        same |= Q(email_domain=domain)
+    if not (name_key or domain):
+        return None, ""
+    found = (
+        Organization.objects.select_for_update()
+        .filter(same)
+        .order_by(
+            Case(When(normalized_name=name_key, then=0), default=1) if name_key else "pk", "pk"
         )
-        if by_domain is not None:
-            return by_domain, (
-                f"website domain {domain} belongs to the existing organization “{by_domain.name}”"
-            )
-    return None, ""
+        .first()
+    )
+    if found is None:
+        return None, ""
+    if name_key and found.normalized_name == name_key:
+        return found, f"same name as the existing organization “{found.name}”"
+    return found, f"website domain {domain} belongs to the existing organization “{found.name}”"
 
 
-def _find_or_create_organization(data: OrganizationInput) -> tuple[Organization, list[str]]:
+def _find_or_create_organization(
+    data: OrganizationInput,
+) -> tuple[Organization, list[str], bool]:
+    """The organization, the notes for staff, and whether it was created just now."""
     values = {
         "website": data.website,
         "phone": data.phone,
@@ -191,39 +205,65 @@ def _find_or_create_organization(data: OrganizationInput) -> tuple[Organization,
             name=data.name, directory_listed=data.directory_listed, **values
         )
         organization_save(organization=organization)
-        return organization, []
-    differing = _fill_blanks(existing, values)
-    organization_save(organization=existing)
+        return organization, [], True
+    differing, filled = _fill_blanks(existing, values)
+    if filled:
+        organization_save(organization=existing)
     note = f"Linked to an existing organization: the form's “{data.name}” has the {why}"
     if "employees" in differing:
         note += f"; the form says {data.employees} employees, the record {existing.employees}"
     if data.directory_listed and not existing.directory_listed:
         note += "; the applicant asked to be listed in the directory (not changed)"
-    return existing, [note + "."]
+    return existing, [note + "."], False
 
 
 def _affiliate(
-    *, contact: Contact, organization: Organization, title: str, billing: bool, primary: bool
+    *,
+    contact: Contact,
+    organization: Organization,
+    title: str,
+    billing: bool,
+    primary: bool,
+    links: list[Affiliation],
 ) -> list[str]:
-    affiliation = Affiliation.objects.filter(contact=contact, organization=organization).first()
+    """Link the contact to the organization. `links` are the organization's affiliations as
+    read under the matching lock (none for a new organization); a new one is added to them."""
+    affiliation = next((a for a in links if a.contact_id == contact.pk), None)
+    if affiliation is not None:
+        # The rows at hand, so that saving it does not check they exist.
+        affiliation.contact, affiliation.organization = contact, organization
     notes = []
     if affiliation is None:
-        has_primary = Affiliation.objects.filter(organization=organization, is_primary=True)
+        has_primary = any(a.is_primary for a in links)
         affiliation = Affiliation(
             contact=contact,
             organization=organization,
             title=title,
-            is_primary=primary and not has_primary.exists(),
+            is_primary=primary and not has_primary,
         )
-        if primary and has_primary.exists():
+        links.append(affiliation)
+        if primary and has_primary:
             notes.append(
                 f"{contact.full_name} is now linked to {organization.name}, which already has a "
                 f"primary representative (left as it was)."
             )
     if billing:
+        if affiliation.pk is not None and affiliation.is_billing:
+            return notes  # nothing changes
         affiliation.is_billing = True
-    affiliation_save(affiliation=affiliation)
+    elif affiliation.pk is not None:
+        return notes  # linked already, nothing changes
+    # Looked up just now, under the matching lock: a new link with no primary to move, or the
+    # existing link with its contact, organization and primary role unchanged.
+    affiliation_save(affiliation=affiliation, checked=True)
     return notes
+
+
+def _payer(links: list[Affiliation]) -> Contact | None:
+    """bill_to()'s choice among the links: the billing contact, else the primary
+    representative, else anyone with an address."""
+    ordered = sorted(links, key=lambda a: (not a.is_billing, not a.is_primary, a.pk or 0))
+    return next((a.contact for a in ordered if a.contact.email), None)
 
 
 # Any constant will do: it names the one lock that online submissions take while matching.
@@ -246,16 +286,24 @@ def _match(
     billing_contact: ContactInput | None = None,
 ) -> Match:
     _serialize_matching()
-    org, notes = _find_or_create_organization(organization)
+    org, notes, new_organization = _find_or_create_organization(organization)
     person, contact_notes = _find_or_create_contact(contact, role="applicant")
     notes += contact_notes
-    # The applicant pays unless someone else is named, or the business already has a payer.
-    applicant_pays = (
-        billing_contact is None
-        and not Affiliation.objects.filter(organization=org, is_billing=True).exists()
+    # Everyone at the organization, in one read (a new one has nobody yet).
+    links: list[Affiliation] = (
+        []
+        if new_organization
+        else list(Affiliation.objects.filter(organization=org).select_related("contact"))
     )
+    # The applicant pays unless someone else is named, or the business already has a payer.
+    applicant_pays = billing_contact is None and not any(a.is_billing for a in links)
     notes += _affiliate(
-        contact=person, organization=org, title=contact.title, billing=applicant_pays, primary=True
+        contact=person,
+        organization=org,
+        title=contact.title,
+        billing=applicant_pays,
+        primary=True,
+        links=links,
     )
     if billing_contact is not None:
         payer, payer_notes = _find_or_create_contact(billing_contact, role="billing contact")
@@ -266,15 +314,19 @@ def _match(
             title=billing_contact.title,
             billing=True,
             primary=False,
+            links=links,
         )
-    return Match(organization=org, contact=person, notes=notes)
+    return Match(organization=org, contact=person, notes=notes, payer=_payer(links))
 
 
-def _flag(instance: Membership | Pledge, match: Match) -> None:
+def _flag(instance: Membership | Pledge, match: Match, *, save: bool = True) -> None:
+    """Flag a submission linked to existing records for staff. `save=False`: the caller saves
+    the instance next anyway (one write, not two)."""
     if match.found_existing:
         instance.needs_attention = True
         instance.match_note = match.note
-        instance.save(update_fields=["needs_attention", "match_note", "modified"])
+        if save:
+            instance.save(update_fields=["needs_attention", "match_note", "modified"])
 
 
 # --- Mail -----------------------------------------------------------------------------------
@@ -292,20 +344,35 @@ def _membership_staff() -> list[str]:
 # --- Invoices -------------------------------------------------------------------------------
 
 
-def _draft_dues_invoice(membership: Membership, *, employees: int | None, by: Any) -> Invoice:
+def _draft_dues_invoice(
+    membership: Membership,
+    *,
+    employees: int | None,
+    by: Any,
+    fresh: bool = False,
+    payer: Contact | None = None,
+) -> Invoice:
     """The first dues invoice of an approved application, from its start date. `employees` is
-    what the applicant declared (the number the quote used), else the record's."""
+    what the applicant declared (the number the quote used), else the record's. `fresh`: the
+    membership was made in the caller's open transaction."""
     return invoice_create_for_membership(
-        membership=membership, period_start=membership.start_date, employees=employees, by=by
+        membership=membership,
+        period_start=membership.start_date,
+        employees=employees,
+        by=by,
+        # The plan as the caller has it, with its brackets loaded (the same plan).
+        plan=membership.plan,
+        fresh=fresh,
+        contact=payer,
     )
 
 
-def _issue(invoice: Invoice, *, by: Any) -> Invoice:
+def _issue(invoice: Invoice, *, by: Any, opened: bool = False) -> Invoice:
     """Number the invoice, hand it to Stripe when configured and mail it to the payer. Runs
     after the application's own transaction has committed: a slow or failing Stripe never
     undoes the application (the invoice then shows payment instructions and staff see the
     Stripe error on it)."""
-    return invoice_issue(invoice=invoice, by=by)
+    return invoice_issue(invoice=invoice, by=by, opened=opened)
 
 
 def application_invoice(membership: Membership) -> Invoice | None:
@@ -348,7 +415,7 @@ def application_submit(
     if not (plan.is_active and plan.offered_publicly):
         raise ServiceError("This plan is not offered for joining online.", field="plan")
     quote = _quote_for(plan, organization, start_date)
-    with transaction.atomic():
+    with all_or_nothing():
         match = _match(organization=organization, contact=contact, billing_contact=billing_contact)
         try:
             membership = membership_create(
@@ -357,6 +424,8 @@ def application_submit(
                 start_date=start_date,
                 source=Membership.Source.WEBSITE,
                 message=message,
+                # Matching locked it (select_for_update) or created it just now.
+                organization_locked=True,
             )
         except ServiceError:
             # Said without naming the plan or state of someone else's membership.
@@ -365,36 +434,46 @@ def application_submit(
                 "Please contact the membership team.",
                 field="organization.name",
             ) from None
-        _flag(membership, match)
+        # Approval below saves the membership anyway: the flag rides along.
+        _flag(membership, match, save=plan.requires_review)
         if not plan.requires_review:
-            membership_approve(membership=membership, reason="the plan needs no review")
+            membership_approve(membership=membership, reason="the plan needs no review", fresh=True)
         # The dues are invoiced with the application (CONTRACT.md): a business can pay at once.
         # Paying does not skip review: the payment waits on the application and approval
         # activates it; a rejection voids or refunds the invoice.
-        draft = _draft_dues_invoice(membership, employees=organization.employees, by=None)
-    invoice = _issue(draft, by=None)
-    context = {
-        "membership": membership,
-        "contact": match.contact,
-        "organization": match.organization,
-        "plan": plan,
-        "quote": quote,
-        "invoice": invoice,
-        "match_note": membership.match_note,
-    }
-    _mail(
-        "application_received",
-        f"Your application to join the MetroHartford Alliance ({membership.reference})",
-        context,
-        [match.contact.email],
-    )
-    _mail(
-        "application_staff",
-        f"New membership application: {match.organization.name} ({plan.name})"
-        + (" — check the match" if membership.match_note else ""),
-        context,
-        _membership_staff(),
-    )
+        draft = _draft_dues_invoice(
+            membership, employees=organization.employees, by=None, fresh=True, payer=match.payer
+        )
+        # Numbered with the application (a rollback gives the number back); Stripe and the
+        # mail wait for the commit.
+        invoice_open_new(invoice=draft, by=None)
+    # The invoice mail and the two below go out together (mail_batch: two queries, not six).
+    with mail_batch():
+        invoice = _issue(draft, by=None, opened=True)
+        context = {
+            "membership": membership,
+            "contact": match.contact,
+            "organization": match.organization,
+            "plan": plan,
+            "quote": quote,
+            "invoice": invoice,
+            "match_note": membership.match_note,
+        }
+        _mail(
+            "application_received",
+            f"Your application to join the MetroHartford Alliance ({membership.reference})",
+            context,
+            [match.contact.email],
+        )
+        _mail(
+            "application_staff",
+            f"New membership application: {match.organization.name} ({plan.name})"
+            + (" — check the match" if membership.match_note else ""),
+            context,
+            _membership_staff(),
+        )
+    # Made just now: nothing has been paid on it (its answer need not ask).
+    invoice.paid_sum = ZERO  # type: ignore[attr-defined]
     return SubmittedApplication(membership=membership, quote=quote, invoice=invoice)
 
 
@@ -478,7 +557,7 @@ def investment_submit(
     the records that already exist, and mail to the investor and the staff. All or nothing."""
     if not level.offered_publicly:
         raise ServiceError("This level is not offered online.", field="level")
-    with transaction.atomic():
+    with all_or_nothing():
         match = _match(organization=organization, contact=contact)
         pledge = pledge_create(
             organization=match.organization,
@@ -491,27 +570,28 @@ def investment_submit(
             message=message,
         )
         _flag(pledge, match)
-        context = {
-            "pledge": pledge,
-            "contact": match.contact,
-            "organization": match.organization,
-            "installments": list(pledge.installments.all()),
-            "match_note": pledge.match_note,
-        }
-        _mail(
-            "pledge_received",
-            f"Thank you for your commitment to invest in the MetroHartford Alliance "
-            f"({pledge.reference})",
-            context,
-            [match.contact.email],
-        )
-        _mail(
-            "pledge_staff",
-            f"New investment commitment: {match.organization.name}, {level.name}"
-            + (" — check the match" if pledge.match_note else ""),
-            context,
-            _membership_staff(),
-        )
+        with mail_batch():
+            context = {
+                "pledge": pledge,
+                "contact": match.contact,
+                "organization": match.organization,
+                "installments": list(pledge.installments.all()),
+                "match_note": pledge.match_note,
+            }
+            _mail(
+                "pledge_received",
+                f"Thank you for your commitment to invest in the MetroHartford Alliance "
+                f"({pledge.reference})",
+                context,
+                [match.contact.email],
+            )
+            _mail(
+                "pledge_staff",
+                f"New investment commitment: {match.organization.name}, {level.name}"
+                + (" — check the match" if pledge.match_note else ""),
+                context,
+                _membership_staff(),
+            )
     return pledge
 
 

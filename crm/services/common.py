@@ -1,7 +1,10 @@
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 
 from crm.exceptions import InvalidData, TransitionNotAllowed
 
@@ -19,10 +22,57 @@ def set_change_reason(instance: models.Model, reason: str) -> None:
     instance._change_reason = reason if len(reason) <= 100 else reason[:99] + "…"  # type: ignore[attr-defined]
 
 
-def validated_save(instance: models.Model, *, by: Any = None) -> None:
-    """full_clean() then save(), turning validation errors into one readable InvalidData."""
+_ALL_OR_NOTHING: ContextVar[bool] = ContextVar("all_or_nothing", default=False)
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[None]:
+    """One transaction for a whole submission (a join, an investment, a registration) in which
+    any exception undoes everything: the services it calls then take no savepoints of their own
+    (`atomic()`), which would be two round trips each and roll back nothing the outer block
+    would not. A step inside that catches an error and goes on keeps its own
+    `transaction.atomic()`."""
+    with transaction.atomic():
+        token = _ALL_OR_NOTHING.set(True)
+        try:
+            yield
+        finally:
+            _ALL_OR_NOTHING.reset(token)
+
+
+def atomic() -> Any:
+    """A service's transaction: its own when called alone, or inside a caller's with a
+    savepoint, except within `all_or_nothing()`, whose failure undoes it anyway."""
+    return transaction.atomic(savepoint=not _ALL_OR_NOTHING.get())
+
+
+def _loaded_relations(instance: models.Model) -> list[str]:
+    """Foreign keys whose related object is at hand and saved: full_clean() would query the
+    database to check it exists (one SELECT each), while the caller has just read or written it
+    (and the database's own constraint stays the last word)."""
+    names = []
+    for field in instance._meta.concrete_fields:
+        remote = field.remote_field
+        if not field.is_relation or remote is None or remote.limit_choices_to:
+            continue
+        related = field.get_cached_value(instance, default=None)  # type: ignore[attr-defined]
+        if (
+            related is not None
+            and related.pk is not None
+            and not related._state.adding
+            and related.pk == getattr(instance, field.attname)
+        ):
+            names.append(field.name)
+    return names
+
+
+def validated_save(instance: models.Model, *, by: Any = None, checked: Iterable[str] = ()) -> None:
+    """full_clean() then save(), turning validation errors into one readable InvalidData.
+    `checked` names fields whose uniqueness checks and constraints the caller has already made
+    sure of (under a lock, or with the database's unique index as the last word): each would
+    be another query."""
     try:
-        instance.full_clean()
+        _full_clean(instance, checked=checked)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             field, errors = next(iter(exc.error_dict.items()))
@@ -31,6 +81,34 @@ def validated_save(instance: models.Model, *, by: Any = None) -> None:
         raise InvalidData("; ".join(exc.messages)) from exc
     with_history_user(instance, by)
     instance.save()
+
+
+def _full_clean(instance: models.Model, *, checked: Iterable[str]) -> None:
+    loaded = _loaded_relations(instance)
+    checked = set(checked)
+    if not loaded and not checked:
+        instance.full_clean()
+        return
+    # The fields' own validation, minus the existence queries of loaded relations...
+    instance.clean_fields(exclude=set(loaded))
+    instance.clean()
+    # ...then uniqueness and constraints as full_clean() would check them, minus those the
+    # caller has already made sure of.
+    exclude = {f.name for f in instance._meta.fields if f.name in checked}
+    instance.validate_unique(exclude=exclude)
+    instance.validate_constraints(exclude=exclude)
+
+
+def keep_prefetched(instance: models.Model, name: str, objects: list[Any]) -> None:
+    """Hand `instance` its related `name` rows as if prefetched (instance.<name>.all() then reads
+    no database): for rows the caller has just written and nothing changes before they are read
+    (a new invoice's lines, a new registration's attendees)."""
+    cached = getattr(instance, name).all()
+    cached._result_cache = list(objects)
+    cached._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    instance._prefetched_objects_cache[name] = cached  # type: ignore[attr-defined]
 
 
 def refresh_from(stale: models.Model, fresh: models.Model) -> None:
@@ -49,16 +127,19 @@ def locked_transition(
     by: Any,
     reason: str,
     updates: dict[str, Any] | None = None,
+    locked: Any = None,
 ) -> str | None:
     """Move `instance` (a model with `status`, `status_changed_at`, `status_reason`) to `to`.
 
     Must run inside a transaction. The row is re-read under a lock so that two clicks, or a click
-    and the daily job, cannot both apply one step from stale copies. Returns the status it came
-    from, or None when it was already there (the caller's retry is then harmless).
+    and the daily job, cannot both apply one step from stale copies (a caller that has just
+    done so passes its `locked` copy). Returns the status it came from, or None when it was
+    already there (the caller's retry is then harmless).
     """
     from django.utils import timezone
 
-    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if locked is None:
+        locked = type(instance).objects.select_for_update().get(pk=instance.pk)
     if locked.status == to:
         refresh_from(instance, locked)
         return None

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine, Payment
@@ -22,6 +21,7 @@ from billing.money import ZERO, format_usd, money
 from crm.exceptions import ServiceError, TransitionNotAllowed
 from crm.mail import send_templated
 from crm.models import Affiliation, Organization, Registration
+from crm.services.common import all_or_nothing
 
 logger = logging.getLogger("crm.events")
 
@@ -59,10 +59,12 @@ def _payer(registration: Registration) -> tuple[Organization, Any]:
         organization = organization_by_name(name)
         if organization is None:
             organization = organization_save(organization=Organization(name=name[:200]))
+            # A new organization has nobody yet: nothing to check the link against.
             affiliation_save(
                 affiliation=Affiliation(
                     contact=contact, organization=organization, is_event_contact=True
-                )
+                ),
+                checked=True,
             )
     return organization, contact
 
@@ -71,10 +73,7 @@ def registration_payment_start(*, registration: Registration, by: Any = None) ->
     """The issued invoice of a registration awaiting payment, made the first time it is asked
     for. Stripe being down leaves the invoice open with its error (staff resend it); the
     registration keeps its seats until its hold runs out either way."""
-    from billing.services import invoice_issue
-    from billing.services.common import save_with_reason, user_or_none
-
-    with transaction.atomic():
+    with all_or_nothing():
         # Two callers at once (a retry, a promotion) must not make two invoices.
         locked = (
             Registration.objects.select_for_update(of=("self",))
@@ -85,44 +84,77 @@ def registration_payment_start(*, registration: Registration, by: Any = None) ->
             return registration_invoice(locked)
         invoice = registration_invoice(locked)
         if invoice is None:
-            organization, contact = _payer(locked)
-            event = locked.event
-            invoice = Invoice(
-                organization=organization,
-                contact=contact,
-                kind=Invoice.Kind.EVENT,
-                explanation=(
-                    f"{locked.quantity} × {locked.ticket_type.name} at "
-                    f"{format_usd(locked.price_each)} "
-                    f"({'member' if locked.member_pricing else 'non-member'} price) for "
-                    f"{event.title}, registration {locked.reference}."
-                ),
-                created_by=user_or_none(by),
-                total=locked.total,
-            )
-            if locked.payment == Registration.Payment.NOW:
-                invoice.due_date = timezone.localdate()
-            save_with_reason(invoice, reason="event registration invoice created", by=by)
-            starts = timezone.localdate(event.starts_at)
-            InvoiceLine.objects.create(
-                invoice=invoice,
-                kind=InvoiceLine.Kind.REGISTRATION,
-                description=f"{event.title} ({starts:%B %-d, %Y}): "
-                f"{locked.quantity} × {locked.ticket_type.name}",
-                amount=locked.total,
-                gl_account=event.gl_account,
-                period_start=starts,
-                period_end=max(starts, timezone.localdate(event.ends_at)),
-                registration=locked,
-            )
+            invoice = _new_invoice(locked, by=by)
     if invoice.status in (Invoice.Status.DRAFT, Invoice.Status.OPEN):
-        # The invoice mail goes out only to an invoiced organization; a registrant paying now
-        # has the pay link in the registration's own mail and on its page.
-        invoice = invoice_issue(
-            invoice=invoice,
-            by=by,
-            send_email=registration.payment == Registration.Payment.INVOICE,
-        )
+        invoice = _issue(registration, invoice, by=by)
+    return invoice
+
+
+def registration_invoice_open_new(*, registration: Registration, by: Any = None) -> Invoice:
+    """registration_payment_start() for a registration awaiting payment that the caller has
+    just made in its still open transaction (with its event, ticket type and contact loaded):
+    nobody else can see it yet, so it is neither locked nor searched for an invoice again, and
+    the invoice is made and numbered within that transaction. After the commit the caller
+    hands it to registration_payment_send() (Stripe and the mail)."""
+    from billing.services import invoice_open_new
+
+    invoice = _new_invoice(registration, by=by)
+    return invoice_open_new(invoice=invoice, by=by)
+
+
+def registration_payment_send(
+    *, registration: Registration, invoice: Invoice, by: Any = None
+) -> Invoice:
+    """The second half of registration_invoice_open_new(), after its transaction committed."""
+    return _issue(registration, invoice, by=by, opened=True)
+
+
+def _issue(registration: Registration, invoice: Invoice, *, by: Any, opened: bool = False) -> Any:
+    from billing.services import invoice_issue
+
+    # The invoice mail goes out only to an invoiced organization; a registrant paying now has
+    # the pay link in the registration's own mail and on its page.
+    return invoice_issue(
+        invoice=invoice,
+        by=by,
+        send_email=registration.payment == Registration.Payment.INVOICE,
+        opened=opened,
+    )
+
+
+def _new_invoice(locked: Registration, *, by: Any) -> Invoice:
+    from billing.services.common import save_with_reason, user_or_none
+
+    organization, contact = _payer(locked)
+    event = locked.event
+    invoice = Invoice(
+        organization=organization,
+        contact=contact,
+        kind=Invoice.Kind.EVENT,
+        explanation=(
+            f"{locked.quantity} × {locked.ticket_type.name} at "
+            f"{format_usd(locked.price_each)} "
+            f"({'member' if locked.member_pricing else 'non-member'} price) for "
+            f"{event.title}, registration {locked.reference}."
+        ),
+        created_by=user_or_none(by),
+        total=locked.total,
+    )
+    if locked.payment == Registration.Payment.NOW:
+        invoice.due_date = timezone.localdate()
+    save_with_reason(invoice, reason="event registration invoice created", by=by)
+    starts = timezone.localdate(event.starts_at)
+    InvoiceLine.objects.create(
+        invoice=invoice,
+        kind=InvoiceLine.Kind.REGISTRATION,
+        description=f"{event.title} ({starts:%B %-d, %Y}): "
+        f"{locked.quantity} × {locked.ticket_type.name}",
+        amount=locked.total,
+        gl_account=event.gl_account,
+        period_start=starts,
+        period_end=max(starts, timezone.localdate(event.ends_at)),
+        registration=locked,
+    )
     return invoice
 
 
@@ -241,7 +273,11 @@ def mail_registration(
 ) -> bool:
     from crm.selectors import registration_waitlist_position
 
-    invoice = registration_invoice(registration)
+    # A registration just made carries its invoice (or None) from registration_create.
+    if "_invoice_cache" in registration.__dict__:
+        invoice = registration.__dict__["_invoice_cache"]
+    else:
+        invoice = registration_invoice(registration)
     return send_templated(
         to=[registration.contact.email],
         template=template,

@@ -25,6 +25,8 @@ from crm.models import Attendee, Contact, Event, Registration, TicketType
 from crm.normalize import normalize_email
 from crm.selectors import registration_member_organization
 from crm.services.common import (
+    all_or_nothing,
+    keep_prefetched,
     refresh_from,
     set_change_reason,
     validated_save,
@@ -32,6 +34,8 @@ from crm.services.common import (
 )
 from crm.services.event_billing import (
     mail_registration,
+    registration_invoice_open_new,
+    registration_payment_send,
     registration_payment_start,
     registration_refund,
     registration_void_unpaid_invoice,
@@ -93,27 +97,32 @@ def _hold_until(now: datetime, *, minutes: int) -> datetime:
 def registration_contact(*, first_name: str, last_name: str, email: str) -> Contact:
     """The contact with this email, or a new one. An existing contact is never changed by what a
     visitor typed: the names on the registration's attendees say who comes."""
+    return _registration_contact(first_name=first_name, last_name=last_name, email=email)[0]
+
+
+def _registration_contact(*, first_name: str, last_name: str, email: str) -> tuple[Contact, bool]:
+    """registration_contact(), and whether the contact existed before."""
     email = normalize_email(email)
     if not email:
         raise ServiceError("Give an email address.", field="contact.email")
     existing = Contact.objects.filter(email__iexact=email).first()
     if existing is not None:
-        return existing
+        return existing, True
     contact = Contact(first_name=first_name.strip(), last_name=last_name.strip(), email=email)
     try:
-        # Two registrations from one new address at once: the unique email decides, the loser
-        # reads the winner's contact.
+        # Two registrations from one new address at once: the unique email decides (so it is
+        # not asked beforehand), the loser reads the winner's contact.
         with transaction.atomic():
-            validated_save(contact)
+            validated_save(contact, checked=["email"])
     except IntegrityError:
-        return Contact.objects.get(email__iexact=email)
+        return Contact.objects.get(email__iexact=email), True
     except ServiceError as exc:
         if Contact.objects.filter(email__iexact=email).exists():
-            return Contact.objects.get(email__iexact=email)
+            return Contact.objects.get(email__iexact=email), True
         raise ServiceError(
             exc.message, field=f"contact.{exc.field}" if exc.field else None
         ) from exc
-    return contact
+    return contact, False
 
 
 # --- Registering ------------------------------------------------------------------------------
@@ -185,7 +194,8 @@ def registration_create(
     # until staff record the payment or cancel.
     expires = payment == Registration.Payment.NOW and total > ZERO and stripe_configured()
 
-    with transaction.atomic():
+    invoice = None
+    with all_or_nothing():
         locked = _lock_ticket_type(ticket_type.pk)
         # Read after taking the lock: a cancellation of the event that committed meanwhile is seen.
         event = Event.objects.get(pk=event.pk)
@@ -232,7 +242,7 @@ def registration_create(
         people = list(attendees) or [
             AttendeeDetails(contact.first_name, contact.last_name, contact.email)
         ]
-        Attendee.objects.bulk_create(
+        seated = Attendee.objects.bulk_create(
             Attendee(
                 registration=registration,
                 first_name=person.first_name.strip()[:100],
@@ -241,8 +251,15 @@ def registration_create(
             )
             for person in people
         )
-    if registration.status == Status.PENDING_PAYMENT:
-        registration_payment_start(registration=registration, by=by)
+        keep_prefetched(registration, "attendees", seated)  # its page lists them
+        if registration.status == Status.PENDING_PAYMENT:
+            # Made and numbered with the registration; Stripe and mail wait for the commit.
+            invoice = registration_invoice_open_new(registration=registration, by=by)
+    if invoice is not None:
+        invoice = registration_payment_send(registration=registration, invoice=invoice, by=by)
+    # A new registration's invoice is the one just made, or none: its mail and its page (the
+    # API's answer) read it from here instead of asking the database again.
+    registration._invoice_cache = invoice  # type: ignore[attr-defined]
     if notify:
         mail_registration(registration, "registration_received")
     return registration
@@ -259,8 +276,7 @@ def registration_create_for_person(
 ) -> Registration:
     """Register someone known only by name and email (the website): their contact is found by
     email or made, and a refused registration leaves no new contact behind."""
-    known = Contact.objects.filter(email__iexact=normalize_email(email)).exists()
-    contact = registration_contact(first_name=first_name, last_name=last_name, email=email)
+    contact, known = _registration_contact(first_name=first_name, last_name=last_name, email=email)
     if not options.get("attendees"):
         # The person as they typed themselves, not as the record has it: what the registration
         # shows must not tell a visitor the name on file for an address they typed.

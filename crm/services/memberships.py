@@ -11,6 +11,7 @@ from django.utils import timezone
 from crm.exceptions import ServiceError, TransitionNotAllowed
 from crm.models import Membership, MembershipPlan, MembershipTransition, Organization
 from crm.services.common import (
+    atomic,
     locked_transition,
     refresh_from,
     set_change_reason,
@@ -43,8 +44,9 @@ def _transition(
     verb: str,
     by: Any,
     reason: str,
+    locked: Membership | None = None,
 ) -> Membership:
-    with transaction.atomic():
+    with atomic():
         from_status = locked_transition(
             membership,
             to=to,
@@ -53,6 +55,7 @@ def _transition(
             verb=verb,
             by=by,
             reason=reason,
+            locked=locked,
         )
         if from_status is not None:
             _record(membership, from_status=from_status, by=by, reason=reason)
@@ -89,13 +92,18 @@ def membership_create(
     source: str = Membership.Source.STAFF,
     message: str = "",
     auto_renew: bool = False,
+    organization_locked: bool = False,
 ) -> Membership:
-    """A new application. Refused when the organization already has an open membership."""
+    """A new application. Refused when the organization already has an open membership.
+    `organization_locked`: the caller holds the organization's row lock already (or created it
+    in this transaction), so it is not taken again, and the unique index alone refuses a second
+    open membership (a ServiceError that does not describe the other one)."""
     if not plan.is_active:
         raise ServiceError(f"The {plan} plan is no longer offered.", field="plan")
-    with transaction.atomic():
-        _lock_organization(organization.pk)
-        _ensure_no_other_open(organization.pk)
+    with atomic():
+        if not organization_locked:
+            _lock_organization(organization.pk)
+            _ensure_no_other_open(organization.pk)
         membership = Membership(
             organization=organization,
             plan=plan,
@@ -108,8 +116,9 @@ def membership_create(
         )
         with_history_user(membership, by)
         try:
-            # The partial unique index is the last word when two applications race.
-            with transaction.atomic():
+            # The partial unique index is the last word when two applications race. (Within
+            # all_or_nothing() no savepoint: the refusal undoes the whole submission anyway.)
+            with atomic():
                 membership.save()
         except IntegrityError:
             raise ServiceError("This organization already has an open membership.") from None
@@ -117,11 +126,18 @@ def membership_create(
     return membership
 
 
-def membership_approve(*, membership: Membership, by: Any = None, reason: str = "") -> Membership:
+def membership_approve(
+    *, membership: Membership, by: Any = None, reason: str = "", fresh: bool = False
+) -> Membership:
     """Accept an application: approved and awaiting its dues, or straight to active when the
-    applicant already paid the invoice the join issued."""
-    with transaction.atomic():
-        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    applicant already paid the invoice the join issued. `fresh`: the caller created
+    `membership` in its still open transaction, so it is the current row and nobody else can
+    see it yet; it is not read again."""
+    with atomic():
+        if fresh:
+            locked = membership
+        else:
+            locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.status != Status.APPLIED or locked.paid_through is None:
             return _transition(
                 membership,
@@ -130,6 +146,7 @@ def membership_approve(*, membership: Membership, by: Any = None, reason: str = 
                 verb="approved",
                 by=by,
                 reason=reason,
+                locked=locked,
             )
         reason = reason or "approved; dues already paid"
         from_status = locked_transition(
@@ -141,6 +158,7 @@ def membership_approve(*, membership: Membership, by: Any = None, reason: str = 
             by=by,
             reason=reason,
             updates={"member_since": locked.member_since or locked.start_date},
+            locked=locked,
         )
         if from_status is not None:
             _record(membership, from_status=from_status, by=by, reason=reason)

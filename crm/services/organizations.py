@@ -1,9 +1,8 @@
+from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
-
 from crm.models import Affiliation, Contact, Note, Organization
-from crm.services.common import validated_save, with_history_user
+from crm.services.common import atomic, validated_save, with_history_user
 
 
 def organization_save(*, organization: Organization, by: Any = None) -> Organization:
@@ -13,25 +12,34 @@ def organization_save(*, organization: Organization, by: Any = None) -> Organiza
     return organization
 
 
-def contact_save(*, contact: Contact, by: Any = None) -> Contact:
-    validated_save(contact, by=by)
+def contact_save(*, contact: Contact, by: Any = None, checked: Iterable[str] = ()) -> Contact:
+    """`checked=["email"]`: the caller looked for the address under a lock and lets the unique
+    index catch a concurrent twin (IntegrityError) rather than asking the database twice."""
+    validated_save(contact, by=by, checked=checked)
     return contact
 
 
-@transaction.atomic
-def affiliation_save(*, affiliation: Affiliation, by: Any = None) -> Affiliation:
+def affiliation_save(
+    *, affiliation: Affiliation, by: Any = None, checked: bool = False
+) -> Affiliation:
     """Save a contact's place at an organization. Naming a new primary representative moves the
-    role from the previous one instead of failing on the one-primary rule."""
-    if affiliation.is_primary:
-        previous = (
-            Affiliation.objects.select_for_update()
-            .filter(organization_id=affiliation.organization_id, is_primary=True)
-            .exclude(pk=affiliation.pk)
+    role from the previous one instead of failing on the one-primary rule (so that rule needs no
+    check of its own). `checked`: the caller has just looked, under the matching lock, and this
+    contact is not at this organization yet and, if primary, the organization has no primary
+    representative; the same lookups are not made again."""
+    with atomic():
+        if affiliation.is_primary and not checked:
+            previous = (
+                Affiliation.objects.select_for_update()
+                .filter(organization_id=affiliation.organization_id, is_primary=True)
+                .exclude(pk=affiliation.pk)
+            )
+            for other in previous:
+                other.is_primary = False
+                validated_save(other, by=by, checked=["is_primary"])
+        validated_save(
+            affiliation, by=by, checked=["is_primary", "contact"] if checked else ["is_primary"]
         )
-        for other in previous:
-            other.is_primary = False
-            validated_save(other, by=by)
-    validated_save(affiliation, by=by)
     return affiliation
 
 
