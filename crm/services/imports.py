@@ -17,7 +17,8 @@ rolls the whole file back.
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -136,9 +137,11 @@ class ImportReport:
     dry_run: bool
     rows: list[RowResult] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    # Outcomes of rows handed to a caller's on_row instead of kept in `rows` (streaming).
+    streamed: Counter[Outcome] = field(default_factory=Counter)
 
     def count(self, outcome: Outcome) -> int:
-        return sum(1 for row in self.rows if row.outcome == outcome)
+        return self.streamed[outcome] + sum(1 for row in self.rows if row.outcome == outcome)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -158,29 +161,41 @@ class _Refused(Exception):
 # --- Reading files ----------------------------------------------------------------------------
 
 
-def roster_read(*, data: bytes, file_name: str) -> tuple[list[RosterRow], list[str]]:
+def roster_read(
+    *, data: bytes, file_name: str, lazy: bool = False
+) -> tuple[Iterable[RosterRow], list[str]]:
     """The rows of a CSV or Excel (.xlsx) roster, keyed by canonical column, and the headings
-    that were not recognised. Refuses a file it cannot read with a sentence saying why."""
+    that were not recognised. Refuses a file it cannot read with a sentence saying why. With
+    `lazy` the rows come one at a time as they are read (a CSV's cells are not all held in
+    memory at once), for roster_import's streaming use."""
     if len(data) > MAX_FILE_BYTES:
         raise ServiceError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
     name = file_name.lower()
     if name.endswith(".csv"):
-        table = _read_csv(data)
+        first, rest = _read_csv(data)
     elif name.endswith(".xlsx"):
         table = _read_xlsx(data)
+        first, rest = (table[0] if table else None), iter(table[1:])
     else:
         raise ServiceError("Upload a .csv or .xlsx file.")
-    if not table or not any(_text(cell) for cell in table[0]):
+    if first is None or not any(_text(cell) for cell in first):
         raise ServiceError("The file is empty: the first row should hold the column headings.")
-    headings = [_heading(cell) for cell in table[0]]
+    headings = [_heading(cell) for cell in first]
     columns = [_HEADING_TO_COLUMN.get(h) for h in headings]
     if "organization" not in columns:
         raise ServiceError(
             "The file has no organization column (headings such as 'Organization' or 'Company')."
         )
-    ignored = [_text(cell) for cell, col in zip(table[0], columns, strict=True) if not col and cell]
-    rows = []
-    for index, cells in enumerate(table[1:], start=2):
+    ignored = [_text(cell) for cell, col in zip(first, columns, strict=True) if not col and cell]
+    rows = _roster_rows(rest, columns)
+    return (rows if lazy else list(rows)), ignored
+
+
+def _roster_rows(table: Iterator[list[Any]], columns: list[str | None]) -> Iterator[RosterRow]:
+    """The rows after the headings, one at a time. Blank rows are held back until a row with
+    something in it follows: spreadsheets often carry formatted but empty rows at the end."""
+    blanks: list[RosterRow] = []
+    for index, cells in enumerate(table, start=2):
         values: dict[str, Any] = {}
         for col, cell in zip(columns, cells, strict=False):
             if col and col not in values:
@@ -188,13 +203,16 @@ def roster_read(*, data: bytes, file_name: str) -> tuple[list[RosterRow], list[s
         extra = [c for c in cells[len(columns) :] if _text(c)]
         if extra:
             values["_extra_cells"] = len(extra)
-        rows.append(RosterRow(number=index, values=values))
-    while rows and _is_blank(rows[-1].values):
-        rows.pop()  # spreadsheets often carry formatted but empty rows at the end
-    return rows, ignored
+        row = RosterRow(number=index, values=values)
+        if _is_blank(values):
+            blanks.append(row)
+            continue
+        yield from blanks
+        blanks.clear()
+        yield row
 
 
-def _read_csv(data: bytes) -> list[list[Any]]:
+def _read_csv(data: bytes) -> tuple[list[Any] | None, Iterator[list[Any]]]:
     # The standard csv module rather than tablib here: tablib drops blank lines, and the report
     # must name rows by the line numbers staff see in their spreadsheet.
     for encoding in ("utf-8-sig", "cp1252"):
@@ -205,8 +223,15 @@ def _read_csv(data: bytes) -> list[list[Any]]:
             continue
     else:  # pragma: no cover - cp1252 decodes almost any bytes
         raise ServiceError("The file is not text in UTF-8 or Windows encoding.")
+    # Parsed as it is read: the heading row now (a file that is not CSV at all is refused
+    # before anything is imported), the others one at a time.
+    reader = _csv_rows(csv.reader(io.StringIO(text, newline="")))
+    return next(reader, None), reader
+
+
+def _csv_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""))]
+        yield from reader
     except csv.Error as exc:
         raise ServiceError(f"The CSV file could not be read: {exc}.") from exc
 
@@ -243,15 +268,27 @@ def _is_blank(values: Mapping[str, Any]) -> bool:
 
 
 def roster_import(
-    *, rows: Iterable[RosterRow], dry_run: bool, by: Any = None, ignored_columns: Iterable[str] = ()
+    *,
+    rows: Iterable[RosterRow],
+    dry_run: bool,
+    by: Any = None,
+    ignored_columns: Iterable[str] = (),
+    on_row: Callable[[RowResult], None] | None = None,
 ) -> ImportReport:
     """Import roster rows, each all or nothing, and report every row's outcome and why.
-    With dry_run, everything runs and is then rolled back: the report is what a real run does."""
+    With dry_run, everything runs and is then rolled back: the report is what a real run does.
+    With `on_row`, each row's result is handed to it as soon as the row is done and the report
+    only counts them, so a long roster streams through in constant memory."""
     report = ImportReport(dry_run=dry_run, ignored_columns=list(ignored_columns))
     context = _Context(by=by)
     with transaction.atomic():
         for row in rows:
-            report.rows.append(_import_row_safely(row, context))
+            result = _import_row_safely(row, context)
+            if on_row is None:
+                report.rows.append(result)
+            else:
+                on_row(result)
+                report.streamed[result.outcome] += 1
         if dry_run:
             transaction.set_rollback(True)
     return report

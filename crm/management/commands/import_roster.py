@@ -5,7 +5,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from crm.audit import AuditedCommand
 from crm.exceptions import ServiceError
-from crm.services.imports import Outcome, roster_import, roster_read
+from crm.services.imports import Outcome, RowResult, roster_import, roster_read
 
 
 class Command(AuditedCommand):
@@ -29,10 +29,9 @@ class Command(AuditedCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
         try:
-            rows, ignored = roster_read(data=data, file_name=file.name)
+            rows, ignored = roster_read(data=data, file_name=file.name, lazy=True)
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
-        report = roster_import(rows=rows, dry_run=dry_run, ignored_columns=ignored)
         if ignored:
             self.stdout.write(f"Columns not imported: {', '.join(ignored)}")
         styles = {
@@ -40,7 +39,8 @@ class Command(AuditedCommand):
             Outcome.UPDATED: self.style.SUCCESS,
             Outcome.REFUSED: self.style.ERROR,
         }
-        for row in report.rows:
+
+        def print_row(row: RowResult) -> None:
             style = styles.get(row.outcome, str)
             who = " / ".join(filter(None, [row.organization, row.contact]))
             self.stdout.write(
@@ -48,4 +48,12 @@ class Command(AuditedCommand):
                 + (f" {who}" if who else "")
                 + (f": {row.message}" if row.message else "")
             )
+
+        # Each row is printed as it is done and not kept: a long roster streams through.
+        try:
+            report = roster_import(
+                rows=rows, dry_run=dry_run, ignored_columns=ignored, on_row=print_row
+            )
+        except ServiceError as exc:  # the file turned out unreadable further down: nothing saved
+            raise CommandError(f"{exc.message} Nothing was imported.") from exc
         self.stdout.write(report.summary)

@@ -43,3 +43,19 @@ def test_it_fails_clearly_on_a_file_it_cannot_use(tmp_path):
     (tmp_path / "roster.pdf").write_bytes(b"%PDF")
     with pytest.raises(CommandError, match=r"Upload a \.csv or \.xlsx file"):
         run(str(tmp_path / "roster.pdf"))
+
+
+def test_a_file_unreadable_further_down_imports_nothing(tmp_path):
+    roster = tmp_path / "roster.csv"
+    # Rows are read as they are imported; a cell past the csv module's limit on row 3 stops it.
+    roster.write_text(
+        ROSTER.splitlines()[0]
+        + "\nAcme LLC,ann@acme.example,Ann Park\n"
+        + "Big,big@big.example,"
+        + "x" * 200_000
+        + "\n"
+    )
+
+    with pytest.raises(CommandError, match=r"could not be read.*Nothing was imported"):
+        run(str(roster))
+    assert not Organization.objects.exists()

@@ -345,3 +345,27 @@ def test_it_rolls_back_what_a_row_had_already_saved_when_its_membership_is_refus
         "memberships": 0,
         "history": 0,
     }
+
+
+def test_it_reads_rows_one_at_a_time_as_it_reads_them_all():
+    data = (MESSY_CSV + ",,,,,,,,,,,,\n,,,,,,,,,,,,\n").encode()
+    eager, _ = roster_read(data=data, file_name="roster.csv")
+    lazy, _ = roster_read(data=data, file_name="roster.csv", lazy=True)
+
+    assert not isinstance(lazy, list)
+    # the blank row inside is kept (it is reported), the blank rows at the end are not
+    assert [(r.number, r.values) for r in lazy] == [(r.number, r.values) for r in eager]
+    assert [r.number for r in eager] == list(range(2, 11))
+
+
+def test_it_hands_each_result_over_and_only_counts_them_when_streaming():
+    kept = import_csv(MESSY_CSV, dry_run=True)  # every row's result kept in the report
+    rows, ignored = roster_read(data=MESSY_CSV.encode(), file_name="roster.csv", lazy=True)
+    seen = []
+
+    report = roster_import(rows=rows, dry_run=False, ignored_columns=ignored, on_row=seen.append)
+
+    assert report.rows == []
+    assert [(r.number, r.outcome) for r in seen] == [(r.number, r.outcome) for r in kept.rows]
+    assert report.counts == kept.counts
+    assert Organization.objects.exists()
