@@ -10,6 +10,8 @@ class StaffModelPermissions(permissions.DjangoModelPermissions):
         **permissions.DjangoModelPermissions.perms_map,
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        # OPTIONS describes the resource's fields: only for those who may see it.
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
 
     def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]

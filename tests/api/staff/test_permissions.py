@@ -106,6 +106,24 @@ def test_it_lets_a_role_read_what_it_may_view(api_for, endpoint, role):
         assert listing.json()["errors"]["detail"]
 
 
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", ["investor-levels", "pledges", "organizations"])
+def test_it_describes_a_resource_only_to_those_who_may_view_it(api_for, endpoint, role):
+    response = api_for(role).options(f"/api/v1/{endpoint}/")
+    assert response.status_code == (200 if role in READERS[endpoint] else 403)
+
+
+def test_it_describes_no_resource_to_staff_without_a_role(make_staff):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    user = make_staff("Read-only", username="no-role")
+    user.groups.clear()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    assert client.options("/api/v1/organizations/").status_code == 403
+
+
 @pytest.mark.parametrize("endpoint", sorted(READERS))
 def test_it_asks_anonymous_callers_for_credentials(endpoint):
     from rest_framework.test import APIClient
