@@ -137,7 +137,7 @@ class Sizes:
 
 
 def reference(rng: random.Random) -> str:
-    """Like crm.models.base.new_reference, but from the seeded generator."""
+    """Like core.models.new_reference, but from the seeded generator."""
     return base64.urlsafe_b64encode(rng.getrandbits(120).to_bytes(15, "big")).decode()
 
 

@@ -31,9 +31,9 @@ from billing.models import (
     StripeEvent,
 )
 from billing.money import ZERO, format_usd
-from crm.admin_actions import action_with_reason, run_service_action
-from crm.admin_history import HistoryAdmin
-from crm.exceptions import ServiceError
+from core.admin.actions import action_with_reason, run_service_action
+from core.admin.history import HistoryAdmin
+from core.exceptions import ServiceError
 
 
 class ReadOnlyMixin:

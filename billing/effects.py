@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from crm.exceptions import ServiceError, TransitionNotAllowed
+from core.exceptions import ServiceError, TransitionNotAllowed
 
 
 class LineHandler(Protocol):

@@ -22,7 +22,7 @@ from billing.exports import FORMATS, journal_csv
 from billing.gateways import GatewayError
 from billing.models import BalanceTransaction, BankDeposit, JournalBatch, Payout
 from billing.reports import AGING_BUCKETS
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 
 REPORT_PERMISSION = "billing.view_payout"
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from billing.money import ZERO
-from crm.models.base import TimeStampedModel, new_reference
+from core.models import TimeStampedModel, new_reference
 
 
 def amount_field(verbose_name: str | None = None, **kwargs) -> models.DecimalField:

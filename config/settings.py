@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_tasks_db",
+    "core",
     "crm",
     "billing",
     "api",
@@ -125,6 +126,8 @@ STORAGES = {
 # EMAIL_USE_TLS and EMAIL_USE_SSL.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MetroHartford Alliance <members@example.org>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# The model every sent mail is logged in (core.mail names no app).
+EMAIL_LOG_MODEL = "crm.EmailLog"
 MEMBERSHIP_STAFF_EMAILS = env_list("MEMBERSHIP_STAFF_EMAILS")
 _email_url = env_str("EMAIL_URL")
 _SMTP = "django.core.mail.backends.smtp.EmailBackend"

@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from billing.money import format_usd
+from core.admin.actions import action_with_form, action_with_reason, run_service_action
+from core.admin.history import HistoryAdmin
+from core.exceptions import ServiceError
+from core.services import validated_save
 from crm import pricing, selectors, services
-from crm.admin_actions import action_with_form, action_with_reason, run_service_action
-from crm.admin_history import HistoryAdmin
 from crm.admin_io import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
-from crm.exceptions import ServiceError
 from crm.models import (
     Affiliation,
     Application,
@@ -45,7 +46,6 @@ from crm.models import (
 from crm.resources import ContactResource, OrganizationResource
 from crm.services import applications
 from crm.services import events as event_services
-from crm.services.common import validated_save
 
 admin.site.site_header = "MetroHartford Alliance CRM"
 admin.site.site_title = "Chamber CRM"

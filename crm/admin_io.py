@@ -19,8 +19,8 @@ from django.utils.http import urlencode
 from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, XLSX
 
+from core.exceptions import ServiceError
 from crm import selectors
-from crm.exceptions import ServiceError
 from crm.services.imports import COLUMNS, MAX_FILE_BYTES, roster_import, roster_read
 from crm.services.merges import contact_merge, organization_merge, relations_to_move
 

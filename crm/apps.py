@@ -15,7 +15,3 @@ class CrmConfig(AppConfig):
         from crm.services.event_billing import register_billing_handlers
 
         register_billing_handlers()
-
-        from crm import audit
-
-        audit.connect()

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from billing import effects
 from billing.models import Invoice, Payment
-from crm.mail import send_templated
+from core.mail import send_templated
+from core.services import refresh_from, with_history_user
 from crm.models import Affiliation, Contact, Organization
-from crm.services.common import refresh_from, with_history_user
 
 logger = logging.getLogger("billing")
 

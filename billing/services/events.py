@@ -18,7 +18,7 @@ from billing.services.stripe_sync import (
     payment_sync_from_stripe,
     refunds_sync_from_stripe,
 )
-from crm.audit import audit_source
+from core.audit import audit_source
 
 logger = logging.getLogger("billing.stripe")
 

@@ -31,8 +31,9 @@ from billing.services.common import (
     settle_if_paid,
     user_or_none,
 )
+from core.exceptions import InvalidData, ServiceError
+from core.services import atomic, keep_prefetched, with_history_user
 from crm import pricing
-from crm.exceptions import InvalidData, ServiceError
 from crm.models import (
     Contact,
     Membership,
@@ -41,7 +42,6 @@ from crm.models import (
     Pledge,
     PledgeInstallment,
 )
-from crm.services.common import atomic, keep_prefetched, with_history_user
 
 Status = Invoice.Status
 # Invoices that stand: a second invoice for the same period or installment is not made.

@@ -37,7 +37,7 @@ from billing.models import (
 from billing.money import ZERO, format_usd, money
 from billing.services.common import user_or_none
 from billing.services.payouts import payout_problems
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 
 
 def _account(key: str) -> str:

@@ -19,8 +19,8 @@ from billing.services.common import (
     settle_if_paid,
     user_or_none,
 )
-from crm.exceptions import InvalidData, ServiceError
-from crm.services.common import set_change_reason, with_history_user
+from core.exceptions import InvalidData, ServiceError
+from core.services import set_change_reason, with_history_user
 
 
 def _amount(value: Any, field: str = "amount") -> Decimal:

@@ -28,8 +28,8 @@ from billing.models import (
 )
 from billing.money import ZERO, format_usd
 from billing.services.common import user_or_none
-from crm.exceptions import ServiceError
-from crm.services.common import set_change_reason, with_history_user
+from core.exceptions import ServiceError
+from core.services import set_change_reason, with_history_user
 
 Match = BalanceTransaction.Match
 

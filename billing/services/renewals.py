@@ -38,9 +38,9 @@ from billing.services.invoices import (
     invoice_issue,
     invoice_void,
 )
+from core.exceptions import InvalidData, ServiceError
+from core.mail import send_templated
 from crm import pricing
-from crm.exceptions import InvalidData, ServiceError
-from crm.mail import send_templated
 from crm.models import (
     Membership,
     MembershipPlan,

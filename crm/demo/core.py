@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from core.services import validated_save
 from crm import pricing, services
 from crm.demo import DemoContext, data
 from crm.models import (
@@ -27,7 +28,6 @@ from crm.models import (
     PlanBracket,
 )
 from crm.normalize import normalize_org_name
-from crm.services.common import validated_save
 
 ORGANIZATION_COUNT = 300
 

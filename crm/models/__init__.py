@@ -1,4 +1,3 @@
-from crm.models.base import TimeStampedModel
 from crm.models.events import Attendee, Event, Registration, TicketType
 from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment, PledgeToConfirm
 from crm.models.mail import EmailLog
@@ -36,5 +35,4 @@ __all__ = [
     "Proration",
     "Registration",
     "TicketType",
-    "TimeStampedModel",
 ]

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from crm.models.base import TimeStampedModel, new_reference
+from core.models import TimeStampedModel, new_reference
 from crm.models.organizations import Contact, Organization
 from crm.models.plans import money_field
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from crm.models.base import TimeStampedModel, new_reference
+from core.models import TimeStampedModel, new_reference
 from crm.models.organizations import Organization
 from crm.models.plans import MembershipPlan
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from crm.models.base import TimeStampedModel
+from core.models import TimeStampedModel
 from crm.models.organizations import Contact, Organization
 
 

@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
-from crm.models.base import TimeStampedModel
+from core.models import TimeStampedModel
 from crm.normalize import domain_from_website, normalize_email, normalize_org_name
 
 

@@ -6,8 +6,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.models import TimeStampedModel
 from crm import pricing
-from crm.models.base import TimeStampedModel
 
 
 def money_field(verbose_name: str | None = None, **kwargs: Any) -> models.DecimalField:

@@ -28,9 +28,10 @@ from billing.services import (
     invoice_void,
     refund_create,
 )
+from core.exceptions import ServiceError
+from core.mail import mail_batch, send_templated
+from core.services import all_or_nothing
 from crm import pricing
-from crm.exceptions import ServiceError
-from crm.mail import mail_batch, send_templated
 from crm.models import (
     Affiliation,
     Contact,
@@ -41,7 +42,6 @@ from crm.models import (
     Pledge,
 )
 from crm.normalize import domain_from_website, normalize_email, normalize_org_name
-from crm.services.common import all_or_nothing
 from crm.services.memberships import membership_approve, membership_create, membership_reject
 from crm.services.organizations import affiliation_save, contact_save, organization_save
 from crm.services.pledges import pledge_confirm, pledge_create, pledge_decline

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.money import ZERO, format_usd, money
-from crm.exceptions import ServiceError, TransitionNotAllowed
-from crm.mail import send_templated
+from core.exceptions import ServiceError, TransitionNotAllowed
+from core.mail import send_templated
+from core.services import all_or_nothing
 from crm.models import Affiliation, Organization, Registration
-from crm.services.common import all_or_nothing
 
 logger = logging.getLogger("crm.events")
 

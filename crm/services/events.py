@@ -20,11 +20,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing.money import ZERO, format_usd, money
-from crm.exceptions import ServiceError, TransitionNotAllowed
-from crm.models import Attendee, Contact, Event, Registration, TicketType
-from crm.normalize import normalize_email
-from crm.selectors import registration_member_organization
-from crm.services.common import (
+from core.exceptions import ServiceError, TransitionNotAllowed
+from core.services import (
     all_or_nothing,
     keep_prefetched,
     refresh_from,
@@ -32,6 +29,9 @@ from crm.services.common import (
     validated_save,
     with_history_user,
 )
+from crm.models import Attendee, Contact, Event, Registration, TicketType
+from crm.normalize import normalize_email
+from crm.selectors import registration_member_organization
 from crm.services.event_billing import (
     mail_registration,
     registration_invoice_open_new,

@@ -30,8 +30,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from core.exceptions import ServiceError
 from crm import services
-from crm.exceptions import ServiceError
 from crm.models import Affiliation, Contact, County, Membership, MembershipPlan, Organization
 from crm.normalize import domain_from_website, normalize_email, normalize_org_name
 

@@ -8,9 +8,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crm.exceptions import ServiceError, TransitionNotAllowed
-from crm.models import Membership, MembershipPlan, MembershipTransition, Organization
-from crm.services.common import (
+from core.exceptions import ServiceError, TransitionNotAllowed
+from core.services import (
     atomic,
     locked_transition,
     refresh_from,
@@ -18,6 +17,7 @@ from crm.services.common import (
     validated_save,
     with_history_user,
 )
+from crm.models import Membership, MembershipPlan, MembershipTransition, Organization
 
 Status = Membership.Status
 

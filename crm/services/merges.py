@@ -12,9 +12,9 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from simple_history.models import HistoricalChanges
 
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
+from core.services import with_history_user
 from crm.models import Affiliation, Contact, Membership, Organization
-from crm.services.common import with_history_user
 from crm.services.organizations import note_create
 
 

@@ -1,8 +1,8 @@
 from collections.abc import Iterable
 from typing import Any
 
+from core.services import atomic, validated_save, with_history_user
 from crm.models import Affiliation, Contact, Note, Organization
-from crm.services.common import atomic, validated_save, with_history_user
 
 
 def organization_save(*, organization: Organization, by: Any = None) -> Organization:

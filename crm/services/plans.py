@@ -5,10 +5,10 @@ from typing import Any
 
 from django.db import transaction
 
+from core.exceptions import InvalidData
+from core.services import validated_save
 from crm import pricing
-from crm.exceptions import InvalidData
 from crm.models import InvestorLevel, MembershipPlan, PlanBracket
-from crm.services.common import validated_save
 
 
 @transaction.atomic

@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.money import format_usd, money
-from crm.exceptions import InvalidData, ServiceError
+from core.exceptions import InvalidData, ServiceError
+from core.services import locked_transition, validated_save
 from crm.models import Contact, InvestorLevel, Organization, Pledge, PledgeInstallment
 from crm.schedule import installment_schedule
-from crm.services.common import locked_transition, validated_save
 
 Status = Pledge.Status
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.models import new_reference
 from crm.models import Membership
-from crm.models.base import new_reference
 from crm.services.events import registration_create_for_person
 from tests.api.public_helpers import INVEST, JOIN, committing_client, invest_body, join_body
 from tests.factories import (

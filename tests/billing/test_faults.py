@@ -16,7 +16,7 @@ from billing.models import Invoice, Payment, StripeEvent
 from billing.services import events as event_handlers
 from billing.services import stripe_sync
 from billing.tasks import charge_invoice, process_stripe_event
-from crm.mail import send_templated
+from core.mail import send_templated
 from crm.models import EmailLog
 from tests.billing.stripe_payloads import committed, deliver, event, stripe_object
 

@@ -9,7 +9,7 @@ from billing import services
 from billing.effects import register_paid_handler
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.selectors import invoice_for_membership, invoice_public_data
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 from crm.models import Membership, Pledge, Registration
 from crm.services import pledge_create
 from tests.billing.stripe_payloads import committed

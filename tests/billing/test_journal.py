@@ -13,7 +13,7 @@ from billing import services
 from billing.exports import journal_csv
 from billing.models import JournalLine, Payout, RevenueRecognition
 from billing.services.journal import allocate, split_by_month
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 from crm.models import Membership
 from tests.billing.stripe_payloads import committed
 from tests.billing.test_payouts import paid_by_card, sync

@@ -7,7 +7,7 @@ import pytest
 
 from billing import services
 from billing.models import BalanceTransaction, JournalBatch, Payout
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 from tests.billing.test_concurrency import run_together
 from tests.billing.test_payouts import paid_by_card
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from billing import services
 from billing.models import BalanceTransaction, Payment, Payout, StripeEvent
 from billing.services.payouts import payout_problems
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 from crm.models import Membership
 from tests.billing.stripe_payloads import committed, deliver, event, stripe_object
 from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory

@@ -266,7 +266,7 @@ def test_it_keeps_a_downgrade_pending_until_the_renewal_and_prices_the_renewal_o
 
 
 def test_it_refuses_a_plan_change_that_makes_no_sense(member):
-    from crm.exceptions import ServiceError
+    from core.exceptions import ServiceError
 
     with on(date(2026, 6, 1)), pytest.raises(ServiceError, match="already on the Small"):
         membership_change_plan(membership=member, plan=member.plan)

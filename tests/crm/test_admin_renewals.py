@@ -10,7 +10,7 @@ from django.contrib.messages import get_messages
 
 from billing.models import Invoice, InvoiceReminder
 from billing.services.renewals import renewals_run
-from crm.mail import send_templated
+from core.mail import send_templated
 from crm.models import Membership, MembershipPlanChange
 from tests.factories import AffiliationFactory, MembershipFactory, OrganizationFactory, PlanFactory
 

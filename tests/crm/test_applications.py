@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 from crm.models import Contact, Membership, Organization
 from crm.services.applications import ContactInput, OrganizationInput, application_submit
 from tests.factories import PlanFactory

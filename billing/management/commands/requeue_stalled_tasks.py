@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from billing.tasks import tasks_requeue_stalled
-from crm.audit import AuditedCommand
+from core.audit import AuditedCommand
 
 
 class Command(AuditedCommand):

@@ -6,7 +6,7 @@ from datetime import date
 from django.core.management.base import CommandError, CommandParser
 
 from billing.services.renewals import renewals_run
-from crm.audit import AuditedCommand
+from core.audit import AuditedCommand
 
 
 class Command(AuditedCommand):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from billing.models import StripeEvent
 from billing.services import stripe_event_process
-from crm.audit import AuditedCommand
+from core.audit import AuditedCommand
 
 
 class Command(AuditedCommand):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from billing.services import invoices_retry_stripe
-from crm.audit import AuditedCommand
+from core.audit import AuditedCommand
 
 
 class Command(AuditedCommand):

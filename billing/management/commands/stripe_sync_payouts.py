@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from billing.gateways import GatewayError
 from billing.services import payout_sync
-from crm.audit import AuditedCommand
-from crm.exceptions import ServiceError
+from core.audit import AuditedCommand
+from core.exceptions import ServiceError
 
 
 class Command(AuditedCommand):

@@ -1,7 +1,7 @@
 """Release the seats of unpaid event registrations whose hold ran out and offer them to the
 waitlist. Meant for cron every few minutes; running it again releases nothing more."""
 
-from crm.audit import AuditedCommand
+from core.audit import AuditedCommand
 from crm.services.events import holds_expire
 
 

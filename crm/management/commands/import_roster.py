@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from crm.audit import AuditedCommand
-from crm.exceptions import ServiceError
+from core.audit import AuditedCommand
+from core.exceptions import ServiceError
 from crm.services.imports import Outcome, RowResult, roster_import, roster_read
 
 

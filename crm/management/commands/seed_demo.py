@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from crm.audit import AuditedCommand
+from core.audit import AuditedCommand
 from crm.demo import DemoContext
 from crm.demo.staff import DEFAULT_PASSWORD, DEMO_USERS, ensure_staff_users
 

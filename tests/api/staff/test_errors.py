@@ -6,7 +6,7 @@ from django.db.models import ProtectedError
 from rest_framework.test import APIRequestFactory
 
 from api.exceptions import exception_handler
-from crm.exceptions import InvalidData, ServiceError, TransitionNotAllowed
+from core.exceptions import InvalidData, ServiceError, TransitionNotAllowed
 from crm.models import Membership, Organization
 from tests.factories import MembershipFactory
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 from crm.models import Membership, MembershipTransition
 from crm.services import membership_approve, membership_create
 from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory, UserFactory

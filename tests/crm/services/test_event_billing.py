@@ -11,7 +11,7 @@ from django.utils import timezone
 from billing import services as billing
 from billing.gateways import FakeGateway, use_gateway
 from billing.models import Invoice, InvoiceLine, Refund
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 from crm.models import Membership, Registration
 from crm.services.event_billing import registration_invoice
 from crm.services.events import (

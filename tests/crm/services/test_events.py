@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from billing.gateways import FakeGateway, use_gateway
-from crm.exceptions import ServiceError, TransitionNotAllowed
+from core.exceptions import ServiceError, TransitionNotAllowed
 from crm.models import Event, Membership, Registration
 from crm.selectors import registration_waitlist_position
 from crm.services.events import (

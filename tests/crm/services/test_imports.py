@@ -4,7 +4,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 from crm.models import Affiliation, Contact, Membership, Organization
 from crm.services.imports import Outcome, roster_import, roster_read
 from tests.factories import (

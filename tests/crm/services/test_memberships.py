@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from crm.exceptions import ServiceError, TransitionNotAllowed
+from core.exceptions import ServiceError, TransitionNotAllowed
 from crm.models import Membership, MembershipTransition
 from crm.services import (
     membership_approve,

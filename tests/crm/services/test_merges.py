@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.exceptions import ServiceError
 from crm import services
-from crm.exceptions import ServiceError
 from crm.models import Affiliation, Contact, Membership, Note, Organization, Pledge
 from crm.services.merges import contact_merge, organization_merge, relations_to_move
 from tests.factories import (

@@ -1,6 +1,6 @@
 import pytest
 
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 from crm.models import Affiliation, Contact, Note, Organization
 from crm.services import affiliation_save, contact_save, note_create, organization_save
 from tests.factories import AffiliationFactory, ContactFactory, OrganizationFactory, UserFactory

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.exceptions import InvalidData
 from crm import services
-from crm.exceptions import InvalidData
 from crm.models import InvestorLevel, MembershipPlan
 from tests.factories import BracketPlanFactory, UserFactory
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm.exceptions import ServiceError, TransitionNotAllowed
+from core.exceptions import ServiceError, TransitionNotAllowed
 from crm.models import Pledge
 from crm.services import (
     pledge_cancel,

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from crm.exceptions import ServiceError
+from core.exceptions import ServiceError
 
 
 class ReasonForm(forms.Form):

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django.utils.html import escape
 
-from crm.audit import audit_source
+from core.audit import audit_source
 from crm.models import Event, Membership, MembershipPlan, Pledge, Registration
 from crm.services import membership_create
 from crm.services.events import registration_create

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from crm.exceptions import InvalidData, TransitionNotAllowed
+from core.exceptions import InvalidData, TransitionNotAllowed
 
 
 def with_history_user(instance: models.Model, user: Any) -> None:

@@ -7,8 +7,9 @@ renders templates/emails/<template>.txt (the plain text) and templates/emails/<t
 sends the result through Django's tasks API once the surrounding transaction commits: a rolled
 back change sends nothing, and a slow mail server never holds a request or a row lock.
 
-Every mail is logged (crm.EmailLog: to whom, which template, why, for which organization and
-invoice), written with the change that caused it and marked sent or failed by the task.
+Every mail is logged (in settings.EMAIL_LOG_MODEL, crm.EmailLog: to whom, which template,
+why, for which organization and invoice), written with the change that caused it and marked
+sent or failed by the task.
 """
 
 import logging
@@ -18,6 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
@@ -27,6 +29,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
+
+
+def email_log_model() -> Any:
+    """The model every mail is logged in (settings.EMAIL_LOG_MODEL, "app_label.Model", like
+    AUTH_USER_MODEL): core names no app, the app that owns the log says where it is."""
+    return apps.get_model(settings.EMAIL_LOG_MODEL)
 
 
 def render_templated(*, template: str, context: dict[str, Any]) -> tuple[str, str | None]:
@@ -55,7 +63,7 @@ def send_templated(
     """Queue the email; returns False (and sends nothing) when there is no address to send to.
     `reason` says in the log why the mail went out ("invoice 2026-00012 issued"); the
     organization, contact and invoice it concerns are kept on its EmailLog row."""
-    from crm.models import EmailLog
+    EmailLog = email_log_model()
 
     recipients = sorted({address.strip() for address in to if address and address.strip()})
     if not recipients:
@@ -138,7 +146,7 @@ def mail_batch() -> Iterator[None]:
 
 
 def _flush(pending: list[tuple[Any, dict[str, Any]]]) -> None:
-    from crm.models import EmailLog
+    EmailLog = email_log_model()
 
     logs = EmailLog.objects.bulk_create([log for log, _message in pending])
     messages = [
@@ -158,7 +166,7 @@ def deliver_email(
     reason: str,
     log_id: int | None = None,
 ) -> None:
-    from crm.models import EmailLog
+    EmailLog = email_log_model()
 
     # Run again (a worker that died before it reported the task done, a requeued task): a mail
     # already recorded as sent is not sent twice.
@@ -196,7 +204,7 @@ def deliver_email(
 def deliver_emails(*, messages: list[dict[str, Any]]) -> None:
     """deliver_email() for a batch (mail_batch()): every message is tried; the sent ones are
     marked in one UPDATE, a failure on its own row, and the task fails if any did."""
-    from crm.models import EmailLog
+    EmailLog = email_log_model()
 
     sent: list[int] = []
     failure: Exception | None = None

@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from crm.mail import send_templated
+from core.mail import send_templated
 from tests.billing.stripe_payloads import committed
 
 pytestmark = pytest.mark.django_db

@@ -98,6 +98,6 @@ def connect() -> None:
     from django.tasks.signals import task_started as started
     from simple_history.signals import pre_create_historical_record
 
-    pre_create_historical_record.connect(fill_history_record, dispatch_uid="crm.audit.reason")
-    started.connect(task_started, dispatch_uid="crm.audit.task_started")
-    finished.connect(task_finished, dispatch_uid="crm.audit.task_finished")
+    pre_create_historical_record.connect(fill_history_record, dispatch_uid="core.audit.reason")
+    started.connect(task_started, dispatch_uid="core.audit.task_started")
+    finished.connect(task_finished, dispatch_uid="core.audit.task_finished")
