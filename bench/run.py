@@ -162,8 +162,8 @@ def seed_counts() -> dict[str, int]:
         "crm.Contact",
         "crm.Membership",
         "billing.Invoice",
-        "crm.Event",
-        "crm.Registration",
+        "events.Event",
+        "events.Registration",
     ):
         try:
             counts[label.split(".")[1].lower() + "s"] = apps.get_model(label).objects.count()

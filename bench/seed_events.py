@@ -170,7 +170,7 @@ def shift_to_today() -> int:
 def has_events() -> bool:
     from bench.seed import has_model
 
-    return has_model("crm.Event")
+    return has_model("events.Event")
 
 
 def steps() -> list:

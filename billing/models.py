@@ -232,7 +232,7 @@ class InvoiceLine(models.Model):
         related_name="invoice_lines",
     )
     registration = models.ForeignKey(
-        "crm.Registration",
+        "events.Registration",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

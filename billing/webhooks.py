@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from billing.gateways import WebhookSignatureError, verify_webhook
 from billing.models import StripeEvent
 from billing.services import stripe_event_store
-from billing.services.events import DONE
+from billing.services.stripe_events import DONE
 from billing.tasks import process_stripe_event
 
 logger = logging.getLogger("billing.stripe")

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "core",
     "crm",
+    "events",
     "billing",
     "api",
 ]
@@ -287,8 +288,8 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "billing.models.Refund.Status",
         "PaymentMethodEnum": "billing.models.Payment.Method",
         "OfflinePaymentMethodEnum": "api.serializers.billing.OFFLINE_METHOD_CHOICES",
-        "EventStatusEnum": "crm.models.events.Event.Status",
-        "RegistrationStatusEnum": "crm.models.events.Registration.Status",
+        "EventStatusEnum": "events.models.Event.Status",
+        "RegistrationStatusEnum": "events.models.Registration.Status",
         "PayoutStatusEnum": "billing.models.Payout.Status",
     },
 }

@@ -15,6 +15,11 @@ def with_history_user(instance: models.Model, user: Any) -> None:
         instance._history_user = user  # type: ignore[attr-defined]
 
 
+def user_or_none(by: Any) -> Any:
+    """The user to record as having made a change: None for a job or an anonymous visitor."""
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
 def set_change_reason(instance: models.Model, reason: str) -> None:
     """The reason shown in the change history. django-simple-history keeps 100 characters; the
     full text stays on the record itself (status_reason, the transition row or a note)."""

@@ -11,7 +11,3 @@ class CrmConfig(AppConfig):
         from crm.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="crm.sync_roles")
-
-        from crm.services.event_billing import register_billing_handlers
-
-        register_billing_handlers()

@@ -14,7 +14,7 @@ ROLE_NAMES = (MEMBERSHIP, FINANCE, EVENTS, READ_ONLY)
 
 # app label -> models whose rows the role may view ("view"), or edit ("add", "change", "delete").
 _CRM_PEOPLE = ["organization", "contact", "affiliation", "note"]
-_CRM_EVENTS = ["event", "tickettype", "registration", "attendee"]
+_EVENTS = ["event", "tickettype", "registration", "attendee"]
 _CRM_MEMBERSHIP = [
     "membership",
     "membershipplan",
@@ -35,23 +35,26 @@ ROLES: dict[str, dict[str, Any]] = {
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"],
             "delete": ["affiliation", "note", "planbracket"],
         },
+        "events": {"view": "*"},
         "billing": {"view": "*"},
     },
     FINANCE: {
         "crm": {"view": "*", "add": ["note"], "change": ["note"]},
+        "events": {"view": "*"},
         "billing": {"view": "*", "add": "*", "change": "*"},
     },
     EVENTS: {
         "crm": {
-            "view": _CRM_PEOPLE + ["membership", "membershipplan"] + _CRM_EVENTS,
-            "add": _CRM_PEOPLE[:2] + ["affiliation", "note"] + _CRM_EVENTS,
-            "change": ["contact", "affiliation", "note"] + _CRM_EVENTS,
-            "delete": ["tickettype"],
+            "view": _CRM_PEOPLE + ["membership", "membershipplan"],
+            "add": _CRM_PEOPLE[:2] + ["affiliation", "note"],
+            "change": ["contact", "affiliation", "note"],
         },
+        "events": {"view": _EVENTS, "add": _EVENTS, "change": _EVENTS, "delete": ["tickettype"]},
         "billing": {"view": ["invoice", "payment", "refund"]},
     },
     READ_ONLY: {
         "crm": {"view": "*"},
+        "events": {"view": "*"},
         "billing": {"view": "*"},
     },
 }

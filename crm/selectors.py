@@ -9,31 +9,24 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Greatest, Lower
-from django.utils import timezone
+from django.db.models.functions import Concat, Lower
 
 from crm.models import (
     Affiliation,
     Contact,
-    Event,
     InvestorLevel,
     Membership,
     MembershipPlan,
     Organization,
     Pledge,
-    Registration,
-    TicketType,
 )
 from crm.normalize import domain_from_email, normalize_org_name
 
@@ -49,7 +42,7 @@ def _latest_membership() -> QuerySet[Membership]:
 
 
 def _is_closed_expression():
-    from django.db.models import BooleanField, Case, When
+    from django.db.models import BooleanField
 
     return Case(
         When(status__in=Membership.OPEN_STATUSES, then=Value(False)),
@@ -276,7 +269,7 @@ def _groups(
     return groups[:limit]
 
 
-# --- Events -----------------------------------------------------------------------------------
+# --- Organizations by name --------------------------------------------------------------------
 
 
 def organization_by_name(name: str) -> Organization | None:
@@ -293,233 +286,3 @@ def organization_by_name(name: str) -> Organization | None:
         )
     )
     return candidates.order_by("-is_member", "pk").first()
-
-
-def registration_member_organization(
-    *, contact: Contact, organization_name: str = ""
-) -> tuple[Organization | None, bool]:
-    """The organization a registration is for and whether it earns the member price: the named
-    organization when it is a member, else a member organization the contact belongs to, else
-    the named organization (known but not a member) or none."""
-    named = organization_by_name(organization_name) if organization_name else None
-    if named is not None and organization_is_member(named.pk):
-        return named, True
-    if contact.pk is not None:
-        member_of = (
-            Organization.objects.filter(
-                affiliations__contact=contact,
-                memberships__status__in=Membership.CURRENT_STATUSES,
-            )
-            .order_by("pk")
-            .first()
-        )
-        if member_of is not None:
-            return member_of, True
-    return named, False
-
-
-def _seats_held_subquery() -> Subquery:
-    held = (
-        Registration.objects.filter(
-            ticket_type=OuterRef("pk"), status__in=Registration.HOLDING_STATUSES
-        )
-        .order_by()
-        .values("ticket_type")
-        .annotate(n=Sum("quantity"))
-        .values("n")
-    )
-    return Subquery(held, output_field=IntegerField())
-
-
-def _waitlisted_subquery() -> Subquery:
-    waiting = (
-        Registration.objects.filter(
-            ticket_type=OuterRef("pk"), status=Registration.Status.WAITLISTED
-        )
-        .order_by()
-        .values("ticket_type")
-        .annotate(n=Sum("quantity"))
-        .values("n")
-    )
-    return Subquery(waiting, output_field=IntegerField())
-
-
-def ticket_types_with_seats() -> QuerySet:
-    """Ticket types with `seats_taken`, `seats_available` and `seats_waitlisted` annotated."""
-    return TicketType.objects.annotate(
-        seats_taken=Coalesce(_seats_held_subquery(), 0),
-        seats_waitlisted=Coalesce(_waitlisted_subquery(), 0),
-    ).annotate(
-        seats_available=Greatest(F("capacity") - F("seats_taken"), 0),
-    )
-
-
-def event_list_public(*, now: Any = None) -> QuerySet:
-    """Published events that have not ended, soonest first, with their ticket types and seats."""
-    now = now or timezone.now()
-    return (
-        Event.objects.filter(status=Event.Status.PUBLISHED, ends_at__gt=now)
-        .order_by("starts_at", "pk")
-        .prefetch_related(
-            Prefetch(
-                "ticket_types", queryset=ticket_types_with_seats().order_by("sort_order", "pk")
-            )
-        )
-    )
-
-
-def event_list_admin() -> QuerySet:
-    """Events with their seat counts, for the admin list."""
-    return Event.objects.annotate(
-        seats_capacity=Coalesce(
-            Subquery(
-                ticket_types_with_seats()
-                .filter(event=OuterRef("pk"))
-                .order_by()
-                .values("event")
-                .annotate(n=Sum("capacity"))
-                .values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        ),
-        seats_taken=Coalesce(
-            Subquery(
-                Registration.objects.filter(
-                    event=OuterRef("pk"), status__in=Registration.HOLDING_STATUSES
-                )
-                .order_by()
-                .values("event")
-                .annotate(n=Sum("quantity"))
-                .values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        ),
-        people_waitlisted=Coalesce(
-            Subquery(
-                Registration.objects.filter(
-                    event=OuterRef("pk"), status=Registration.Status.WAITLISTED
-                )
-                .order_by()
-                .values("event")
-                .annotate(n=Sum("quantity"))
-                .values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        ),
-    )
-
-
-def registration_list() -> QuerySet:
-    return Registration.objects.select_related("event", "ticket_type", "contact", "organization")
-
-
-def registration_by_reference(reference: str) -> Any:
-    """The registration for a public reference, with what its page shows; None when unknown."""
-    if not reference:
-        return None
-    return registration_list().prefetch_related("attendees").filter(reference=reference).first()
-
-
-def registration_waitlist(ticket_type_id: int) -> QuerySet:
-    """The waitlist of a ticket type in the order it is served."""
-    return (
-        registration_list()
-        .filter(ticket_type_id=ticket_type_id, status=Registration.Status.WAITLISTED)
-        .order_by("pk")
-    )
-
-
-def registration_waitlist_position(registration: Any) -> int | None:
-    """1 for the first in line; None when not on the waitlist."""
-    if registration.status != Registration.Status.WAITLISTED:
-        return None
-    ahead = Registration.objects.filter(
-        ticket_type_id=registration.ticket_type_id,
-        status=Registration.Status.WAITLISTED,
-        pk__lt=registration.pk,
-    ).count()
-    return ahead + 1
-
-
-def registration_check_in_list(*, event_id: int, query: str = "") -> QuerySet:
-    """The door list: confirmed and checked-in parties, searched by a person's or an
-    organization's name, still-to-come first, then by name."""
-    registrations = (
-        registration_list()
-        .prefetch_related("attendees")
-        .filter(
-            event_id=event_id,
-            status__in=[Registration.Status.CONFIRMED, Registration.Status.CHECKED_IN],
-        )
-    )
-    for word in query.split()[:5]:
-        registrations = registrations.filter(
-            Q(contact__first_name__icontains=word)
-            | Q(contact__last_name__icontains=word)
-            | Q(attendees__first_name__icontains=word)
-            | Q(attendees__last_name__icontains=word)
-            | Q(organization__name__icontains=word)
-            | Q(organization_name__icontains=word)
-            | Q(reference=word)
-        )
-    still_to_come = Case(
-        When(status=Registration.Status.CONFIRMED, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    return registrations.distinct().order_by(
-        still_to_come, "contact__last_name", "contact__first_name", "pk"
-    )
-
-
-def registration_list_staff() -> QuerySet:
-    """registration_list() with what the staff API shows of each registration, in two queries
-    whatever the page size: its attendees, who checked it in, its place on the waitlist
-    (`waitlist_place`) and the invoice it is paid through (`invoice_pk`, `invoice_number`,
-    `invoice_status`, `invoice_total`: the one registration_invoice() returns)."""
-    from billing.models import Invoice
-    from crm.services.event_billing import STANDING
-
-    invoice = Invoice.objects.filter(
-        lines__registration=OuterRef("pk"), status__in=STANDING
-    ).order_by("-pk")
-    ahead = (
-        Registration.objects.filter(
-            ticket_type=OuterRef("ticket_type"),
-            status=Registration.Status.WAITLISTED,
-            pk__lt=OuterRef("pk"),
-        )
-        .order_by()
-        .values("ticket_type")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        registration_list()
-        .select_related("checked_in_by")
-        .prefetch_related("attendees")
-        .annotate(
-            invoice_pk=Subquery(invoice.values("pk")[:1]),
-            invoice_number=Subquery(invoice.values("number")[:1]),
-            invoice_status=Subquery(invoice.values("status")[:1]),
-            invoice_total=Subquery(invoice.values("total")[:1]),
-            waitlist_place=Case(
-                When(
-                    status=Registration.Status.WAITLISTED,
-                    then=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + 1,
-                ),
-                default=None,
-                output_field=IntegerField(),
-            ),
-        )
-    )
-
-
-def event_list_staff() -> QuerySet:
-    """event_list_admin()'s seat counts, with each event's ticket types and their seats."""
-    return event_list_admin().prefetch_related(
-        Prefetch("ticket_types", queryset=ticket_types_with_seats().order_by("sort_order", "pk"))
-    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm import views, views_events
+from crm import views
 
 app_name = "crm"
 
@@ -11,12 +11,4 @@ urlpatterns = [
     path("invest/", views.InvestPage.as_view(), name="invest"),
     path("invest/<str:reference>/", views.InvestStatusPage.as_view(), name="invest-status"),
     path("directory/", views.DirectoryPage.as_view(), name="directory"),
-    # Events
-    path("events/", views_events.EventsPage.as_view(), name="events"),
-    path("events/<slug:slug>/", views_events.EventPage.as_view(), name="event"),
-    path(
-        "registrations/<str:reference>/",
-        views_events.RegistrationPage.as_view(),
-        name="registration",
-    ),
 ]

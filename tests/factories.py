@@ -9,7 +9,6 @@ from crm.models import (
     Affiliation,
     Contact,
     County,
-    Event,
     InvestorLevel,
     Membership,
     MembershipPlan,
@@ -18,8 +17,8 @@ from crm.models import (
     PlanBracket,
     Pledge,
     PledgeInstallment,
-    TicketType,
 )
+from events.models import Event, TicketType
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -67,7 +67,7 @@ def _records(world: World) -> None:
     from billing import services as billing
     from billing.models import BankDeposit, Dispute, JournalBatch, Payout, StripeEvent
     from crm.models import EmailLog, Membership
-    from crm.services.events import registration_create
+    from events.services import registration_create
     from tests.api.staff.conftest import (
         make_invoice,
         make_note,

@@ -109,12 +109,12 @@ ADMIN: dict[str, Page] = {
     "crm.pledgetoconfirm": Page(view=NOT_EVENTS, change=staff(M),
         actions={"confirm": staff(M), "decline": staff(M), EXPORT: NOT_EVENTS},
         urls={"export/": {"GET": NOT_EVENTS}}),
-    "crm.event": Page(view=ALL, add=staff(E), change=staff(E), delete=SU_ONLY,
+    "events.event": Page(view=ALL, add=staff(E), change=staff(E), delete=SU_ONLY,
         actions={"cancel_events": staff(E), "export_attendees": ALL, EXPORT: ALL},
         urls={"<int:event_id>/check-in/": {"GET": staff(E), "POST": staff(E)},
               "<int:event_id>/attendees.csv": {"GET": ALL},
               "export/": {"GET": ALL}}),
-    "crm.registration": Page(view=ALL, change=staff(E),
+    "events.registration": Page(view=ALL, change=staff(E),
         actions={"check_in": staff(E), "undo_check_in": staff(E),
                  "cancel_registrations": staff(E), "export_attendees": ALL, EXPORT: ALL},
         urls={"export/": {"GET": ALL}}),
@@ -286,7 +286,7 @@ def _fill(text: str, world, key: str) -> str:
     if "{history_id}" in text:
         values["history_id"] = model_admin.model.history.filter(pk=record.pk)[0].history_id
     if "{registration}" in text:
-        from crm.models import Registration
+        from events.models import Registration
 
         values["registration"] = world.record(Registration).pk
     text = re.sub(r"<int:\w+>|<id>", "{pk}", text).replace("<str:fmt>", "qbo")

@@ -2,7 +2,7 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
 from api.filters.staff_base import StaffFilterSet
-from crm.models import Event, Registration, TicketType
+from events.models import Event, Registration, TicketType
 
 
 class EventFilter(StaffFilterSet):

@@ -1,6 +1,6 @@
 """Staff API serializers for events: events (with their ticket types and seats), ticket types and
 registrations (with small summaries of what they belong to, their attendees and their invoice).
-Statuses change only through the actions, which call crm.services.events."""
+Statuses change only through the actions, which call events.services."""
 
 from decimal import Decimal
 from typing import Any
@@ -10,7 +10,8 @@ from rest_framework import serializers
 
 from api.serializers.crm import ContactSummarySerializer
 from api.serializers.staff_base import StaffModelSerializer
-from crm.models import Attendee, Contact, Event, Registration, TicketType
+from crm.models import Contact
+from events.models import Attendee, Event, Registration, TicketType
 
 EVENT_ACTIONS = (
     "The status changes only through the actions: publish, unpublish and cancel "

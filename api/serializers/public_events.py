@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from api.serializers.public import _HoneypotMixin
-from crm.models import Event, Registration, TicketType
+from events.models import Event, Registration, TicketType
 
 
 class TicketTypeSerializer(serializers.ModelSerializer):
@@ -153,7 +153,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
         ]
 
     def _invoice(self, registration: Registration) -> Any:
-        from crm.services.event_billing import registration_invoice
+        from events.selectors import registration_invoice
 
         if not hasattr(registration, "_invoice_cache"):
             registration._invoice_cache = registration_invoice(registration)  # type: ignore[attr-defined]
@@ -200,7 +200,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
         return invoice_next_step(self._invoice(registration))
 
     def get_waitlist_position(self, registration: Registration) -> int | None:
-        from crm.selectors import registration_waitlist_position
+        from events.selectors import registration_waitlist_position
 
         return registration_waitlist_position(registration)
 

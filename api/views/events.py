@@ -1,6 +1,6 @@
 """Staff API for events: events, ticket types and registrations, with their lifecycle actions
 (publish, unpublish, cancel; check in, undo a check-in, cancel with or without a refund), each
-calling crm.services.events as the admin does. See api/views/staff_base.py for the pattern."""
+calling events.services as the admin does. See api/views/staff_base.py for the pattern."""
 
 from typing import Any
 
@@ -27,9 +27,9 @@ from api.views.staff_base import (
     StaffViewSet,
     service_action,
 )
-from crm import selectors
-from crm.models import Event, Registration, TicketType
-from crm.services import events as event_services
+from events import selectors as event_selectors
+from events import services as event_services
+from events.models import Event, Registration, TicketType
 
 
 class EventViewSet(ReadCreateUpdateViewSet):
@@ -44,7 +44,7 @@ class EventViewSet(ReadCreateUpdateViewSet):
     ordering = ["starts_at", "pk"]
 
     def get_queryset(self) -> QuerySet[Event]:
-        return selectors.event_list_staff()
+        return event_selectors.event_list_staff()
 
     def create_object(self, data: dict[str, Any]) -> Event:
         return event_services.event_save(event=Event(**data), by=self.request.user)
@@ -53,7 +53,7 @@ class EventViewSet(ReadCreateUpdateViewSet):
         return event_services.event_save(event=_assign(instance, data), by=self.request.user)
 
     @service_action(
-        permission="crm.change_event",
+        permission="events.change_event",
         response=StaffEventSerializer,
         description="Put a draft event on the website, open for registration.",
     )
@@ -61,7 +61,7 @@ class EventViewSet(ReadCreateUpdateViewSet):
         event_services.event_publish(event=event, by=user)
 
     @service_action(
-        permission="crm.change_event",
+        permission="events.change_event",
         response=StaffEventSerializer,
         description="Take a published event back to draft: off the website and closed for "
         "registration; its registrations stand.",
@@ -70,7 +70,7 @@ class EventViewSet(ReadCreateUpdateViewSet):
         event_services.event_unpublish(event=event, by=user)
 
     @service_action(
-        permission="crm.change_event",
+        permission="events.change_event",
         response=EventCancellationSerializer,
         body=RequiredReasonSerializer,
         description="Cancel the event, saying why: every standing registration is cancelled "
@@ -80,7 +80,7 @@ class EventViewSet(ReadCreateUpdateViewSet):
     )
     def cancel(self, event: Event, data: dict[str, Any], user: Any) -> dict[str, Any]:
         # As in the admin: refunding everyone in full is what cancelling an event means, not a
-        # choice about money, so crm.change_event is enough (unlike a registration's refund).
+        # choice about money, so events.change_event is enough (unlike a registration's refund).
         result = event_services.event_cancel(event=event, reason=data["reason"], by=user)
         return {
             "event": self.reread(event),
@@ -102,7 +102,7 @@ class TicketTypeViewSet(ServiceDestroyMixin, ReadCreateUpdateViewSet):
     ordering = ["event_id", "sort_order", "pk"]
 
     def get_queryset(self) -> QuerySet[TicketType]:
-        return selectors.ticket_types_with_seats()
+        return event_selectors.ticket_types_with_seats()
 
     def create_object(self, data: dict[str, Any]) -> TicketType:
         return event_services.ticket_type_save(ticket_type=TicketType(**data), by=self.request.user)
@@ -146,7 +146,7 @@ class RegistrationViewSet(
     ordering = ["-created", "-pk"]
 
     def get_queryset(self) -> QuerySet[Registration]:
-        return selectors.registration_list_staff()
+        return event_selectors.registration_list_staff()
 
     def get_serializer_class(self) -> Any:
         if self.action == "create":
@@ -173,7 +173,7 @@ class RegistrationViewSet(
         )
 
     @service_action(
-        permission="crm.change_registration",
+        permission="events.change_registration",
         response=StaffRegistrationSerializer,
         url_path="check-in",
         description="Mark a confirmed party as arrived. Checking in twice changes nothing; a "
@@ -183,7 +183,7 @@ class RegistrationViewSet(
         event_services.registration_check_in(registration=registration, by=user)
 
     @service_action(
-        permission="crm.change_registration",
+        permission="events.change_registration",
         response=StaffRegistrationSerializer,
         url_path="undo-check-in",
         description="Undo a check-in (a tap on the wrong name): confirmed again.",
@@ -192,7 +192,7 @@ class RegistrationViewSet(
         event_services.registration_undo_check_in(registration=registration, by=user)
 
     @service_action(
-        permission="crm.change_registration",
+        permission="events.change_registration",
         response=StaffRegistrationSerializer,
         body=RegistrationCancelSerializer,
         description="Cancel a registration, saying why: its seats go to the waitlist, an "

@@ -16,9 +16,9 @@ from api.serializers.public_events import (
     RegistrationInputSerializer,
     RegistrationSerializer,
 )
-from crm import selectors
-from crm.models import Registration
-from crm.services.events import (
+from events import selectors as event_selectors
+from events.models import Registration
+from events.services import (
     AttendeeDetails,
     registration_cancel,
     registration_create_for_person,
@@ -28,13 +28,13 @@ from crm.services.events import (
 class EventListView(PublicAPIView):
     @extend_schema(responses=EventSerializer(many=True), summary="Upcoming published events")
     def get(self, request: Request) -> Response:
-        return Response(EventSerializer(selectors.event_list_public(), many=True).data)
+        return Response(EventSerializer(event_selectors.event_list_public(), many=True).data)
 
 
 class EventDetailView(PublicAPIView):
     @extend_schema(responses=EventSerializer, summary="One upcoming event")
     def get(self, request: Request, slug: str) -> Response:
-        event = get_object_or_404(selectors.event_list_public(), slug=slug)
+        event = get_object_or_404(event_selectors.event_list_public(), slug=slug)
         return Response(EventSerializer(event).data)
 
 
@@ -51,7 +51,7 @@ class RegistrationCreateView(PublicAPIView):
     )
     @idempotent
     def post(self, request: Request, slug: str) -> Response:
-        event = get_object_or_404(selectors.event_list_public(), slug=slug)
+        event = get_object_or_404(event_selectors.event_list_public(), slug=slug)
         data = RegistrationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -80,7 +80,7 @@ class RegistrationCreateView(PublicAPIView):
 
 
 def _registration(reference: str) -> Registration:
-    registration = selectors.registration_by_reference(reference)
+    registration = event_selectors.registration_by_reference(reference)
     if registration is None:
         raise Http404
     return registration

@@ -1,7 +1,6 @@
 """Every write to the ledger goes through these functions: the admin, the API, the webhook and
 the scheduled jobs all call them."""
 
-from billing.services.events import stripe_event_process, stripe_event_store
 from billing.services.invoices import (
     invoice_charge_automatically,
     invoice_create_for_installment,
@@ -26,6 +25,7 @@ from billing.services.payouts import (
     payout_store,
     payout_sync,
 )
+from billing.services.stripe_events import stripe_event_process, stripe_event_store
 from billing.services.stripe_sync import (
     dispute_record_from_stripe,
     invoice_sync_from_stripe,

@@ -15,10 +15,6 @@ from crm.models import Affiliation, Contact, Organization
 logger = logging.getLogger("billing")
 
 
-def user_or_none(by: Any) -> Any:
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
-
-
 def lock_invoice(invoice: Invoice) -> Invoice:
     """Re-read the invoice under a row lock (inside a transaction): every change to an invoice's
     money or status goes through this, so a webhook, a retry and a click never interleave."""
@@ -146,5 +142,4 @@ __all__ = [
     "save_with_reason",
     "set_status",
     "settle_if_paid",
-    "user_or_none",
 ]

@@ -29,10 +29,9 @@ from billing.services.common import (
     save_with_reason,
     set_status,
     settle_if_paid,
-    user_or_none,
 )
 from core.exceptions import InvalidData, ServiceError
-from core.services import atomic, keep_prefetched, with_history_user
+from core.services import atomic, keep_prefetched, user_or_none, with_history_user
 from crm import pricing
 from crm.models import (
     Contact,

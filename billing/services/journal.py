@@ -35,9 +35,9 @@ from billing.models import (
     RevenueRecognition,
 )
 from billing.money import ZERO, format_usd, money
-from billing.services.common import user_or_none
 from billing.services.payouts import payout_problems
 from core.exceptions import ServiceError
+from core.services import user_or_none
 
 
 def _account(key: str) -> str:

@@ -17,10 +17,9 @@ from billing.services.common import (
     logger,
     mail_receipt,
     settle_if_paid,
-    user_or_none,
 )
 from core.exceptions import InvalidData, ServiceError
-from core.services import set_change_reason, with_history_user
+from core.services import set_change_reason, user_or_none, with_history_user
 
 
 def _amount(value: Any, field: str = "amount") -> Decimal:

@@ -27,9 +27,8 @@ from billing.models import (
     Refund,
 )
 from billing.money import ZERO, format_usd
-from billing.services.common import user_or_none
 from core.exceptions import ServiceError
-from core.services import set_change_reason, with_history_user
+from core.services import set_change_reason, user_or_none, with_history_user
 
 Match = BalanceTransaction.Match
 

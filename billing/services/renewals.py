@@ -28,7 +28,7 @@ from django.utils import timezone
 from billing.gateways import GatewayError, get_gateway
 from billing.models import Invoice, InvoiceLine, InvoiceReminder
 from billing.money import ZERO, format_usd, money
-from billing.services.common import bill_to, save_with_reason, user_or_none
+from billing.services.common import bill_to, save_with_reason
 from billing.services.invoices import (
     STANDING,
     _recalculate_total,
@@ -40,6 +40,7 @@ from billing.services.invoices import (
 )
 from core.exceptions import InvalidData, ServiceError
 from core.mail import send_templated
+from core.services import user_or_none
 from crm import pricing
 from crm.models import (
     Membership,

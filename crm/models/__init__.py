@@ -1,4 +1,3 @@
-from crm.models.events import Attendee, Event, Registration, TicketType
 from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment, PledgeToConfirm
 from crm.models.mail import EmailLog
 from crm.models.memberships import (
@@ -14,12 +13,10 @@ from crm.models.plans import BillingCycle, MembershipPlan, PlanBracket, PricingK
 __all__ = [
     "Affiliation",
     "Application",
-    "Attendee",
     "BillingCycle",
     "Contact",
     "County",
     "EmailLog",
-    "Event",
     "InvestorLevel",
     "Membership",
     "MembershipPlan",
@@ -33,6 +30,4 @@ __all__ = [
     "PledgeToConfirm",
     "PricingKind",
     "Proration",
-    "Registration",
-    "TicketType",
 ]

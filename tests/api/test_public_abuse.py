@@ -11,7 +11,8 @@ from rest_framework.test import APIClient
 from api.models import IdempotencyRecord
 from api.throttling import PublicRateThrottle
 from billing.models import Invoice
-from crm.models import Contact, Membership, Organization, Registration
+from crm.models import Contact, Membership, Organization
+from events.models import Registration
 from tests.api.public_helpers import JOIN, committing_client, join_body
 from tests.factories import EventFactory, PlanFactory, TicketTypeFactory
 

@@ -7,7 +7,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from billing.gateways import FakeGateway, use_gateway
-from crm.models import Contact, Event, Membership, Registration
+from crm.models import Contact, Membership
+from events.models import Event, Registration
 from tests.factories import (
     ContactFactory,
     EventFactory,

@@ -15,8 +15,9 @@ from billing.models import Invoice
 from billing.selectors import PAY_LINK_PENDING
 from billing.services import invoices_retry_stripe
 from billing.services.invoices import _one_run_at_a_time
-from crm.models import Membership, Pledge, Registration
+from crm.models import Membership, Pledge
 from crm.services.applications import investment_confirm
+from events.models import Registration
 from tests.api.public_helpers import INVEST, JOIN, committing_client, invest_body, join_body
 from tests.billing.stripe_stub import stripe_stub
 from tests.factories import EventFactory, InvestorLevelFactory, PlanFactory, TicketTypeFactory

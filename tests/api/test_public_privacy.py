@@ -11,7 +11,7 @@ import pytest
 
 from core.models import new_reference
 from crm.models import Membership
-from crm.services.events import registration_create_for_person
+from events.services import registration_create_for_person
 from tests.api.public_helpers import INVEST, JOIN, committing_client, invest_body, join_body
 from tests.factories import (
     AffiliationFactory,

@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from billing import services
 from billing.models import Invoice, Payment, StripeEvent
-from billing.services import events as event_handlers
+from billing.services import stripe_events as event_handlers
 from billing.services import stripe_sync
 from billing.tasks import charge_invoice, process_stripe_event
 from core.mail import send_templated

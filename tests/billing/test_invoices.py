@@ -10,8 +10,9 @@ from billing.effects import register_paid_handler
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.selectors import invoice_for_membership, invoice_public_data
 from core.exceptions import ServiceError
-from crm.models import Membership, Pledge, Registration
+from crm.models import Membership, Pledge
 from crm.services import pledge_create
+from events.models import Registration
 from tests.billing.stripe_payloads import committed
 from tests.factories import InvestorLevelFactory, OrganizationFactory
 

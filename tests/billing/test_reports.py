@@ -195,7 +195,7 @@ def test_it_reports_pledges_committed_billed_paid_and_outstanding():
 
 
 def test_it_reports_event_revenue_from_paid_registration_lines():
-    from crm.models import Registration
+    from events.models import Registration
     from tests.factories import ContactFactory, TicketTypeFactory
 
     organization = OrganizationFactory()

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from core.audit import audit_source
-from crm.models import Event, Membership, MembershipPlan, Pledge, Registration
+from crm.models import Membership, MembershipPlan, Pledge
 from crm.services import membership_create
-from crm.services.events import registration_create
+from events.models import Event, Registration
+from events.services import registration_create
 from tests.crm.admin_forms import add_inline_row, form_data
 from tests.factories import (
     BracketPlanFactory,
@@ -45,7 +46,7 @@ def registration(**ticket: Any) -> Registration:
 
 
 def checked_in() -> Registration:
-    from crm.services.events import registration_check_in
+    from events.services import registration_check_in
 
     return registration_check_in(registration=registration())
 

@@ -5,7 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from billing.gateways import FakeGateway, use_gateway
-from crm.models import Membership, Registration
+from crm.models import Membership
+from events.models import Registration
 from tests.factories import EventFactory, MembershipFactory, OrganizationFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

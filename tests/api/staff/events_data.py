@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import Invoice, Payment
-from crm.models import Registration, TicketType
-from crm.services.event_billing import registration_invoice
-from crm.services.events import registration_create
+from events.models import Registration, TicketType
+from events.selectors import registration_invoice
+from events.services import registration_create
 from tests.factories import ContactFactory, TicketTypeFactory
 
 

@@ -1,5 +1,5 @@
 """Events and ticket types in the staff API: read by every role, written by events staff through
-crm.services.events, published, unpublished and cancelled through the actions."""
+events.services, published, unpublished and cancelled through the actions."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from billing.models import Refund
-from crm.models import Event, Registration, TicketType
+from events.models import Event, Registration, TicketType
 from tests.api.staff.events_data import free_ticket, make_confirmed_registration, make_registration
 from tests.api.staff.test_lists import _count_queries
 from tests.factories import EventFactory, TicketTypeFactory

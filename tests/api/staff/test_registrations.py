@@ -1,5 +1,5 @@
 """Registrations in the staff API: read by every role, made and moved by events staff through
-crm.services.events (check in, undo, cancel, and refund with a cancellation, as in the admin)."""
+events.services (check in, undo, cancel, and refund with a cancellation, as in the admin)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -11,9 +11,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from billing.models import Invoice, Refund
-from crm.models import Membership, Registration
-from crm.services.event_billing import registration_invoice
-from crm.services.events import registration_check_in
+from crm.models import Membership
+from events.models import Registration
+from events.selectors import registration_invoice
+from events.services import registration_check_in
 from tests.api.staff.events_data import (
     free_ticket,
     make_confirmed_registration,

@@ -6,7 +6,7 @@ from typing import Any
 from django.http import Http404
 from django.views.generic import TemplateView
 
-from crm import selectors
+from events import selectors
 
 
 class EventsPage(TemplateView):

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from crm.models import Registration
-from crm.selectors import registration_waitlist_position
-from crm.services.events import registration_cancel, registration_create
+from events.models import Registration
+from events.selectors import registration_waitlist_position
+from events.services import registration_cancel, registration_create
 from tests.factories import ContactFactory, TicketTypeFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from crm.models import Event, Registration
-from crm.services.events import AttendeeDetails, registration_create
+from events.models import Event, Registration
+from events.services import AttendeeDetails, registration_create
 from tests.factories import ContactFactory, OrganizationFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +35,13 @@ def register(ticket, first, last, organization="", quantity=1, attendees=()):
 
 
 def check_in_url(event):
-    return f"/admin/crm/event/{event.pk}/check-in/"
+    return f"/admin/events/event/{event.pk}/check-in/"
 
 
 def test_it_lists_events_with_seats_taken_and_a_check_in_link(client_for, ticket):
     register(ticket, "Ana", "Diaz", quantity=3)
 
-    response = client_for("Events").get("/admin/crm/event/")
+    response = client_for("Events").get("/admin/events/event/")
 
     assert response.status_code == 200
     assert "3 of 20" in response.content.decode()
@@ -110,7 +110,7 @@ def test_it_downloads_one_csv_row_per_seat_safe_for_spreadsheets(client_for, tic
         attendees=[AttendeeDetails("Ana", "Diaz", "ana@x.example"), AttendeeDetails("Lu", "Wu")],
     )
 
-    response = client_for("Read-only").get(f"/admin/crm/event/{ticket.event.pk}/attendees.csv")
+    response = client_for("Read-only").get(f"/admin/events/event/{ticket.event.pk}/attendees.csv")
 
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [(r["first name"], r["last name"]) for r in rows] == [
@@ -127,7 +127,7 @@ def test_it_cancels_an_event_with_a_reason_through_the_action(client_for, ticket
     client = client_for("Events")
 
     with_reason = client.post(
-        "/admin/crm/event/",
+        "/admin/events/event/",
         {
             "action": "cancel_events",
             "_selected_action": [ticket.event.pk],
@@ -154,7 +154,7 @@ def test_it_cancels_registrations_through_the_action_and_promotes_the_waitlist(
 
     with django_capture_on_commit_callbacks(execute=True):
         client_for("Events").post(
-            "/admin/crm/registration/",
+            "/admin/events/registration/",
             {
                 "action": "cancel_registrations",
                 "_selected_action": [ana.pk],
@@ -176,7 +176,7 @@ def test_it_shows_the_waitlist_in_order_on_the_event(client_for):
     register(ticket, "Ben", "Okafor")
     register(ticket, "Cy", "Park")
 
-    page = client_for("Events").get(f"/admin/crm/event/{ticket.event.pk}/change/").content
+    page = client_for("Events").get(f"/admin/events/event/{ticket.event.pk}/change/").content
     text = page.decode()
 
     assert text.index("Ben Okafor") < text.index("Cy Park")
@@ -184,7 +184,7 @@ def test_it_shows_the_waitlist_in_order_on_the_event(client_for):
 
 
 def test_it_refuses_to_cancel_an_event_by_editing_its_status(client_for, ticket):
-    form = client_for("Events").get(f"/admin/crm/event/{ticket.event.pk}/change/")
+    form = client_for("Events").get(f"/admin/events/event/{ticket.event.pk}/change/")
 
     assert 'value="cancelled"' not in form.content.decode()
 
@@ -197,7 +197,7 @@ def test_it_lets_only_events_staff_cancel_an_event(client_for, ticket, role):
     form = {"action": "cancel_events", "_selected_action": [ticket.event.pk]}
     form |= {"apply": "1", "reason": "The venue flooded."}
 
-    response = client_for(role).post("/admin/crm/event/", form, follow=True)
+    response = client_for(role).post("/admin/events/event/", form, follow=True)
 
     assert "No action selected." in response.content.decode()
     ticket.event.refresh_from_db()

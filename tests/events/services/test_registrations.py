@@ -6,9 +6,10 @@ from django.utils import timezone
 
 from billing.gateways import FakeGateway, use_gateway
 from core.exceptions import ServiceError, TransitionNotAllowed
-from crm.models import Event, Membership, Registration
-from crm.selectors import registration_waitlist_position
-from crm.services.events import (
+from crm.models import Membership
+from events.models import Event, Registration
+from events.selectors import registration_waitlist_position
+from events.services import (
     AttendeeDetails,
     event_cancel,
     holds_expire,

@@ -1,3 +1,8 @@
+"""Chamber events, their ticket types, registrations and attendees.
+
+The tables kept the names they had in the crm app (db_table), where these models began.
+"""
+
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -46,9 +51,10 @@ class Event(TimeStampedModel):
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_reason = models.TextField(blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="crm_historicalevent")
 
     class Meta:
+        db_table = "crm_event"
         ordering = ["starts_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -105,9 +111,10 @@ class TicketType(TimeStampedModel):
     )
     sort_order = models.PositiveIntegerField(default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="crm_historicaltickettype")
 
     class Meta:
+        db_table = "crm_tickettype"
         ordering = ["event", "sort_order", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -193,9 +200,10 @@ class Registration(TimeStampedModel):
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_reason = models.TextField(blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="crm_historicalregistration")
 
     class Meta:
+        db_table = "crm_registration"
         ordering = ["-created", "-pk"]
         indexes = [models.Index(fields=["ticket_type", "status"], name="crm_reg_type_status")]
 
@@ -218,6 +226,7 @@ class Attendee(models.Model):
     email = models.EmailField(max_length=254, blank=True)
 
     class Meta:
+        db_table = "crm_attendee"
         ordering = ["registration", "pk"]
 
     def __str__(self) -> str:

@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from billing.gateways import FakeGateway, use_gateway
-from crm.models import Registration
-from crm.services.events import registration_create
+from events.models import Registration
+from events.services import registration_create
 from tests.factories import ContactFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db

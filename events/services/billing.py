@@ -1,6 +1,6 @@
 """Where registrations meet billing: the invoice a paid registration is paid through, the
-handlers billing calls when such an invoice is paid or refunded in full, refunds and voids on
-cancellation, and the registrants' mail.
+refunds and voids on cancellation, and the registrants' mail. What billing calls when such an
+invoice is paid or refunded in full is in events.services.effects.
 
 A paid registration gets an invoice with one `registration` line. With Stripe configured the
 invoice is a Stripe invoice and its hosted page is the registration's `pay_url` (card or US bank
@@ -18,23 +18,18 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.money import ZERO, format_usd, money
-from core.exceptions import ServiceError, TransitionNotAllowed
+from billing.services import invoice_issue, invoice_open_new, invoice_void, refund_create
+from billing.services.common import bill_to, save_with_reason
+from core.exceptions import ServiceError
 from core.mail import send_templated
-from core.services import all_or_nothing
-from crm.models import Affiliation, Organization, Registration
+from core.services import all_or_nothing, user_or_none
+from crm.models import Affiliation, Organization
+from crm.selectors import organization_by_name
+from crm.services.organizations import affiliation_save, organization_save
+from events.models import Registration
+from events.selectors import registration_invoice, registration_waitlist_position
 
-logger = logging.getLogger("crm.events")
-
-STANDING = (Invoice.Status.DRAFT, Invoice.Status.OPEN, Invoice.Status.PAID)
-
-
-def registration_invoice(registration: Registration) -> Invoice | None:
-    """The invoice a registration is paid through (the latest that was not voided)."""
-    return (
-        Invoice.objects.filter(lines__registration=registration, status__in=STANDING)
-        .order_by("-pk")
-        .first()
-    )
+logger = logging.getLogger("events")
 
 
 def registration_page_url(registration: Registration) -> str:
@@ -45,16 +40,11 @@ def _payer(registration: Registration) -> tuple[Organization, Any]:
     """Who the invoice is addressed to. Paying now: the registrant, under the organization they
     named (made when the chamber does not know it yet, or named after them when they gave
     none). Invoiced: the member organization's billing contact."""
-    from billing.services.common import bill_to
-
     contact = registration.contact
     if registration.payment == Registration.Payment.INVOICE and registration.organization:
         return registration.organization, bill_to(registration.organization) or contact
     organization = registration.organization
     if organization is None:
-        from crm.selectors import organization_by_name
-        from crm.services.organizations import affiliation_save, organization_save
-
         name = registration.organization_name or contact.full_name or contact.email
         organization = organization_by_name(name)
         if organization is None:
@@ -96,8 +86,6 @@ def registration_invoice_open_new(*, registration: Registration, by: Any = None)
     nobody else can see it yet, so it is neither locked nor searched for an invoice again, and
     the invoice is made and numbered within that transaction. After the commit the caller
     hands it to registration_payment_send() (Stripe and the mail)."""
-    from billing.services import invoice_open_new
-
     invoice = _new_invoice(registration, by=by)
     return invoice_open_new(invoice=invoice, by=by)
 
@@ -110,8 +98,6 @@ def registration_payment_send(
 
 
 def _issue(registration: Registration, invoice: Invoice, *, by: Any, opened: bool = False) -> Any:
-    from billing.services import invoice_issue
-
     # The invoice mail goes out only to an invoiced organization; a registrant paying now has
     # the pay link in the registration's own mail and on its page.
     return invoice_issue(
@@ -123,8 +109,6 @@ def _issue(registration: Registration, invoice: Invoice, *, by: Any, opened: boo
 
 
 def _new_invoice(locked: Registration, *, by: Any) -> Invoice:
-    from billing.services.common import save_with_reason, user_or_none
-
     organization, contact = _payer(locked)
     event = locked.event
     invoice = Invoice(
@@ -161,8 +145,6 @@ def _new_invoice(locked: Registration, *, by: Any) -> Invoice:
 def registration_void_unpaid_invoice(*, registration: Registration, reason: str, by: Any) -> str:
     """Void the invoice of a registration that no longer needs paying, so it cannot be paid by
     mistake later. Returns a problem to report, or ''."""
-    from billing.services import invoice_void
-
     invoice = registration_invoice(registration)
     if invoice is None or invoice.status == Invoice.Status.PAID:
         return ""
@@ -181,8 +163,6 @@ def registration_refund(
 ) -> tuple[Decimal, str]:
     """Give back `amount` (all that was paid when None) of what the registration's invoice
     received, payment by payment. Returns what was refunded and a problem to report, or ''."""
-    from billing.services import refund_create
-
     invoice = registration_invoice(registration)
     if invoice is None:
         return ZERO, ""
@@ -208,49 +188,6 @@ def registration_refund(
     return refunded, ""
 
 
-# --- What billing calls ------------------------------------------------------------------------
-
-
-def registrations_paid(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
-    from crm.services.events import registration_confirm_payment
-
-    outcomes = []
-    for line in lines:
-        registration = registration_confirm_payment(registration=line.registration, by=by)
-        if registration.status == Registration.Status.CONFIRMED:
-            outcomes.append(f"Registration {registration.reference} confirmed.")
-            mail_registration(registration, "registration_confirmed")
-        else:
-            outcomes.append(f"Registration {registration.reference}: {registration.status_reason}")
-    return outcomes
-
-
-def registrations_refunded(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
-    from crm.services.events import registration_cancel
-
-    outcomes = []
-    for line in lines:
-        try:
-            registration = registration_cancel(
-                registration=line.registration,
-                reason=f"Refunded in full (invoice {invoice.number}).",
-                by=by,
-                refund=False,
-            )
-        except TransitionNotAllowed as exc:
-            outcomes.append(f"Registration {line.registration.reference}: {exc.message}")
-            continue
-        outcomes.append(f"Registration {registration.reference} cancelled.")
-    return outcomes
-
-
-def register_billing_handlers() -> None:
-    from billing.effects import register_paid_handler, register_reversal_handler
-
-    register_paid_handler("registration", registrations_paid)
-    register_reversal_handler("registration", registrations_refunded)
-
-
 # --- Mail --------------------------------------------------------------------------------------
 
 SUBJECTS = {
@@ -271,8 +208,6 @@ def mail_registration(
     reason: str = "",
     deadline: datetime | None = None,
 ) -> bool:
-    from crm.selectors import registration_waitlist_position
-
     # A registration just made carries its invoice (or None) from registration_create.
     if "_invoice_cache" in registration.__dict__:
         invoice = registration.__dict__["_invoice_cache"]

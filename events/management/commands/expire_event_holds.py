@@ -2,7 +2,7 @@
 waitlist. Meant for cron every few minutes; running it again releases nothing more."""
 
 from core.audit import AuditedCommand
-from crm.services.events import holds_expire
+from events.services import holds_expire
 
 
 class Command(AuditedCommand):

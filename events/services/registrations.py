@@ -1,10 +1,6 @@
-"""Events: registrations, capacity, the waitlist, unpaid holds, check-in and cancellation.
+"""Registrations: registering, the waitlist, paying, unpaid holds and cancelling.
 
-Capacity is enforced by locking the ticket type's row (`select_for_update`) and counting the
-seats its registrations hold while the lock is held. Every writer that takes or gives back seats
-(registering, cancelling, promoting the waitlist, expiring holds, confirming a late payment,
-changing the capacity) takes that lock first, so two of them never count the same free seat, and
-the ticket type is always locked before any of its registrations (one lock order, no deadlock).
+The capacity lock and seat count they share are in events.services.common.
 """
 
 from collections.abc import Sequence
@@ -16,10 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
-from billing.money import ZERO, format_usd, money
+from billing.money import ZERO, money
 from core.exceptions import ServiceError, TransitionNotAllowed
 from core.services import (
     all_or_nothing,
@@ -29,16 +24,24 @@ from core.services import (
     validated_save,
     with_history_user,
 )
-from crm.models import Attendee, Contact, Event, Registration, TicketType
+from crm.models import Contact
 from crm.normalize import normalize_email
-from crm.selectors import registration_member_organization
-from crm.services.event_billing import (
+from events.models import Attendee, Event, Registration, TicketType
+from events.selectors import registration_member_organization
+from events.services.billing import (
     mail_registration,
     registration_invoice_open_new,
     registration_payment_send,
     registration_payment_start,
     registration_refund,
     registration_void_unpaid_invoice,
+)
+from events.services.common import (
+    current_time,
+    hold_until,
+    lock_ticket_type,
+    seats_held,
+    set_registration_status,
 )
 
 Status = Registration.Status
@@ -49,46 +52,6 @@ class AttendeeDetails:
     first_name: str
     last_name: str
     email: str = ""
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or timezone.now()
-
-
-def _user(by: Any) -> Any:
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
-
-
-def _lock_ticket_type(ticket_type_id: int) -> TicketType:
-    """The capacity lock (see the module docstring). Must run inside a transaction."""
-    # of=self: lock the ticket type only, not the event row joined in (event_cancel locks that).
-    locked = TicketType.objects.select_for_update(of=("self",)).select_related("event")
-    return locked.get(pk=ticket_type_id)
-
-
-def seats_held(ticket_type_id: int) -> int:
-    """Seats taken by registrations that hold them. Exact only under the ticket type's lock."""
-    held = Registration.objects.filter(
-        ticket_type_id=ticket_type_id, status__in=Registration.HOLDING_STATUSES
-    ).aggregate(n=Sum("quantity"))["n"]
-    return held or 0
-
-
-def _set_status(
-    registration: Registration, *, to: str, reason: str, by: Any, **updates: Any
-) -> None:
-    registration.status = to
-    registration.status_changed_at = timezone.now()
-    registration.status_reason = reason
-    for name, value in updates.items():
-        setattr(registration, name, value)
-    with_history_user(registration, by)
-    set_change_reason(registration, reason)
-    registration.save()
-
-
-def _hold_until(now: datetime, *, minutes: int) -> datetime:
-    return now + timedelta(minutes=minutes)
 
 
 # --- Contacts ---------------------------------------------------------------------------------
@@ -151,7 +114,7 @@ def registration_create(
     """
     from billing.gateways import stripe_configured
 
-    now = _now(now)
+    now = current_time(now)
     if ticket_type.event_id != event.pk:
         raise ServiceError("This ticket type belongs to another event.", field="ticket_type")
     if quantity < 1:
@@ -196,7 +159,7 @@ def registration_create(
 
     invoice = None
     with all_or_nothing():
-        locked = _lock_ticket_type(ticket_type.pk)
+        locked = lock_ticket_type(ticket_type.pk)
         # Read after taking the lock: a cancellation of the event that committed meanwhile is seen.
         event = Event.objects.get(pk=event.pk)
         if not event.registration_open_at(now):
@@ -209,7 +172,7 @@ def registration_create(
             else:
                 status, reason = Status.PENDING_PAYMENT, "Registered; seats held until paid."
                 if expires:
-                    updates["hold_expires_at"] = _hold_until(
+                    updates["hold_expires_at"] = hold_until(
                         now, minutes=settings.EVENT_HOLD_MINUTES
                     )
         elif event.waitlist_enabled:
@@ -312,20 +275,22 @@ def registration_confirm_payment(
     are still free; when they are not, the registration stays cancelled and its status reason
     says the payment must be refunded (the payment itself is never refused).
     """
-    now = _now(now)
+    now = current_time(now)
     with transaction.atomic():
-        _lock_ticket_type(registration.ticket_type_id)
+        lock_ticket_type(registration.ticket_type_id)
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.status in (Status.CONFIRMED, Status.CHECKED_IN):
-            _refresh(registration, locked)
+            refresh_from(registration, locked)
             return registration
         if locked.status == Status.PENDING_PAYMENT:
-            _set_status(locked, to=Status.CONFIRMED, reason="Paid.", by=by, hold_expires_at=None)
+            set_registration_status(
+                locked, to=Status.CONFIRMED, reason="Paid.", by=by, hold_expires_at=None
+            )
         else:
             free = locked.ticket_type.capacity - seats_held(locked.ticket_type_id)
             lapsed = locked.status == Status.CANCELLED and locked.hold_lapsed_at is not None
             if lapsed and locked.quantity <= free:
-                _set_status(
+                set_registration_status(
                     locked,
                     to=Status.CONFIRMED,
                     reason="Paid after its hold had lapsed; the seats were still free.",
@@ -341,13 +306,8 @@ def registration_confirm_payment(
                 with_history_user(locked, by)
                 set_change_reason(locked, "Paid, but no seats are left: refund it.")
                 locked.save()
-        _refresh(registration, locked)
+        refresh_from(registration, locked)
     return registration
-
-
-def _refresh(stale: Registration, fresh: Registration) -> None:
-    for field in Registration._meta.concrete_fields:
-        setattr(stale, field.attname, getattr(fresh, field.attname))
 
 
 # --- Waitlist ---------------------------------------------------------------------------------
@@ -360,10 +320,10 @@ def waitlist_promote(
     whose whole party fits is promoted (a party too big for what is free keeps its place and a
     smaller one behind it may go ahead). Free tickets are confirmed; paid ones are held until the
     payment deadline of EVENT_WAITLIST_OFFER_HOURS."""
-    now = _now(now)
+    now = current_time(now)
     promoted: list[Registration] = []
     with transaction.atomic():
-        locked = _lock_ticket_type(ticket_type.pk)
+        locked = lock_ticket_type(ticket_type.pk)
         event = locked.event
         if event.status != Event.Status.PUBLISHED or now >= event.starts_at:
             return []
@@ -380,14 +340,14 @@ def waitlist_promote(
                 continue
             free -= registration.quantity
             if registration.total == ZERO:
-                _set_status(
+                set_registration_status(
                     registration, to=Status.CONFIRMED, reason="Promoted from the waitlist.", by=by
                 )
             else:
                 deadline = min(
                     now + timedelta(hours=settings.EVENT_WAITLIST_OFFER_HOURS), event.starts_at
                 )
-                _set_status(
+                set_registration_status(
                     registration,
                     to=Status.PENDING_PAYMENT,
                     reason="Promoted from the waitlist; seats held until the payment deadline.",
@@ -431,15 +391,15 @@ def registration_cancel(
     Then the money: an unpaid invoice is voided; a paid one is refunded through billing, in full
     (`refund_amount` None) or in part, unless `refund` is False. A refund that fails leaves the
     registration cancelled and raises ServiceError saying so, for staff to retry in billing."""
-    now = _now(now)
+    now = current_time(now)
     reason = reason.strip()
     if not reason:
         raise ServiceError("Say why the registration is cancelled.", field="reason")
     with transaction.atomic():
-        locked_type = _lock_ticket_type(registration.ticket_type_id)
+        locked_type = lock_ticket_type(registration.ticket_type_id)
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.status == Status.CANCELLED:
-            _refresh(registration, locked)
+            refresh_from(registration, locked)
             return registration
         if locked.status == Status.CHECKED_IN:
             raise TransitionNotAllowed(
@@ -452,7 +412,7 @@ def registration_cancel(
                 "Please contact the chamber."
             )
         held = locked.holds_seats
-        _set_status(
+        set_registration_status(
             locked,
             to=Status.CANCELLED,
             reason=reason,
@@ -461,8 +421,8 @@ def registration_cancel(
         )
         if held:
             waitlist_promote(ticket_type=locked_type, by=by, now=now)
-        _refresh(registration, locked)
-    refunded, problem = _settle_money(
+        refresh_from(registration, locked)
+    refunded, problem = settle_money(
         registration, refund=refund, amount=refund_amount, reason=reason, by=by
     )
     if notify:
@@ -472,7 +432,7 @@ def registration_cancel(
     return registration
 
 
-def _settle_money(
+def settle_money(
     registration: Registration, *, refund: bool, amount: Decimal | None, reason: str, by: Any
 ) -> tuple[Decimal, str]:
     """After a cancellation: void what was not paid, give back what was (when asked)."""
@@ -489,21 +449,21 @@ def _settle_money(
 def holds_expire(*, now: datetime | None = None, by: Any = None) -> list[Registration]:
     """Release the seats of unpaid registrations whose hold has run out, and offer them to the
     waitlist. Each in its own transaction; running it twice releases nothing more."""
-    now = _now(now)
+    now = current_time(now)
     expired: list[Registration] = []
     due = Registration.objects.filter(
         status=Status.PENDING_PAYMENT, hold_expires_at__lte=now
     ).values_list("pk", "ticket_type_id")
     for pk, ticket_type_id in list(due):
         with transaction.atomic():
-            locked_type = _lock_ticket_type(ticket_type_id)
+            locked_type = lock_ticket_type(ticket_type_id)
             locked = Registration.objects.select_for_update().get(pk=pk)
             # Paid, or given more time, since the list was read: leave it.
             if locked.status != Status.PENDING_PAYMENT or not (
                 locked.hold_expires_at and locked.hold_expires_at <= now
             ):
                 continue
-            _set_status(
+            set_registration_status(
                 locked,
                 to=Status.CANCELLED,
                 reason="Not paid in time: the held seats were released.",
@@ -517,202 +477,3 @@ def holds_expire(*, now: datetime | None = None, by: Any = None) -> list[Registr
         )
         mail_registration(locked, "registration_expired")
     return expired
-
-
-# --- Check-in ---------------------------------------------------------------------------------
-
-
-def registration_check_in(*, registration: Registration, by: Any = None) -> Registration:
-    """Mark a confirmed party as arrived. Checking in twice changes nothing."""
-    with transaction.atomic():
-        locked = Registration.objects.select_for_update().get(pk=registration.pk)
-        if locked.status != Status.CHECKED_IN:
-            if locked.status != Status.CONFIRMED:
-                raise TransitionNotAllowed(
-                    f"Cannot check in: this registration is {locked.get_status_display().lower()}."
-                )
-            _set_status(
-                locked,
-                to=Status.CHECKED_IN,
-                reason="Checked in.",
-                by=by,
-                checked_in_at=timezone.now(),
-                checked_in_by=_user(by),
-            )
-        _refresh(registration, locked)
-    return registration
-
-
-def registration_undo_check_in(*, registration: Registration, by: Any = None) -> Registration:
-    """For a tap on the wrong name at the door."""
-    with transaction.atomic():
-        locked = Registration.objects.select_for_update().get(pk=registration.pk)
-        if locked.status == Status.CHECKED_IN:
-            _set_status(
-                locked,
-                to=Status.CONFIRMED,
-                reason="Check-in undone.",
-                by=by,
-                checked_in_at=None,
-                checked_in_by=None,
-            )
-        _refresh(registration, locked)
-    return registration
-
-
-# --- Events and ticket types ------------------------------------------------------------------
-
-
-def event_save(*, event: Event, by: Any = None) -> Event:
-    """Create or update an event. Cancelling is its own step (event_cancel), since it cancels
-    every registration and tells every registrant."""
-    if event.pk is not None:
-        current = Event.objects.filter(pk=event.pk).values_list("status", flat=True).first()
-        if current == Event.Status.CANCELLED and event.status != Event.Status.CANCELLED:
-            raise TransitionNotAllowed("A cancelled event cannot be reopened.")
-        if current != Event.Status.CANCELLED and event.status == Event.Status.CANCELLED:
-            raise ServiceError(
-                "Cancel an event with the cancel action: it refunds and tells every registrant.",
-                field="status",
-            )
-        if current != event.status:
-            event.status_changed_at = timezone.now()
-    elif event.status == Event.Status.CANCELLED:
-        raise ServiceError("A new event cannot start out cancelled.", field="status")
-    validated_save(event, by=by)
-    return event
-
-
-def _event_step(event: Event, *, to: str, allowed_from: str, verb: str, by: Any) -> Event:
-    with transaction.atomic():
-        # Under the event's lock: a cancellation running at the same time is seen, not undone.
-        locked = Event.objects.select_for_update().get(pk=event.pk)
-        if locked.status != to:
-            if locked.status != allowed_from:
-                raise TransitionNotAllowed(
-                    f"An event that is {locked.get_status_display().lower()} cannot be {verb}."
-                )
-            locked.status = to
-            locked.status_changed_at = timezone.now()
-            locked.status_reason = verb.capitalize() + "."
-            with_history_user(locked, by)
-            set_change_reason(locked, locked.status_reason)
-            locked.save()
-        refresh_from(event, locked)
-    return event
-
-
-def event_publish(*, event: Event, by: Any = None) -> Event:
-    """Put a draft event on the website, open for registration. Publishing twice does nothing."""
-    return _event_step(
-        event, to=Event.Status.PUBLISHED, allowed_from=Event.Status.DRAFT, verb="published", by=by
-    )
-
-
-def event_unpublish(*, event: Event, by: Any = None) -> Event:
-    """Take a published event back to draft: off the website and closed for registration; the
-    registrations it has stand."""
-    return _event_step(
-        event, to=Event.Status.DRAFT, allowed_from=Event.Status.PUBLISHED, verb="unpublished", by=by
-    )
-
-
-def ticket_type_delete(*, ticket_type: TicketType, by: Any = None) -> None:
-    """Delete a ticket type nobody registered for (one with registrations is cancelled with its
-    event, or closed by setting its capacity to the seats taken)."""
-    with transaction.atomic():
-        locked = _lock_ticket_type(ticket_type.pk)
-        if Registration.objects.filter(ticket_type=locked).exists():
-            raise ServiceError(f"{locked.name} has registrations: it cannot be deleted.")
-        with_history_user(locked, by)
-        locked.delete()
-
-
-def ticket_type_save(*, ticket_type: TicketType, by: Any = None) -> TicketType:
-    """Create or update a ticket type. Capacity may not drop below the seats already taken; more
-    capacity goes to the waitlist at once."""
-    with transaction.atomic():
-        grew = False
-        if ticket_type.pk is not None:
-            locked = _lock_ticket_type(ticket_type.pk)
-            held = seats_held(locked.pk)
-            if ticket_type.capacity < held:
-                raise ServiceError(
-                    f"{held} seats are already taken: the capacity cannot be lower.",
-                    field="capacity",
-                )
-            grew = ticket_type.capacity > locked.capacity
-        validated_save(ticket_type, by=by)
-        if grew:
-            waitlist_promote(ticket_type=ticket_type, by=by)
-    return ticket_type
-
-
-@dataclass
-class EventCancellation:
-    cancelled: list[Registration]
-    refunded: Decimal
-    problems: list[str]
-
-
-def event_cancel(
-    *, event: Event, reason: str, by: Any = None, now: datetime | None = None
-) -> EventCancellation:
-    """Cancel the event and every registration still standing, refund what each paid in full,
-    and tell every registrant. Cancelling twice does nothing the second time. A refund that
-    fails is listed in `problems` for finance to retry in billing; the rest go on."""
-    reason = reason.strip()
-    if not reason:
-        raise ServiceError("Say why the event is cancelled: registrants are told.", field="reason")
-    cancelled: list[Registration] = []
-    with transaction.atomic():
-        locked_event = Event.objects.select_for_update().get(pk=event.pk)
-        if locked_event.status == Event.Status.CANCELLED:
-            return EventCancellation(cancelled=[], refunded=ZERO, problems=[])
-        locked_event.status = Event.Status.CANCELLED
-        locked_event.status_changed_at = _now(now)
-        locked_event.status_reason = reason
-        with_history_user(locked_event, by)
-        set_change_reason(locked_event, reason)
-        locked_event.save()
-        # Wait for registrations in flight on every ticket type; they see the event cancelled.
-        list(TicketType.objects.select_for_update().filter(event=locked_event).order_by("pk"))
-        standing = (
-            Registration.objects.select_for_update()
-            .filter(event=locked_event, status__in=Registration.ACTIVE_STATUSES)
-            .order_by("pk")
-        )
-        for registration in standing:
-            _set_status(
-                registration,
-                to=Status.CANCELLED,
-                reason=f"The event was cancelled: {reason}",
-                by=by,
-                hold_expires_at=None,
-            )
-            cancelled.append(registration)
-        event.status = locked_event.status
-        event.status_changed_at = locked_event.status_changed_at
-        event.status_reason = reason
-    total = ZERO
-    problems = []
-    for registration in cancelled:
-        refunded, problem = _settle_money(
-            registration, refund=True, amount=None, reason=f"event cancelled: {reason}", by=by
-        )
-        total += refunded
-        if problem:
-            problems.append(f"{registration.contact} ({registration.reference}): {problem}")
-        mail_registration(registration, "event_cancelled", refunded=refunded, reason=reason)
-    return EventCancellation(cancelled=cancelled, refunded=total, problems=problems)
-
-
-def describe_price(registration: Registration) -> str:
-    """How the total was reached, for pages and mail: quantity, price each and which price."""
-    kind = "member price" if registration.member_pricing else "non-member price"
-    if registration.total == Decimal("0"):
-        return "Free"
-    return (
-        f"{registration.quantity} × {format_usd(registration.price_each)} ({kind}) = "
-        f"{format_usd(registration.total)}"
-    )

@@ -12,9 +12,10 @@ from billing import services as billing
 from billing.gateways import FakeGateway, use_gateway
 from billing.models import Invoice, InvoiceLine, Refund
 from core.exceptions import ServiceError
-from crm.models import Membership, Registration
-from crm.services.event_billing import registration_invoice
-from crm.services.events import (
+from crm.models import Membership
+from events.models import Registration
+from events.selectors import registration_invoice
+from events.services import (
     event_cancel,
     holds_expire,
     registration_cancel,

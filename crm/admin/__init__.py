@@ -1,0 +1,11 @@
+"""The CRM's admin, a module per aggregate; importing them registers their pages."""
+
+from django.contrib import admin
+
+from crm.admin import investors, memberships, organizations, plans, queues
+
+admin.site.site_header = "MetroHartford Alliance CRM"
+admin.site.site_title = "Chamber CRM"
+admin.site.index_title = "Members, investors, billing and events"
+
+__all__ = ["investors", "memberships", "organizations", "plans", "queues"]

@@ -1,0 +1,360 @@
+"""Memberships: status steps, plan changes, reinstatement, the renewals page, and the email log."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+
+from core.admin.actions import action_with_form, action_with_reason, run_service_action
+from core.admin.history import HistoryAdmin
+from core.exceptions import ServiceError
+from core.services import validated_save
+from crm import services
+from crm.admin.data_tools import CsvXlsxExportMixin
+from crm.models import (
+    EmailLog,
+    Membership,
+    MembershipPlan,
+    MembershipPlanChange,
+    MembershipTransition,
+)
+from crm.services import applications
+
+# --- Memberships ------------------------------------------------------------------------------
+
+
+class MembershipTransitionInline(admin.TabularInline):
+    model = MembershipTransition
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_status", "to_status", "by", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("by")
+
+
+class MembershipPlanChangeInline(admin.TabularInline):
+    model = MembershipPlanChange
+    extra = 0
+    can_delete = False
+    fields = (
+        "requested_at",
+        "by",
+        "from_plan",
+        "to_plan",
+        "kind",
+        "status",
+        "effective_date",
+        "applied_at",
+        "invoice",
+    )
+    readonly_fields = fields
+    verbose_name_plural = "plan changes"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("from_plan", "to_plan", "invoice__organization", "by")
+        )
+
+
+class ChangePlanForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=MembershipPlan.objects.filter(is_active=True))
+    effective = forms.DateField(
+        required=False,
+        help_text="An upgrade's first day (default today). A move to a plan that costs the same "
+        "or less always takes effect at the renewal.",
+    )
+
+
+class ReinstateForm(forms.Form):
+    fee = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="An optional reinstatement fee, billed as a line of its own.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
+
+
+@admin.register(EmailLog)
+class EmailLogAdmin(admin.ModelAdmin):
+    list_display = ["queued_at", "recipients", "subject", "template", "organization", "status"]
+    list_filter = ["status", "template"]
+    search_fields = ["recipients", "subject", "organization__name", "reason"]
+    list_select_related = ["organization"]
+    show_full_result_count = False
+    readonly_fields = [f.name for f in EmailLog._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
+    list_display = [
+        "organization",
+        "plan",
+        "status",
+        "start_date",
+        "paid_through",
+        "auto_renew",
+        "source",
+    ]
+    list_filter = ["status", "plan", "source", "auto_renew"]
+    search_fields = ["organization__name", "reference"]
+    date_hierarchy = "start_date"
+    list_select_related = ["organization", "plan"]
+    autocomplete_fields = ["organization"]
+    show_full_result_count = False
+    inlines = [MembershipTransitionInline, MembershipPlanChangeInline]
+    actions = ["approve", "reject", "drop", "reinstate", "reinstate_with_fee", "change_plan"]
+    import_export_change_list_template = "admin/crm/membership_change_list.html"
+    readonly_fields = [
+        "status",
+        "paid_through",
+        "member_since",
+        "status_changed_at",
+        "status_reason",
+        "reference",
+        "created",
+        "modified",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["organization", "plan", "source"]
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        if change:
+            validated_save(obj, by=request.user)
+            return
+        created = services.membership_create(
+            organization=obj.organization,
+            plan=obj.plan,
+            start_date=obj.start_date,
+            by=request.user,
+            source=obj.source,
+            message=obj.application_message,
+            auto_renew=obj.auto_renew,
+        )
+        obj.pk = created.pk
+        obj.reference = created.reference
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(request.get_full_path())
+
+    @admin.action(description="Approve selected applications", permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            call=lambda m: applications.application_approve(membership=m, by=request.user),
+            done="approved",
+        )
+
+    @admin.action(description="Reject selected applications…", permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return action_with_reason(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            action="reject",
+            title="Reject applications",
+            prompt="The applicant is told the reason.",
+            submit_label="Reject",
+            call=lambda m, reason: applications.application_reject(
+                membership=m, by=request.user, reason=reason
+            ),
+            done="rejected",
+        )
+
+    @admin.action(description="Drop selected members…", permissions=["change"])
+    def drop(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return action_with_reason(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            action="drop",
+            title="Drop members",
+            prompt="Dropped members lose member benefits at once.",
+            submit_label="Drop",
+            call=lambda m, reason: services.membership_cancel(
+                membership=m, by=request.user, reason=reason
+            ),
+            done="dropped",
+        )
+
+    @admin.action(
+        description="Reinstate selected lapsed or dropped members", permissions=["change"]
+    )
+    def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        from billing.services.renewals import membership_reinstate_and_bill
+
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            call=lambda m: membership_reinstate_and_bill(membership=m, by=request.user),
+            done="reinstated",
+        )
+
+    @admin.action(description="Reinstate selected members with a fee…", permissions=["change"])
+    def reinstate_with_fee(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        from billing.services.renewals import membership_reinstate_and_bill
+
+        return action_with_form(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            form_class=ReinstateForm,
+            action="reinstate_with_fee",
+            title="Reinstate members",
+            prompt="Members whose dues no longer cover today are sent an invoice for the "
+            "current period, with the fee as a line of its own.",
+            submit_label="Reinstate",
+            call=lambda m, data: membership_reinstate_and_bill(
+                membership=m, by=request.user, reason=data["reason"], fee=data["fee"]
+            ),
+            done="reinstated",
+        )
+
+    @admin.action(description="Change the plan of selected members…", permissions=["change"])
+    def change_plan(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        from billing.services.renewals import membership_change_plan
+
+        return action_with_form(
+            self,
+            request,
+            queryset.select_related("organization", "plan"),
+            form_class=ChangePlanForm,
+            action="change_plan",
+            title="Change plan",
+            prompt="An upgrade applies now and invoices the prorated difference; a move to a "
+            "plan that costs the same or less waits for the renewal.",
+            submit_label="Change plan",
+            call=lambda m, data: membership_change_plan(
+                membership=m, plan=data["plan"], effective=data["effective"], by=request.user
+            ),
+            done="changed",
+        )
+
+    # --- the renewals page -------------------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+
+        return [
+            path(
+                "renewals/",
+                self.admin_site.admin_view(self.renewals_view),
+                name="crm_membership_renewals",
+            ),
+            *super().get_urls(),
+        ]
+
+    def renewals_view(self, request: HttpRequest) -> Any:
+
+        from billing.services.renewals import (
+            membership_reinstate_and_bill,
+            membership_renewal_invoice,
+            membership_renewals_overview,
+            membership_send_reminder,
+        )
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        can_act = self.has_change_permission(request)
+        if request.method == "POST":
+            if not can_act:
+                raise PermissionDenied
+            action = request.POST.get("action", "")
+            reason = request.POST.get("reason", "").strip()
+            chosen = Membership.objects.filter(
+                pk__in=request.POST.getlist("membership")
+            ).select_related("organization", "plan")
+            calls = {
+                "send_invoice": (
+                    lambda m: membership_renewal_invoice(membership=m, by=request.user),
+                    "sent a renewal invoice",
+                ),
+                "send_reminder": (
+                    lambda m: membership_send_reminder(membership=m, by=request.user),
+                    "reminded",
+                ),
+                "reinstate": (
+                    lambda m: membership_reinstate_and_bill(
+                        membership=m, by=request.user, reason=reason
+                    ),
+                    "reinstated",
+                ),
+                "drop": (
+                    lambda m: services.membership_cancel(
+                        membership=m, by=request.user, reason=reason
+                    ),
+                    "dropped",
+                ),
+            }
+            if action not in calls:
+                self.message_user(request, "Choose an action.", messages.ERROR)
+            elif not chosen:
+                self.message_user(request, "Select at least one member.", messages.ERROR)
+            else:
+                call, done = calls[action]
+                run_service_action(self, request, chosen, call=call, done=done)
+            return HttpResponseRedirect(request.get_full_path())
+        groups = membership_renewals_overview(today=today)
+        sections = [
+            ("due", "Due in the next 60 days, not yet invoiced", groups["due"]),
+            ("invoiced", "Invoiced, not yet reminded", groups["invoiced"]),
+            ("reminded", "Reminded, still unpaid", groups["reminded"]),
+            ("grace", "In grace", groups["grace"]),
+            ("lapsed", "Lapsed this month", groups["lapsed"]),
+        ]
+        return TemplateResponse(
+            request,
+            "admin/crm/renewals.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Renewals",
+                "opts": self.model._meta,
+                "today": today,
+                "can_act": can_act,
+                "sections": [(key, label, list(rows[:500])) for key, label, rows in sections],
+            },
+        )

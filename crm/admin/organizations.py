@@ -1,0 +1,299 @@
+"""Organizations, contacts, their affiliations and notes."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+
+from core.admin.history import HistoryAdmin
+from core.services import validated_save
+from crm import selectors, services
+from crm.admin.common import (
+    InlineServiceSaveMixin,
+    PreloadedAutocompleteInline,
+)
+from crm.admin.data_tools import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
+from crm.models import (
+    Affiliation,
+    Contact,
+    EmailLog,
+    Membership,
+    MembershipPlan,
+    Note,
+    Organization,
+)
+from crm.resources import ContactResource, OrganizationResource
+
+# --- Organizations and contacts -------------------------------------------------------------
+
+
+class MembershipStatusFilter(admin.SimpleListFilter):
+    title = "membership status"
+    parameter_name = "membership_status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [*Membership.Status.choices, ("none", "No membership")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value == "none":
+            return queryset.filter(membership_status__isnull=True)
+        if value in Membership.Status.values:
+            return queryset.filter(membership_status=value)
+        return queryset
+
+
+class PlanFilter(admin.SimpleListFilter):
+    title = "plan"
+    parameter_name = "plan"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(p.code, p.name) for p in MembershipPlan.objects.all()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(
+                memberships__plan__code=self.value(),
+                memberships__status__in=Membership.OPEN_STATUSES,
+            )
+        return queryset
+
+
+class AffiliationForm(forms.ModelForm):
+    """affiliation_save moves the primary role over from the current representative, so the form
+    must not refuse a second primary (the one-primary constraint) before the service has run."""
+
+    class Meta:
+        model = Affiliation
+        fields = [
+            "contact",
+            "organization",
+            "title",
+            "is_primary",
+            "is_billing",
+            "is_event_contact",
+        ]
+
+    def validate_constraints(self) -> None:
+        exclude = self._get_validation_exclusions()  # type: ignore[attr-defined]
+        exclude.add("is_primary")
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            self._update_errors(exc)  # type: ignore[attr-defined]
+
+
+class AffiliationInline(PreloadedAutocompleteInline):
+    model = Affiliation
+    form = AffiliationForm
+    extra = 0
+    preloaded_autocomplete = "contact"
+    fields = ["contact", "title", "is_primary", "is_billing", "is_event_contact"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("contact", "organization")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("plan", "status", "start_date", "paid_through", "auto_renew")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # new memberships go through the membership form and its service
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("plan", "organization")
+
+
+class EmailLogInline(admin.TabularInline):
+    """The mail sent to the organization: to whom, what and why."""
+
+    model = EmailLog
+    extra = 0
+    can_delete = False
+    fields = ("queued_at", "recipients", "subject", "template", "reason", "invoice", "status")
+    readonly_fields = fields
+    verbose_name_plural = "emails sent"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("invoice", "organization")
+
+
+class NoteInline(admin.StackedInline):
+    model = Note
+    extra = 0
+    fields = ["body", "author", "created"]
+    readonly_fields = ["author", "created"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("author")
+
+
+class OrganizationNoteInline(NoteInline):
+    fk_name = "organization"
+    exclude = ["contact"]
+
+
+class ContactNoteInline(NoteInline):
+    fk_name = "contact"
+    exclude = ["organization"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin):
+    resource_classes = [OrganizationResource]
+    actions = ["merge_selected"]
+    list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]
+    list_filter = [MembershipStatusFilter, PlanFilter, "county", "industry", "directory_listed"]
+    search_fields = ["name", "website", "email_domain", "contacts__email"]
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [AffiliationInline, MembershipInline, OrganizationNoteInline, EmailLogInline]
+    readonly_fields = ["created", "modified"]
+    fieldsets = [
+        (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),
+        (
+            "Address",
+            {
+                "fields": [
+                    "address_line1",
+                    "address_line2",
+                    "city",
+                    "state",
+                    "postal_code",
+                    "county",
+                ]
+            },
+        ),
+        ("Directory", {"fields": ["directory_listed", "directory_text"]}),
+        ("Record", {"fields": ["created", "modified"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.organization_list()
+
+    @admin.display(description="plan", ordering="membership_plan")
+    def plan(self, obj: Organization) -> str:
+        return getattr(obj, "membership_plan", None) or "—"
+
+    @admin.display(description="status", ordering="membership_status")
+    def status(self, obj: Organization) -> str:
+        value = getattr(obj, "membership_status", None)
+        return Membership.Status(value).label if value else "—"
+
+    @admin.display(description="paid through", ordering="membership_paid_through")
+    def paid_through(self, obj: Organization) -> Any:
+        return getattr(obj, "membership_paid_through", None)
+
+    @admin.display(description="primary contact")
+    def primary_contact(self, obj: Organization) -> str:
+        name = getattr(obj, "primary_contact_name", None)
+        email = getattr(obj, "primary_contact_email", None)
+        return f"{name} <{email}>" if name and email else name or "—"
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+        services.organization_save(organization=obj, by=request.user)
+
+
+class ContactAffiliationInline(PreloadedAutocompleteInline):
+    model = Affiliation
+    form = AffiliationForm
+    extra = 0
+    preloaded_autocomplete = "organization"
+    fields = ["organization", "title", "is_primary", "is_billing", "is_event_contact"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("contact", "organization")
+
+
+@admin.register(Contact)
+class ContactAdmin(ContactDataTools, InlineServiceSaveMixin, HistoryAdmin):
+    resource_classes = [ContactResource]
+    actions = ["merge_selected"]
+    list_display = ["full_name", "email", "phone", "title", "organization_names"]
+    search_fields = ["first_name", "last_name", "email", "organizations__name"]
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [ContactAffiliationInline, ContactNoteInline]
+    readonly_fields = ["created", "modified"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "affiliations", queryset=Affiliation.objects.select_related("organization")
+                )
+            )
+        )
+
+    @admin.display(description="name", ordering="last_name")
+    def full_name(self, obj: Contact) -> str:
+        return obj.full_name
+
+    @admin.display(description="organizations")
+    def organization_names(self, obj: Contact) -> str:
+        return ", ".join(
+            f"{a.organization.name}{' (' + ', '.join(a.roles) + ')' if a.roles else ''}"
+            for a in obj.affiliations.all()
+        )
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        services.contact_save(contact=obj, by=request.user)
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(CsvXlsxExportMixin, HistoryAdmin):
+    form = AffiliationForm
+    list_display = [
+        "contact",
+        "organization",
+        "title",
+        "is_primary",
+        "is_billing",
+        "is_event_contact",
+    ]
+    list_filter = ["is_primary", "is_billing", "is_event_contact"]
+    search_fields = ["contact__email", "contact__last_name", "organization__name"]
+    autocomplete_fields = ["contact", "organization"]
+    list_select_related = ["contact", "organization"]
+    show_full_result_count = False
+
+    def save_model(self, request: HttpRequest, obj: Affiliation, form: Any, change: bool) -> None:
+        services.affiliation_save(affiliation=obj, by=request.user)
+
+
+@admin.register(Note)
+class NoteAdmin(CsvXlsxExportMixin, HistoryAdmin):
+    list_display = ["__str__", "organization", "contact", "author", "created"]
+    search_fields = ["body", "organization__name", "contact__email"]
+    autocomplete_fields = ["organization", "contact"]
+    list_select_related = ["organization", "contact", "author"]
+    readonly_fields = ["author", "created", "modified"]
+    show_full_result_count = False
+
+    def save_model(self, request: HttpRequest, obj: Note, form: Any, change: bool) -> None:
+        if change:
+            validated_save(obj, by=request.user)
+        else:
+            created = services.note_create(
+                body=obj.body,
+                author=request.user,
+                organization=obj.organization,
+                contact=obj.contact,
+            )
+            obj.pk = created.pk

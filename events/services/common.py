@@ -1,0 +1,53 @@
+"""What the event services share: the capacity lock, the seat count and the status setter.
+
+Capacity is enforced by locking the ticket type's row (`select_for_update`) and counting the
+seats its registrations hold while the lock is held. Every writer that takes or gives back seats
+(registering, cancelling, promoting the waitlist, expiring holds, confirming a late payment,
+changing the capacity) takes that lock first, so two of them never count the same free seat, and
+the ticket type is always locked before any of its registrations (one lock order, no deadlock).
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from core.services import set_change_reason, with_history_user
+from events.models import Registration, TicketType
+
+
+def current_time(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def lock_ticket_type(ticket_type_id: int) -> TicketType:
+    """The capacity lock (see the module docstring). Must run inside a transaction."""
+    # of=self: lock the ticket type only, not the event row joined in (event_cancel locks that).
+    locked = TicketType.objects.select_for_update(of=("self",)).select_related("event")
+    return locked.get(pk=ticket_type_id)
+
+
+def seats_held(ticket_type_id: int) -> int:
+    """Seats taken by registrations that hold them. Exact only under the ticket type's lock."""
+    held = Registration.objects.filter(
+        ticket_type_id=ticket_type_id, status__in=Registration.HOLDING_STATUSES
+    ).aggregate(n=Sum("quantity"))["n"]
+    return held or 0
+
+
+def set_registration_status(
+    registration: Registration, *, to: str, reason: str, by: Any, **updates: Any
+) -> None:
+    registration.status = to
+    registration.status_changed_at = timezone.now()
+    registration.status_reason = reason
+    for name, value in updates.items():
+        setattr(registration, name, value)
+    with_history_user(registration, by)
+    set_change_reason(registration, reason)
+    registration.save()
+
+
+def hold_until(now: datetime, *, minutes: int) -> datetime:
+    return now + timedelta(minutes=minutes)
