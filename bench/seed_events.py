@@ -37,10 +37,10 @@ def events(seeder: Seeder) -> int:
     """Events every few days from four months before the data set's "today" to eight months
     after, two ticket types each (general admission with room to spare, a members-only
     table), and registrations spread over them."""
-    Event = apps.get_model("crm", "Event")
-    TicketType = apps.get_model("crm", "TicketType")
-    Registration = apps.get_model("crm", "Registration")
-    Attendee = apps.get_model("crm", "Attendee")
+    Event = apps.get_model("events", "Event")
+    TicketType = apps.get_model("events", "TicketType")
+    Registration = apps.get_model("events", "Registration")
+    Attendee = apps.get_model("events", "Attendee")
     Contact = apps.get_model("crm", "Contact")
 
     rng = seeder.rng
@@ -150,7 +150,7 @@ def shift_to_today() -> int:
     if not has_events():
         return 0
     days = (timezone.localdate() - TODAY).days
-    table = connection.ops.quote_name(apps.get_model("crm", "Event")._meta.db_table)
+    table = connection.ops.quote_name(apps.get_model("events", "Event")._meta.db_table)
     starts, ends = connection.ops.quote_name("starts_at"), connection.ops.quote_name("ends_at")
     if connection.vendor == "postgresql":
         sql = (
