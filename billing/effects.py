@@ -126,7 +126,8 @@ def membership_refunded(*, invoice: Any, lines: list[Any], by: Any) -> list[str]
 def installment_paid(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
     from billing.selectors import installment_is_settled
     from crm.models import Pledge
-    from crm.services import pledge_complete, pledge_confirm
+    from crm.services import pledge_complete
+    from crm.services.pledges import _pledge_confirm
 
     outcomes = []
     pledges = {}
@@ -140,7 +141,9 @@ def installment_paid(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
     for pledge in pledges.values():
         pledge.refresh_from_db()
         if pledge.status == Pledge.Status.SUBMITTED:
-            pledge_confirm(pledge=pledge, by=by, reason=f"first payment (invoice {invoice.number})")
+            _pledge_confirm(
+                pledge=pledge, by=by, reason=f"first payment (invoice {invoice.number})"
+            )
             outcomes.append(f"Pledge of {pledge.organization} confirmed by its payment.")
         if pledge.status == Pledge.Status.CONFIRMED and all(
             installment_is_settled(i) for i in pledge.installments.all()

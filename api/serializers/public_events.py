@@ -205,12 +205,6 @@ class RegistrationSerializer(serializers.ModelSerializer):
         return registration_waitlist_position(registration)
 
     def get_can_cancel(self, registration: Registration) -> bool:
-        return (
-            registration.status
-            in (
-                Registration.Status.PENDING_PAYMENT,
-                Registration.Status.CONFIRMED,
-                Registration.Status.WAITLISTED,
-            )
-            and timezone.now() < registration.event.cancellation_cutoff
-        )
+        from crm.services.events import registrant_may_cancel
+
+        return registrant_may_cancel(registration)

@@ -413,6 +413,21 @@ def _after_promotion(registration: Registration, *, by: Any) -> None:
 # --- Cancelling and expiring ------------------------------------------------------------------
 
 
+def registrant_may_cancel(registration: Registration, *, now: datetime | None = None) -> bool:
+    """Whether the registrant may still cancel through the reference link: the registration
+    holds or waits for seats and the event's cancellation cutoff has not passed. The rule
+    registration_cancel(by_registrant=True) applies."""
+    return registration.status in (
+        Status.PENDING_PAYMENT,
+        Status.CONFIRMED,
+        Status.WAITLISTED,
+    ) and not _past_cutoff(registration.event, _now(now))
+
+
+def _past_cutoff(event: Event, now: datetime) -> bool:
+    return now >= event.cancellation_cutoff
+
+
 def registration_cancel(
     *,
     registration: Registration,
@@ -445,7 +460,7 @@ def registration_cancel(
             raise TransitionNotAllowed(
                 "This registration is checked in: undo the check-in before cancelling it."
             )
-        if by_registrant and now >= locked_type.event.cancellation_cutoff:
+        if by_registrant and _past_cutoff(locked_type.event, now):
             cutoff = timezone.localtime(locked_type.event.cancellation_cutoff)
             raise ServiceError(
                 f"Registrations can be cancelled online until {cutoff:%B %-d, %Y at %-I:%M %p}. "

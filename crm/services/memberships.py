@@ -126,7 +126,7 @@ def membership_create(
     return membership
 
 
-def membership_approve(
+def _membership_approve(
     *, membership: Membership, by: Any = None, reason: str = "", fresh: bool = False
 ) -> Membership:
     """Accept an application: approved and awaiting its dues, or straight to active when the
@@ -165,7 +165,7 @@ def membership_approve(
     return membership
 
 
-def membership_reject(*, membership: Membership, by: Any = None, reason: str) -> Membership:
+def _membership_reject(*, membership: Membership, by: Any = None, reason: str) -> Membership:
     if not reason.strip():
         raise ServiceError(
             "Say why the application is rejected; the applicant is told.", field="reason"

@@ -89,7 +89,7 @@ def _pledge_transition(
     return pledge
 
 
-def pledge_confirm(*, pledge: Pledge, by: Any = None, reason: str = "") -> Pledge:
+def _pledge_confirm(*, pledge: Pledge, by: Any = None, reason: str = "") -> Pledge:
     user = by if by is not None and getattr(by, "is_authenticated", False) else None
     return _pledge_transition(
         pledge,
@@ -103,7 +103,7 @@ def pledge_confirm(*, pledge: Pledge, by: Any = None, reason: str = "") -> Pledg
     )
 
 
-def pledge_decline(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
+def _pledge_decline(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
     if not reason.strip():
         raise ServiceError("Say why the pledge is declined.", field="reason")
     return _pledge_transition(
