@@ -290,6 +290,8 @@ class InlineServiceSaveMixin:
                     organization=obj.organization if obj.organization_id else None,
                     contact=obj.contact if obj.contact_id else None,
                 )
+            elif isinstance(obj, Note):
+                services.note_update(note=obj, body=obj.body, by=request.user)
             else:
                 validated_save(obj, by=request.user)
         formset.save_m2m()
@@ -431,7 +433,7 @@ class NoteAdmin(CsvXlsxExportMixin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Note, form: Any, change: bool) -> None:
         if change:
-            validated_save(obj, by=request.user)
+            services.note_update(note=obj, body=obj.body, by=request.user)
         else:
             created = services.note_create(
                 body=obj.body,
@@ -640,7 +642,8 @@ class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         if change:
-            validated_save(obj, by=request.user)
+            # The form already set the edited fields on `obj`.
+            services.membership_update(membership=obj, by=request.user)
             return
         created = services.membership_create(
             organization=obj.organization,
@@ -860,7 +863,7 @@ class InvestorLevelAdmin(CsvXlsxExportMixin, HistoryAdmin):
     search_fields = ["name", "code"]
 
     def save_model(self, request: HttpRequest, obj: InvestorLevel, form: Any, change: bool) -> None:
-        validated_save(obj, by=request.user)
+        services.investor_level_save(level=obj, by=request.user)
 
 
 class PledgeInstallmentInline(admin.TabularInline):
@@ -927,7 +930,8 @@ class PledgeAdmin(CsvXlsxExportMixin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Pledge, form: Any, change: bool) -> None:
         if change:
-            validated_save(obj, by=request.user)
+            # The form already set the edited fields on `obj`.
+            services.pledge_update(pledge=obj, by=request.user)
             return
         created = services.pledge_create(
             organization=obj.organization,
