@@ -35,10 +35,6 @@ def audit_source(label: str) -> Iterator[None]:
         _source.reset(token)
 
 
-def current_source() -> str | None:
-    return _source.get()
-
-
 def shorten(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from billing.money import ZERO, format_usd, money
+from billing.money import ZERO, money
 from crm.exceptions import ServiceError, TransitionNotAllowed
 from crm.models import Attendee, Contact, Event, Registration, TicketType
 from crm.normalize import normalize_email
@@ -720,14 +720,3 @@ def event_cancel(
             problems.append(f"{registration.contact} ({registration.reference}): {problem}")
         mail_registration(registration, "event_cancelled", refunded=refunded, reason=reason)
     return EventCancellation(cancelled=cancelled, refunded=total, problems=problems)
-
-
-def describe_price(registration: Registration) -> str:
-    """How the total was reached, for pages and mail: quantity, price each and which price."""
-    kind = "member price" if registration.member_pricing else "non-member price"
-    if registration.total == Decimal("0"):
-        return "Free"
-    return (
-        f"{registration.quantity} × {format_usd(registration.price_each)} ({kind}) = "
-        f"{format_usd(registration.total)}"
-    )
