@@ -10,7 +10,7 @@ from billing import effects
 from billing.models import Invoice, Payment
 from crm.mail import send_templated
 from crm.models import Affiliation, Contact, Organization
-from crm.services.common import refresh_from, with_history_user
+from crm.services.common import refresh_from, set_change_reason, set_status, with_history_user
 
 logger = logging.getLogger("billing")
 
@@ -25,20 +25,9 @@ def lock_invoice(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
 
 
-def set_status(invoice: Invoice, *, to: str, reason: str, by: Any, **updates: Any) -> None:
-    invoice.status = to
-    invoice.status_changed_at = timezone.now()
-    invoice.status_reason = reason
-    for name, value in updates.items():
-        setattr(invoice, name, value)
-    with_history_user(invoice, by)
-    invoice._change_reason = reason[:100]  # type: ignore[attr-defined]
-    invoice.save()
-
-
 def save_with_reason(invoice: Invoice, *, reason: str, by: Any) -> None:
     with_history_user(invoice, by)
-    invoice._change_reason = reason[:100]  # type: ignore[attr-defined]
+    set_change_reason(invoice, reason)
     invoice.save()
 
 

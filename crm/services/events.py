@@ -29,6 +29,7 @@ from crm.services.common import (
     keep_prefetched,
     refresh_from,
     set_change_reason,
+    set_status,
     validated_save,
     with_history_user,
 )
@@ -72,19 +73,6 @@ def seats_held(ticket_type_id: int) -> int:
         ticket_type_id=ticket_type_id, status__in=Registration.HOLDING_STATUSES
     ).aggregate(n=Sum("quantity"))["n"]
     return held or 0
-
-
-def _set_status(
-    registration: Registration, *, to: str, reason: str, by: Any, **updates: Any
-) -> None:
-    registration.status = to
-    registration.status_changed_at = timezone.now()
-    registration.status_reason = reason
-    for name, value in updates.items():
-        setattr(registration, name, value)
-    with_history_user(registration, by)
-    set_change_reason(registration, reason)
-    registration.save()
 
 
 def _hold_until(now: datetime, *, minutes: int) -> datetime:
@@ -320,12 +308,12 @@ def registration_confirm_payment(
             _refresh(registration, locked)
             return registration
         if locked.status == Status.PENDING_PAYMENT:
-            _set_status(locked, to=Status.CONFIRMED, reason="Paid.", by=by, hold_expires_at=None)
+            set_status(locked, to=Status.CONFIRMED, reason="Paid.", by=by, hold_expires_at=None)
         else:
             free = locked.ticket_type.capacity - seats_held(locked.ticket_type_id)
             lapsed = locked.status == Status.CANCELLED and locked.hold_lapsed_at is not None
             if lapsed and locked.quantity <= free:
-                _set_status(
+                set_status(
                     locked,
                     to=Status.CONFIRMED,
                     reason="Paid after its hold had lapsed; the seats were still free.",
@@ -380,14 +368,14 @@ def waitlist_promote(
                 continue
             free -= registration.quantity
             if registration.total == ZERO:
-                _set_status(
+                set_status(
                     registration, to=Status.CONFIRMED, reason="Promoted from the waitlist.", by=by
                 )
             else:
                 deadline = min(
                     now + timedelta(hours=settings.EVENT_WAITLIST_OFFER_HOURS), event.starts_at
                 )
-                _set_status(
+                set_status(
                     registration,
                     to=Status.PENDING_PAYMENT,
                     reason="Promoted from the waitlist; seats held until the payment deadline.",
@@ -467,7 +455,7 @@ def registration_cancel(
                 "Please contact the chamber."
             )
         held = locked.holds_seats
-        _set_status(
+        set_status(
             locked,
             to=Status.CANCELLED,
             reason=reason,
@@ -518,7 +506,7 @@ def holds_expire(*, now: datetime | None = None, by: Any = None) -> list[Registr
                 locked.hold_expires_at and locked.hold_expires_at <= now
             ):
                 continue
-            _set_status(
+            set_status(
                 locked,
                 to=Status.CANCELLED,
                 reason="Not paid in time: the held seats were released.",
@@ -546,7 +534,7 @@ def registration_check_in(*, registration: Registration, by: Any = None) -> Regi
                 raise TransitionNotAllowed(
                     f"Cannot check in: this registration is {locked.get_status_display().lower()}."
                 )
-            _set_status(
+            set_status(
                 locked,
                 to=Status.CHECKED_IN,
                 reason="Checked in.",
@@ -563,7 +551,7 @@ def registration_undo_check_in(*, registration: Registration, by: Any = None) ->
     with transaction.atomic():
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.status == Status.CHECKED_IN:
-            _set_status(
+            set_status(
                 locked,
                 to=Status.CONFIRMED,
                 reason="Check-in undone.",
@@ -607,12 +595,7 @@ def _event_step(event: Event, *, to: str, allowed_from: str, verb: str, by: Any)
                 raise TransitionNotAllowed(
                     f"An event that is {locked.get_status_display().lower()} cannot be {verb}."
                 )
-            locked.status = to
-            locked.status_changed_at = timezone.now()
-            locked.status_reason = verb.capitalize() + "."
-            with_history_user(locked, by)
-            set_change_reason(locked, locked.status_reason)
-            locked.save()
+            set_status(locked, to=to, reason=verb.capitalize() + ".", by=by)
         refresh_from(event, locked)
     return event
 
@@ -684,12 +667,7 @@ def event_cancel(
         locked_event = Event.objects.select_for_update().get(pk=event.pk)
         if locked_event.status == Event.Status.CANCELLED:
             return EventCancellation(cancelled=[], refunded=ZERO, problems=[])
-        locked_event.status = Event.Status.CANCELLED
-        locked_event.status_changed_at = _now(now)
-        locked_event.status_reason = reason
-        with_history_user(locked_event, by)
-        set_change_reason(locked_event, reason)
-        locked_event.save()
+        set_status(locked_event, to=Event.Status.CANCELLED, reason=reason, by=by, at=_now(now))
         # Wait for registrations in flight on every ticket type; they see the event cancelled.
         list(TicketType.objects.select_for_update().filter(event=locked_event).order_by("pk"))
         standing = (
@@ -698,7 +676,7 @@ def event_cancel(
             .order_by("pk")
         )
         for registration in standing:
-            _set_status(
+            set_status(
                 registration,
                 to=Status.CANCELLED,
                 reason=f"The event was cancelled: {reason}",
