@@ -1,4 +1,4 @@
-"""The website's API (/api/v1/public/): see CONTRACT.md."""
+"""The website's API (/api/v1/public/): see docs/public-api.md."""
 
 from django.urls import path
 

@@ -232,7 +232,8 @@ PUBLIC_API_MAX_BODY_BYTES = env_int("PUBLIC_API_MAX_BODY_BYTES", 64 * 1024)
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/v1/public/.*$"
-# The website retries POSTs safely with an Idempotency-Key (CONTRACT.md), so preflights allow it.
+# The website retries POSTs safely with an Idempotency-Key (docs/public-api.md), so preflights
+# allow it.
 CORS_ALLOW_HEADERS = (
     "accept",
     "content-type",

@@ -1,4 +1,4 @@
-"""What the website sends to and reads from /api/v1/public/ (CONTRACT.md).
+"""What the website sends to and reads from /api/v1/public/ (docs/public-api.md).
 
 Input serializers only check the shape and the limits of what an anonymous caller sends, so a
 wrong field gets a clear 400 before anything is written; the services decide everything else.

@@ -1,4 +1,4 @@
-"""The website's events API (CONTRACT.md: `GET events/`, `POST events/<slug>/registrations/`,
+"""The website's events API (docs/public-api.md: `GET events/`, `POST events/<slug>/registrations/`,
 `GET registrations/<reference>/`). Output only; input is validated here and decided by the
 services."""
 

@@ -1,4 +1,4 @@
-"""The website's API (/api/v1/public/), as CONTRACT.md writes it: joining, investing and the
+"""The website's API (/api/v1/public/), as docs/public-api.md writes it: joining, investing and the
 member directory. Thin views: the serializers check the input, the services do the work."""
 
 from django.http import Http404

@@ -1,5 +1,5 @@
-"""Public events endpoints (CONTRACT.md): upcoming events, registering, a registration's state,
-and cancelling it through its reference before the event's cutoff."""
+"""Public events endpoints (docs/public-api.md): upcoming events, registering, a registration's
+state, and cancelling it through its reference before the event's cutoff."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404

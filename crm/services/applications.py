@@ -440,7 +440,8 @@ def application_submit(
             _membership_approve(
                 membership=membership, reason="the plan needs no review", fresh=True
             )
-        # The dues are invoiced with the application (CONTRACT.md): a business can pay at once.
+        # The dues are invoiced with the application (docs/public-api.md): a business can pay
+        # at once.
         # Paying does not skip review: the payment waits on the application and approval
         # activates it; a rejection voids or refunds the invoice.
         draft = _draft_dues_invoice(
