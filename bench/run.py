@@ -6,7 +6,7 @@
 
 Seeds the data set into a database of its own (created when missing, rebuilt with --reset,
 refused when it holds anything the benchmark did not put there), copies it, measures on the copy,
-prints a table and writes JSON. See README.md, "Performance".
+prints a table and writes JSON. See docs/performance.md.
 """
 
 from __future__ import annotations
