@@ -108,7 +108,9 @@ def invoice_create_for_membership(
         if employees is None:
             employees = organization.employees or 0
         try:
-            quote = pricing.quote(plan.pricing_rule(), employees=employees, start=period_start)
+            quote = pricing.quote(
+                plan.pricing_rule(on=period_start), employees=employees, start=period_start
+            )
         except ValueError as exc:
             raise ServiceError(str(exc)) from exc
         existing = (

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -115,7 +116,17 @@ class MembershipPlan(TimeStampedModel):
     def reminder_offsets(self) -> list[int]:
         return parse_reminder_days(self.reminder_days)
 
-    def pricing_rule(self, brackets: list["PlanBracket"] | None = None) -> pricing.PricingRule:
+    def pricing_rule(
+        self, brackets: list["PlanBracket"] | None = None, *, on: date | None = None
+    ) -> pricing.PricingRule:
+        """The plan's pricing rule; `on`: for a membership period starting that day, which a
+        dues schedule applied from an earlier renewal date prices instead (crm.models.dues)."""
+        if on is not None:
+            from crm.models.dues import scheduled_pricing_rule
+
+            scheduled = scheduled_pricing_rule(self, on)
+            if scheduled is not None:
+                return scheduled
         if brackets is None:
             brackets = list(self.brackets.all())
         return pricing.PricingRule(
