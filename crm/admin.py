@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from billing.admin_documents import DuesStatementMixin
 from billing.money import format_usd
 from crm import pricing, selectors, services
 from crm.admin_actions import action_with_form, action_with_reason, run_service_action
@@ -291,7 +292,9 @@ class InlineServiceSaveMixin:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin):
+class OrganizationAdmin(
+    DuesStatementMixin, OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin
+):
     resource_classes = [OrganizationResource]
     actions = ["merge_selected"]
     list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]
