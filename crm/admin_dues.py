@@ -176,6 +176,9 @@ class DuesScheduleAdmin(HistoryAdmin):
                     and f.cleaned_data.get("plan")
                 ]
         dues_schedule_save(schedule=form.instance, rules=rules, by=request.user)
+        for formset in formsets:
+            # What the admin's change message reads; the service replaced the rows wholesale.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     @admin.action(description="Withdraw selected schedules…", permissions=["apply"])
     def withdraw(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

@@ -246,3 +246,33 @@ def test_it_sends_no_acknowledgement_for_an_investment_in_the_chamber_itself():
     with pytest.raises(documents.DocumentUnavailable):
         documents.acknowledgement_pdf(payment=payment)
     assert Membership.objects.count() == 0
+
+
+# --- the admin ----------------------------------------------------------------------------------
+
+
+def test_it_offers_the_pdfs_on_the_invoice_and_organization_pages(
+    client_for, open_invoice, notice_2026
+):
+    with committed():
+        payment = services.payment_record_offline(
+            invoice=open_invoice, method="cash", amount=Decimal("300.00"), received_on=date.today()
+        )
+    client = client_for("Read-only")
+
+    page = client.get(f"/admin/billing/invoice/{open_invoice.pk}/change/").content.decode()
+    assert f"/admin/billing/invoice/{open_invoice.pk}/pdf/" in page
+    assert f"/admin/billing/payment/{payment.pk}/receipt/" in page
+    pdf = client.get(f"/admin/billing/invoice/{open_invoice.pk}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert "Amount due $0.00" in text_of(pdf.content)
+    receipt = client.get(f"/admin/billing/payment/{payment.pk}/receipt/")
+    assert "Still due $0.00" in text_of(receipt.content)
+
+    organization = open_invoice.organization
+    page = client.get(f"/admin/crm/organization/{organization.pk}/change/").content.decode()
+    assert f"/admin/crm/organization/{organization.pk}/dues-statement/?year={YEAR}" in page
+    statement = client.get(
+        f"/admin/crm/organization/{organization.pk}/dues-statement/", {"year": YEAR}
+    )
+    assert "Not deductible (12.5%) $37.50" in text_of(statement.content)

@@ -256,3 +256,93 @@ def test_it_withdraws_a_schedule_before_its_date_only(members, schedule, time_ma
     time_machine.move_to(noon(RENEWALS))
     with pytest.raises(TransitionNotAllowed, match="prices renewals since"):
         dues_schedule_withdraw(schedule=again, reason="too late")
+
+
+# --- the admin ----------------------------------------------------------------------------------
+
+
+def test_it_shows_the_what_if_page_and_applies_from_it(client_for, members, schedule, time_machine):
+    time_machine.move_to(noon(TODAY))
+    client = client_for("Finance")
+    url = f"/admin/crm/duesschedule/{schedule.pk}/what-if/"
+
+    page = client.get(url, {"on": "2027-01-01", "rise_above": "10"})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "$4,945.00" in html and "$5,315.00" in html  # today and new, in total
+    assert "Riverside Insurance" in html and "Tolland County" in html
+    csv_response = client.get(f"/admin/crm/duesschedule/{schedule.pk}/what-if.csv?on=2027-01-01")
+    assert b"'=HYPERLINK(evil)" in b"".join(csv_response.streaming_content)
+
+    refused = client.post(url, {"effective_from": "2026-01-01"})
+    assert refused.status_code == 200 and b"has passed" in refused.content
+    schedule.refresh_from_db()
+    assert schedule.status == DuesSchedule.Status.DRAFT
+
+    applied = client.post(url, {"effective_from": "2027-01-01"})
+    assert applied.status_code == 302
+    schedule.refresh_from_db()
+    assert (schedule.status, schedule.effective_from) == (DuesSchedule.Status.SCHEDULED, RENEWALS)
+
+
+def test_it_lets_read_only_staff_compare_but_not_apply(client_for, schedule):
+    client = client_for("Read-only")
+    url = f"/admin/crm/duesschedule/{schedule.pk}/what-if/"
+
+    assert client.get(url).status_code == 200
+    assert b"Apply the schedule" not in client.get(url).content
+    assert client.post(url, {"effective_from": "2030-01-01"}).status_code == 403
+    schedule.refresh_from_db()
+    assert schedule.status == DuesSchedule.Status.DRAFT
+
+
+def test_it_saves_a_draft_with_its_rules_from_the_admin(client_for, plans):
+    small, corporate = plans
+    response = client_for("Membership").post(
+        "/admin/crm/duesschedule/add/",
+        {
+            "name": "Dues 2028",
+            "member_notice": "",
+            "rules-TOTAL_FORMS": "2",
+            "rules-INITIAL_FORMS": "0",
+            "rules-0-plan": small.pk,
+            "rules-0-pricing_kind": "flat",
+            "rules-0-flat_amount": "650.00",
+            "rules-0-per_employee_above": "0",
+            "rules-1-plan": corporate.pk,
+            "rules-1-pricing_kind": "brackets",
+            "rules-1-flat_amount": "0",
+            "rules-1-brackets_text": "10: 500, 50: 900",
+            "rules-1-per_employee_above": "4.00",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    schedule = DuesSchedule.objects.get(name="Dues 2028")
+    rule = schedule.rules.get(plan=corporate)
+    assert [(b.max_employees, b.amount) for b in rule.brackets.all()] == [
+        (10, Decimal("500.00")),
+        (50, Decimal("900.00")),
+    ]
+
+
+def test_it_refuses_brackets_that_go_down_in_the_admin(client_for, plans):
+    _, corporate = plans
+    response = client_for("Membership").post(
+        "/admin/crm/duesschedule/add/",
+        {
+            "name": "Bad",
+            "rules-TOTAL_FORMS": "1",
+            "rules-INITIAL_FORMS": "0",
+            "rules-0-plan": corporate.pk,
+            "rules-0-pricing_kind": "brackets",
+            "rules-0-flat_amount": "0",
+            "rules-0-brackets_text": "10: 900, 50: 500",
+            "rules-0-per_employee_above": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert b"dues must not go down" in response.content
+    assert not DuesSchedule.objects.exists()
