@@ -108,7 +108,6 @@ class DuesScheduleRuleInline(admin.TabularInline):
     form = DuesScheduleRuleForm
     formset = DuesScheduleRuleFormSet
     extra = 0
-    autocomplete_fields: list[str] = []
 
 
 class WhatIfForm(forms.Form):
@@ -288,7 +287,7 @@ class DuesScheduleAdmin(HistoryAdmin):
             },
         )
 
-    def what_if_csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def what_if_csv_view(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
         schedule = self._schedule(request, pk)
         try:
             on = date.fromisoformat(request.GET.get("on", ""))
