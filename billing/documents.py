@@ -14,6 +14,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,6 +25,7 @@ from crm.exceptions import ServiceError
 from crm.models import DuesDeductibility, Organization
 
 PDF = "application/pdf"
+NOT_SET = "not set"
 
 
 class DocumentUnavailable(ServiceError):
@@ -63,7 +65,14 @@ def invoice_year(invoice: Invoice) -> int:
 
 
 def deductibility_for(year: int) -> DuesDeductibility | None:
-    return DuesDeductibility.objects.filter(year=year).first()
+    """The year's setting, kept in the cache (every issued dues invoice and its mail ask for it;
+    a save or delete of a setting clears it: crm.models.dues)."""
+    key = DuesDeductibility.cache_key(year)
+    found = cache.get(key)
+    if found is None:
+        found = DuesDeductibility.objects.filter(year=year).first() or NOT_SET
+        cache.set(key, found, timeout=300)
+    return None if found == NOT_SET else found
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,6 @@ from django.utils import timezone
 from crm.models import (
     Affiliation,
     Contact,
-    DuesSchedule,
-    DuesScheduleRule,
     Event,
     InvestorLevel,
     Membership,
@@ -105,20 +103,8 @@ def organization_is_member(organization_id: int) -> bool:
 
 
 def plan_list_public() -> QuerySet[MembershipPlan]:
-    """With the dues schedules applied to each plan (pricing_rule(on=...) reads no more)."""
     return MembershipPlan.objects.filter(offered_publicly=True, is_active=True).prefetch_related(
-        "brackets", scheduled_dues_rules_prefetch()
-    )
-
-
-def scheduled_dues_rules_prefetch() -> Prefetch:
-    """A plan's rules in applied dues schedules, as `plan.scheduled_dues_rules`."""
-    return Prefetch(
-        "dues_rules",
-        queryset=DuesScheduleRule.objects.filter(schedule__status=DuesSchedule.Status.SCHEDULED)
-        .select_related("schedule")
-        .prefetch_related("brackets"),
-        to_attr="scheduled_dues_rules",
+        "brackets"
     )
 
 

@@ -13,9 +13,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
 from billing.money import ZERO, format_usd
@@ -137,18 +140,21 @@ class DuesScheduleBracket(models.Model):
 
 def scheduled_pricing_rule(plan: MembershipPlan, on: date) -> pricing.PricingRule | None:
     """The rule of the latest applied schedule in effect on `on` for this plan, if any. Uses the
-    rules prefetched as `plan.scheduled_dues_rules` (crm.selectors) when they are there."""
+    rules prefetched as `plan.scheduled_dues_rules` (crm.selectors); otherwise reads them once
+    and keeps them on this plan instance (a join prices its quote and its invoice with one
+    read). Read the plan again to see a schedule applied since."""
     rules = getattr(plan, "scheduled_dues_rules", None)
+    if rules is None and not plan.dues_scheduled:
+        return None
     if rules is None:
         rules = list(
             DuesScheduleRule.objects.filter(
-                plan=plan,
-                schedule__status=DuesSchedule.Status.SCHEDULED,
-                schedule__effective_from__lte=on,
+                plan=plan, schedule__status=DuesSchedule.Status.SCHEDULED
             )
             .select_related("schedule")
             .prefetch_related("brackets")
         )
+        plan.scheduled_dues_rules = rules  # type: ignore[attr-defined]
     in_effect = [
         rule
         for rule in rules
@@ -209,6 +215,10 @@ class DuesDeductibility(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.year}: {self.non_deductible_percent}% not deductible"
 
+    @staticmethod
+    def cache_key(year: int) -> str:
+        return f"dues-deductibility:{year}"
+
     def non_deductible_amount(self, dues: Decimal) -> Decimal:
         """The share of `dues` that is not deductible, to the cent, rounded half up."""
         if dues <= ZERO:
@@ -222,3 +232,9 @@ class DuesDeductibility(TimeStampedModel):
         return self.wording.format(
             percent=f"{percent:f}", amount=format_usd(self.non_deductible_amount(dues))
         )
+
+
+@receiver([post_save, post_delete], sender=DuesDeductibility)
+def _forget_cached_setting(sender: type, instance: DuesDeductibility, **kwargs: object) -> None:
+    # billing.documents.deductibility_for() keeps each year's setting in the (shared) cache.
+    cache.delete(DuesDeductibility.cache_key(instance.year))

@@ -102,6 +102,9 @@ class MembershipPlan(TimeStampedModel):
     )
     gl_revenue_account = models.CharField("GL revenue account", max_length=50, default="4000")
     is_active = models.BooleanField(default=True)
+    # Set while an applied dues schedule prices some of this plan's renewals (crm.models.dues):
+    # without it, pricing a period reads no schedule at all.
+    dues_scheduled = models.BooleanField(default=False, editable=False)
     sort_order = models.PositiveIntegerField(default=0)
 
     history = HistoricalRecords()

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from crm import pricing
@@ -207,6 +208,9 @@ def dues_schedule_apply(
             f"{effective_from.isoformat()}: withdraw it first or choose another date.",
             field="effective_from",
         )
+    MembershipPlan.objects.filter(pk__in=[rule.plan.pk for rule in rules]).update(
+        dues_scheduled=True
+    )
     locked.status = DuesSchedule.Status.SCHEDULED
     locked.effective_from = effective_from
     locked.applied_at = timezone.now()
@@ -244,5 +248,11 @@ def dues_schedule_withdraw(
     with_history_user(locked, by)
     set_change_reason(locked, f"withdrawn: {reason}")
     locked.save()
+    still_scheduled = DuesScheduleRule.objects.filter(
+        plan=OuterRef("pk"), schedule__status=DuesSchedule.Status.SCHEDULED
+    )
+    MembershipPlan.objects.filter(dues_rules__schedule=locked).update(
+        dues_scheduled=Exists(still_scheduled)
+    )
     schedule.refresh_from_db()
     return schedule

@@ -15,7 +15,7 @@ from billing.models import Invoice
 from crm import pricing
 from crm.dues_planning import csv_safe, dues_what_if, member_rows, what_if_csv_lines
 from crm.exceptions import InvalidData, TransitionNotAllowed
-from crm.models import DuesSchedule, Membership
+from crm.models import DuesSchedule, Membership, MembershipPlan
 from crm.services.dues import (
     DuesRuleInput,
     dues_schedule_apply,
@@ -245,13 +245,15 @@ def test_it_refuses_two_schedules_for_a_plan_on_one_date(plans, schedule, time_m
 def test_it_withdraws_a_schedule_before_its_date_only(members, schedule, time_machine):
     time_machine.move_to(noon(TODAY))
     dues_schedule_apply(schedule=schedule, effective_from=RENEWALS)
-    small = schedule.rules.get(plan__name="Small Business").plan
 
-    assert small.pricing_rule(on=RENEWALS).flat_amount == Decimal("660.00")
+    def small():
+        return MembershipPlan.objects.get(name="Small Business")
+
+    assert small().pricing_rule(on=RENEWALS).flat_amount == Decimal("660.00")
     dues_schedule_withdraw(schedule=schedule, reason="The board changed its mind")
-    assert small.pricing_rule(on=RENEWALS).flat_amount == Decimal("600.00")
+    assert small().pricing_rule(on=RENEWALS).flat_amount == Decimal("600.00")
 
-    again = dues_schedule_draft_from_plans(name="Again", plans=[small])
+    again = dues_schedule_draft_from_plans(name="Again", plans=[small()])
     dues_schedule_apply(schedule=again, effective_from=RENEWALS)
     time_machine.move_to(noon(RENEWALS))
     with pytest.raises(TransitionNotAllowed, match="prices renewals since"):
@@ -346,3 +348,19 @@ def test_it_refuses_brackets_that_go_down_in_the_admin(client_for, plans):
     assert response.status_code == 200
     assert b"dues must not go down" in response.content
     assert not DuesSchedule.objects.exists()
+
+
+def test_the_public_quote_uses_the_schedule_from_its_date(plans, schedule, time_machine):
+    from rest_framework.test import APIClient
+
+    time_machine.move_to(noon(TODAY))
+    small = plans[0]
+    dues_schedule_apply(schedule=schedule, effective_from=RENEWALS)
+    url = f"/api/v1/public/membership-plans/{small.code}/quote/"
+
+    before = APIClient().get(url, {"start": "2026-12-01"}).json()
+    after = APIClient().get(url, {"start": "2027-01-01"}).json()
+
+    assert before["annual_dues"] == "600.00"
+    assert after["annual_dues"] == "660.00"
+    assert "new workforce desk" in after["explanation"]
