@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -64,6 +64,32 @@ def invoice_year(invoice: Invoice) -> int:
     return (invoice.issue_date or timezone.localdate()).year
 
 
+def deductibility_annotations() -> dict[str, Any]:
+    """This year's setting as annotations of another query (for keep_deductibility())."""
+    this_year = DuesDeductibility.objects.filter(year=timezone.localdate().year)
+    return {
+        "deductibility_percent": Subquery(this_year.values("non_deductible_percent")[:1]),
+        "deductibility_wording": Subquery(this_year.values("wording")[:1]),
+    }
+
+
+def keep_deductibility(invoice: Invoice, annotated: Any) -> None:
+    """Hand `invoice` the setting read with deductibility_annotations() (on its plan, say), so
+    dues_notice() needs no query of its own for an invoice of this year (its first mail)."""
+    if not hasattr(annotated, "deductibility_percent"):
+        return
+    percent = annotated.deductibility_percent
+    year = timezone.localdate().year
+    setting = None
+    if percent is not None:
+        setting = DuesDeductibility(
+            year=year,
+            non_deductible_percent=percent,
+            wording=annotated.deductibility_wording,  # type: ignore[attr-defined]
+        )
+    invoice._deductibility = (year, setting)  # type: ignore[attr-defined]
+
+
 def deductibility_for(year: int) -> DuesDeductibility | None:
     """The year's setting, kept in the cache (every issued dues invoice and its mail ask for it;
     a save or delete of a setting clears it: crm.models.dues)."""
@@ -94,7 +120,9 @@ def dues_notice(invoice: Invoice, lines: list[InvoiceLine] | None = None) -> Due
     dues = dues_amount(lines)
     if dues <= ZERO:
         return None
-    setting = deductibility_for(invoice_year(invoice))
+    year = invoice_year(invoice)
+    known = getattr(invoice, "_deductibility", None)
+    setting = known[1] if known is not None and known[0] == year else deductibility_for(year)
     if setting is None:
         return None
     return DuesNotice(

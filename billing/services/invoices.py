@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from billing.documents import keep_deductibility
 from billing.gateways import GatewayError, get_gateway
 from billing.gateways.base import CustomerDetails, DraftInvoice, DraftLine
 from billing.models import Invoice, InvoiceLine, InvoiceNumberSequence, Payment
@@ -152,6 +153,7 @@ def invoice_create_for_membership(
         for line in lines:
             line.invoice = invoice
         InvoiceLine.objects.bulk_create(lines)
+        keep_deductibility(invoice, plan)  # a plan read with this year's dues notice
         if fresh:  # nothing changes them before the invoice is mailed
             keep_prefetched(invoice, "lines", lines)
     return invoice

@@ -276,3 +276,20 @@ def test_it_offers_the_pdfs_on_the_invoice_and_organization_pages(
         f"/admin/crm/organization/{organization.pk}/dues-statement/", {"year": YEAR}
     )
     assert "Not deductible (12.5%) $37.50" in text_of(statement.content)
+
+
+def test_a_join_mails_its_first_invoice_with_the_notice(notice_2026):
+    from rest_framework.test import APIClient
+
+    from tests.api.public_helpers import JOIN, join_body
+    from tests.factories import BracketPlanFactory
+
+    BracketPlanFactory(code="business", requires_review=False)
+    mail.outbox.clear()
+
+    with committed():
+        response = APIClient().post(JOIN, join_body("business"), format="json")
+
+    assert response.status_code == 201, response.json()
+    invoice_mail = next(m for m in mail.outbox if "Invoice" in m.subject)
+    assert "Of your dues, 12.5% ($" in invoice_mail.body
