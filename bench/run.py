@@ -80,7 +80,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=float, help="length of the load run (default 30)")
     parser.add_argument(
         "--jobs",
-        help="the batch jobs to run, comma-separated (default: all of daily, reconcile, import)",
+        help="the batch jobs to run, comma-separated (default: all of daily, reconcile, "
+        "what_if, import)",
     )
     parser.add_argument(
         "--lists",

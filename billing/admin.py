@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from billing import finance_views, selectors, services
+from billing.admin_documents import InvoiceDocumentsMixin, PaymentDocumentsMixin
 from billing.gateways import GatewayError
 from billing.models import (
     BalanceTransaction,
@@ -140,7 +141,7 @@ def _form_page(
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(HistoryAdmin):
+class InvoiceAdmin(InvoiceDocumentsMixin, HistoryAdmin):
     list_display = [
         "number_or_draft",
         "organization",
@@ -368,7 +369,7 @@ class InvoiceAdmin(HistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, HistoryAdmin):
+class PaymentAdmin(PaymentDocumentsMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = ["invoice", "method", "status", "amount", "fee", "net", "received_on", "created"]
     list_filter = ["method", "status", "received_on"]
     search_fields = [

@@ -188,6 +188,11 @@ INVOICE_DAYS_UNTIL_DUE = env_int("INVOICE_DAYS_UNTIL_DUE", 30)
 # The daily job invoices a pledge installment this many days before it is due.
 PLEDGE_INVOICE_LEAD_DAYS = env_int("PLEDGE_INVOICE_LEAD_DAYS", 30)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Who prints the documents (invoices, receipts, statements) and the charitable foundation that
+# acknowledges investments given through it.
+CHAMBER_NAME = env_str("CHAMBER_NAME", "MetroHartford Alliance")
+CHAMBER_ADDRESS = env_str("CHAMBER_ADDRESS", "20 Church Street, Hartford, CT 06103")
+FOUNDATION_NAME = env_str("FOUNDATION_NAME", "MetroHartford Alliance Foundation")
 # How an invoice tells a payer to pay when Stripe is not configured ({number}: the invoice's).
 BILLING_PAYMENT_INSTRUCTIONS = env_str(
     "BILLING_PAYMENT_INSTRUCTIONS",

@@ -15,8 +15,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from billing.admin_documents import DuesStatementMixin
 from billing.money import format_usd
-from crm import pricing, selectors, services
+from crm import (
+    admin_dues,  # noqa: F401  (registers dues planning and the deductibility notice)
+    pricing,
+    selectors,
+    services,
+)
 from crm.admin_actions import action_with_form, action_with_reason, run_service_action
 from crm.admin_history import HistoryAdmin
 from crm.admin_io import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
@@ -298,7 +304,9 @@ class InlineServiceSaveMixin:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin):
+class OrganizationAdmin(
+    DuesStatementMixin, OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin
+):
     resource_classes = [OrganizationResource]
     actions = ["merge_selected"]
     list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]

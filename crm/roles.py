@@ -15,6 +15,8 @@ ROLE_NAMES = (MEMBERSHIP, FINANCE, EVENTS, READ_ONLY)
 # app label -> models whose rows the role may view ("view"), or edit ("add", "change", "delete").
 _CRM_PEOPLE = ["organization", "contact", "affiliation", "note"]
 _CRM_EVENTS = ["event", "tickettype", "registration", "attendee"]
+# Drafting a new dues schedule and comparing it with today's dues: membership and finance.
+_CRM_DUES_PLANNING = ["duesschedule", "duesschedulerule", "duesschedulebracket"]
 _CRM_MEMBERSHIP = [
     "membership",
     "membershipplan",
@@ -30,15 +32,28 @@ ROLES: dict[str, dict[str, Any]] = {
         "crm": {
             "view": "*",
             "add": _CRM_PEOPLE
-            + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"],
+            + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
+            + _CRM_DUES_PLANNING,
             "change": _CRM_PEOPLE
-            + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"],
-            "delete": ["affiliation", "note", "planbracket"],
+            + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
+            + _CRM_DUES_PLANNING,
+            "delete": [
+                "affiliation",
+                "note",
+                "planbracket",
+                "duesschedulerule",
+                "duesschedulebracket",
+            ],
         },
         "billing": {"view": "*"},
     },
     FINANCE: {
-        "crm": {"view": "*", "add": ["note"], "change": ["note"]},
+        "crm": {
+            "view": "*",
+            "add": ["note", "duesdeductibility", *_CRM_DUES_PLANNING],
+            "change": ["note", "duesdeductibility", *_CRM_DUES_PLANNING],
+            "delete": ["duesschedulerule", "duesschedulebracket"],
+        },
         "billing": {"view": "*", "add": "*", "change": "*"},
     },
     EVENTS: {
@@ -58,8 +73,9 @@ ROLES: dict[str, dict[str, Any]] = {
 
 # Extra (non-model) permissions a role holds, as "app_label.codename".
 EXTRA_PERMISSIONS: dict[str, list[str]] = {
-    MEMBERSHIP: [],
+    MEMBERSHIP: ["crm.apply_duesschedule"],
     FINANCE: [
+        "crm.apply_duesschedule",
         "billing.void_invoice",
         "billing.write_off_invoice",
         "billing.record_payment",

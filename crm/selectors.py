@@ -95,8 +95,13 @@ def organization_is_member(organization_id: int) -> bool:
 
 
 def plan_list_public() -> QuerySet[MembershipPlan]:
-    return MembershipPlan.objects.filter(offered_publicly=True, is_active=True).prefetch_related(
-        "brackets"
+    """With this year's dues deductibility setting (a join's first invoice mail prints it)."""
+    from billing.documents import deductibility_annotations
+
+    return (
+        MembershipPlan.objects.filter(offered_publicly=True, is_active=True)
+        .prefetch_related("brackets")
+        .annotate(**deductibility_annotations())
     )
 
 

@@ -66,7 +66,8 @@ def _records(world: World) -> None:
 
     from billing import services as billing
     from billing.models import BankDeposit, Dispute, JournalBatch, Payout, StripeEvent
-    from crm.models import EmailLog, Membership
+    from crm.models import DuesDeductibility, DuesSchedule, EmailLog, Membership
+    from crm.services.dues import dues_schedule_draft_from_plans
     from crm.services.events import registration_create
     from tests.api.staff.conftest import (
         make_invoice,
@@ -104,6 +105,8 @@ def _records(world: World) -> None:
         make_note(organization=organization),
         PlanFactory(),
         InvestorLevelFactory(),
+        dues_schedule_draft_from_plans(name="Matrix dues"),  # a draft
+        DuesDeductibility.objects.create(year=2026, non_deductible_percent=Decimal("12.5")),
         MembershipFactory(status=Membership.Status.APPLIED),  # an application in the queue
         make_pledge(),  # submitted: in the queue to confirm
         invoice,
@@ -145,6 +148,7 @@ def _records(world: World) -> None:
     world.records[type(world.users[READ_ONLY])] = world.users[READ_ONLY]
     world.records[Token] = Token.objects.get(user=world.users[READ_ONLY])
     assert isinstance(deposit, BankDeposit)
+    assert world.records[DuesSchedule].status == DuesSchedule.Status.DRAFT
 
 
 @pytest.fixture(scope="module")

@@ -260,7 +260,8 @@ class PlanOut(serializers.ModelSerializer):
         fields = ["code", "name", "description", "billing_cycle", "requires_review", "pricing"]
 
     def get_pricing(self, plan: MembershipPlan) -> dict:
-        return pricing.describe_rule(plan.pricing_rule(list(plan.brackets.all())))
+        rule = plan.pricing_rule(list(plan.brackets.all()), on=timezone.localdate())
+        return pricing.describe_rule(rule)
 
 
 class QuoteLineOut(serializers.Serializer):

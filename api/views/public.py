@@ -35,10 +35,11 @@ class MembershipPlanQuote(PublicAPIView):
             raise Http404
         params = s.QuoteParams(data=request.query_params, context={"plan": plan})
         params.is_valid(raise_exception=True)
+        start = params.validated_data.get("start") or timezone.localdate()
         quote = pricing.quote(
-            plan.pricing_rule(list(plan.brackets.all())),
+            plan.pricing_rule(list(plan.brackets.all()), on=start),
             employees=params.validated_data.get("employees") or 0,
-            start=params.validated_data.get("start") or timezone.localdate(),
+            start=start,
         )
         return Response({"plan": plan.code, **s.QuoteOut(quote).data})
 

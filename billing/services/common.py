@@ -64,11 +64,15 @@ def invoice_recipients(invoice: Invoice) -> list[str]:
 
 
 def _mail_context(invoice: Invoice, **extra: Any) -> dict[str, Any]:
+    from billing.documents import dues_notice
+
+    lines = list(invoice.lines.all())
     return {
         "invoice": invoice,
         "organization": invoice.organization,
         "contact": invoice.contact,
-        "lines": list(invoice.lines.all()),
+        "lines": lines,
+        "deductibility_notice": dues_notice(invoice, lines),
         "pay_url": invoice.pay_url,
         "payment_instructions": invoice.payment_instructions,
         "finance_email": settings.DEFAULT_FROM_EMAIL,
@@ -101,7 +105,9 @@ def mail_invoice(
 
 
 def mail_receipt(invoice: Invoice, payment: Payment) -> bool:
-    return send_templated(
+    from billing.documents import mail_donor_acknowledgement
+
+    sent = send_templated(
         to=invoice_recipients(invoice),
         template="payment_receipt",
         subject=f"Receipt: invoice {invoice.number} is paid",
@@ -110,6 +116,9 @@ def mail_receipt(invoice: Invoice, payment: Payment) -> bool:
         invoice=invoice,
         contact=invoice.contact,
     )
+    # A gift to the charitable foundation also gets the written acknowledgement a donor needs.
+    mail_donor_acknowledgement(invoice, payment)
+    return sent
 
 
 def mail_payment_failed(invoice: Invoice, payment: Payment) -> bool:

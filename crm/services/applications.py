@@ -397,7 +397,9 @@ def pledge_invoices(pledge: Pledge) -> dict[int, Invoice]:
 
 
 def _quote_for(plan: MembershipPlan, organization: OrganizationInput, start: date) -> pricing.Quote:
-    return pricing.quote(plan.pricing_rule(), employees=organization.employees or 0, start=start)
+    return pricing.quote(
+        plan.pricing_rule(on=start), employees=organization.employees or 0, start=start
+    )
 
 
 def application_submit(
