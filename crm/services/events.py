@@ -40,6 +40,7 @@ from crm.services.event_billing import (
     registration_refund,
     registration_void_unpaid_invoice,
 )
+from webhooks.payloads import emit_registration_change
 
 Status = Registration.Status
 
@@ -77,6 +78,7 @@ def seats_held(ticket_type_id: int) -> int:
 def _set_status(
     registration: Registration, *, to: str, reason: str, by: Any, **updates: Any
 ) -> None:
+    from_status = registration.status
     registration.status = to
     registration.status_changed_at = timezone.now()
     registration.status_reason = reason
@@ -85,6 +87,7 @@ def _set_status(
     with_history_user(registration, by)
     set_change_reason(registration, reason)
     registration.save()
+    emit_registration_change(registration, from_status=from_status)
 
 
 def _hold_until(now: datetime, *, minutes: int) -> datetime:
@@ -252,6 +255,7 @@ def registration_create(
             for person in people
         )
         keep_prefetched(registration, "attendees", seated)  # its page lists them
+        emit_registration_change(registration, from_status="")
         if registration.status == Status.PENDING_PAYMENT:
             # Made and numbered with the registration; Stripe and mail wait for the commit.
             invoice = registration_invoice_open_new(registration=registration, by=by)
