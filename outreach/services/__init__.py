@@ -1,0 +1,17 @@
+from outreach.services.subscribers import subscriber_link_contact
+from outreach.services.subscriptions import (
+    ConsentSource,
+    newsletter_list_save,
+    subscription_confirm,
+    subscription_request,
+    subscription_unsubscribe,
+)
+
+__all__ = [
+    "ConsentSource",
+    "newsletter_list_save",
+    "subscriber_link_contact",
+    "subscription_confirm",
+    "subscription_request",
+    "subscription_unsubscribe",
+]
