@@ -67,7 +67,7 @@ def send_subscription_mail(
     }
     text, html = render_templated(template=template, context=context)
     log = EmailLog.objects.create(
-        contact=subscriber.contact,
+        contact=subscriber.linked_contact,
         recipients=subscriber.email,
         subject=subject[:500],
         template=template,

@@ -36,4 +36,17 @@ def newsletter_counts_by_month(newsletter: NewsletterList) -> list[dict[str, Any
 
 
 def subscription_export_rows(queryset: QuerySet[Subscription]) -> QuerySet[Subscription]:
-    return queryset.select_related("subscriber", "newsletter").order_by("newsletter__code", "pk")
+    return queryset.select_related("subscriber__contact", "newsletter").order_by(
+        "newsletter__code", "pk"
+    )
+
+
+def contact_subscriptions(contact: Any) -> list[Subscription]:
+    """A contact's subscriptions: those of the subscriber with the contact's address."""
+    if not getattr(contact, "email", ""):
+        return []
+    return list(
+        Subscription.objects.filter(subscriber__email=contact.email)
+        .select_related("newsletter", "subscriber")
+        .order_by("newsletter__name")
+    )

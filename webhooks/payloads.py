@@ -10,7 +10,7 @@ The services call the emit_* helpers below, one line each, inside their transact
 from datetime import date, datetime
 from typing import Any
 
-from webhooks.services import webhook_emit
+from webhooks.services import webhook_emit, webhook_wanted
 
 # The directory's own fields (GET /api/v1/public/directory/).
 DIRECTORY_FIELDS = ("name", "website", "industry", "city", "directory_text", "directory_listed")
@@ -59,13 +59,14 @@ def emit_membership_change(membership: Any, *, from_status: str | None) -> None:
         event = "membership.cancelled"
     else:
         return
-    webhook_emit(event_type=event, payload=membership_data(membership))
+    if webhook_wanted(event):
+        webhook_emit(event_type=event, payload=membership_data(membership))
 
 
 def organization_directory_state(organization: Any) -> dict[str, Any] | None:
     """The organization's directory fields as stored now (None for a new one): read before a
     save, to tell whether the save changed what the directory shows."""
-    if organization.pk is None:
+    if organization.pk is None or not webhook_wanted("organization.updated"):
         return None
     return type(organization).objects.filter(pk=organization.pk).values(*DIRECTORY_FIELDS).first()
 
@@ -127,7 +128,8 @@ def emit_registration_change(registration: Any, *, from_status: str) -> None:
         event = "registration.cancelled"
     else:
         return
-    webhook_emit(event_type=event, payload=registration_data(registration))
+    if webhook_wanted(event):
+        webhook_emit(event_type=event, payload=registration_data(registration))
 
 
 def invoice_data(invoice: Any) -> dict[str, Any]:
@@ -148,7 +150,8 @@ def invoice_data(invoice: Any) -> dict[str, Any]:
 
 def emit_invoice_paid(*, invoice: Any, by: Any = None) -> None:
     """billing's paid listener (registered in WebhooksConfig.ready)."""
-    webhook_emit(event_type="invoice.paid", payload=invoice_data(invoice))
+    if webhook_wanted("invoice.paid"):
+        webhook_emit(event_type="invoice.paid", payload=invoice_data(invoice))
 
 
 def pledge_data(pledge: Any) -> dict[str, Any]:
@@ -166,5 +169,9 @@ def pledge_data(pledge: Any) -> dict[str, Any]:
 
 
 def emit_pledge_change(pledge: Any, *, from_status: str | None) -> None:
-    if from_status == "submitted" and pledge.status == "confirmed":
+    if (
+        from_status == "submitted"
+        and pledge.status == "confirmed"
+        and webhook_wanted("pledge.confirmed")
+    ):
         webhook_emit(event_type="pledge.confirmed", payload=pledge_data(pledge))

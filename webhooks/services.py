@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
@@ -38,6 +39,11 @@ RETRY_DELAYS = (
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 MAX_ERROR_CHARS = 2000
+# Which endpoints want which events, kept in the cache so that an action with no endpoint to
+# tell costs no query (public POSTs have a query budget). Cleared whenever an endpoint changes;
+# without a shared cache (REDIS_URL) another process sees the change within this time.
+ENDPOINTS_CACHE_KEY = "webhooks:active-endpoints"
+ENDPOINTS_CACHE_SECONDS = 60
 MAX_RESPONSE_BYTES = 64 * 1024
 
 
@@ -50,14 +56,37 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
+def _active_endpoints() -> list[tuple[int, list[str]]]:
+    cached = cache.get(ENDPOINTS_CACHE_KEY)
+    if cached is None:
+        cached = [
+            (endpoint.pk, list(endpoint.event_types or []))
+            for endpoint in WebhookEndpoint.objects.filter(is_active=True)
+        ]
+        cache.set(ENDPOINTS_CACHE_KEY, cached, ENDPOINTS_CACHE_SECONDS)
+    return cached
+
+
+def endpoints_changed(**kwargs: Any) -> None:
+    """Connected to the endpoint's post_save and post_delete (WebhooksConfig.ready)."""
+    cache.delete(ENDPOINTS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(ENDPOINTS_CACHE_KEY))
+
+
+def webhook_wanted(event_type: str) -> bool:
+    """Whether any active endpoint takes `event_type`: callers skip building a payload
+    nobody will receive."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"Unknown webhook event type {event_type!r}.")
+    return any(event_type in types for _pk, types in _active_endpoints())
+
+
 def webhook_emit(*, event_type: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
     """Record `event_type` with `payload` (already limited to what recipients may see) for every
     active endpoint that subscribed to it, and send it after the surrounding commit."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"Unknown webhook event type {event_type!r}.")
-    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if e.wants(event_type)]
-    if not endpoints:
+    if not webhook_wanted(event_type):
         return []
+    endpoint_ids = [pk for pk, types in _active_endpoints() if event_type in types]
     now = timezone.now()
     body = json.dumps(
         {"type": event_type, "timestamp": now.isoformat(), "data": payload},
@@ -68,13 +97,13 @@ def webhook_emit(*, event_type: str, payload: dict[str, Any]) -> list[WebhookDel
     message_id = new_message_id()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
-            endpoint=endpoint,
+            endpoint_id=endpoint_id,
             message_id=message_id,
             event_type=event_type,
             body=body,
             next_attempt_at=now,
         )
-        for endpoint in endpoints
+        for endpoint_id in endpoint_ids
     )
     _enqueue_after_commit([d.pk for d in deliveries])
     return deliveries
@@ -151,7 +180,7 @@ def webhook_delivery_attempt(*, delivery: WebhookDelivery) -> WebhookDelivery:
     ok = code is not None and 200 <= code < 300 and not error
     if ok:
         status, next_at = WebhookDelivery.Status.SUCCEEDED, None
-    elif attempts >= MAX_ATTEMPTS:
+    elif attempts >= MAX_ATTEMPTS or not endpoint.is_active:
         status, next_at = WebhookDelivery.Status.FAILED, None
     else:
         status, next_at = WebhookDelivery.Status.PENDING, now + RETRY_DELAYS[attempts - 1]

@@ -8,14 +8,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from crm.models import Contact
 from outreach.models import ConsentRecord, NewsletterList, Subscriber, Subscription
 from outreach.selectors import newsletter_counts_by_month, subscription_export_rows
 from outreach.services import (
@@ -134,7 +133,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.display(description="contact")
     def contact(self, obj: Subscription) -> Any:
-        return obj.subscriber.contact or "-"
+        return obj.subscriber.linked_contact or "-"
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
         if obj is None:
@@ -223,7 +222,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
                     _when(subscription.requested_at),
                     _when(subscription.confirmed_at),
                     _when(subscription.unsubscribed_at),
-                    subscriber.contact_id or "",
+                    subscriber.linked_contact.pk if subscriber.linked_contact else "",
                 ]
             )
         return response
@@ -247,16 +246,27 @@ class SubscriptionInline(admin.TabularInline):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "full_name", "organization_name", "contact", "created"]
+    list_display = ["email", "full_name", "organization_name", "crm_contact", "created"]
     search_fields = ["email", "first_name", "last_name", "organization_name"]
     list_select_related = ["contact"]
-    readonly_fields = ["email", "contact", "consents", "created", "modified"]
-    fields = ["email", "first_name", "last_name", "organization_name", "contact", "consents"]
+    readonly_fields = ["email", "crm_contact", "consents", "created", "modified"]
+    fields = [
+        "email",
+        "first_name",
+        "last_name",
+        "organization_name",
+        "crm_contact",
+        "consents",
+    ]
     inlines = [SubscriptionInline]
 
     @admin.display(description="name")
     def full_name(self, obj: Subscriber) -> str:
         return obj.full_name
+
+    @admin.display(description="CRM contact")
+    def crm_contact(self, obj: Subscriber) -> Any:
+        return obj.linked_contact or "-"
 
     @admin.display(description="consent records")
     def consents(self, obj: Subscriber) -> SafeString:
@@ -272,52 +282,14 @@ class SubscriberAdmin(admin.ModelAdmin):
         return False
 
 
-class ContactSubscriberInline(admin.TabularInline):
-    """On a contact's page: the newsletters the person is on (linked by address)."""
+def _show_on_contact_pages() -> None:
+    # A contact's page lists the newsletters the person is on; crm's admin needs no knowledge
+    # of newsletters (its template extends the contact admin's own, import-export's).
+    from crm.models import Contact
 
-    model = Subscriber
-    fk_name = "contact"
-    extra = 0
-    fields = ["email", "lists"]
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = True
-    verbose_name = "newsletter subscription"
-    verbose_name_plural = "newsletter subscriptions"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(
-                Prefetch(
-                    "subscriptions", queryset=Subscription.objects.select_related("newsletter")
-                )
-            )
-        )
-
-    @admin.display(description="lists")
-    def lists(self, obj: Subscriber) -> str:
-        return (
-            "; ".join(
-                f"{s.newsletter.name}: {s.get_status_display().lower()}"
-                for s in obj.subscriptions.all()
-            )
-            or "-"
-        )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-def _add_to_contact_admin() -> None:
-    # The contact's page lists its subscriptions; crm's admin needs no knowledge of newsletters.
     contact_admin = admin.site._registry.get(Contact)
-    if contact_admin is not None and ContactSubscriberInline not in contact_admin.inlines:
-        contact_admin.inlines = [*contact_admin.inlines, ContactSubscriberInline]
+    if contact_admin is not None:
+        contact_admin.change_form_template = "admin/outreach/contact_change_form.html"
 
 
-_add_to_contact_admin()
+_show_on_contact_pages()

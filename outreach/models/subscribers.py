@@ -7,6 +7,16 @@ from crm.normalize import normalize_email
 from outreach.models.lists import NewsletterList
 
 
+class AddressLink(models.ForeignObject):
+    """A relation by email address instead of by a stored id. Contact.email is unique wherever
+    it is not blank (the crm_contact_unique_email constraint, and it is stored normalized) and a
+    subscriber's address is never blank, so it finds at most one contact; Django's check asks
+    for an unconditional unique column, which the conditional constraint is not."""
+
+    def _check_unique_target(self) -> list:
+        return []
+
+
 class Subscriber(TimeStampedModel):
     """One person by address, whatever lists they are on. Linked to the Contact with the same
     (normalized) address when there is one, so the CRM never holds the person twice."""
@@ -15,13 +25,16 @@ class Subscriber(TimeStampedModel):
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     organization_name = models.CharField("organization", max_length=200, blank=True)
-    contact = models.ForeignKey(
+    # Linked by the address itself (both are stored normalized), not by a column kept in step:
+    # a subscriber who is, or later becomes, a contact is that contact, with no write to make.
+    contact = AddressLink(
         Contact,
+        on_delete=models.DO_NOTHING,
+        from_fields=["email"],
+        to_fields=["email"],
+        related_name="subscribers",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
-        related_name="subscribers",
-        help_text="The CRM contact with this address, linked automatically.",
     )
 
     class Meta:
@@ -33,6 +46,14 @@ class Subscriber(TimeStampedModel):
     def save(self, *args, **kwargs) -> None:
         self.email = normalize_email(self.email)
         super().save(*args, **kwargs)
+
+    @property
+    def linked_contact(self) -> Contact | None:
+        """The contact with this address, or None (`contact` raises when there is none)."""
+        try:
+            return self.contact
+        except Contact.DoesNotExist:
+            return None
 
     @property
     def full_name(self) -> str:

@@ -1,4 +1,3 @@
-from outreach.services.subscribers import subscriber_link_contact
 from outreach.services.subscriptions import (
     ConsentSource,
     newsletter_list_save,
@@ -10,7 +9,6 @@ from outreach.services.subscriptions import (
 __all__ = [
     "ConsentSource",
     "newsletter_list_save",
-    "subscriber_link_contact",
     "subscription_confirm",
     "subscription_request",
     "subscription_unsubscribe",

@@ -17,9 +17,8 @@ from crm.exceptions import InvalidData, ServiceError
 from crm.normalize import normalize_email
 from outreach.mail import send_subscription_mail
 from outreach.models import ConsentRecord, NewsletterList, Subscriber, Subscription
-from outreach.services.subscribers import contact_for_email
 from outreach.tokens import confirm_token
-from webhooks.services import webhook_emit
+from webhooks.services import webhook_emit, webhook_wanted
 
 Status = Subscription.Status
 Source = ConsentRecord.Source
@@ -77,7 +76,6 @@ def _subscriber(
                     first_name=first_name,
                     last_name=last_name,
                     organization_name=organization_name,
-                    contact=contact_for_email(email),
                 )
         except IntegrityError:  # the same address signed up at the same moment
             subscriber = Subscriber.objects.select_for_update().get(email=email)
@@ -200,7 +198,8 @@ def subscription_confirm(*, subscription: Subscription, consent: ConsentSource) 
         locked.confirmed_at = now
         locked.save()
         _consent(locked, action=ConsentRecord.Action.CONFIRMED, consent=consent, at=now)
-        webhook_emit(event_type="subscription.confirmed", payload=subscription_data(locked))
+        if webhook_wanted("subscription.confirmed"):
+            webhook_emit(event_type="subscription.confirmed", payload=subscription_data(locked))
         send_subscription_mail(
             subscription=locked,
             template="newsletter_welcome",
@@ -224,6 +223,7 @@ def subscription_unsubscribe(*, subscription: Subscription, consent: ConsentSour
         locked.unsubscribed_at = now
         locked.save()
         _consent(locked, action=ConsentRecord.Action.UNSUBSCRIBED, consent=consent, at=now)
-        if was_confirmed:  # the mailing platform never heard of an unconfirmed address
+        # The mailing platform never heard of an unconfirmed address.
+        if was_confirmed and webhook_wanted("subscription.cancelled"):
             webhook_emit(event_type="subscription.cancelled", payload=subscription_data(locked))
     return locked

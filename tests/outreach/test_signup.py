@@ -167,6 +167,21 @@ def test_it_links_a_subscriber_who_becomes_a_contact_later(api, inbox):
     contact = AffiliationFactory(contact__email="Dana@Riverfront.example").contact
 
     assert Subscriber.objects.get().contact == contact
+    assert list(contact.subscribers.all()) == [Subscriber.objects.get()]
+
+
+def test_it_shows_a_contacts_subscriptions_on_their_admin_page(api, inbox, client_for):
+    contact = ContactFactory(email="dana@riverfront.example")
+    sign_up(api)
+
+    page = client_for("Membership").get(f"/admin/crm/contact/{contact.pk}/change/")
+    hidden = client_for("Finance").get(f"/admin/crm/contact/{contact.pk}/change/")
+
+    assert page.status_code == hidden.status_code == 200
+    assert b"Newsletter subscriptions" in page.content
+    assert b"The HartBeat" in page.content
+    assert b"Waiting for confirmation" in page.content
+    assert b"Newsletter subscriptions" not in hidden.content  # Finance sees no subscriptions
 
 
 def test_it_refuses_an_unknown_list_and_a_bad_address_in_the_contract_shape(api, inbox):
