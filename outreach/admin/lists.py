@@ -236,7 +236,7 @@ class SubscriptionInline(admin.TabularInline):
     model = Subscription
     extra = 0
     fields = ["newsletter", "status", "requested_at", "confirmed_at", "unsubscribed_at"]
-    readonly_fields = fields
+    readonly_fields = ["newsletter", "status", "requested_at", "confirmed_at", "unsubscribed_at"]
     can_delete = False
     show_change_link = True
 
@@ -289,7 +289,7 @@ def _show_on_contact_pages() -> None:
 
     contact_admin = admin.site._registry.get(Contact)
     if contact_admin is not None:
-        contact_admin.change_form_template = "admin/outreach/contact_change_form.html"
+        type(contact_admin).change_form_template = "admin/outreach/contact_change_form.html"
 
 
 _show_on_contact_pages()
