@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "crm",
     "billing",
     "api",
+    "webhooks",
+    "outreach",
 ]
 
 MIDDLEWARE = [
@@ -315,6 +317,17 @@ EVENT_WAITLIST_OFFER_HOURS = env_int("EVENT_WAITLIST_OFFER_HOURS", 48)
 if EVENT_HOLD_MINUTES < 1 or EVENT_WAITLIST_OFFER_HOURS < 1:
     raise ImproperlyConfigured(
         "EVENT_HOLD_MINUTES and EVENT_WAITLIST_OFFER_HOURS must be 1 or more."
+    )
+
+# Outbound webhooks (docs/webhooks.md): seconds an endpoint has to answer one delivery.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# Newsletters: days a confirmation link stays valid; the mailbox named in List-Unsubscribe's
+# mailto (its requests are handled by staff; the https link works on its own).
+NEWSLETTER_CONFIRM_DAYS = env_int("NEWSLETTER_CONFIRM_DAYS", 7)
+NEWSLETTER_UNSUBSCRIBE_EMAIL = env_str("NEWSLETTER_UNSUBSCRIBE_EMAIL")
+if not 1 <= WEBHOOK_TIMEOUT_SECONDS <= 30 or NEWSLETTER_CONFIRM_DAYS < 1:
+    raise ImproperlyConfigured(
+        "WEBHOOK_TIMEOUT_SECONDS must be 1 to 30 and NEWSLETTER_CONFIRM_DAYS 1 or more."
     )
 
 LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")

@@ -12,6 +12,9 @@ EVENTS = "Events"
 READ_ONLY = "Read-only"
 ROLE_NAMES = (MEMBERSHIP, FINANCE, EVENTS, READ_ONLY)
 
+# Webhook endpoints (the "webhooks" app) are in no role: an endpoint decides where the chamber's
+# data goes and holds its signing secret, so only superusers manage them and their deliveries.
+#
 # app label -> models whose rows the role may view ("view"), or edit ("add", "change", "delete").
 _CRM_PEOPLE = ["organization", "contact", "affiliation", "note"]
 _CRM_EVENTS = ["event", "tickettype", "registration", "attendee"]
@@ -46,6 +49,13 @@ ROLES: dict[str, dict[str, Any]] = {
             ],
         },
         "billing": {"view": "*"},
+        # Newsletter lists are the membership team's outreach: they define lists, add people
+        # who asked in person and unsubscribe on request; consent records are never edited.
+        "outreach": {
+            "view": "*",
+            "add": ["newsletterlist", "subscription"],
+            "change": ["newsletterlist", "subscription"],
+        },
     },
     FINANCE: {
         "crm": {
@@ -68,6 +78,7 @@ ROLES: dict[str, dict[str, Any]] = {
     READ_ONLY: {
         "crm": {"view": "*"},
         "billing": {"view": "*"},
+        "outreach": {"view": "*"},
     },
 }
 

@@ -141,6 +141,7 @@ def _records(world: World) -> None:
             traceback="",
         ),
         Group.objects.get(name=READ_ONLY),
+        *_outreach_records(),
     ]
     for record in built:
         assert record is not None
@@ -149,6 +150,28 @@ def _records(world: World) -> None:
     world.records[Token] = Token.objects.get(user=world.users[READ_ONLY])
     assert isinstance(deposit, BankDeposit)
     assert world.records[DuesSchedule].status == DuesSchedule.Status.DRAFT
+
+
+def _outreach_records() -> list[models.Model]:
+    from outreach.models import NewsletterList, Subscriber, Subscription
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    newsletter = NewsletterList.objects.get(code="hartbeat")
+    subscriber = Subscriber.objects.create(email="matrix-reader@example.org")
+    subscription = Subscription.objects.create(
+        subscriber=subscriber, newsletter=newsletter, requested_at=timezone.now()
+    )
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.org/matrix", event_types=["invoice.paid"], is_active=False
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        message_id="msg_matrix",
+        event_type="invoice.paid",
+        body="{}",
+        status=WebhookDelivery.Status.FAILED,
+    )
+    return [newsletter, subscriber, subscription, endpoint, delivery]
 
 
 @pytest.fixture(scope="module")

@@ -146,6 +146,15 @@ ADMIN: dict[str, Page] = {
         change_page_redirects_to="<int:pk>/reconciliation/"),
     "billing.journalbatch": Page(view=NOT_EVENTS, add=staff(F),
         urls={"<int:pk>/<str:fmt>.csv": {"GET": NOT_EVENTS}}),
+    # Newsletters are the membership team's; nobody edits a subscription or deletes a list.
+    "outreach.newsletterlist": Page(view=staff(M, RO), add=staff(M), change=staff(M)),
+    "outreach.subscriber": Page(view=staff(M, RO), change=SU_ONLY),
+    "outreach.subscription": Page(view=staff(M, RO), add=staff(M),
+        actions={"unsubscribe_selected": staff(M)}, urls={"export/": {"GET": staff(M, RO)}}),
+    # Webhook endpoints say where data goes and hold secrets: the superuser's.
+    "webhooks.webhookendpoint": Page(view=SU_ONLY, add=SU_ONLY, change=SU_ONLY,
+        delete=SU_ONLY, actions={"rotate_secret": SU_ONLY}),
+    "webhooks.webhookdelivery": Page(view=SU_ONLY, actions={"replay": SU_ONLY}),
     # Staff logins, roles, tokens and the task queue belong to the superuser.
     "auth.group": Page(view=SU_ONLY, add=SU_ONLY, change=SU_ONLY, delete=SU_ONLY),
     "auth.user": Page(view=SU_ONLY, add=SU_ONLY, change=SU_ONLY, delete=SU_ONLY,

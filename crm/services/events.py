@@ -41,6 +41,7 @@ from crm.services.event_billing import (
     registration_refund,
     registration_void_unpaid_invoice,
 )
+from webhooks.payloads import emit_registration_change
 
 Status = Registration.Status
 
@@ -73,6 +74,15 @@ def seats_held(ticket_type_id: int) -> int:
         ticket_type_id=ticket_type_id, status__in=Registration.HOLDING_STATUSES
     ).aggregate(n=Sum("quantity"))["n"]
     return held or 0
+
+
+def _set_status(
+    registration: Registration, *, to: str, reason: str, by: Any, **updates: Any
+) -> None:
+    """`set_status` for a registration, then the outbound webhook for the change."""
+    from_status = registration.status
+    set_status(registration, to=to, reason=reason, by=by, **updates)
+    emit_registration_change(registration, from_status=from_status)
 
 
 def _hold_until(now: datetime, *, minutes: int) -> datetime:
@@ -240,6 +250,7 @@ def registration_create(
             for person in people
         )
         keep_prefetched(registration, "attendees", seated)  # its page lists them
+        emit_registration_change(registration, from_status="")
         if registration.status == Status.PENDING_PAYMENT:
             # Made and numbered with the registration; Stripe and mail wait for the commit.
             invoice = registration_invoice_open_new(registration=registration, by=by)
@@ -308,12 +319,12 @@ def registration_confirm_payment(
             _refresh(registration, locked)
             return registration
         if locked.status == Status.PENDING_PAYMENT:
-            set_status(locked, to=Status.CONFIRMED, reason="Paid.", by=by, hold_expires_at=None)
+            _set_status(locked, to=Status.CONFIRMED, reason="Paid.", by=by, hold_expires_at=None)
         else:
             free = locked.ticket_type.capacity - seats_held(locked.ticket_type_id)
             lapsed = locked.status == Status.CANCELLED and locked.hold_lapsed_at is not None
             if lapsed and locked.quantity <= free:
-                set_status(
+                _set_status(
                     locked,
                     to=Status.CONFIRMED,
                     reason="Paid after its hold had lapsed; the seats were still free.",
@@ -368,14 +379,14 @@ def waitlist_promote(
                 continue
             free -= registration.quantity
             if registration.total == ZERO:
-                set_status(
+                _set_status(
                     registration, to=Status.CONFIRMED, reason="Promoted from the waitlist.", by=by
                 )
             else:
                 deadline = min(
                     now + timedelta(hours=settings.EVENT_WAITLIST_OFFER_HOURS), event.starts_at
                 )
-                set_status(
+                _set_status(
                     registration,
                     to=Status.PENDING_PAYMENT,
                     reason="Promoted from the waitlist; seats held until the payment deadline.",
@@ -455,7 +466,7 @@ def registration_cancel(
                 "Please contact the chamber."
             )
         held = locked.holds_seats
-        set_status(
+        _set_status(
             locked,
             to=Status.CANCELLED,
             reason=reason,
@@ -506,7 +517,7 @@ def holds_expire(*, now: datetime | None = None, by: Any = None) -> list[Registr
                 locked.hold_expires_at and locked.hold_expires_at <= now
             ):
                 continue
-            set_status(
+            _set_status(
                 locked,
                 to=Status.CANCELLED,
                 reason="Not paid in time: the held seats were released.",
@@ -534,7 +545,7 @@ def registration_check_in(*, registration: Registration, by: Any = None) -> Regi
                 raise TransitionNotAllowed(
                     f"Cannot check in: this registration is {locked.get_status_display().lower()}."
                 )
-            set_status(
+            _set_status(
                 locked,
                 to=Status.CHECKED_IN,
                 reason="Checked in.",
@@ -551,7 +562,7 @@ def registration_undo_check_in(*, registration: Registration, by: Any = None) ->
     with transaction.atomic():
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.status == Status.CHECKED_IN:
-            set_status(
+            _set_status(
                 locked,
                 to=Status.CONFIRMED,
                 reason="Check-in undone.",
@@ -676,7 +687,7 @@ def event_cancel(
             .order_by("pk")
         )
         for registration in standing:
-            set_status(
+            _set_status(
                 registration,
                 to=Status.CANCELLED,
                 reason=f"The event was cancelled: {reason}",
