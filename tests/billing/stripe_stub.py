@@ -20,6 +20,11 @@ class StripeStub:
         self.mode = "ok"
         self.requests: list[dict[str, Any]] = []
         self.replies: dict[str, tuple[int, dict]] = {}
+        # What GETs read back, set by a test: Stripe invoices and PaymentIntents by id, and the
+        # invoice payments of each invoice.
+        self.invoices: dict[str, dict] = {}
+        self.intents: dict[str, dict] = {}
+        self.invoice_payments: dict[str, list[dict]] = {}
         self.release = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -65,7 +70,32 @@ class StripeStub:
                 hosted_invoice_url=f"https://invoice.stripe.test/i/{invoice_id}",
                 invoice_pdf=f"https://pay.stripe.test/{invoice_id}/pdf",
             )
+        if method == "GET":
+            found = self._read(path, form)
+            if found is not None:
+                return 200, found
         return 404, {"error": {"type": "invalid_request_error", "message": f"No {path}"}}
+
+    def _read(self, path: str, query: dict[str, list[str]]) -> dict | None:
+        invoice = re.fullmatch(r"/v1/invoices/(\w+)", path)
+        if invoice:
+            return self.invoices.get(invoice.group(1))
+        intent = re.fullmatch(r"/v1/payment_intents/(\w+)", path)
+        if intent:
+            return self.intents.get(intent.group(1))
+        if path == "/v1/invoice_payments":
+            if "invoice" in query:
+                data = self.invoice_payments.get(query["invoice"][0], [])
+            else:
+                wanted = query.get("payment[payment_intent]", [""])[0]
+                data = [
+                    item
+                    for items in self.invoice_payments.values()
+                    for item in items
+                    if (item.get("payment") or {}).get("payment_intent") == wanted
+                ][:1]
+            return {"object": "list", "data": data, "has_more": False, "url": path}
+        return None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self
@@ -89,7 +119,8 @@ class StripeStub:
             def _handle(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode() if length else ""
-                path = self.path.split("?")[0]
+                path, _, query = self.path.partition("?")
+                raw = raw or query  # a GET's parameters are in its query string
                 key = self.headers.get("Idempotency-Key", "")
                 with stub._lock:
                     stub.requests.append({"method": method, "path": path, "key": key})
