@@ -38,6 +38,8 @@ from crm.services.event_billing import (
     registration_payment_send,
     registration_payment_start,
     registration_refund,
+    registration_refund_check,
+    registration_refunded_since,
     registration_void_unpaid_invoice,
 )
 
@@ -426,11 +428,17 @@ def registration_cancel(
 ) -> Registration:
     """Cancel a registration and give its seats to the waitlist. The registrant may cancel
     through the reference link until the event's cutoff; staff may cancel at any time before
-    check-in. Already cancelled: nothing happens.
+    check-in.
 
     Then the money: an unpaid invoice is voided; a paid one is refunded through billing, in full
-    (`refund_amount` None) or in part, unless `refund` is False. A refund that fails leaves the
-    registration cancelled and raises ServiceError saying so, for staff to retry in billing."""
+    (`refund_amount` None) or in part, unless `refund` is False. The refund is checked before
+    anything changes (no more than was paid, and possible at all), so a refused one leaves the
+    registration as it was. A refund that fails on its way (Stripe down) leaves the registration
+    cancelled and raises ServiceError saying so.
+
+    Cancelling again is a retry: when nothing was refunded since the cancellation it makes the
+    refund asked for now; when the same refund was already made it changes nothing; a different
+    one is refused with what was refunded (more goes through billing)."""
     now = _now(now)
     reason = reason.strip()
     if not reason:
@@ -440,7 +448,14 @@ def registration_cancel(
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.status == Status.CANCELLED:
             _refresh(registration, locked)
-            return registration
+            return _cancel_again(
+                registration,
+                refund=refund,
+                amount=refund_amount,
+                reason=reason,
+                by=by,
+                notify=notify,
+            )
         if locked.status == Status.CHECKED_IN:
             raise TransitionNotAllowed(
                 "This registration is checked in: undo the check-in before cancelling it."
@@ -451,6 +466,8 @@ def registration_cancel(
                 f"Registrations can be cancelled online until {cutoff:%B %-d, %Y at %-I:%M %p}. "
                 "Please contact the chamber."
             )
+        if refund:  # before the first change: a refused refund changes nothing
+            registration_refund_check(registration=locked, amount=refund_amount)
         held = locked.holds_seats
         _set_status(
             locked,
@@ -466,6 +483,48 @@ def registration_cancel(
         registration, refund=refund, amount=refund_amount, reason=reason, by=by
     )
     if notify:
+        mail_registration(registration, "registration_cancelled", refunded=refunded, reason=reason)
+    if problem:
+        raise ServiceError(
+            f"Cancelled, but the money is not settled: {problem} Cancel it again to retry the "
+            "refund."
+        )
+    return registration
+
+
+def _cancel_again(
+    registration: Registration,
+    *,
+    refund: bool,
+    amount: Decimal | None,
+    reason: str,
+    by: Any,
+    notify: bool,
+) -> Registration:
+    """registration_cancel() of a registration already cancelled: finish its refund, once."""
+    if not refund:
+        return registration
+    given = registration_refunded_since(
+        registration=registration, since=registration.status_changed_at or timezone.now()
+    )
+    if given > ZERO:
+        left = registration_refund_check(registration=registration, amount=None)
+        if (amount is None and left == ZERO) or (amount is not None and money(amount) == given):
+            return registration  # the same request again: done already
+        raise ServiceError(
+            f"Already cancelled, and {format_usd(given)} was refunded for it since: refund "
+            "more through the invoice in billing."
+        )
+    wanted = registration_refund_check(registration=registration, amount=amount)
+    if wanted == ZERO:
+        return registration  # nothing was paid, or it was all given back before
+    refunded, problem = registration_refund(
+        registration=registration,
+        reason=f"Registration cancelled: {reason}",
+        amount=amount,
+        by=by,
+    )
+    if refunded > ZERO and notify:
         mail_registration(registration, "registration_cancelled", refunded=refunded, reason=reason)
     if problem:
         raise ServiceError(f"Cancelled, but the money is not settled: {problem}")
