@@ -320,6 +320,16 @@ LOGIN_URL = "admin:login"
 # to pay.
 EVENT_HOLD_MINUTES = env_int("EVENT_HOLD_MINUTES", 30)
 EVENT_WAITLIST_OFFER_HOURS = env_int("EVENT_WAITLIST_OFFER_HOURS", 48)
+# Unpaid seats of someone paying by invoice or check (no Stripe, or "invoice my organization")
+# are held EVENT_INVOICE_HOLD_DAYS, or until the invoice is due if sooner, never past the start.
+EVENT_INVOICE_HOLD_DAYS = env_int("EVENT_INVOICE_HOLD_DAYS", 7)
+# Seats one person (one email address) may hold or wait for at one event, across registrations,
+# through the website; staff may register more through the admin or the staff API.
+EVENT_MAX_SEATS_PER_PERSON = env_int("EVENT_MAX_SEATS_PER_PERSON", 10)
+if EVENT_INVOICE_HOLD_DAYS < 1 or EVENT_MAX_SEATS_PER_PERSON < 1:
+    raise ImproperlyConfigured(
+        "EVENT_INVOICE_HOLD_DAYS and EVENT_MAX_SEATS_PER_PERSON must be 1 or more."
+    )
 if EVENT_HOLD_MINUTES < 1 or EVENT_WAITLIST_OFFER_HOURS < 1:
     raise ImproperlyConfigured(
         "EVENT_HOLD_MINUTES and EVENT_WAITLIST_OFFER_HOURS must be 1 or more."

@@ -170,6 +170,7 @@ class RegistrationViewSet(
             payment=data["payment"],
             notify=data["notify"],
             by=self.request.user,
+            seat_limit=False,  # staff may register past the per-person limit
         )
 
     @service_action(

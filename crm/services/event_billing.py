@@ -140,7 +140,8 @@ def _new_invoice(locked: Registration, *, by: Any) -> Invoice:
         created_by=user_or_none(by),
         total=locked.total,
     )
-    if locked.payment == Registration.Payment.NOW:
+    if locked.payment == Registration.Payment.NOW and locked.hold_expires_at is not None:
+        # Paying now on Stripe's page; without Stripe it is paid by check on the usual terms.
         invoice.due_date = timezone.localdate()
     save_with_reason(invoice, reason="event registration invoice created", by=by)
     starts = timezone.localdate(event.starts_at)

@@ -9,7 +9,7 @@ the ticket type is always locked before any of its registrations (one lock order
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -93,6 +93,39 @@ def _hold_until(now: datetime, *, minutes: int) -> datetime:
     return now + timedelta(minutes=minutes)
 
 
+def _invoice_hold_until(now: datetime, event: Event, due: date | None) -> datetime:
+    """How long an invoice payer's seats are held: EVENT_INVOICE_HOLD_DAYS, or to the end of
+    the invoice's due date if sooner, and never past the event's start."""
+    until = now + timedelta(days=settings.EVENT_INVOICE_HOLD_DAYS)
+    if due is not None:
+        until = min(until, timezone.make_aware(datetime.combine(due + timedelta(days=1), time())))
+    return min(until, event.starts_at)
+
+
+def _check_seats_per_person(*, event: Event, contact: Contact, quantity: int) -> None:
+    """One person may not hoard an event: their seats (held or waited for, by email address,
+    across every registration) stay within EVENT_MAX_SEATS_PER_PERSON."""
+    # The contact's row lock makes two registrations of one person for two ticket types of the
+    # event (two different capacity locks) count each other's seats.
+    list(Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk"))
+    limit = settings.EVENT_MAX_SEATS_PER_PERSON
+    taken = (
+        Registration.objects.filter(
+            event=event,
+            contact__email__iexact=normalize_email(contact.email),
+            status__in=Registration.ACTIVE_STATUSES,
+        ).aggregate(n=Sum("quantity"))["n"]
+        or 0
+    )
+    if taken + quantity > limit:
+        left = max(limit - taken, 0)
+        raise ServiceError(
+            f"One person may hold at most {limit} seats for {event.title}; {contact.email} "
+            f"already has {taken}, so {left} more at most. Please contact the chamber for more.",
+            field="quantity",
+        )
+
+
 # --- Contacts ---------------------------------------------------------------------------------
 
 
@@ -142,6 +175,7 @@ def registration_create(
     notify: bool = True,
     by: Any = None,
     now: datetime | None = None,
+    seat_limit: bool = True,
 ) -> Registration:
     """Register `contact` for `quantity` seats of `ticket_type`.
 
@@ -149,7 +183,11 @@ def registration_create(
     seats held until `hold_expires_at` and an invoice to pay (its Stripe page is the pay link).
     Sold out: `waitlisted` when the event keeps a waitlist, otherwise refused. Member price when
     the contact or the named organization is a member. `payment="invoice"` bills the member
-    organization instead (for people on its record): its seats are held until staff cancel.
+    organization instead (for people on its record). An invoice payer (invoiced, or paying now
+    without Stripe) holds the seats EVENT_INVOICE_HOLD_DAYS or until the invoice is due,
+    whichever is first, never past the event's start; `expire_event_holds` releases them.
+    `seat_limit`: one person holds at most EVENT_MAX_SEATS_PER_PERSON seats of an event across
+    registrations (staff pass False to go past it).
     """
     from billing.gateways import stripe_configured
 
@@ -192,8 +230,8 @@ def registration_create(
                 "invoiced; please pay now.",
                 field="payment",
             )
-    # Without Stripe a payer cannot pay in minutes (a check, a transfer): the seats stay held
-    # until staff record the payment or cancel.
+    # Without Stripe a payer cannot pay in minutes (a check, a transfer): their hold is counted
+    # in days from the invoice (below).
     expires = payment == Registration.Payment.NOW and total > ZERO and stripe_configured()
 
     invoice = None
@@ -203,6 +241,8 @@ def registration_create(
         event = Event.objects.get(pk=event.pk)
         if not event.registration_open_at(now):
             raise ServiceError(_closed_message(event, now))
+        if seat_limit:
+            _check_seats_per_person(event=event, contact=contact, quantity=quantity)
         free = locked.capacity - seats_held(locked.pk)
         updates: dict[str, Any] = {}
         if quantity <= free:
@@ -257,6 +297,9 @@ def registration_create(
         if registration.status == Status.PENDING_PAYMENT:
             # Made and numbered with the registration; Stripe and mail wait for the commit.
             invoice = registration_invoice_open_new(registration=registration, by=by)
+            if registration.hold_expires_at is None:
+                registration.hold_expires_at = _invoice_hold_until(now, event, invoice.due_date)
+                registration.save(update_fields=["hold_expires_at", "modified"])
     if invoice is not None:
         invoice = registration_payment_send(registration=registration, invoice=invoice, by=by)
     # A new registration's invoice is the one just made, or none: its mail and its page (the
