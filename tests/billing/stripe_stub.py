@@ -25,6 +25,8 @@ class StripeStub:
         self.invoices: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
         self.invoice_payments: dict[str, list[dict]] = {}
+        # The invoices our gateway made, with the total of their items, read back as open.
+        self.issued: dict[str, dict] = {}
         self.release = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -55,10 +57,17 @@ class StripeStub:
             return 200, stripe_object("customer", id=f"cus_stub{len(self.replies)}")
         if method == "POST" and path == "/v1/invoices":
             invoice_id = f"in_stub{form['metadata[invoice_id]'][0]}"
+            self.issued.setdefault(
+                invoice_id,
+                {"metadata": {"invoice_id": form["metadata[invoice_id]"][0]}, "total": 0},
+            )
             return 200, stripe_object(
                 "invoice", id=invoice_id, status="draft", hosted_invoice_url=None
             )
         if method == "POST" and path == "/v1/invoiceitems":
+            invoice_id = form.get("invoice", [""])[0]
+            if invoice_id in self.issued:
+                self.issued[invoice_id]["total"] += int(form.get("amount", ["0"])[0])
             return 200, stripe_object("invoiceitem", id=f"ii_stub{len(self.replies)}")
         finalize = re.fullmatch(r"/v1/invoices/(\w+)/finalize", path)
         if method == "POST" and finalize:
@@ -79,7 +88,23 @@ class StripeStub:
     def _read(self, path: str, query: dict[str, list[str]]) -> dict | None:
         invoice = re.fullmatch(r"/v1/invoices/(\w+)", path)
         if invoice:
-            return self.invoices.get(invoice.group(1))
+            invoice_id = invoice.group(1)
+            if invoice_id in self.invoices:
+                return self.invoices[invoice_id]
+            if invoice_id in self.issued:  # as it was made: open, unpaid
+                made = self.issued[invoice_id]
+                return stripe_object(
+                    "invoice",
+                    id=invoice_id,
+                    status="open",
+                    total=made["total"],
+                    amount_due=made["total"],
+                    amount_paid=0,
+                    amount_remaining=made["total"],
+                    metadata=made["metadata"],
+                    hosted_invoice_url=f"https://invoice.stripe.test/i/{invoice_id}",
+                )
+            return None
         intent = re.fullmatch(r"/v1/payment_intents/(\w+)", path)
         if intent:
             return self.intents.get(intent.group(1))
