@@ -123,6 +123,7 @@ def _issue(registration: Registration, invoice: Invoice, *, by: Any, opened: boo
 
 
 def _new_invoice(locked: Registration, *, by: Any) -> Invoice:
+    from billing.gateways import stripe_configured
     from billing.services.common import save_with_reason, user_or_none
 
     organization, contact = _payer(locked)
@@ -140,7 +141,7 @@ def _new_invoice(locked: Registration, *, by: Any) -> Invoice:
         created_by=user_or_none(by),
         total=locked.total,
     )
-    if locked.payment == Registration.Payment.NOW and locked.hold_expires_at is not None:
+    if locked.payment == Registration.Payment.NOW and stripe_configured():
         # Paying now on Stripe's page; without Stripe it is paid by check on the usual terms.
         invoice.due_date = timezone.localdate()
     save_with_reason(invoice, reason="event registration invoice created", by=by)

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from billing.money import ZERO, format_usd, money
@@ -102,21 +102,32 @@ def _invoice_hold_until(now: datetime, event: Event, due: date | None) -> dateti
     return min(until, event.starts_at)
 
 
-def _check_seats_per_person(*, event: Event, contact: Contact, quantity: int) -> None:
+def _seats_taken(
+    locked: TicketType, *, event: Event, contact: Contact, lock_person: bool
+) -> tuple[int, int]:
+    """seats_held() of the ticket type, and the seats `contact` (by email address) holds or
+    waits for at the event across its registrations, in one query."""
+    if lock_person:
+        # The contact's row lock makes two registrations of one person for two ticket types of
+        # the event (two different capacity locks) count each other's seats. A contact made
+        # for this request has no other registration to count.
+        list(Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk"))
+    ticket = Q(ticket_type_id=locked.pk, status__in=Registration.HOLDING_STATUSES)
+    person = Q(
+        event_id=event.pk,
+        contact__email__iexact=normalize_email(contact.email),
+        status__in=Registration.ACTIVE_STATUSES,
+    )
+    sums = Registration.objects.filter(ticket | person).aggregate(
+        held=Sum("quantity", filter=ticket), person=Sum("quantity", filter=person)
+    )
+    return sums["held"] or 0, sums["person"] or 0
+
+
+def _check_seats_per_person(*, event: Event, contact: Contact, taken: int, quantity: int) -> None:
     """One person may not hoard an event: their seats (held or waited for, by email address,
     across every registration) stay within EVENT_MAX_SEATS_PER_PERSON."""
-    # The contact's row lock makes two registrations of one person for two ticket types of the
-    # event (two different capacity locks) count each other's seats.
-    list(Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk"))
     limit = settings.EVENT_MAX_SEATS_PER_PERSON
-    taken = (
-        Registration.objects.filter(
-            event=event,
-            contact__email__iexact=normalize_email(contact.email),
-            status__in=Registration.ACTIVE_STATUSES,
-        ).aggregate(n=Sum("quantity"))["n"]
-        or 0
-    )
     if taken + quantity > limit:
         left = max(limit - taken, 0)
         raise ServiceError(
@@ -176,6 +187,7 @@ def registration_create(
     by: Any = None,
     now: datetime | None = None,
     seat_limit: bool = True,
+    contact_is_new: bool = False,
 ) -> Registration:
     """Register `contact` for `quantity` seats of `ticket_type`.
 
@@ -187,7 +199,8 @@ def registration_create(
     without Stripe) holds the seats EVENT_INVOICE_HOLD_DAYS or until the invoice is due,
     whichever is first, never past the event's start; `expire_event_holds` releases them.
     `seat_limit`: one person holds at most EVENT_MAX_SEATS_PER_PERSON seats of an event across
-    registrations (staff pass False to go past it).
+    registrations (staff pass False to go past it); `contact_is_new`: the caller just made the
+    contact, so it has no other registration to wait for.
     """
     from billing.gateways import stripe_configured
 
@@ -242,8 +255,13 @@ def registration_create(
         if not event.registration_open_at(now):
             raise ServiceError(_closed_message(event, now))
         if seat_limit:
-            _check_seats_per_person(event=event, contact=contact, quantity=quantity)
-        free = locked.capacity - seats_held(locked.pk)
+            held, taken = _seats_taken(
+                locked, event=event, contact=contact, lock_person=not contact_is_new
+            )
+            _check_seats_per_person(event=event, contact=contact, taken=taken, quantity=quantity)
+        else:
+            held = seats_held(locked.pk)
+        free = locked.capacity - held
         updates: dict[str, Any] = {}
         if quantity <= free:
             if total == ZERO:
@@ -253,6 +271,12 @@ def registration_create(
                 if expires:
                     updates["hold_expires_at"] = _hold_until(
                         now, minutes=settings.EVENT_HOLD_MINUTES
+                    )
+                else:
+                    # Its invoice is due INVOICE_DAYS_UNTIL_DUE from today (invoice_open_new).
+                    due = timezone.localdate(now)
+                    updates["hold_expires_at"] = _invoice_hold_until(
+                        now, event, due + timedelta(days=settings.INVOICE_DAYS_UNTIL_DUE)
                     )
         elif event.waitlist_enabled:
             status, reason = Status.WAITLISTED, "Sold out: on the waitlist."
@@ -297,9 +321,6 @@ def registration_create(
         if registration.status == Status.PENDING_PAYMENT:
             # Made and numbered with the registration; Stripe and mail wait for the commit.
             invoice = registration_invoice_open_new(registration=registration, by=by)
-            if registration.hold_expires_at is None:
-                registration.hold_expires_at = _invoice_hold_until(now, event, invoice.due_date)
-                registration.save(update_fields=["hold_expires_at", "modified"])
     if invoice is not None:
         invoice = registration_payment_send(registration=registration, invoice=invoice, by=by)
     # A new registration's invoice is the one just made, or none: its mail and its page (the
@@ -327,7 +348,13 @@ def registration_create_for_person(
         # shows must not tell a visitor the name on file for an address they typed.
         options["attendees"] = [AttendeeDetails(first_name, last_name, email)]
     try:
-        return registration_create(event=event, ticket_type=ticket_type, contact=contact, **options)
+        return registration_create(
+            event=event,
+            ticket_type=ticket_type,
+            contact=contact,
+            contact_is_new=not known,
+            **options,
+        )
     except ServiceError:
         if not known and not contact.registrations.exists():
             contact.delete()
