@@ -158,7 +158,7 @@ class InvoiceAdmin(InvoiceDocumentsMixin, HistoryAdmin):
     date_hierarchy = "issue_date"
     list_select_related = ["organization"]
     inlines = [InvoiceLineInline, PaymentInline]
-    actions = ["issue", "resend", "void", "write_off", "record_payment", "refund"]
+    actions = ["issue", "resend", "void", "write_off", "record_payment", "refund", "bill_again"]
     readonly_fields = [
         "number",
         "organization",
@@ -251,6 +251,19 @@ class InvoiceAdmin(InvoiceDocumentsMixin, HistoryAdmin):
             queryset,
             call=lambda invoice: services.invoice_resend(invoice=invoice, by=request.user),
             done="invoice(s) sent again",
+        )
+
+    @admin.action(
+        description="Bill again selected invoices refunded in full (a new invoice)",
+        permissions=["change"],
+    )
+    def bill_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset,
+            call=lambda invoice: services.invoice_bill_again(invoice=invoice, by=request.user),
+            done="billed again with a new invoice",
         )
 
     @admin.action(description="Void selected invoices…", permissions=["void"])

@@ -92,9 +92,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+SQLITE_BUSY_TIMEOUT_SECONDS = env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer rather than failing at once when two requests write together.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite behind a web server: one writer at a time, the others wait their turn instead of
+    # failing with "database is locked". IMMEDIATE takes the write lock when a transaction
+    # begins (a deferred one that reads first and writes later cannot wait for the lock: SQLite
+    # fails it at once); WAL lets readers go on while someone writes; the busy timeout is how
+    # long a writer waits.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}"
+            ),
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -314,6 +328,16 @@ LOGIN_URL = "admin:login"
 # to pay.
 EVENT_HOLD_MINUTES = env_int("EVENT_HOLD_MINUTES", 30)
 EVENT_WAITLIST_OFFER_HOURS = env_int("EVENT_WAITLIST_OFFER_HOURS", 48)
+# Unpaid seats of someone paying by invoice or check (no Stripe, or "invoice my organization")
+# are held EVENT_INVOICE_HOLD_DAYS, or until the invoice is due if sooner, never past the start.
+EVENT_INVOICE_HOLD_DAYS = env_int("EVENT_INVOICE_HOLD_DAYS", 7)
+# Seats one person (one email address) may hold or wait for at one event, across registrations,
+# through the website; staff may register more through the admin or the staff API.
+EVENT_MAX_SEATS_PER_PERSON = env_int("EVENT_MAX_SEATS_PER_PERSON", 10)
+if EVENT_INVOICE_HOLD_DAYS < 1 or EVENT_MAX_SEATS_PER_PERSON < 1:
+    raise ImproperlyConfigured(
+        "EVENT_INVOICE_HOLD_DAYS and EVENT_MAX_SEATS_PER_PERSON must be 1 or more."
+    )
 if EVENT_HOLD_MINUTES < 1 or EVENT_WAITLIST_OFFER_HOURS < 1:
     raise ImproperlyConfigured(
         "EVENT_HOLD_MINUTES and EVENT_WAITLIST_OFFER_HOURS must be 1 or more."

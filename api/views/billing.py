@@ -97,6 +97,19 @@ class InvoiceViewSet(ReadOnlyViewSet):
     def resend(self, invoice: Invoice, data: dict[str, Any], user: Any) -> None:
         services.invoice_resend(invoice=invoice, by=user)
 
+    @service_action(
+        permission="billing.change_invoice",
+        response=InvoiceSerializer,
+        url_path="bill-again",
+        created=True,
+        description="Bill again what an invoice refunded in full (`refunded`) billed: a new "
+        "invoice with the same lines, issued and mailed. Answers with the new invoice (the same "
+        "one when asked again). Event registrations are not billed again: register again.",
+    )
+    def bill_again(self, invoice: Invoice, data: dict[str, Any], user: Any) -> Invoice:
+        new = services.invoice_bill_again(invoice=invoice, by=user)
+        return selectors.invoice_list_with_lines_and_payments().get(pk=new.pk)
+
     @transition_action(
         permission="billing.void_invoice",
         response=InvoiceSerializer,

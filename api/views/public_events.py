@@ -44,7 +44,10 @@ class RegistrationCreateView(PublicAPIView):
         responses={
             201: RegistrationSerializer,
             409: OpenApiResponse(
-                ErrorSerializer, description="Sold out without a waitlist, closed, or members only"
+                ErrorSerializer,
+                description="Sold out without a waitlist, closed, members only, or more seats "
+                "than one person may hold (EVENT_MAX_SEATS_PER_PERSON; the `quantity` error "
+                "names the limit)",
             ),
         },
         summary="Register for an event",

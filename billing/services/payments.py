@@ -19,6 +19,7 @@ from billing.services.common import (
     settle_if_paid,
     user_or_none,
 )
+from billing.services.refunded import invoice_close_refunded
 from crm.exceptions import InvalidData, ServiceError
 from crm.services.common import set_change_reason, with_history_user
 
@@ -133,11 +134,7 @@ def reverse_if_fully_refunded(invoice: Invoice, *, by: Any) -> list[str]:
     ):
         return []
     outcomes = effects.reverse_paid(invoice, by=by)
-    invoice.reversed_at = timezone.now()
-    invoice.status_reason = "Refunded in full. " + " ".join(outcomes)
-    with_history_user(invoice, by)
-    set_change_reason(invoice, invoice.status_reason)
-    invoice.save(update_fields=["reversed_at", "status_reason", "modified"])
+    invoice_close_refunded(invoice, outcomes=outcomes, by=by)
     return outcomes
 
 

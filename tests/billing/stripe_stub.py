@@ -20,6 +20,13 @@ class StripeStub:
         self.mode = "ok"
         self.requests: list[dict[str, Any]] = []
         self.replies: dict[str, tuple[int, dict]] = {}
+        # What GETs read back, set by a test: Stripe invoices and PaymentIntents by id, and the
+        # invoice payments of each invoice.
+        self.invoices: dict[str, dict] = {}
+        self.intents: dict[str, dict] = {}
+        self.invoice_payments: dict[str, list[dict]] = {}
+        # The invoices our gateway made, with the total of their items, read back as open.
+        self.issued: dict[str, dict] = {}
         self.release = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -50,10 +57,17 @@ class StripeStub:
             return 200, stripe_object("customer", id=f"cus_stub{len(self.replies)}")
         if method == "POST" and path == "/v1/invoices":
             invoice_id = f"in_stub{form['metadata[invoice_id]'][0]}"
+            self.issued.setdefault(
+                invoice_id,
+                {"metadata": {"invoice_id": form["metadata[invoice_id]"][0]}, "total": 0},
+            )
             return 200, stripe_object(
                 "invoice", id=invoice_id, status="draft", hosted_invoice_url=None
             )
         if method == "POST" and path == "/v1/invoiceitems":
+            invoice_id = form.get("invoice", [""])[0]
+            if invoice_id in self.issued:
+                self.issued[invoice_id]["total"] += int(form.get("amount", ["0"])[0])
             return 200, stripe_object("invoiceitem", id=f"ii_stub{len(self.replies)}")
         finalize = re.fullmatch(r"/v1/invoices/(\w+)/finalize", path)
         if method == "POST" and finalize:
@@ -65,7 +79,48 @@ class StripeStub:
                 hosted_invoice_url=f"https://invoice.stripe.test/i/{invoice_id}",
                 invoice_pdf=f"https://pay.stripe.test/{invoice_id}/pdf",
             )
+        if method == "GET":
+            found = self._read(path, form)
+            if found is not None:
+                return 200, found
         return 404, {"error": {"type": "invalid_request_error", "message": f"No {path}"}}
+
+    def _read(self, path: str, query: dict[str, list[str]]) -> dict | None:
+        invoice = re.fullmatch(r"/v1/invoices/(\w+)", path)
+        if invoice:
+            invoice_id = invoice.group(1)
+            if invoice_id in self.invoices:
+                return self.invoices[invoice_id]
+            if invoice_id in self.issued:  # as it was made: open, unpaid
+                made = self.issued[invoice_id]
+                return stripe_object(
+                    "invoice",
+                    id=invoice_id,
+                    status="open",
+                    total=made["total"],
+                    amount_due=made["total"],
+                    amount_paid=0,
+                    amount_remaining=made["total"],
+                    metadata=made["metadata"],
+                    hosted_invoice_url=f"https://invoice.stripe.test/i/{invoice_id}",
+                )
+            return None
+        intent = re.fullmatch(r"/v1/payment_intents/(\w+)", path)
+        if intent:
+            return self.intents.get(intent.group(1))
+        if path == "/v1/invoice_payments":
+            if "invoice" in query:
+                data = self.invoice_payments.get(query["invoice"][0], [])
+            else:
+                wanted = query.get("payment[payment_intent]", [""])[0]
+                data = [
+                    item
+                    for items in self.invoice_payments.values()
+                    for item in items
+                    if (item.get("payment") or {}).get("payment_intent") == wanted
+                ][:1]
+            return {"object": "list", "data": data, "has_more": False, "url": path}
+        return None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self
@@ -89,7 +144,8 @@ class StripeStub:
             def _handle(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode() if length else ""
-                path = self.path.split("?")[0]
+                path, _, query = self.path.partition("?")
+                raw = raw or query  # a GET's parameters are in its query string
                 key = self.headers.get("Idempotency-Key", "")
                 with stub._lock:
                     stub.requests.append({"method": method, "path": path, "key": key})

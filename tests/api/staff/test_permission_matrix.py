@@ -66,7 +66,7 @@ STAFF_API: dict[str, Resource] = {
     }),
     "invoices":         Resource(view=EVERYONE, actions={
         "issue": {F}, "resend": {F}, "void": {F}, "write-off": {F}, "record-payment": {F},
-        "refund": {F}, "pdf": EVERYONE,
+        "refund": {F}, "pdf": EVERYONE, "bill-again": {F},
     }),
     "payments":         Resource(view=EVERYONE, actions={"receipt": EVERYONE}),
     "refunds":          Resource(view=EVERYONE),
