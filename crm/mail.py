@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -52,33 +51,15 @@ def send_templated(
     organization: Any = None,
     contact: Any = None,
     invoice: Any = None,
-    unverified: bool = False,
 ) -> bool:
     """Queue the email; returns False (and sends nothing) when there is no address to send to.
     `reason` says in the log why the mail went out ("invoice 2026-00012 issued"); the
-    organization, contact and invoice it concerns are kept on its EmailLog row.
-
-    `unverified`: the address was typed into a public form (an acknowledgement), so anyone
-    could make us mail it: at most MAIL_PER_RECIPIENT_PER_DAY such mails go to one address in
-    24 hours (counted in the log, across processes); the rest are logged as suppressed."""
+    organization, contact and invoice it concerns are kept on its EmailLog row."""
     from crm.models import EmailLog
 
     recipients = sorted({address.strip() for address in to if address and address.strip()})
     if not recipients:
         logger.info("mail %s not sent, no recipient: %s", template, reason)
-        return False
-    if unverified and _over_daily_limit(recipients):
-        logger.warning("mail %s suppressed, daily limit for %s", template, recipients)
-        EmailLog.objects.create(
-            organization=organization if getattr(organization, "pk", None) else None,
-            contact=contact if getattr(contact, "pk", None) else None,
-            recipients=", ".join(recipients)[:1000],
-            subject=" ".join(subject.split())[:500],
-            template=template,
-            reason=reason[:500],
-            status=EmailLog.Status.SUPPRESSED,
-            error="Not sent: the daily limit of mails to this address was reached.",
-        )
         return False
     text, html = render_templated(template=template, context=context)
     subject = " ".join(subject.split())
@@ -121,21 +102,6 @@ def send_templated(
 
     transaction.on_commit(enqueue)
     return True
-
-
-def _over_daily_limit(recipients: list[str]) -> bool:
-    from crm.models import EmailLog
-
-    limit = settings.MAIL_PER_RECIPIENT_PER_DAY
-    if limit <= 0:
-        return False
-    since = timezone.now() - timedelta(days=1)
-    sent = (
-        EmailLog.objects.filter(queued_at__gte=since, recipients__iexact=", ".join(recipients))
-        .exclude(status=EmailLog.Status.SUPPRESSED)
-        .count()
-    )
-    return sent >= limit
 
 
 @dataclass

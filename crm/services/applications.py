@@ -332,23 +332,9 @@ def _flag(instance: Membership | Pledge, match: Match, *, save: bool = True) -> 
 # --- Mail -----------------------------------------------------------------------------------
 
 
-def _mail(
-    template: str,
-    subject: str,
-    context: dict[str, Any],
-    to: list[str],
-    *,
-    unverified: bool = False,
-) -> None:
+def _mail(template: str, subject: str, context: dict[str, Any], to: list[str]) -> None:
     """templates/emails/<template>.txt, sent once the surrounding transaction commits."""
-    send_templated(
-        to=to,
-        template=template,
-        subject=subject,
-        context=context,
-        reason=template,
-        unverified=unverified,
-    )
+    send_templated(to=to, template=template, subject=subject, context=context, reason=template)
 
 
 def _membership_staff() -> list[str]:
@@ -478,7 +464,6 @@ def application_submit(
             f"Your application to join the MetroHartford Alliance ({membership.reference})",
             context,
             [match.contact.email],
-            unverified=True,
         )
         _mail(
             "application_staff",
@@ -599,7 +584,6 @@ def investment_submit(
                 f"({pledge.reference})",
                 context,
                 [match.contact.email],
-                unverified=True,
             )
             _mail(
                 "pledge_staff",
