@@ -282,6 +282,13 @@ REST_FRAMEWORK = {
         "staff": env_rate("STAFF_API_THROTTLE", "1000/minute"),
     },
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    # JSON (nested at most 64 deep: deeper is a 400, not a RecursionError), forms for the
+    # browsable API's login and uploads.
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "COERCE_DECIMAL_TO_STRING": True,
     # How many proxies (load balancer, CDN) stand in front: the client address for per-address
     # throttling is read from X-Forwarded-For only that deep, so a caller cannot forge it.

@@ -52,6 +52,7 @@ from crm.resources import ContactResource, OrganizationResource
 from crm.services import applications
 from crm.services import events as event_services
 from crm.services.common import validated_save
+from crm.spreadsheet import formula_safe
 
 admin.site.site_header = "MetroHartford Alliance CRM"
 admin.site.site_title = "Chamber CRM"
@@ -1303,9 +1304,8 @@ def _attendee_csv(registrations: QuerySet, filename: str) -> HttpResponse:
     return response
 
 
-def _csv_safe(value: str) -> str:
-    """Names typed on the website must not run as formulas in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+# Names typed on the website must not run as formulas in a spreadsheet.
+_csv_safe = formula_safe
 
 
 @admin.register(Event)

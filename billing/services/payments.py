@@ -20,6 +20,7 @@ from billing.services.common import (
     user_or_none,
 )
 from billing.services.refunded import invoice_close_refunded
+from crm.bounds import check_payment_received
 from crm.exceptions import InvalidData, ServiceError
 from crm.services.common import set_change_reason, with_history_user
 
@@ -55,6 +56,7 @@ def payment_record_offline(
         raise InvalidData("Enter the check number.", field="check_number")
     if received_on > timezone.localdate():
         raise InvalidData("The payment cannot be received in the future.", field="received_on")
+    check_payment_received(received_on)
     with transaction.atomic():
         locked = lock_invoice(invoice)
         if locked.status == Invoice.Status.DRAFT:

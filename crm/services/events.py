@@ -19,7 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from billing.money import ZERO, money
+from billing.money import ZERO, format_usd, money
+from crm.bounds import check_event_dates
 from crm.exceptions import ServiceError, TransitionNotAllowed
 from crm.models import Attendee, Contact, Event, Registration, TicketType
 from crm.normalize import normalize_email
@@ -709,6 +710,8 @@ def registration_undo_check_in(*, registration: Registration, by: Any = None) ->
 def event_save(*, event: Event, by: Any = None) -> Event:
     """Create or update an event. Cancelling is its own step (event_cancel), since it cancels
     every registration and tells every registrant."""
+    if event.starts_at is not None and event.ends_at is not None:
+        check_event_dates(starts_at=event.starts_at, ends_at=event.ends_at)
     if event.pk is not None:
         current = Event.objects.filter(pk=event.pk).values_list("status", flat=True).first()
         if current == Event.Status.CANCELLED and event.status != Event.Status.CANCELLED:
