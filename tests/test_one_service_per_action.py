@@ -24,13 +24,16 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from api.staff_urls import router
+from billing import documents
 from billing import services as billing
-from billing.services import renewals
+from billing.services import refunded, renewals
 from crm import services as crm
 from crm.models import Registration
-from crm.services import applications, events, imports, merges
+from crm.services import applications, dues, events, imports, merges
+from outreach.services import subscriptions
 from tests.permission_world import SUPERUSER
 from tests.test_admin_permission_matrix import ADMIN, EXPORT, _actions, _model_admin
+from webhooks import services as webhooks
 
 READS_ONLY = None  # an entry point that writes nothing (a download, a page that redirects)
 REASON = {"apply": "yes", "reason": "checked by the one-service test"}
@@ -65,6 +68,7 @@ ADMIN_ACTIONS: dict[tuple[str, str], Callable[..., Any] | None] = {
     ("billing.invoice", "write_off"): billing.invoice_write_off,
     ("billing.invoice", "record_payment"): billing.payment_record_offline,
     ("billing.invoice", "refund"): billing.refund_create,
+    ("billing.invoice", "bill_again"): refunded.invoice_bill_again,
     ("billing.payment", "group_into_deposit"): billing.deposit_create,
     ("billing.stripeevent", "replay"): billing.stripe_event_process,
     ("billing.payout", "reconcile_again"): billing.payout_refresh,
@@ -72,6 +76,10 @@ ADMIN_ACTIONS: dict[tuple[str, str], Callable[..., Any] | None] = {
     ("billing.payout", "export"): billing.journal_export,
     ("billing.bankdeposit", "mark_reviewed"): billing.deposit_review,
     ("billing.bankdeposit", "export"): billing.journal_export,
+    ("crm.duesschedule", "withdraw"): dues.dues_schedule_withdraw,
+    ("outreach.subscription", "unsubscribe_selected"): subscriptions.subscription_unsubscribe,
+    ("webhooks.webhookendpoint", "rotate_secret"): webhooks.webhook_endpoint_rotate_secret,
+    ("webhooks.webhookdelivery", "replay"): webhooks.webhook_delivery_replay,
 }
 ACTION_FORMS: dict[str, dict[str, Any]] = {
     "reinstate_with_fee": {"apply": "yes", "fee": "25.00", "reason": "back"},
@@ -102,6 +110,9 @@ ADMIN_URLS: dict[tuple[str, str], tuple[dict[str, Any], Callable[..., Any] | Non
                                                           billing.payout_review),
     ("billing.bankdeposit", "POST <int:pk>/reconciliation/"): ({"action": "review"},
                                                                billing.deposit_review),
+    ("crm.duesschedule", "POST new-from-plans/"): ({}, dues.dues_schedule_draft_from_plans),
+    ("crm.duesschedule", "POST <int:pk>/what-if/"): ({"effective_from": "2027-01-01"},
+                                                     dues.dues_schedule_apply),
     ("auth.user", "POST <id>/password/"): ({}, READS_ONLY),  # Django's own password form
 }
 
@@ -151,6 +162,9 @@ STAFF_API: dict[tuple[str, str], Callable[..., Any]] = {
     ("invoices", "write-off"): billing.invoice_write_off,
     ("invoices", "record-payment"): billing.payment_record_offline,
     ("invoices", "refund"): billing.refund_create,
+    ("invoices", "bill-again"): refunded.invoice_bill_again,
+    ("invoices", "pdf"): documents.invoice_pdf,  # a download: reaches the one renderer
+    ("payments", "receipt"): documents.receipt_pdf,
 }
 # fmt: on
 
@@ -339,7 +353,8 @@ def test_it_reaches_the_service_from_each_staff_api_write(world, values, resourc
         method = WRITES[operation]
         url = f"/api/v1/{resource}/" + ("" if operation == "create" else f"{record}/")
     else:
-        method = "post"
+        action = next(a for a in viewset.get_extra_actions() if a.url_path == operation)
+        method = "post" if "post" in action.mapping else "get"  # a download is a GET
         url = f"/api/v1/{resource}/{record}/{operation}/"
     service = STAFF_API[resource, operation]
     with functions_run() as run:

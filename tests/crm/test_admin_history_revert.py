@@ -12,7 +12,8 @@ from crm.roles import EVENTS, FINANCE, MEMBERSHIP, READ_ONLY
 from crm.services import memberships as membership_services
 from crm.services.event_billing import registration_invoice
 from crm.services.events import event_cancel, registration_cancel, seats_held
-from crm.services.pledges import pledge_cancel, pledge_confirm
+from crm.services.pledges import _pledge_confirm as pledge_confirm
+from crm.services.pledges import pledge_cancel
 from tests.api.staff.events_data import make_registration
 from tests.crm.admin_forms import form_data
 from tests.factories import EventFactory, MembershipFactory, PledgeFactory, TicketTypeFactory
@@ -41,7 +42,7 @@ def active_membership() -> Membership:
     membership = MembershipFactory(application_message="We make widgets.")
     membership.application_message = "We make widgets and gears."
     membership.save()
-    membership_services.membership_approve(membership=membership)
+    membership_services._membership_approve(membership=membership)
     membership_services.membership_record_payment(
         membership=membership, period_end=date(2026, 12, 31)
     )

@@ -16,6 +16,7 @@ from standardwebhooks import Webhook
 from billing import services as billing
 from crm import services as crm
 from crm.models import Membership, Pledge, Registration
+from crm.services.applications import investment_confirm
 from crm.services.events import registration_cancel, registration_create
 from outreach.models import ConsentRecord, NewsletterList
 from outreach.services import (
@@ -111,7 +112,7 @@ def run_every_action(committed) -> dict[str, int]:
 
     pledge = PledgeFactory()
     with committed():
-        crm.pledge_confirm(pledge=pledge)
+        investment_confirm(pledge=pledge)
     assert pledge.status == Pledge.Status.CONFIRMED
     subjects["pledge.confirmed"] = pledge.pk
 

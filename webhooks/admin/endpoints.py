@@ -46,6 +46,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     readonly_fields = ["secret", "created", "modified"]
     actions = ["rotate_secret"]
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # An endpoint takes its delivery log with it; the log itself is never deleted by hand,
+        # so its admin's refusal must not stop the endpoint's own deletion.
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(WebhookDelivery._meta.verbose_name)
+        return deleted, model_count, perms_needed, protected
+
     @admin.display(description="events")
     def event_list(self, obj: WebhookEndpoint) -> str:
         chosen = obj.event_types or []
