@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from billing.admin_credit import CreditEntryInline
 from billing.money import format_usd
 from crm import pricing, selectors, services
 from crm.admin_actions import action_with_form, action_with_reason, run_service_action
@@ -299,7 +300,13 @@ class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, HistoryAd
     search_fields = ["name", "website", "email_domain", "contacts__email"]
     list_per_page = 50
     show_full_result_count = False
-    inlines = [AffiliationInline, MembershipInline, OrganizationNoteInline, EmailLogInline]
+    inlines = [
+        AffiliationInline,
+        MembershipInline,
+        CreditEntryInline,
+        OrganizationNoteInline,
+        EmailLogInline,
+    ]
     readonly_fields = ["created", "modified"]
     fieldsets = [
         (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),
