@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from billing import finance_views, selectors, services
 from billing.admin_credit import InvoiceCreditEntryInline
+from billing.admin_documents import InvoiceDocumentsMixin, PaymentDocumentsMixin
 from billing.gateways import GatewayError
 from billing.models import (
     BalanceTransaction,
@@ -141,7 +142,7 @@ def _form_page(
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(HistoryAdmin):
+class InvoiceAdmin(InvoiceDocumentsMixin, HistoryAdmin):
     list_display = [
         "number_or_draft",
         "organization",
@@ -158,7 +159,7 @@ class InvoiceAdmin(HistoryAdmin):
     date_hierarchy = "issue_date"
     list_select_related = ["organization"]
     inlines = [InvoiceLineInline, PaymentInline, InvoiceCreditEntryInline]
-    actions = ["issue", "resend", "void", "write_off", "record_payment", "refund"]
+    actions = ["issue", "resend", "void", "write_off", "record_payment", "refund", "bill_again"]
     readonly_fields = [
         "number",
         "organization",
@@ -256,6 +257,19 @@ class InvoiceAdmin(HistoryAdmin):
             queryset,
             call=lambda invoice: services.invoice_resend(invoice=invoice, by=request.user),
             done="invoice(s) sent again",
+        )
+
+    @admin.action(
+        description="Bill again selected invoices refunded in full (a new invoice)",
+        permissions=["change"],
+    )
+    def bill_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset,
+            call=lambda invoice: services.invoice_bill_again(invoice=invoice, by=request.user),
+            done="billed again with a new invoice",
         )
 
     @admin.action(description="Void selected invoices…", permissions=["void"])
@@ -374,7 +388,7 @@ class InvoiceAdmin(HistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, HistoryAdmin):
+class PaymentAdmin(PaymentDocumentsMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = ["invoice", "method", "status", "amount", "fee", "net", "received_on", "created"]
     list_filter = ["method", "status", "received_on"]
     search_fields = [

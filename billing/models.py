@@ -37,6 +37,8 @@ class Invoice(TimeStampedModel):
         PAID = "paid", "Paid"
         VOID = "void", "Void"
         UNCOLLECTIBLE = "uncollectible", "Written off (uncollectible)"
+        # Every payment given back: what it paid for is undone; billing again is a new invoice.
+        REFUNDED = "refunded", "Refunded in full"
 
     class Kind(models.TextChoices):
         DUES = "dues", "Membership dues"

@@ -73,7 +73,8 @@ def _records(world: World) -> None:
         Payout,
         StripeEvent,
     )
-    from crm.models import EmailLog, Membership
+    from crm.models import DuesDeductibility, DuesSchedule, EmailLog, Membership
+    from crm.services.dues import dues_schedule_draft_from_plans
     from crm.services.events import registration_create
     from tests.api.staff.conftest import (
         make_invoice,
@@ -111,6 +112,8 @@ def _records(world: World) -> None:
         make_note(organization=organization),
         PlanFactory(),
         InvestorLevelFactory(),
+        dues_schedule_draft_from_plans(name="Matrix dues"),  # a draft
+        DuesDeductibility.objects.create(year=2026, non_deductible_percent=Decimal("12.5")),
         MembershipFactory(status=Membership.Status.APPLIED),  # an application in the queue
         make_pledge(),  # submitted: in the queue to confirm
         invoice,
@@ -152,6 +155,7 @@ def _records(world: World) -> None:
             traceback="",
         ),
         Group.objects.get(name=READ_ONLY),
+        *_outreach_records(),
     ]
     for record in built:
         assert record is not None
@@ -159,6 +163,29 @@ def _records(world: World) -> None:
     world.records[type(world.users[READ_ONLY])] = world.users[READ_ONLY]
     world.records[Token] = Token.objects.get(user=world.users[READ_ONLY])
     assert isinstance(deposit, BankDeposit)
+    assert world.records[DuesSchedule].status == DuesSchedule.Status.DRAFT
+
+
+def _outreach_records() -> list[models.Model]:
+    from outreach.models import NewsletterList, Subscriber, Subscription
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    newsletter = NewsletterList.objects.get(code="hartbeat")
+    subscriber = Subscriber.objects.create(email="matrix-reader@example.org")
+    subscription = Subscription.objects.create(
+        subscriber=subscriber, newsletter=newsletter, requested_at=timezone.now()
+    )
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.org/matrix", event_types=["invoice.paid"], is_active=False
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        message_id="msg_matrix",
+        event_type="invoice.paid",
+        body="{}",
+        status=WebhookDelivery.Status.FAILED,
+    )
+    return [newsletter, subscriber, subscription, endpoint, delivery]
 
 
 @pytest.fixture(scope="module")

@@ -73,6 +73,7 @@ class RemoteInvoice:
     paid_out_of_band: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
     payments: tuple[RemoteInvoicePayment, ...] = ()
+    currency: str = "usd"  # ISO 4217, lower case, as Stripe writes it
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class RemotePayment:
     failure_message: str = ""
     created: datetime | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    currency: str = "usd"
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from billing.services.payouts import (
     payout_store,
     payout_sync,
 )
+from billing.services.refunded import invoice_bill_again
 from billing.services.stripe_sync import (
     dispute_record_from_stripe,
     invoice_sync_from_stripe,
@@ -52,6 +53,7 @@ __all__ = [
     "deposit_create",
     "deposit_review",
     "dispute_record_from_stripe",
+    "invoice_bill_again",
     "invoice_charge_automatically",
     "invoice_create_for_installment",
     "invoice_create_for_membership",

@@ -11,7 +11,7 @@ from billing.models import Invoice, Payment
 from billing.money import money
 from crm.mail import send_templated
 from crm.models import Affiliation, Contact, Organization
-from crm.services.common import refresh_from, with_history_user
+from crm.services.common import refresh_from, set_change_reason, set_status, with_history_user
 
 logger = logging.getLogger("billing")
 
@@ -26,20 +26,9 @@ def lock_invoice(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
 
 
-def set_status(invoice: Invoice, *, to: str, reason: str, by: Any, **updates: Any) -> None:
-    invoice.status = to
-    invoice.status_changed_at = timezone.now()
-    invoice.status_reason = reason
-    for name, value in updates.items():
-        setattr(invoice, name, value)
-    with_history_user(invoice, by)
-    invoice._change_reason = reason[:100]  # type: ignore[attr-defined]
-    invoice.save()
-
-
 def save_with_reason(invoice: Invoice, *, reason: str, by: Any) -> None:
     with_history_user(invoice, by)
-    invoice._change_reason = reason[:100]  # type: ignore[attr-defined]
+    set_change_reason(invoice, reason)
     invoice.save()
 
 
@@ -76,11 +65,15 @@ def invoice_recipients(invoice: Invoice) -> list[str]:
 
 
 def _mail_context(invoice: Invoice, **extra: Any) -> dict[str, Any]:
+    from billing.documents import dues_notice
+
+    lines = list(invoice.lines.all())
     return {
         "invoice": invoice,
         "organization": invoice.organization,
         "contact": invoice.contact,
-        "lines": list(invoice.lines.all()),
+        "lines": lines,
+        "deductibility_notice": dues_notice(invoice, lines),
         "pay_url": invoice.pay_url,
         "payment_instructions": invoice.payment_instructions,
         "finance_email": settings.DEFAULT_FROM_EMAIL,
@@ -115,8 +108,10 @@ def mail_invoice(
 def mail_receipt(invoice: Invoice, payment: Payment, *, credited: Any = None) -> bool:
     """The payer's receipt for one payment, part or full: what this payment was, what has been
     paid on the invoice in all, what is still due, and any excess moved to credit."""
+    from billing.documents import mail_donor_acknowledgement
+
     paid_in_full = invoice.status == Invoice.Status.PAID
-    return send_templated(
+    sent = send_templated(
         to=invoice_recipients(invoice),
         template="payment_receipt",
         subject=(
@@ -136,6 +131,9 @@ def mail_receipt(invoice: Invoice, payment: Payment, *, credited: Any = None) ->
         invoice=invoice,
         contact=invoice.contact,
     )
+    # A gift to the charitable foundation also gets the written acknowledgement a donor needs.
+    mail_donor_acknowledgement(invoice, payment)
+    return sent
 
 
 def mail_refund_notice(invoice: Invoice, refund: Any) -> bool:

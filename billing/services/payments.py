@@ -22,6 +22,8 @@ from billing.services.common import (
     user_or_none,
 )
 from billing.services.credits import credit_for_refund
+from billing.services.refunded import invoice_close_refunded
+from crm.bounds import check_payment_received
 from crm.exceptions import InvalidData, ServiceError
 from crm.services.common import set_change_reason, with_history_user
 
@@ -60,6 +62,7 @@ def payment_record_offline(
         raise InvalidData("Enter the check number.", field="check_number")
     if received_on > timezone.localdate():
         raise InvalidData("The payment cannot be received in the future.", field="received_on")
+    check_payment_received(received_on)
     return record_payment_received(
         invoice=invoice,
         amount=amount,
@@ -255,11 +258,7 @@ def reverse_if_fully_refunded(invoice: Invoice, *, by: Any) -> list[str]:
     ):
         return []
     outcomes = effects.reverse_paid(invoice, by=by)
-    invoice.reversed_at = timezone.now()
-    invoice.status_reason = "Refunded in full. " + " ".join(outcomes)
-    with_history_user(invoice, by)
-    set_change_reason(invoice, invoice.status_reason)
-    invoice.save(update_fields=["reversed_at", "status_reason", "modified"])
+    invoice_close_refunded(invoice, outcomes=outcomes, by=by)
     return outcomes
 
 

@@ -119,7 +119,16 @@ class StripeStub:
         if method == "GET" and read and read.group(1) in self.invoices:
             return 200, self.invoices[read.group(1)]
         if method == "GET" and path == "/v1/invoice_payments":
-            items = self.invoice_payments.get(form.get("invoice", [""])[0], [])
+            if "invoice" in form:
+                items = self.invoice_payments.get(form["invoice"][0], [])
+            else:  # looked up by the payment's PaymentIntent
+                wanted = form.get("payment[payment_intent]", [""])[0]
+                items = [
+                    item
+                    for found in self.invoice_payments.values()
+                    for item in found
+                    if (item.get("payment") or {}).get("payment_intent") == wanted
+                ][:1]
             return 200, {"object": "list", "data": items, "has_more": False, "url": path}
         if method == "POST" and path == "/v1/refunds":
             intent_id = form["payment_intent"][0]

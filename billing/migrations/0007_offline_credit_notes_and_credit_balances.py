@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0005_history_of_payouts_deposits_disputes'),
+        ('billing', '0006_invoice_status_refunded'),
         ('crm', '0006_merge_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
