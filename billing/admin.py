@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from billing import finance_views, selectors, services
+from billing.admin_credit import InvoiceCreditEntryInline
 from billing.admin_documents import InvoiceDocumentsMixin, PaymentDocumentsMixin
 from billing.gateways import GatewayError
 from billing.models import (
@@ -157,7 +158,7 @@ class InvoiceAdmin(InvoiceDocumentsMixin, HistoryAdmin):
     search_fields = ["number", "organization__name", "stripe_invoice_id"]
     date_hierarchy = "issue_date"
     list_select_related = ["organization"]
-    inlines = [InvoiceLineInline, PaymentInline]
+    inlines = [InvoiceLineInline, PaymentInline, InvoiceCreditEntryInline]
     actions = ["issue", "resend", "void", "write_off", "record_payment", "refund", "bill_again"]
     readonly_fields = [
         "number",
@@ -170,6 +171,7 @@ class InvoiceAdmin(InvoiceDocumentsMixin, HistoryAdmin):
         "amount_paid",
         "amount_refunded",
         "amount_due_display",
+        "organization_credit",
         "explanation",
         "issue_date",
         "due_date",
@@ -205,6 +207,10 @@ class InvoiceAdmin(InvoiceDocumentsMixin, HistoryAdmin):
     @admin.display(description="amount due")
     def amount_due_display(self, obj: Invoice) -> str:
         return format_usd(obj.amount_due)
+
+    @admin.display(description="organization's credit balance")
+    def organization_credit(self, obj: Invoice) -> str:
+        return format_usd(services.credit_balance(obj.organization_id))
 
     @admin.display(description="Stripe")
     def stripe_problem(self, obj: Invoice) -> str:

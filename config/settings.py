@@ -223,6 +223,9 @@ BILLING_GL_ACCOUNTS = {
     "processing_fees": env_str("GL_PROCESSING_FEES", "6150"),
     "bank": env_str("GL_BANK", "1000"),
     "deferred_revenue": env_str("GL_DEFERRED_REVENUE", "2400"),
+    # Money received over what was invoiced, owed back to the organization until refunded or
+    # applied to another invoice (a liability).
+    "customer_credits": env_str("GL_CUSTOMER_CREDITS", "2450"),
 }
 # The names the accounting system knows the accounts by ("1000=Checking,4010=Dues - Small
 # Business"): QuickBooks Online imports journal lines by account name. Unnamed accounts go as

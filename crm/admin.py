@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from billing.admin_credit import CreditEntryInline
 from billing.admin_documents import DuesStatementMixin
 from billing.money import format_usd
 from crm import (
@@ -315,7 +316,13 @@ class OrganizationAdmin(
     search_fields = ["name", "website", "email_domain", "contacts__email"]
     list_per_page = 50
     show_full_result_count = False
-    inlines = [AffiliationInline, MembershipInline, OrganizationNoteInline, EmailLogInline]
+    inlines = [
+        AffiliationInline,
+        MembershipInline,
+        CreditEntryInline,
+        OrganizationNoteInline,
+        EmailLogInline,
+    ]
     readonly_fields = ["created", "modified"]
     fieldsets = [
         (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),

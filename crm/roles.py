@@ -91,6 +91,8 @@ EXTRA_PERMISSIONS: dict[str, list[str]] = {
         "billing.write_off_invoice",
         "billing.record_payment",
         "billing.refund_payment",
+        "billing.apply_credit",
+        "billing.refund_credit",
         "billing.replay_stripeevent",
     ],
     EVENTS: [],

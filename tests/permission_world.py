@@ -65,7 +65,14 @@ def _records(world: World) -> None:
     from django_tasks_db.models import DBTaskResult
 
     from billing import services as billing
-    from billing.models import BankDeposit, Dispute, JournalBatch, Payout, StripeEvent
+    from billing.models import (
+        BankDeposit,
+        CreditEntry,
+        Dispute,
+        JournalBatch,
+        Payout,
+        StripeEvent,
+    )
     from crm.models import DuesDeductibility, DuesSchedule, EmailLog, Membership
     from crm.services.dues import dues_schedule_draft_from_plans
     from crm.services.events import registration_create
@@ -119,6 +126,13 @@ def _records(world: World) -> None:
         deposit,
         Dispute.objects.create(
             payment=payment, stripe_dispute_id="dp_matrix", amount=Decimal("100.00")
+        ),
+        CreditEntry.objects.create(
+            organization=organization,
+            kind=CreditEntry.Kind.ADDED,
+            amount=Decimal("25.00"),
+            invoice=invoice,
+            payment=payment,
         ),
         StripeEvent.objects.create(
             stripe_id="evt_matrix", type="customer.created", payload={"data": {"object": {}}}

@@ -135,6 +135,8 @@ ADMIN: dict[str, Page] = {
     "billing.payment": Page(view=ALL, actions={"group_into_deposit": staff(F)},
         urls={"<int:pk>/receipt/": {"GET": ALL}, "<int:pk>/acknowledgement/": {"GET": ALL}}),
     "billing.refund": Page(view=ALL),
+    "billing.creditentry": Page(view=NOT_EVENTS,
+        actions={"refund_balance": staff(F), "apply_balance": staff(F)}),
     "billing.dispute": Page(view=NOT_EVENTS),
     "billing.stripeevent": Page(view=NOT_EVENTS, actions={"replay": staff(F)}),
     "billing.payout": Page(view=NOT_EVENTS,

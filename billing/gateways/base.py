@@ -77,6 +77,18 @@ class RemoteInvoice:
 
 
 @dataclass(frozen=True)
+class RemoteCreditNote:
+    """A credit note on a Stripe invoice: on an open invoice it lowers what Stripe asks the
+    payer for (`invoice_amount_remaining` is what remains due after it)."""
+
+    id: str
+    invoice_id: str
+    amount: Decimal
+    status: str = "issued"
+    invoice_amount_remaining: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class RemotePayment:
     """A PaymentIntent as we record it: status is "pending" (processing, as ACH is for days),
     "succeeded", "failed", or "incomplete" (nothing attempted yet: nothing to record)."""
@@ -187,6 +199,19 @@ class Gateway(Protocol):
     def mark_uncollectible(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice: ...
 
     def mark_paid_out_of_band(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice: ...
+
+    def credit_invoice(
+        self,
+        invoice_id: str,
+        *,
+        amount: Decimal,
+        memo: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RemoteCreditNote:
+        """Take `amount`, paid another way (a check, account credit), off what the open invoice
+        asks the payer for: a credit note before payment, so Stripe never asks for it again."""
+        ...
 
     def create_refund(
         self,

@@ -21,6 +21,7 @@ from billing.gateways.base import (
     DraftInvoice,
     GatewayError,
     RemoteBalanceTransaction,
+    RemoteCreditNote,
     RemoteInvoice,
     RemoteInvoicePayment,
     RemotePayment,
@@ -284,6 +285,41 @@ class StripeGateway:
                     options=self._options(idempotency_key),
                 ),
             )
+        )
+
+    def credit_invoice(
+        self,
+        invoice_id: str,
+        *,
+        amount: Decimal,
+        memo: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RemoteCreditNote:
+        # On an open invoice a credit note first lowers amount_remaining (its
+        # pre_payment_amount): nothing is refunded or credited to the customer's balance.
+        note = self._call(
+            "lower what the invoice asks for",
+            lambda: self.client.v1.credit_notes.create(
+                params={
+                    "invoice": invoice_id,
+                    "amount": to_minor_units(amount),
+                    "memo": memo[:500],
+                    "metadata": metadata,
+                },
+                options=self._options(idempotency_key),
+            ),
+        )
+        invoice = note.get("invoice")
+        remaining = None
+        if isinstance(invoice, dict) and invoice.get("amount_remaining") is not None:
+            remaining = _cents(invoice.get("amount_remaining"))
+        return RemoteCreditNote(
+            id=note["id"],
+            invoice_id=_id(invoice),
+            amount=from_minor_units(int(note.get("amount") or 0)),
+            status=note.get("status") or "",
+            invoice_amount_remaining=remaining,
         )
 
     # --- payments and refunds --------------------------------------------------------------

@@ -17,10 +17,12 @@ from billing.services.common import (
     lock_invoice,
     mail_payment_failed,
     mail_receipt,
+    mail_refund_notice,
     save_with_reason,
     set_status,
     settle_if_paid,
 )
+from billing.services.credits import credit_for_refund, credit_from_overpayment
 from billing.services.payments import reverse_if_fully_refunded
 
 Status = Invoice.Status
@@ -152,8 +154,13 @@ def _upsert_payment(invoice: Invoice, remote: RemotePayment, *, amount: Any = No
         return [f"{what} is processing."]
     outcomes = [f"{what} succeeded."]
     settled = settle_if_paid(invoice, by=None)
-    if invoice.status == Status.PAID:
-        mail_receipt(invoice, payment)
+    credited = credit_from_overpayment(invoice=invoice, payment=payment)
+    if credited:
+        outcomes.append(
+            f"{format_usd(credited)} over the invoice's total added to "
+            f"{invoice.organization}'s credit balance: refund it or apply it to another invoice."
+        )
+    mail_receipt(invoice, payment, credited=credited)
     return outcomes + settled
 
 
@@ -252,13 +259,17 @@ def refunds_sync_from_stripe(*, payment_intent_id: str) -> list[str]:
                     stripe_refund_id=remote.id,
                     failure_message=remote.failure_message,
                 )
+                credit_for_refund(refund=refund)
                 outcomes.append(f"Refund of {format_usd(remote.amount)} made in Stripe recorded.")
+                if refund.status in Refund.COUNTED_STATUSES:
+                    mail_refund_notice(invoice, refund)
                 continue
             if (refund.stripe_refund_id, refund.status) != (remote.id, remote.status):
                 refund.stripe_refund_id = remote.id
                 refund.status = remote.status
                 refund.failure_message = remote.failure_message
                 refund.save()
+                credit_for_refund(refund=refund)
                 outcomes.append(f"Refund of {format_usd(refund.amount)} is {remote.status}.")
         reversed_ = reverse_if_fully_refunded(invoice, by=None)
         if reversed_:
