@@ -76,6 +76,8 @@ ADMIN_ACTIONS: dict[tuple[str, str], Callable[..., Any] | None] = {
     ("billing.payout", "export"): billing.journal_export,
     ("billing.bankdeposit", "mark_reviewed"): billing.deposit_review,
     ("billing.bankdeposit", "export"): billing.journal_export,
+    ("billing.creditentry", "refund_balance"): billing.credit_refund,
+    ("billing.creditentry", "apply_balance"): billing.credit_apply_to_open_invoices,
     ("crm.duesschedule", "withdraw"): dues.dues_schedule_withdraw,
     ("outreach.subscription", "unsubscribe_selected"): subscriptions.subscription_unsubscribe,
     ("webhooks.webhookendpoint", "rotate_secret"): webhooks.webhook_endpoint_rotate_secret,
