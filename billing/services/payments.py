@@ -272,11 +272,17 @@ def describe_refund(refund: Refund, outcomes: list[str], *, full: bool) -> str:
 
 
 def refund_create(
-    *, payment: Payment, reason: str, amount: Decimal | None = None, by: Any = None
+    *,
+    payment: Payment,
+    reason: str,
+    amount: Decimal | None = None,
+    by: Any = None,
+    notify: bool = True,
 ) -> Refund:
     """Give money back, in full (the default) or in part, saying why. A Stripe payment is
     refunded through Stripe; an offline one is recorded as given back (a check mailed). A full
-    refund of an invoice undoes what it paid for; `refund.outcome` says what changed."""
+    refund of an invoice undoes what it paid for; `refund.outcome` says what changed. The payer
+    gets a refund notice unless `notify` is off (the caller's own mail already tells of it)."""
     if not reason.strip():
         raise InvalidData("Say why the money is refunded.", field="reason")
     with transaction.atomic():
@@ -306,7 +312,8 @@ def refund_create(
             outcomes = reverse_if_fully_refunded(invoice, by=by)
             refund.outcome = describe_refund(refund, outcomes, full=invoice.net_paid <= ZERO)
             refund.save(update_fields=["outcome", "modified"])
-            mail_refund_notice(invoice, refund)
+            if notify:
+                mail_refund_notice(invoice, refund)
             return refund
     # The pending refund is committed before Stripe is asked, so a crash in between leaves a
     # row whose idempotency key makes the retry safe; its webhook finds it by our metadata.
@@ -338,6 +345,6 @@ def refund_create(
         if not refund.outcome:
             refund.outcome = describe_refund(refund, outcomes, full=invoice.net_paid <= ZERO)
             refund.save(update_fields=["outcome", "modified"])
-        if refund.status in Refund.COUNTED_STATUSES:
+        if notify and refund.status in Refund.COUNTED_STATUSES:
             mail_refund_notice(invoice, refund)
     return refund

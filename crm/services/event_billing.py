@@ -252,7 +252,14 @@ def registration_refund(
         if share <= ZERO:
             continue
         try:
-            refund_create(payment=payment, amount=share, reason=reason, by=by)
+            refund_create(
+                # The cancellation's own mail says what is refunded.
+                payment=payment,
+                amount=share,
+                reason=reason,
+                by=by,
+                notify=False,
+            )
         except ServiceError as exc:
             return refunded, exc.message
         refunded += share

@@ -35,7 +35,10 @@ class Command(AuditedCommand):
                 f"{len(lowered) - len(not_lowered)} offline payment(s) taken off Stripe's "
                 f"amount due, {len(not_lowered)} failed."
             )
-        if failed or not_lowered:
-            raise CommandError(
-                f"{len(failed) + len(not_lowered)} Stripe step(s) still failing; retry later."
-            )
+        problems = []
+        if failed:
+            problems.append(f"{len(failed)} invoice(s) still not in Stripe")
+        if not_lowered:
+            problems.append(f"{len(not_lowered)} offline payment(s) still not off Stripe's amount")
+        if problems:
+            raise CommandError("; ".join(problems) + "; retry later.")
