@@ -42,7 +42,9 @@ from crm.models import (
     Registration,
     TicketType,
 )
+from crm.pagination import EstimatedCountPaginator
 from crm.resources import ContactResource, OrganizationResource
+from crm.search import IndexedSearchAdminMixin
 from crm.services import applications
 from crm.services import events as event_services
 from crm.services.common import validated_save
@@ -291,7 +293,9 @@ class InlineServiceSaveMixin:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin):
+class OrganizationAdmin(
+    IndexedSearchAdminMixin, OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin
+):
     resource_classes = [OrganizationResource]
     actions = ["merge_selected"]
     list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]
@@ -299,6 +303,7 @@ class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, HistoryAd
     search_fields = ["name", "website", "email_domain", "contacts__email"]
     list_per_page = 50
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     inlines = [AffiliationInline, MembershipInline, OrganizationNoteInline, EmailLogInline]
     readonly_fields = ["created", "modified"]
     fieldsets = [
@@ -358,13 +363,14 @@ class ContactAffiliationInline(PreloadedAutocompleteInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(ContactDataTools, InlineServiceSaveMixin, HistoryAdmin):
+class ContactAdmin(IndexedSearchAdminMixin, ContactDataTools, InlineServiceSaveMixin, HistoryAdmin):
     resource_classes = [ContactResource]
     actions = ["merge_selected"]
     list_display = ["full_name", "email", "phone", "title", "organization_names"]
     search_fields = ["first_name", "last_name", "email", "organizations__name"]
     list_per_page = 50
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     inlines = [ContactAffiliationInline, ContactNoteInline]
     readonly_fields = ["created", "modified"]
 

@@ -15,8 +15,10 @@ Same rows as the OR (no duplicates, so no DISTINCT), on SQLite too.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db.models import Model, QuerySet
+from django.utils.text import smart_split, unescape_string_literal
 
 
 def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[str]) -> QuerySet:
@@ -32,3 +34,16 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
         union = matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
         queryset = queryset.filter(pk__in=union)
     return queryset
+
+
+class IndexedSearchAdminMixin:
+    """For a ModelAdmin: its search box answered by `indexed_search` (no DISTINCT needed)."""
+
+    def get_search_results(self, request: Any, queryset: QuerySet, search_term: str) -> Any:
+        fields = list(self.get_search_fields(request))  # type: ignore[attr-defined]
+        if not search_term or not fields or any(f[0] in "^=@" for f in fields):
+            return super().get_search_results(request, queryset, search_term)  # type: ignore[misc]
+        terms = [
+            unescape_string_literal(t) if t[0] in "\"'" else t for t in smart_split(search_term)
+        ]
+        return indexed_search(queryset, fields, [t for t in terms if t]), False
