@@ -6,7 +6,7 @@
 
 Seeds the data set into a database of its own (created when missing, rebuilt with --reset,
 refused when it holds anything the benchmark did not put there), copies it, measures on the copy,
-prints a table and writes JSON. See README.md, "Performance".
+prints a table and writes JSON. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=float, help="length of the load run (default 30)")
     parser.add_argument(
         "--jobs",
-        help="the batch jobs to run, comma-separated (default: all of daily, reconcile, import)",
+        help="the batch jobs to run, comma-separated (default: all of daily, reconcile, "
+        "what_if, import)",
     )
     parser.add_argument(
         "--lists",

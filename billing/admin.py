@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from billing import finance_views, selectors, services
+from billing.admin_credit import InvoiceCreditEntryInline
+from billing.admin_documents import InvoiceDocumentsMixin, PaymentDocumentsMixin
 from billing.gateways import GatewayError
 from billing.models import (
     BalanceTransaction,
@@ -142,7 +144,7 @@ def _form_page(
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(IndexedSearchAdminMixin, HistoryAdmin):
+class InvoiceAdmin(IndexedSearchAdminMixin, InvoiceDocumentsMixin, HistoryAdmin):
     list_display = [
         "number_or_draft",
         "organization",
@@ -160,8 +162,8 @@ class InvoiceAdmin(IndexedSearchAdminMixin, HistoryAdmin):
     paginator = EstimatedCountPaginator
     date_hierarchy = "issue_date"
     list_select_related = ["organization"]
-    inlines = [InvoiceLineInline, PaymentInline]
-    actions = ["issue", "resend", "void", "write_off", "record_payment", "refund"]
+    inlines = [InvoiceLineInline, PaymentInline, InvoiceCreditEntryInline]
+    actions = ["issue", "resend", "void", "write_off", "record_payment", "refund", "bill_again"]
     readonly_fields = [
         "number",
         "organization",
@@ -173,6 +175,7 @@ class InvoiceAdmin(IndexedSearchAdminMixin, HistoryAdmin):
         "amount_paid",
         "amount_refunded",
         "amount_due_display",
+        "organization_credit",
         "explanation",
         "issue_date",
         "due_date",
@@ -208,6 +211,10 @@ class InvoiceAdmin(IndexedSearchAdminMixin, HistoryAdmin):
     @admin.display(description="amount due")
     def amount_due_display(self, obj: Invoice) -> str:
         return format_usd(obj.amount_due)
+
+    @admin.display(description="organization's credit balance")
+    def organization_credit(self, obj: Invoice) -> str:
+        return format_usd(services.credit_balance(obj.organization_id))
 
     @admin.display(description="Stripe")
     def stripe_problem(self, obj: Invoice) -> str:
@@ -254,6 +261,19 @@ class InvoiceAdmin(IndexedSearchAdminMixin, HistoryAdmin):
             queryset,
             call=lambda invoice: services.invoice_resend(invoice=invoice, by=request.user),
             done="invoice(s) sent again",
+        )
+
+    @admin.action(
+        description="Bill again selected invoices refunded in full (a new invoice)",
+        permissions=["change"],
+    )
+    def bill_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset,
+            call=lambda invoice: services.invoice_bill_again(invoice=invoice, by=request.user),
+            done="billed again with a new invoice",
         )
 
     @admin.action(description="Void selected invoices…", permissions=["void"])
@@ -372,7 +392,7 @@ class InvoiceAdmin(IndexedSearchAdminMixin, HistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, HistoryAdmin):
+class PaymentAdmin(PaymentDocumentsMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = ["invoice", "method", "status", "amount", "fee", "net", "received_on", "created"]
     list_filter = ["method", "status", "received_on"]
     search_fields = [

@@ -15,8 +15,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from billing.admin_credit import CreditEntryInline
+from billing.admin_documents import DuesStatementMixin
 from billing.money import format_usd
-from crm import pricing, selectors, services
+from crm import (
+    admin_dues,  # noqa: F401  (registers dues planning and the deductibility notice)
+    pricing,
+    selectors,
+    services,
+)
 from crm.admin_actions import action_with_form, action_with_reason, run_service_action
 from crm.admin_history import HistoryAdmin
 from crm.admin_io import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
@@ -48,6 +55,7 @@ from crm.search import IndexedSearchAdminMixin
 from crm.services import applications
 from crm.services import events as event_services
 from crm.services.common import validated_save
+from crm.spreadsheet import formula_safe
 
 admin.site.site_header = "MetroHartford Alliance CRM"
 admin.site.site_title = "Chamber CRM"
@@ -276,7 +284,12 @@ class InlineServiceSaveMixin:
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            obj.delete()
+            if isinstance(obj, Affiliation):
+                services.affiliation_delete(affiliation=obj, by=request.user)
+            elif isinstance(obj, Note):
+                services.note_delete(note=obj, by=request.user)
+            else:
+                obj.delete()
         for obj in instances:
             if isinstance(obj, Affiliation):
                 services.affiliation_save(affiliation=obj, by=request.user)
@@ -287,6 +300,8 @@ class InlineServiceSaveMixin:
                     organization=obj.organization if obj.organization_id else None,
                     contact=obj.contact if obj.contact_id else None,
                 )
+            elif isinstance(obj, Note):
+                services.note_update(note=obj, body=obj.body, by=request.user)
             else:
                 validated_save(obj, by=request.user)
         formset.save_m2m()
@@ -294,7 +309,11 @@ class InlineServiceSaveMixin:
 
 @admin.register(Organization)
 class OrganizationAdmin(
-    IndexedSearchAdminMixin, OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin
+    IndexedSearchAdminMixin,
+    DuesStatementMixin,
+    OrganizationDataTools,
+    InlineServiceSaveMixin,
+    HistoryAdmin,
 ):
     resource_classes = [OrganizationResource]
     actions = ["merge_selected"]
@@ -304,7 +323,13 @@ class OrganizationAdmin(
     list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    inlines = [AffiliationInline, MembershipInline, OrganizationNoteInline, EmailLogInline]
+    inlines = [
+        AffiliationInline,
+        MembershipInline,
+        CreditEntryInline,
+        OrganizationNoteInline,
+        EmailLogInline,
+    ]
     readonly_fields = ["created", "modified"]
     fieldsets = [
         (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),
@@ -432,7 +457,7 @@ class NoteAdmin(CsvXlsxExportMixin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Note, form: Any, change: bool) -> None:
         if change:
-            validated_save(obj, by=request.user)
+            services.note_update(note=obj, body=obj.body, by=request.user)
         else:
             created = services.note_create(
                 body=obj.body,
@@ -641,7 +666,8 @@ class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         if change:
-            validated_save(obj, by=request.user)
+            # The form already set the edited fields on `obj`.
+            services.membership_update(membership=obj, by=request.user)
             return
         created = services.membership_create(
             organization=obj.organization,
@@ -861,7 +887,7 @@ class InvestorLevelAdmin(CsvXlsxExportMixin, HistoryAdmin):
     search_fields = ["name", "code"]
 
     def save_model(self, request: HttpRequest, obj: InvestorLevel, form: Any, change: bool) -> None:
-        validated_save(obj, by=request.user)
+        services.investor_level_save(level=obj, by=request.user)
 
 
 class PledgeInstallmentInline(admin.TabularInline):
@@ -928,7 +954,8 @@ class PledgeAdmin(CsvXlsxExportMixin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Pledge, form: Any, change: bool) -> None:
         if change:
-            validated_save(obj, by=request.user)
+            # The form already set the edited fields on `obj`.
+            services.pledge_update(pledge=obj, by=request.user)
             return
         created = services.pledge_create(
             organization=obj.organization,
@@ -1292,9 +1319,8 @@ def _attendee_csv(registrations: QuerySet, filename: str) -> HttpResponse:
     return response
 
 
-def _csv_safe(value: str) -> str:
-    """Names typed on the website must not run as formulas in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+# Names typed on the website must not run as formulas in a spreadsheet.
+_csv_safe = formula_safe
 
 
 @admin.register(Event)
@@ -1391,9 +1417,7 @@ class EventAdmin(CsvXlsxExportMixin, HistoryAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            if isinstance(obj, TicketType) and obj.registrations.exists():
-                raise ServiceError(f"{obj.name} has registrations: it cannot be deleted.")
-            obj.delete()
+            event_services.ticket_type_delete(ticket_type=obj, by=request.user)
         for obj in instances:
             if isinstance(obj, TicketType):
                 event_services.ticket_type_save(ticket_type=obj, by=request.user)

@@ -87,14 +87,6 @@ def membership_list() -> QuerySet[Membership]:
     return Membership.objects.select_related("organization", "plan")
 
 
-def membership_open_for(organization: Organization) -> Membership | None:
-    return (
-        Membership.objects.filter(organization=organization, status__in=Membership.OPEN_STATUSES)
-        .select_related("plan")
-        .first()
-    )
-
-
 def organization_is_member(organization_id: int) -> bool:
     """Active or in grace: member prices and member-only tickets."""
     return Membership.objects.filter(
@@ -103,8 +95,13 @@ def organization_is_member(organization_id: int) -> bool:
 
 
 def plan_list_public() -> QuerySet[MembershipPlan]:
-    return MembershipPlan.objects.filter(offered_publicly=True, is_active=True).prefetch_related(
-        "brackets"
+    """With this year's dues deductibility setting (a join's first invoice mail prints it)."""
+    from billing.documents import deductibility_annotations
+
+    return (
+        MembershipPlan.objects.filter(offered_publicly=True, is_active=True)
+        .prefetch_related("brackets")
+        .annotate(**deductibility_annotations())
     )
 
 
@@ -421,15 +418,6 @@ def registration_by_reference(reference: str) -> Any:
     if not reference:
         return None
     return registration_list().prefetch_related("attendees").filter(reference=reference).first()
-
-
-def registration_waitlist(ticket_type_id: int) -> QuerySet:
-    """The waitlist of a ticket type in the order it is served."""
-    return (
-        registration_list()
-        .filter(ticket_type_id=ticket_type_id, status=Registration.Status.WAITLISTED)
-        .order_by("pk")
-    )
 
 
 def registration_waitlist_position(registration: Any) -> int | None:

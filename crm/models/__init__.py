@@ -1,4 +1,10 @@
 from crm.models.base import TimeStampedModel
+from crm.models.dues import (
+    DuesDeductibility,
+    DuesSchedule,
+    DuesScheduleBracket,
+    DuesScheduleRule,
+)
 from crm.models.events import Attendee, Event, Registration, TicketType
 from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment, PledgeToConfirm
 from crm.models.mail import EmailLog
@@ -19,6 +25,10 @@ __all__ = [
     "BillingCycle",
     "Contact",
     "County",
+    "DuesDeductibility",
+    "DuesSchedule",
+    "DuesScheduleBracket",
+    "DuesScheduleRule",
     "EmailLog",
     "Event",
     "InvestorLevel",

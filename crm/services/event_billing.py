@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.money import ZERO, format_usd, money
-from crm.exceptions import ServiceError, TransitionNotAllowed
+from crm.exceptions import InvalidData, ServiceError, TransitionNotAllowed
 from crm.mail import send_templated
 from crm.models import Affiliation, Organization, Registration
 from crm.services.common import all_or_nothing
@@ -123,6 +123,7 @@ def _issue(registration: Registration, invoice: Invoice, *, by: Any, opened: boo
 
 
 def _new_invoice(locked: Registration, *, by: Any) -> Invoice:
+    from billing.gateways import stripe_configured
     from billing.services.common import save_with_reason, user_or_none
 
     organization, contact = _payer(locked)
@@ -140,7 +141,8 @@ def _new_invoice(locked: Registration, *, by: Any) -> Invoice:
         created_by=user_or_none(by),
         total=locked.total,
     )
-    if locked.payment == Registration.Payment.NOW:
+    if locked.payment == Registration.Payment.NOW and stripe_configured():
+        # Paying now on Stripe's page; without Stripe it is paid by check on the usual terms.
         invoice.due_date = timezone.localdate()
     save_with_reason(invoice, reason="event registration invoice created", by=by)
     starts = timezone.localdate(event.starts_at)
@@ -174,6 +176,55 @@ def registration_void_unpaid_invoice(*, registration: Registration, reason: str,
         logger.warning("registration %s: invoice not voided: %s", registration.pk, exc.message)
         return f"Invoice {invoice.number} is still open: {exc.message}"
     return ""
+
+
+def registration_refund_check(*, registration: Registration, amount: Decimal | None) -> Decimal:
+    """What registration_refund() would give back for `amount` (all that was paid when None),
+    checked before anything changes: more than was paid, nothing paid, or a card payment with
+    Stripe no longer configured raise here instead of after the cancellation."""
+    from billing.gateways import stripe_configured
+
+    invoice = registration_invoice(registration)
+    payments = (
+        [] if invoice is None else list(invoice.payments.filter(status=Payment.Status.SUCCEEDED))
+    )
+    refundable = sum((p.refundable for p in payments), ZERO)
+    if amount is None:
+        wanted = refundable
+    else:
+        wanted = money(amount)
+        if wanted <= ZERO:
+            raise InvalidData("The refund must be more than zero.", field="amount")
+        if refundable <= ZERO:
+            raise InvalidData(
+                "Nothing paid for this registration is left to refund.", field="amount"
+            )
+        if wanted > refundable:
+            raise InvalidData(
+                f"At most {format_usd(refundable)} can be refunded for this registration; "
+                f"{format_usd(wanted)} was asked.",
+                field="amount",
+            )
+    stripe_paid = any(p.is_stripe and p.refundable > ZERO for p in payments)
+    if wanted > ZERO and stripe_paid and not stripe_configured():
+        raise ServiceError(
+            "It was paid through Stripe, which is not configured here: it cannot be "
+            "refunded now. Nothing was changed."
+        )
+    return wanted
+
+
+def registration_refunded_since(*, registration: Registration, since: datetime) -> Decimal:
+    """What was refunded on the registration's invoice from `since` (its cancellation) on."""
+    from billing.models import Refund
+
+    invoice = registration_invoice(registration)
+    if invoice is None:
+        return ZERO
+    refunds = Refund.objects.filter(
+        payment__invoice=invoice, status__in=Refund.COUNTED_STATUSES, created__gte=since
+    )
+    return sum((r.amount for r in refunds), ZERO)
 
 
 def registration_refund(

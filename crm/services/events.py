@@ -9,17 +9,18 @@ the ticket type is always locked before any of its registrations (one lock order
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from billing.money import ZERO, format_usd, money
+from crm.bounds import check_event_dates
 from crm.exceptions import ServiceError, TransitionNotAllowed
 from crm.models import Attendee, Contact, Event, Registration, TicketType
 from crm.normalize import normalize_email
@@ -29,6 +30,7 @@ from crm.services.common import (
     keep_prefetched,
     refresh_from,
     set_change_reason,
+    set_status,
     validated_save,
     with_history_user,
 )
@@ -38,8 +40,11 @@ from crm.services.event_billing import (
     registration_payment_send,
     registration_payment_start,
     registration_refund,
+    registration_refund_check,
+    registration_refunded_since,
     registration_void_unpaid_invoice,
 )
+from webhooks.payloads import emit_registration_change
 
 Status = Registration.Status
 
@@ -77,18 +82,58 @@ def seats_held(ticket_type_id: int) -> int:
 def _set_status(
     registration: Registration, *, to: str, reason: str, by: Any, **updates: Any
 ) -> None:
-    registration.status = to
-    registration.status_changed_at = timezone.now()
-    registration.status_reason = reason
-    for name, value in updates.items():
-        setattr(registration, name, value)
-    with_history_user(registration, by)
-    set_change_reason(registration, reason)
-    registration.save()
+    """`set_status` for a registration, then the outbound webhook for the change."""
+    from_status = registration.status
+    set_status(registration, to=to, reason=reason, by=by, **updates)
+    emit_registration_change(registration, from_status=from_status)
 
 
 def _hold_until(now: datetime, *, minutes: int) -> datetime:
     return now + timedelta(minutes=minutes)
+
+
+def _invoice_hold_until(now: datetime, event: Event, due: date | None) -> datetime:
+    """How long an invoice payer's seats are held: EVENT_INVOICE_HOLD_DAYS, or to the end of
+    the invoice's due date if sooner, and never past the event's start."""
+    until = now + timedelta(days=settings.EVENT_INVOICE_HOLD_DAYS)
+    if due is not None:
+        until = min(until, timezone.make_aware(datetime.combine(due + timedelta(days=1), time())))
+    return min(until, event.starts_at)
+
+
+def _seats_taken(
+    locked: TicketType, *, event: Event, contact: Contact, lock_person: bool
+) -> tuple[int, int]:
+    """seats_held() of the ticket type, and the seats `contact` (by email address) holds or
+    waits for at the event across its registrations, in one query."""
+    if lock_person:
+        # The contact's row lock makes two registrations of one person for two ticket types of
+        # the event (two different capacity locks) count each other's seats. A contact made
+        # for this request has no other registration to count.
+        list(Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk"))
+    ticket = Q(ticket_type_id=locked.pk, status__in=Registration.HOLDING_STATUSES)
+    person = Q(
+        event_id=event.pk,
+        contact__email__iexact=normalize_email(contact.email),
+        status__in=Registration.ACTIVE_STATUSES,
+    )
+    sums = Registration.objects.filter(ticket | person).aggregate(
+        held=Sum("quantity", filter=ticket), person=Sum("quantity", filter=person)
+    )
+    return sums["held"] or 0, sums["person"] or 0
+
+
+def _check_seats_per_person(*, event: Event, contact: Contact, taken: int, quantity: int) -> None:
+    """One person may not hoard an event: their seats (held or waited for, by email address,
+    across every registration) stay within EVENT_MAX_SEATS_PER_PERSON."""
+    limit = settings.EVENT_MAX_SEATS_PER_PERSON
+    if taken + quantity > limit:
+        left = max(limit - taken, 0)
+        raise ServiceError(
+            f"One person may hold at most {limit} seats for {event.title}; {contact.email} "
+            f"already has {taken}, so {left} more at most. Please contact the chamber for more.",
+            field="quantity",
+        )
 
 
 # --- Contacts ---------------------------------------------------------------------------------
@@ -140,6 +185,8 @@ def registration_create(
     notify: bool = True,
     by: Any = None,
     now: datetime | None = None,
+    seat_limit: bool = True,
+    contact_is_new: bool = False,
 ) -> Registration:
     """Register `contact` for `quantity` seats of `ticket_type`.
 
@@ -147,7 +194,12 @@ def registration_create(
     seats held until `hold_expires_at` and an invoice to pay (its Stripe page is the pay link).
     Sold out: `waitlisted` when the event keeps a waitlist, otherwise refused. Member price when
     the contact or the named organization is a member. `payment="invoice"` bills the member
-    organization instead (for people on its record): its seats are held until staff cancel.
+    organization instead (for people on its record). An invoice payer (invoiced, or paying now
+    without Stripe) holds the seats EVENT_INVOICE_HOLD_DAYS or until the invoice is due,
+    whichever is first, never past the event's start; `expire_event_holds` releases them.
+    `seat_limit`: one person holds at most EVENT_MAX_SEATS_PER_PERSON seats of an event across
+    registrations (staff pass False to go past it); `contact_is_new`: the caller just made the
+    contact, so it has no other registration to wait for.
     """
     from billing.gateways import stripe_configured
 
@@ -190,8 +242,8 @@ def registration_create(
                 "invoiced; please pay now.",
                 field="payment",
             )
-    # Without Stripe a payer cannot pay in minutes (a check, a transfer): the seats stay held
-    # until staff record the payment or cancel.
+    # Without Stripe a payer cannot pay in minutes (a check, a transfer): their hold is counted
+    # in days from the invoice (below).
     expires = payment == Registration.Payment.NOW and total > ZERO and stripe_configured()
 
     invoice = None
@@ -201,7 +253,14 @@ def registration_create(
         event = Event.objects.get(pk=event.pk)
         if not event.registration_open_at(now):
             raise ServiceError(_closed_message(event, now))
-        free = locked.capacity - seats_held(locked.pk)
+        if seat_limit:
+            held, taken = _seats_taken(
+                locked, event=event, contact=contact, lock_person=not contact_is_new
+            )
+            _check_seats_per_person(event=event, contact=contact, taken=taken, quantity=quantity)
+        else:
+            held = seats_held(locked.pk)
+        free = locked.capacity - held
         updates: dict[str, Any] = {}
         if quantity <= free:
             if total == ZERO:
@@ -211,6 +270,12 @@ def registration_create(
                 if expires:
                     updates["hold_expires_at"] = _hold_until(
                         now, minutes=settings.EVENT_HOLD_MINUTES
+                    )
+                else:
+                    # Its invoice is due INVOICE_DAYS_UNTIL_DUE from today (invoice_open_new).
+                    due = timezone.localdate(now)
+                    updates["hold_expires_at"] = _invoice_hold_until(
+                        now, event, due + timedelta(days=settings.INVOICE_DAYS_UNTIL_DUE)
                     )
         elif event.waitlist_enabled:
             status, reason = Status.WAITLISTED, "Sold out: on the waitlist."
@@ -252,6 +317,7 @@ def registration_create(
             for person in people
         )
         keep_prefetched(registration, "attendees", seated)  # its page lists them
+        emit_registration_change(registration, from_status="")
         if registration.status == Status.PENDING_PAYMENT:
             # Made and numbered with the registration; Stripe and mail wait for the commit.
             invoice = registration_invoice_open_new(registration=registration, by=by)
@@ -282,7 +348,13 @@ def registration_create_for_person(
         # shows must not tell a visitor the name on file for an address they typed.
         options["attendees"] = [AttendeeDetails(first_name, last_name, email)]
     try:
-        return registration_create(event=event, ticket_type=ticket_type, contact=contact, **options)
+        return registration_create(
+            event=event,
+            ticket_type=ticket_type,
+            contact=contact,
+            contact_is_new=not known,
+            **options,
+        )
     except ServiceError:
         if not known and not contact.registrations.exists():
             contact.delete()
@@ -413,6 +485,21 @@ def _after_promotion(registration: Registration, *, by: Any) -> None:
 # --- Cancelling and expiring ------------------------------------------------------------------
 
 
+def registrant_may_cancel(registration: Registration, *, now: datetime | None = None) -> bool:
+    """Whether the registrant may still cancel through the reference link: the registration
+    holds or waits for seats and the event's cancellation cutoff has not passed. The rule
+    registration_cancel(by_registrant=True) applies."""
+    return registration.status in (
+        Status.PENDING_PAYMENT,
+        Status.CONFIRMED,
+        Status.WAITLISTED,
+    ) and not _past_cutoff(registration.event, _now(now))
+
+
+def _past_cutoff(event: Event, now: datetime) -> bool:
+    return now >= event.cancellation_cutoff
+
+
 def registration_cancel(
     *,
     registration: Registration,
@@ -426,11 +513,17 @@ def registration_cancel(
 ) -> Registration:
     """Cancel a registration and give its seats to the waitlist. The registrant may cancel
     through the reference link until the event's cutoff; staff may cancel at any time before
-    check-in. Already cancelled: nothing happens.
+    check-in.
 
     Then the money: an unpaid invoice is voided; a paid one is refunded through billing, in full
-    (`refund_amount` None) or in part, unless `refund` is False. A refund that fails leaves the
-    registration cancelled and raises ServiceError saying so, for staff to retry in billing."""
+    (`refund_amount` None) or in part, unless `refund` is False. The refund is checked before
+    anything changes (no more than was paid, and possible at all), so a refused one leaves the
+    registration as it was. A refund that fails on its way (Stripe down) leaves the registration
+    cancelled and raises ServiceError saying so.
+
+    Cancelling again is a retry: when nothing was refunded since the cancellation it makes the
+    refund asked for now; when the same refund was already made it changes nothing; a different
+    one is refused with what was refunded (more goes through billing)."""
     now = _now(now)
     reason = reason.strip()
     if not reason:
@@ -440,17 +533,26 @@ def registration_cancel(
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.status == Status.CANCELLED:
             _refresh(registration, locked)
-            return registration
+            return _cancel_again(
+                registration,
+                refund=refund,
+                amount=refund_amount,
+                reason=reason,
+                by=by,
+                notify=notify,
+            )
         if locked.status == Status.CHECKED_IN:
             raise TransitionNotAllowed(
                 "This registration is checked in: undo the check-in before cancelling it."
             )
-        if by_registrant and now >= locked_type.event.cancellation_cutoff:
+        if by_registrant and _past_cutoff(locked_type.event, now):
             cutoff = timezone.localtime(locked_type.event.cancellation_cutoff)
             raise ServiceError(
                 f"Registrations can be cancelled online until {cutoff:%B %-d, %Y at %-I:%M %p}. "
                 "Please contact the chamber."
             )
+        if refund:  # before the first change: a refused refund changes nothing
+            registration_refund_check(registration=locked, amount=refund_amount)
         held = locked.holds_seats
         _set_status(
             locked,
@@ -466,6 +568,48 @@ def registration_cancel(
         registration, refund=refund, amount=refund_amount, reason=reason, by=by
     )
     if notify:
+        mail_registration(registration, "registration_cancelled", refunded=refunded, reason=reason)
+    if problem:
+        raise ServiceError(
+            f"Cancelled, but the money is not settled: {problem} Cancel it again to retry the "
+            "refund."
+        )
+    return registration
+
+
+def _cancel_again(
+    registration: Registration,
+    *,
+    refund: bool,
+    amount: Decimal | None,
+    reason: str,
+    by: Any,
+    notify: bool,
+) -> Registration:
+    """registration_cancel() of a registration already cancelled: finish its refund, once."""
+    if not refund:
+        return registration
+    given = registration_refunded_since(
+        registration=registration, since=registration.status_changed_at or timezone.now()
+    )
+    if given > ZERO:
+        left = registration_refund_check(registration=registration, amount=None)
+        if (amount is None and left == ZERO) or (amount is not None and money(amount) == given):
+            return registration  # the same request again: done already
+        raise ServiceError(
+            f"Already cancelled, and {format_usd(given)} was refunded for it since: refund "
+            "more through the invoice in billing."
+        )
+    wanted = registration_refund_check(registration=registration, amount=amount)
+    if wanted == ZERO:
+        return registration  # nothing was paid, or it was all given back before
+    refunded, problem = registration_refund(
+        registration=registration,
+        reason=f"Registration cancelled: {reason}",
+        amount=amount,
+        by=by,
+    )
+    if refunded > ZERO and notify:
         mail_registration(registration, "registration_cancelled", refunded=refunded, reason=reason)
     if problem:
         raise ServiceError(f"Cancelled, but the money is not settled: {problem}")
@@ -566,6 +710,8 @@ def registration_undo_check_in(*, registration: Registration, by: Any = None) ->
 def event_save(*, event: Event, by: Any = None) -> Event:
     """Create or update an event. Cancelling is its own step (event_cancel), since it cancels
     every registration and tells every registrant."""
+    if event.starts_at is not None and event.ends_at is not None:
+        check_event_dates(starts_at=event.starts_at, ends_at=event.ends_at)
     if event.pk is not None:
         current = Event.objects.filter(pk=event.pk).values_list("status", flat=True).first()
         if current == Event.Status.CANCELLED and event.status != Event.Status.CANCELLED:
@@ -592,12 +738,7 @@ def _event_step(event: Event, *, to: str, allowed_from: str, verb: str, by: Any)
                 raise TransitionNotAllowed(
                     f"An event that is {locked.get_status_display().lower()} cannot be {verb}."
                 )
-            locked.status = to
-            locked.status_changed_at = timezone.now()
-            locked.status_reason = verb.capitalize() + "."
-            with_history_user(locked, by)
-            set_change_reason(locked, locked.status_reason)
-            locked.save()
+            set_status(locked, to=to, reason=verb.capitalize() + ".", by=by)
         refresh_from(event, locked)
     return event
 
@@ -669,12 +810,7 @@ def event_cancel(
         locked_event = Event.objects.select_for_update().get(pk=event.pk)
         if locked_event.status == Event.Status.CANCELLED:
             return EventCancellation(cancelled=[], refunded=ZERO, problems=[])
-        locked_event.status = Event.Status.CANCELLED
-        locked_event.status_changed_at = _now(now)
-        locked_event.status_reason = reason
-        with_history_user(locked_event, by)
-        set_change_reason(locked_event, reason)
-        locked_event.save()
+        set_status(locked_event, to=Event.Status.CANCELLED, reason=reason, by=by, at=_now(now))
         # Wait for registrations in flight on every ticket type; they see the event cancelled.
         list(TicketType.objects.select_for_update().filter(event=locked_event).order_by("pk"))
         standing = (
@@ -705,14 +841,3 @@ def event_cancel(
             problems.append(f"{registration.contact} ({registration.reference}): {problem}")
         mail_registration(registration, "event_cancelled", refunded=refunded, reason=reason)
     return EventCancellation(cancelled=cancelled, refunded=total, problems=problems)
-
-
-def describe_price(registration: Registration) -> str:
-    """How the total was reached, for pages and mail: quantity, price each and which price."""
-    kind = "member price" if registration.member_pricing else "non-member price"
-    if registration.total == Decimal("0"):
-        return "Free"
-    return (
-        f"{registration.quantity} × {format_usd(registration.price_each)} ({kind}) = "
-        f"{format_usd(registration.total)}"
-    )

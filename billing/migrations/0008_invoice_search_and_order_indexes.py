@@ -43,6 +43,6 @@ def _savepoint(schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0005_history_of_payouts_deposits_disputes")]
+    dependencies = [("billing", "0007_offline_credit_notes_and_credit_balances")]
 
     operations = [migrations.RunPython(add_indexes, drop_indexes, elidable=False)]

@@ -64,6 +64,6 @@ def _savepoint(schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0006_merge_events")]
+    dependencies = [("crm", "0007_dues_schedules_deductibility_foundation_levels")]
 
     operations = [migrations.RunPython(add_indexes, drop_indexes, elidable=False)]
