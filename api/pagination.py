@@ -32,7 +32,10 @@ class StaffPageNumberPagination(PageNumberPagination):
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
-        response.data["count_is_estimate"] = self.page.paginator.count_is_estimate
+        assert self.page is not None  # DRF sets it in paginate_queryset, before this
+        paginator = self.page.paginator
+        assert isinstance(paginator, EstimatedCountPaginator)
+        response.data["count_is_estimate"] = paginator.count_is_estimate
         return response
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
