@@ -36,6 +36,8 @@ from billing.money import ZERO, format_usd
 from crm.admin_actions import action_with_reason, run_service_action
 from crm.admin_history import HistoryAdmin
 from crm.exceptions import ServiceError
+from crm.pagination import EstimatedCountPaginator
+from crm.search import IndexedSearchAdminMixin
 
 
 class ReadOnlyMixin:
@@ -142,7 +144,7 @@ def _form_page(
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(InvoiceDocumentsMixin, HistoryAdmin):
+class InvoiceAdmin(IndexedSearchAdminMixin, InvoiceDocumentsMixin, HistoryAdmin):
     list_display = [
         "number_or_draft",
         "organization",
@@ -156,6 +158,8 @@ class InvoiceAdmin(InvoiceDocumentsMixin, HistoryAdmin):
     ]
     list_filter = ["status", "kind", OverdueFilter, "issue_date", "due_date"]
     search_fields = ["number", "organization__name", "stripe_invoice_id"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     date_hierarchy = "issue_date"
     list_select_related = ["organization"]
     inlines = [InvoiceLineInline, PaymentInline, InvoiceCreditEntryInline]

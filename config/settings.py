@@ -266,6 +266,10 @@ CORS_ALLOW_HEADERS = (
 )
 CORS_EXPOSE_HEADERS = ["Idempotent-Replayed", "X-Request-ID"]
 
+# Staff lists count this many matching rows exactly; past it the count is PostgreSQL's estimate
+# (api/pagination.py), so a page costs the same at any size.
+STAFF_API_EXACT_COUNT_LIMIT = env_int("STAFF_API_EXACT_COUNT_LIMIT", 1000)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -274,10 +278,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.StaffModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "api.filters.search.IndexedSearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StaffPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {

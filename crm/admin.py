@@ -49,7 +49,9 @@ from crm.models import (
     Registration,
     TicketType,
 )
+from crm.pagination import EstimatedCountPaginator
 from crm.resources import ContactResource, OrganizationResource
+from crm.search import IndexedSearchAdminMixin
 from crm.services import applications
 from crm.services import events as event_services
 from crm.services.common import validated_save
@@ -307,7 +309,11 @@ class InlineServiceSaveMixin:
 
 @admin.register(Organization)
 class OrganizationAdmin(
-    DuesStatementMixin, OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin
+    IndexedSearchAdminMixin,
+    DuesStatementMixin,
+    OrganizationDataTools,
+    InlineServiceSaveMixin,
+    HistoryAdmin,
 ):
     resource_classes = [OrganizationResource]
     actions = ["merge_selected"]
@@ -316,6 +322,7 @@ class OrganizationAdmin(
     search_fields = ["name", "website", "email_domain", "contacts__email"]
     list_per_page = 50
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     inlines = [
         AffiliationInline,
         MembershipInline,
@@ -381,13 +388,14 @@ class ContactAffiliationInline(PreloadedAutocompleteInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(ContactDataTools, InlineServiceSaveMixin, HistoryAdmin):
+class ContactAdmin(IndexedSearchAdminMixin, ContactDataTools, InlineServiceSaveMixin, HistoryAdmin):
     resource_classes = [ContactResource]
     actions = ["merge_selected"]
     list_display = ["full_name", "email", "phone", "title", "organization_names"]
     search_fields = ["first_name", "last_name", "email", "organizations__name"]
     list_per_page = 50
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     inlines = [ContactAffiliationInline, ContactNoteInline]
     readonly_fields = ["created", "modified"]
 
