@@ -55,7 +55,7 @@ migrations-check: install-dev
 
 check: lint typecheck migrations-check test
 
-# The benchmark (README.md, "Performance"): seeds its own PostgreSQL database, measures, reports.
+# The benchmark (docs/performance.md): seeds its own PostgreSQL database, measures, reports.
 # make bench BENCH_ARGS="--scale 0.02 --reset"
 bench: install-dev
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""Idempotency-Key on POST (CONTRACT.md): the same key with the same body returns the same
+"""Idempotency-Key on POST (docs/public-api.md): the same key with the same body returns the same
 response and creates nothing new; the same key with a different body is a 409."""
 
 import functools

@@ -3,7 +3,7 @@ from django.db import models
 
 class IdempotencyRecord(models.Model):
     """The answer to a POST made with an Idempotency-Key, kept so a retry gets the same answer
-    and creates nothing new (CONTRACT.md)."""
+    and creates nothing new (docs/public-api.md)."""
 
     key = models.CharField(max_length=255)
     scope = models.CharField(max_length=300, help_text="Method and path the key was used on.")

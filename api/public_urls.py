@@ -1,8 +1,8 @@
-"""The website's API (/api/v1/public/): see CONTRACT.md."""
+"""The website's API (/api/v1/public/): see docs/public-api.md."""
 
 from django.urls import path
 
-from api.views import public, public_events
+from api.views import public, public_events, public_newsletters
 
 urlpatterns = [
     # Joining and investing.
@@ -18,6 +18,13 @@ urlpatterns = [
     path("invest/", public.InvestCreate.as_view(), name="public-invest"),
     path("invest/<str:reference>/", public.InvestDetail.as_view(), name="public-invest-detail"),
     path("directory/", public.Directory.as_view(), name="public-directory"),
+    # Newsletters
+    path("newsletters/", public_newsletters.NewsletterList.as_view(), name="public-newsletters"),
+    path(
+        "newsletter-subscriptions/",
+        public_newsletters.NewsletterSubscribe.as_view(),
+        name="public-newsletter-subscribe",
+    ),
     # Events
     path("events/", public_events.EventListView.as_view(), name="public-events"),
     path("events/<slug:slug>/", public_events.EventDetailView.as_view(), name="public-event"),

@@ -1,5 +1,5 @@
 """OpenAPI: every operation, staff and public, documents the error answers it can give, in the
-one shape CONTRACT.md promises: {"errors": {"<field or path>": ["message", ...]}}."""
+one shape docs/public-api.md promises: {"errors": {"<field or path>": ["message", ...]}}."""
 
 from typing import Any
 

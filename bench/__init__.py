@@ -1,4 +1,4 @@
 """The benchmark: a deterministic data set at a chosen scale, the measurements, the report.
 
-Run it with ``python -m bench.run`` (see README.md, "Performance").
+Run it with ``python -m bench.run`` (see docs/performance.md).
 """

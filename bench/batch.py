@@ -254,6 +254,85 @@ def _reconcile_work(facts: dict[str, Any]) -> int:
     return int(facts["rows"])
 
 
+def _what_if_available() -> str | None:
+    try:
+        from crm import dues_planning  # noqa: F401
+    except ImportError:
+        return "no dues planning in this checkout"
+    return None
+
+
+def _what_if_prepare(size: int, factor: int, workdir: Path) -> dict[str, Any]:
+    """A draft schedule raising every plan's dues by 8% (caps by 5%), and the totals the pure
+    pricing function gives member by member, which the timed run must reproduce."""
+    from bench import duplicate
+    from crm import pricing
+    from crm.models import DuesSchedule, Membership, MembershipPlan
+    from crm.services.dues import DuesRuleInput, dues_schedule_save
+
+    if factor > 1:
+        duplicate.double_members()
+
+    def raised(amount: Decimal) -> Decimal:
+        return (amount * Decimal("1.08")).quantize(Decimal("0.01"))
+
+    plans = list(MembershipPlan.objects.prefetch_related("brackets"))
+    rules = []
+    for plan in plans:
+        rule = plan.pricing_rule()
+        rules.append(
+            DuesRuleInput(
+                plan=plan,
+                kind=rule.kind,
+                flat_amount=raised(rule.flat_amount),
+                brackets=tuple((b.max_employees, raised(b.amount)) for b in rule.brackets),
+                per_employee_above=raised(rule.per_employee_above),
+                cap=None
+                if rule.cap is None
+                else (rule.cap * Decimal("1.05")).quantize(Decimal("0.01")),
+            )
+        )
+    schedule = dues_schedule_save(schedule=DuesSchedule(name="Bench dues"), rules=rules)
+    new_rules = {r.plan_id: r.pricing_rule(r.plan) for r in schedule.rules.select_related("plan")}
+    current_rules = {plan.pk: plan.pricing_rule() for plan in plans}
+    current = new = Decimal("0")
+    members = 0
+    for plan_id, employees in (
+        Membership.objects.filter(status__in=Membership.CURRENT_STATUSES)
+        .values_list("plan_id", "organization__employees")
+        .iterator(chunk_size=5000)
+    ):
+        current += pricing.annual_dues(current_rules[plan_id], employees or 0)
+        new += pricing.annual_dues(new_rules[plan_id], employees or 0)
+        members += 1
+    return {
+        "schedule": schedule.pk,
+        "members": members,
+        "current": str(current),
+        "new": str(new),
+        "rows": members,
+    }
+
+
+def _what_if_work(facts: dict[str, Any]) -> int:
+    """The admin's what-if page (totals by plan and county, the rising members) and its CSV."""
+    from bench.seed import TODAY
+    from crm.dues_planning import dues_what_if, what_if_csv_lines
+    from crm.models import DuesSchedule
+
+    schedule = DuesSchedule.objects.get(pk=facts["schedule"])
+    on = datetime.date(TODAY.year + 1, 1, 1)
+    result = dues_what_if(schedule=schedule, on=on, rise_above=Decimal("5"))
+    got = (result.total.members, str(result.total.current), str(result.total.new))
+    want = (facts["members"], facts["current"], facts["new"])
+    if got != want:
+        raise AssertionError(f"what-if totals {got} differ from the pure pricing's {want}")
+    lines = sum(1 for _ in what_if_csv_lines(schedule=schedule, on=on))
+    if lines != result.total.members + 1:
+        raise AssertionError(f"the CSV has {lines} lines for {result.total.members} members")
+    return int(result.total.members)
+
+
 def _reconcile_available() -> str | None:
     from billing import services
 
@@ -279,6 +358,14 @@ def jobs() -> list[Job]:
             _reconcile_available,
             _reconcile_prepare,
             _reconcile_work,
+        ),
+        Job(
+            "what_if",
+            "what-if dues over every member (page and CSV)",
+            _memberships,
+            _what_if_available,
+            _what_if_prepare,
+            _what_if_work,
         ),
         Job(
             "import",

@@ -9,7 +9,6 @@ benchmark's marker table; anything else is refused with a message.
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -167,7 +166,12 @@ class Database:
         if target.exists():
             target.drop()
         if self.vendor == "sqlite":
-            shutil.copyfile(self.path, target.path)
+            # SQLite's backup API, not a file copy: in WAL mode (how the settings open SQLite)
+            # the latest commits may still sit in the -wal file beside the database.
+            import sqlite3
+
+            with sqlite3.connect(self.path) as source, sqlite3.connect(target.path) as copy:
+                source.backup(copy)
             return
         with self._maintenance() as conn:
             conn.execute(

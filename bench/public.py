@@ -1,4 +1,5 @@
-"""The website's endpoints (CONTRACT.md): quote, join, events, registration, directory search."""
+"""The website's endpoints (docs/public-api.md): quote, join, events, registration, directory
+search."""
 
 from __future__ import annotations
 

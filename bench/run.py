@@ -6,7 +6,7 @@
 
 Seeds the data set into a database of its own (created when missing, rebuilt with --reset,
 refused when it holds anything the benchmark did not put there), copies it, measures on the copy,
-prints a table and writes JSON. See README.md, "Performance".
+prints a table and writes JSON. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -56,6 +56,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 50,000 organizations")
     parser.add_argument(
+        "--scales",
+        help="several scales in one run, comma-separated (e.g. 0.1,1,10): each seeded into a "
+        "database of its own (<name>_s0_1, <name>_s1, <name>_s10), measured in turn, then the "
+        "staff lists' growth table",
+    )
+    parser.add_argument(
+        "--seed-only", action="store_true", help="seed (or check) the database(s) and stop"
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL),
         help="the benchmark's own database (never the application's)",
@@ -80,7 +89,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=float, help="length of the load run (default 30)")
     parser.add_argument(
         "--jobs",
-        help="the batch jobs to run, comma-separated (default: all of daily, reconcile, import)",
+        help="the batch jobs to run, comma-separated (default: all of daily, reconcile, "
+        "what_if, import)",
     )
     parser.add_argument(
         "--lists",
@@ -94,7 +104,21 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
     if args.scale <= 0:
         parser.error("--scale must be above 0")
+    args.scale_list = []
+    if args.scales:
+        try:
+            args.scale_list = [float(v) for v in args.scales.split(",") if v.strip()]
+        except ValueError:
+            parser.error("--scales takes numbers separated by commas, e.g. 0.1,1,10")
+        if not args.scale_list or min(args.scale_list) <= 0:
+            parser.error("--scales must be above 0")
     return args
+
+
+def scale_label(scale: float) -> str:
+    """0.1 -> "s0_1", 1.0 -> "s1", 10.0 -> "s10": the suffix of a scale's own database."""
+    text = f"{scale:g}".replace(".", "_").replace("-", "_")
+    return f"s{text}"
 
 
 def bench_env(url: str) -> dict[str, str]:
@@ -182,13 +206,38 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     # Static files are not collected for the benchmark: whitenoise's warning says only that.
     warnings.filterwarnings("ignore", message="No directory at")
-    golden = Database(args.database_url)
-    work = golden.sibling("work")
+    base = Database(args.database_url)
     env = bench_env(args.database_url)
     os.environ.update(env)
     for name in UNSET:
         os.environ.pop(name, None)
+    if not args.scale_list:
+        report = run_scale(args, argv, args.scale, base)
+        return 2 if report is None else 0
+    reports = []
+    for scale in args.scale_list:
+        report = run_scale(args, argv, scale, base.sibling(scale_label(scale)))
+        if report is None:
+            return 2
+        reports.append(report)
+    if not args.seed_only:
+        from bench import growth
 
+        print()
+        print(growth.table(reports))
+        out = args.out or ROOT / "bench" / "results" / f"{datetime.now(UTC):%Y-%m-%d-%H%M%S}"
+        growth.write_json(reports, out.with_name(out.stem + "-growth.json"))
+    return 0
+
+
+def run_scale(
+    args: argparse.Namespace, argv: list[str] | None, scale: float, golden: Database
+) -> Report | None:
+    """Seed (or reuse) `golden` at `scale`, measure the chosen sections on a copy of it, print
+    and write the report. None when the database was refused."""
+    work = golden.sibling("work")
+    env = bench_env(golden.url)
+    os.environ["DATABASE_URL"] = golden.url
     quick = args.quick
     from bench.measure import Settings
 
@@ -196,16 +245,19 @@ def main(argv: list[str] | None = None) -> int:
     load_seconds = args.load_seconds or (3.0 if quick else 30.0)
     started = datetime.now(UTC)
     try:
-        seed_info = prepare_golden(golden, scale=args.scale, reset=args.reset)
+        seed_info = prepare_golden(golden, scale=scale, reset=args.reset)
     except RefusedError as exc:
         print(f"refused: {exc}", file=sys.stderr)
-        return 2
+        return None
+    if args.seed_only:
+        print(f"{golden.name} at scale {scale:g}: {seed_info.get('how')}; {seed_info['counts']}")
+        return Report(meta={"scale": scale}, seed=seed_info)
 
     from django.db import connection, connections
 
     report = Report(
         meta={
-            "scale": args.scale,
+            "scale": scale,
             "seed": SEED,
             "database": f"{golden.vendor} {golden.name}",
             "started": started.isoformat(timespec="seconds"),
@@ -258,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             work.copy_to(scratch)
             return scratch.url
 
-        batch_scale = args.batch_scale or args.scale
+        batch_scale = args.batch_scale or scale
         report.meta["batch_scale"] = batch_scale
         only_jobs = [n.strip() for n in args.jobs.split(",")] if args.jobs else None
         report.rows.extend(
@@ -270,11 +322,15 @@ def main(argv: list[str] | None = None) -> int:
 
     report.meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     out = args.out or ROOT / "bench" / "results" / f"{started:%Y-%m-%d-%H%M%S}.json"
+    if args.scale_list:
+        out = out.with_name(f"{out.stem}-{scale_label(scale)}{out.suffix}")
     report.write_json(out)
     print(report.table())
     print(f"\nJSON report: {out}")
     connections.close_all()
-    return 0
+    if golden.vendor == "postgresql" and work.exists():
+        work.drop()  # a copy at scale 10 is gigabytes; the next run copies afresh anyway
+    return report
 
 
 def _pg_version() -> str:

@@ -153,10 +153,35 @@ def batched(rows: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
 
 
 def bulk(model: type[models.Model], rows: Iterable[models.Model]) -> int:
+    """Write the rows: through PostgreSQL's COPY when the database is PostgreSQL (scale 10,
+    three million rows and more, seeds in minutes), else bulk_create in batches."""
+    if connection.vendor == "postgresql":
+        return copy_rows(model, rows)
     count = 0
     for chunk in batched(rows):
         model.objects.bulk_create(chunk, batch_size=BATCH)  # type: ignore[attr-defined]
         count += len(chunk)
+    return count
+
+
+def copy_rows(model: type[models.Model], rows: Iterable[models.Model]) -> int:
+    """COPY the unsaved instances into the model's table, every concrete field but the
+    auto-incremented key, each value prepared as bulk_create would (pre_save fills the
+    auto_now fields, get_db_prep_save converts). The rows stream: constant memory."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not isinstance(f, models.AutoField)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    count = 0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
+        with raw.copy(statement) as copy:
+            for obj in rows:
+                copy.write_row(
+                    [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+                )
+                count += 1
     return count
 
 

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from billing import finance_views, selectors, services
+from billing.admin_credit import InvoiceCreditEntryInline
+from billing.admin_documents import InvoiceDocumentsMixin, PaymentDocumentsMixin
 from billing.gateways import GatewayError
 from billing.models import (
     BalanceTransaction,
@@ -34,6 +36,8 @@ from billing.money import ZERO, format_usd
 from core.admin.actions import action_with_reason, run_service_action
 from core.admin.history import HistoryAdmin
 from core.exceptions import ServiceError
+from crm.pagination import EstimatedCountPaginator
+from crm.search import IndexedSearchAdminMixin
 
 
 class ReadOnlyMixin:
@@ -140,7 +144,7 @@ def _form_page(
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(HistoryAdmin):
+class InvoiceAdmin(IndexedSearchAdminMixin, InvoiceDocumentsMixin, HistoryAdmin):
     list_display = [
         "number_or_draft",
         "organization",
@@ -154,10 +158,12 @@ class InvoiceAdmin(HistoryAdmin):
     ]
     list_filter = ["status", "kind", OverdueFilter, "issue_date", "due_date"]
     search_fields = ["number", "organization__name", "stripe_invoice_id"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     date_hierarchy = "issue_date"
     list_select_related = ["organization"]
-    inlines = [InvoiceLineInline, PaymentInline]
-    actions = ["issue", "resend", "void", "write_off", "record_payment", "refund"]
+    inlines = [InvoiceLineInline, PaymentInline, InvoiceCreditEntryInline]
+    actions = ["issue", "resend", "void", "write_off", "record_payment", "refund", "bill_again"]
     readonly_fields = [
         "number",
         "organization",
@@ -169,6 +175,7 @@ class InvoiceAdmin(HistoryAdmin):
         "amount_paid",
         "amount_refunded",
         "amount_due_display",
+        "organization_credit",
         "explanation",
         "issue_date",
         "due_date",
@@ -204,6 +211,10 @@ class InvoiceAdmin(HistoryAdmin):
     @admin.display(description="amount due")
     def amount_due_display(self, obj: Invoice) -> str:
         return format_usd(obj.amount_due)
+
+    @admin.display(description="organization's credit balance")
+    def organization_credit(self, obj: Invoice) -> str:
+        return format_usd(services.credit_balance(obj.organization_id))
 
     @admin.display(description="Stripe")
     def stripe_problem(self, obj: Invoice) -> str:
@@ -250,6 +261,19 @@ class InvoiceAdmin(HistoryAdmin):
             queryset,
             call=lambda invoice: services.invoice_resend(invoice=invoice, by=request.user),
             done="invoice(s) sent again",
+        )
+
+    @admin.action(
+        description="Bill again selected invoices refunded in full (a new invoice)",
+        permissions=["change"],
+    )
+    def bill_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset,
+            call=lambda invoice: services.invoice_bill_again(invoice=invoice, by=request.user),
+            done="billed again with a new invoice",
         )
 
     @admin.action(description="Void selected invoices…", permissions=["void"])
@@ -368,7 +392,7 @@ class InvoiceAdmin(HistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, HistoryAdmin):
+class PaymentAdmin(PaymentDocumentsMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = ["invoice", "method", "status", "amount", "fee", "net", "received_on", "created"]
     list_filter = ["method", "status", "received_on"]
     search_fields = [

@@ -25,6 +25,8 @@ class LineHandler(Protocol):
 
 _paid_handlers: dict[str, LineHandler] = {}
 _reversal_handlers: dict[str, LineHandler] = {}
+# Told of every paid invoice, whatever its lines (the webhooks app announces invoice.paid).
+_paid_listeners: list[Callable[..., None]] = []
 
 # Lines that pay for nothing with a life of its own (a fee, a donation) need no handler.
 KINDS_WITHOUT_EFFECT = {"other"}
@@ -36,6 +38,13 @@ def register_paid_handler(kind: str, handler: LineHandler) -> None:
 
 def register_reversal_handler(kind: str, handler: LineHandler) -> None:
     _reversal_handlers[kind] = handler
+
+
+def register_paid_listener(listener: Callable[..., None]) -> None:
+    """`listener(invoice=..., by=...)` runs in the transaction that makes an invoice paid,
+    after the line handlers."""
+    if listener not in _paid_listeners:
+        _paid_listeners.append(listener)
 
 
 def _by_kind(invoice: Any) -> dict[str, list[Any]]:
@@ -61,7 +70,10 @@ def _run(invoice: Any, by: Any, handlers: dict[str, LineHandler], what: str) -> 
 
 
 def apply_paid(invoice: Any, *, by: Any = None) -> list[str]:
-    return _run(invoice, by, _paid_handlers, "payment")
+    outcomes = _run(invoice, by, _paid_handlers, "payment")
+    for listener in _paid_listeners:
+        listener(invoice=invoice, by=by)
+    return outcomes
 
 
 def reverse_paid(invoice: Any, *, by: Any = None) -> list[str]:
@@ -126,7 +138,8 @@ def membership_refunded(*, invoice: Any, lines: list[Any], by: Any) -> list[str]
 def installment_paid(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
     from billing.selectors import installment_is_settled
     from crm.models import Pledge
-    from crm.services import pledge_complete, pledge_confirm
+    from crm.services import pledge_complete
+    from crm.services.pledges import _pledge_confirm
 
     outcomes = []
     pledges = {}
@@ -140,7 +153,9 @@ def installment_paid(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
     for pledge in pledges.values():
         pledge.refresh_from_db()
         if pledge.status == Pledge.Status.SUBMITTED:
-            pledge_confirm(pledge=pledge, by=by, reason=f"first payment (invoice {invoice.number})")
+            _pledge_confirm(
+                pledge=pledge, by=by, reason=f"first payment (invoice {invoice.number})"
+            )
             outcomes.append(f"Pledge of {pledge.organization} confirmed by its payment.")
         if pledge.status == Pledge.Status.CONFIRMED and all(
             installment_is_settled(i) for i in pledge.installments.all()

@@ -6,6 +6,7 @@ import io
 from django.conf import settings
 
 from billing.models import JournalBatch
+from crm.spreadsheet import formula_safe
 
 QBO_HEADER = [
     "JournalNo",
@@ -50,11 +51,11 @@ def journal_csv(batch: JournalBatch, fmt: str) -> str:
                 [
                     line.entry_number,
                     line.entry_date.strftime("%m/%d/%Y"),
-                    names.get(line.account, line.account),
+                    formula_safe(names.get(line.account, line.account)),
                     _amount(line.debit),
                     _amount(line.credit),
-                    line.description,
-                    line.name,
+                    formula_safe(line.description),
+                    formula_safe(line.name),
                 ]
             )
         else:
@@ -63,12 +64,12 @@ def journal_csv(batch: JournalBatch, fmt: str) -> str:
                     batch.number,
                     line.entry_number,
                     line.entry_date.isoformat(),
-                    line.account,
-                    names.get(line.account, ""),
+                    formula_safe(line.account),
+                    formula_safe(names.get(line.account, "")),
                     f"{line.debit:.2f}",
                     f"{line.credit:.2f}",
-                    line.description,
-                    line.name,
+                    formula_safe(line.description),
+                    formula_safe(line.name),
                 ]
             )
     return out.getvalue()

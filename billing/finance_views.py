@@ -23,6 +23,7 @@ from billing.gateways import GatewayError
 from billing.models import BalanceTransaction, BankDeposit, JournalBatch, Payout
 from billing.reports import AGING_BUCKETS
 from core.exceptions import ServiceError
+from crm.spreadsheet import formula_safe
 
 REPORT_PERMISSION = "billing.view_payout"
 
@@ -281,7 +282,8 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(data["header"])
         for row in data["rows"] + ([data["totals"]] if data.get("totals") else []):
-            writer.writerow([_money(v) if hasattr(v, "quantize") else v for v in row])
+            # Amounts are ours; any text (a name typed on the website) is escaped.
+            writer.writerow([_money(v) if hasattr(v, "quantize") else formula_safe(v) for v in row])
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
         return response

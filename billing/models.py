@@ -37,6 +37,8 @@ class Invoice(TimeStampedModel):
         PAID = "paid", "Paid"
         VOID = "void", "Void"
         UNCOLLECTIBLE = "uncollectible", "Written off (uncollectible)"
+        # Every payment given back: what it paid for is undone; billing again is a new invoice.
+        REFUNDED = "refunded", "Refunded in full"
 
     class Kind(models.TextChoices):
         DUES = "dues", "Membership dues"
@@ -273,6 +275,7 @@ class Payment(TimeStampedModel):
         CHECK = "check", "Check"
         CASH = "cash", "Cash"
         WIRE = "wire", "Wire transfer"
+        CREDIT = "credit", "Account credit"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending (processing)"
@@ -309,6 +312,8 @@ class Payment(TimeStampedModel):
     )
     stripe_charge_id = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
     stripe_invoice_payment_id = models.CharField(max_length=255, blank=True, editable=False)
+    # The Stripe credit note that took an offline payment off what Stripe asks the payer for.
+    stripe_credit_note_id = models.CharField(max_length=255, blank=True, editable=False)
     # Stripe's timestamp of the state we hold, so an older view never overwrites a newer one.
     stripe_state_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -670,3 +675,62 @@ class RevenueRecognition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} of {self.gl_account} in {self.month:%Y-%m}"
+
+
+class CreditEntry(models.Model):
+    """One movement of an organization's credit balance: money received over what an invoice
+    asked for (added), used to pay another invoice (applied) or given back (refunded). The
+    balance is the sum of the amounts; it is never stored."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", "Credit added (overpayment)"
+        APPLIED = "applied", "Credit applied to an invoice"
+        REFUNDED = "refunded", "Credit refunded"
+
+    organization = models.ForeignKey(
+        "crm.Organization", on_delete=models.PROTECT, related_name="credit_entries"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = amount_field(help_text="Added is positive; applied and refunded are negative.")
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_entries"
+    )
+    payment = models.ForeignKey(
+        Payment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_entries",
+        help_text="The payment that brought the credit in, or the one that applied it.",
+    )
+    refund = models.ForeignKey(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_entries"
+    )
+    memo = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["organization", "created", "pk"]
+        verbose_name_plural = "credit entries"
+        permissions = [
+            ("apply_credit", "Can apply credit balances to invoices"),
+            ("refund_credit", "Can refund credit balances"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="added") & Q(amount__gt=0))
+                | (~Q(kind="added") & Q(amount__lt=0)),
+                name="billing_credit_entry_sign",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.amount} ({self.organization})"

@@ -1,6 +1,5 @@
 """Reads of the ledger shared by the admin, the API and the pages."""
 
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -89,32 +88,10 @@ def installment_is_settled(installment: PledgeInstallment) -> bool:
     return any(not invoice_is_fully_refunded(line.invoice) for line in lines)
 
 
-def installment_billing(installment: PledgeInstallment) -> dict[str, Decimal]:
-    """What has been billed and paid for an installment (void invoices excluded)."""
-    invoices = Invoice.objects.filter(lines__pledge_installment=installment).exclude(
-        status__in=[Invoice.Status.VOID, Invoice.Status.DRAFT]
-    )
-    billed = paid = ZERO
-    for invoice in invoices.distinct():
-        billed += invoice.total
-        paid += invoice.net_paid
-    return {"billed": billed, "paid": paid, "outstanding": max(installment.amount - paid, ZERO)}
-
-
 def invoice_for_membership(membership: Membership) -> Invoice | None:
     """The membership's latest invoice that still means something (not void, not a draft)."""
     return (
         Invoice.objects.filter(lines__membership=membership)
-        .exclude(status__in=[Invoice.Status.VOID, Invoice.Status.DRAFT])
-        .order_by("-issue_date", "-pk")
-        .distinct()
-        .first()
-    )
-
-
-def invoice_for_installment(installment: PledgeInstallment) -> Invoice | None:
-    return (
-        Invoice.objects.filter(lines__pledge_installment=installment)
         .exclude(status__in=[Invoice.Status.VOID, Invoice.Status.DRAFT])
         .order_by("-issue_date", "-pk")
         .distinct()

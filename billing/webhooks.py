@@ -13,6 +13,7 @@ from billing.models import StripeEvent
 from billing.services import stripe_event_store
 from billing.services.stripe_events import DONE
 from billing.tasks import process_stripe_event
+from config.json_depth import json_too_deep
 
 logger = logging.getLogger("billing.stripe")
 
@@ -20,6 +21,9 @@ logger = logging.getLogger("billing.stripe")
 @csrf_exempt
 @require_POST
 def stripe_webhook(request: HttpRequest) -> JsonResponse:
+    if json_too_deep(request.body):  # json.loads would raise RecursionError: store nothing
+        logger.warning("Stripe webhook refused: the body is nested too deeply.")
+        return JsonResponse({"error": "The body is not a Stripe event."}, status=400)
     try:
         payload = verify_webhook(
             request.body,

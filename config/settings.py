@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "events",
     "billing",
     "api",
+    "webhooks",
+    "outreach",
 ]
 
 MIDDLEWARE = [
@@ -92,9 +94,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+SQLITE_BUSY_TIMEOUT_SECONDS = env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer rather than failing at once when two requests write together.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite behind a web server: one writer at a time, the others wait their turn instead of
+    # failing with "database is locked". IMMEDIATE takes the write lock when a transaction
+    # begins (a deferred one that reads first and writes later cannot wait for the lock: SQLite
+    # fails it at once); WAL lets readers go on while someone writes; the busy timeout is how
+    # long a writer waits.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}"
+            ),
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -192,6 +208,11 @@ INVOICE_DAYS_UNTIL_DUE = env_int("INVOICE_DAYS_UNTIL_DUE", 30)
 # The daily job invoices a pledge installment this many days before it is due.
 PLEDGE_INVOICE_LEAD_DAYS = env_int("PLEDGE_INVOICE_LEAD_DAYS", 30)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Who prints the documents (invoices, receipts, statements) and the charitable foundation that
+# acknowledges investments given through it.
+CHAMBER_NAME = env_str("CHAMBER_NAME", "MetroHartford Alliance")
+CHAMBER_ADDRESS = env_str("CHAMBER_ADDRESS", "20 Church Street, Hartford, CT 06103")
+FOUNDATION_NAME = env_str("FOUNDATION_NAME", "MetroHartford Alliance Foundation")
 # How an invoice tells a payer to pay when Stripe is not configured ({number}: the invoice's).
 BILLING_PAYMENT_INSTRUCTIONS = env_str(
     "BILLING_PAYMENT_INSTRUCTIONS",
@@ -206,6 +227,9 @@ BILLING_GL_ACCOUNTS = {
     "processing_fees": env_str("GL_PROCESSING_FEES", "6150"),
     "bank": env_str("GL_BANK", "1000"),
     "deferred_revenue": env_str("GL_DEFERRED_REVENUE", "2400"),
+    # Money received over what was invoiced, owed back to the organization until refunded or
+    # applied to another invoice (a liability).
+    "customer_credits": env_str("GL_CUSTOMER_CREDITS", "2450"),
 }
 # The names the accounting system knows the accounts by ("1000=Checking,4010=Dues - Small
 # Business"): QuickBooks Online imports journal lines by account name. Unnamed accounts go as
@@ -236,7 +260,8 @@ PUBLIC_API_MAX_BODY_BYTES = env_int("PUBLIC_API_MAX_BODY_BYTES", 64 * 1024)
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/v1/public/.*$"
-# The website retries POSTs safely with an Idempotency-Key (CONTRACT.md), so preflights allow it.
+# The website retries POSTs safely with an Idempotency-Key (docs/public-api.md), so preflights
+# allow it.
 CORS_ALLOW_HEADERS = (
     "accept",
     "content-type",
@@ -244,6 +269,10 @@ CORS_ALLOW_HEADERS = (
     "x-request-id",
 )
 CORS_EXPOSE_HEADERS = ["Idempotent-Replayed", "X-Request-ID"]
+
+# Staff lists count this many matching rows exactly; past it the count is PostgreSQL's estimate
+# (api/pagination.py), so a page costs the same at any size.
+STAFF_API_EXACT_COUNT_LIMIT = env_int("STAFF_API_EXACT_COUNT_LIMIT", 1000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -253,10 +282,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.StaffModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "api.filters.search.IndexedSearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StaffPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
@@ -264,6 +293,13 @@ REST_FRAMEWORK = {
         "staff": env_rate("STAFF_API_THROTTLE", "1000/minute"),
     },
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    # JSON (nested at most 64 deep: deeper is a 400, not a RecursionError), forms for the
+    # browsable API's login and uploads.
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "COERCE_DECIMAL_TO_STRING": True,
     # How many proxies (load balancer, CDN) stand in front: the client address for per-address
     # throttling is read from X-Forwarded-For only that deep, so a caller cannot forge it.
@@ -310,9 +346,30 @@ LOGIN_URL = "admin:login"
 # to pay.
 EVENT_HOLD_MINUTES = env_int("EVENT_HOLD_MINUTES", 30)
 EVENT_WAITLIST_OFFER_HOURS = env_int("EVENT_WAITLIST_OFFER_HOURS", 48)
+# Unpaid seats of someone paying by invoice or check (no Stripe, or "invoice my organization")
+# are held EVENT_INVOICE_HOLD_DAYS, or until the invoice is due if sooner, never past the start.
+EVENT_INVOICE_HOLD_DAYS = env_int("EVENT_INVOICE_HOLD_DAYS", 7)
+# Seats one person (one email address) may hold or wait for at one event, across registrations,
+# through the website; staff may register more through the admin or the staff API.
+EVENT_MAX_SEATS_PER_PERSON = env_int("EVENT_MAX_SEATS_PER_PERSON", 10)
+if EVENT_INVOICE_HOLD_DAYS < 1 or EVENT_MAX_SEATS_PER_PERSON < 1:
+    raise ImproperlyConfigured(
+        "EVENT_INVOICE_HOLD_DAYS and EVENT_MAX_SEATS_PER_PERSON must be 1 or more."
+    )
 if EVENT_HOLD_MINUTES < 1 or EVENT_WAITLIST_OFFER_HOURS < 1:
     raise ImproperlyConfigured(
         "EVENT_HOLD_MINUTES and EVENT_WAITLIST_OFFER_HOURS must be 1 or more."
+    )
+
+# Outbound webhooks (docs/webhooks.md): seconds an endpoint has to answer one delivery.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# Newsletters: days a confirmation link stays valid; the mailbox named in List-Unsubscribe's
+# mailto (its requests are handled by staff; the https link works on its own).
+NEWSLETTER_CONFIRM_DAYS = env_int("NEWSLETTER_CONFIRM_DAYS", 7)
+NEWSLETTER_UNSUBSCRIBE_EMAIL = env_str("NEWSLETTER_UNSUBSCRIBE_EMAIL")
+if not 1 <= WEBHOOK_TIMEOUT_SECONDS <= 30 or NEWSLETTER_CONFIRM_DAYS < 1:
+    raise ImproperlyConfigured(
+        "WEBHOOK_TIMEOUT_SECONDS must be 1 to 30 and NEWSLETTER_CONFIRM_DAYS 1 or more."
     )
 
 LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("billing/", include("billing.urls")),
+    path("newsletters/", include("outreach.urls")),
     path("", include("crm.urls")),
     path("", include("events.urls")),
 ]

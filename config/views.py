@@ -19,7 +19,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def _api_error(request: HttpRequest, status: int, message: str) -> JsonResponse | None:
-    """Under /api/ an error keeps the API's shape (CONTRACT.md), even when no view answered."""
+    """Under /api/ an error keeps the API's shape (docs/public-api.md), even when no view
+    answered."""
     if not request.path.startswith("/api/"):
         return None
     return JsonResponse({"errors": {"detail": [message]}}, status=status)

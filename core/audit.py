@@ -18,8 +18,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from simple_history.models import HistoricalRecords
 
-# simple-history keeps 100 characters of a reason; the full text stays on the record itself.
-REASON_LENGTH = 100
+from core.services import shorten_reason
 
 _source: ContextVar[str | None] = ContextVar("audit_source", default=None)
 _task_tokens: ContextVar[tuple[Token, ...]] = ContextVar("audit_task_tokens", default=())
@@ -33,15 +32,6 @@ def audit_source(label: str) -> Iterator[None]:
         yield
     finally:
         _source.reset(token)
-
-
-def current_source() -> str | None:
-    return _source.get()
-
-
-def shorten(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
 
 
 def request_channel(request: Any) -> str:
@@ -66,7 +56,7 @@ def fill_history_record(sender: Any, history_instance: Any, **kwargs: Any) -> No
         request = getattr(HistoricalRecords.context, "request", None)
         if request is not None:
             reason = request_channel(request)
-    history_instance.history_change_reason = shorten(reason) or None
+    history_instance.history_change_reason = shorten_reason(reason) or None
 
 
 def task_started(sender: Any, task_result: Any, **kwargs: Any) -> None:

@@ -1,10 +1,12 @@
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
 from core.exceptions import InvalidData, TransitionNotAllowed
 
@@ -20,11 +22,44 @@ def user_or_none(by: Any) -> Any:
     return by if by is not None and getattr(by, "is_authenticated", False) else None
 
 
+# django-simple-history keeps 100 characters of a reason; the full text stays on the record
+# itself (status_reason, the transition row or a note).
+REASON_LENGTH = 100
+
+
+def shorten_reason(text: str) -> str:
+    """A reason as the change history keeps it: one line, at most REASON_LENGTH characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
+
+
 def set_change_reason(instance: models.Model, reason: str) -> None:
-    """The reason shown in the change history. django-simple-history keeps 100 characters; the
-    full text stays on the record itself (status_reason, the transition row or a note)."""
-    reason = " ".join(reason.split())
-    instance._change_reason = reason if len(reason) <= 100 else reason[:99] + "…"  # type: ignore[attr-defined]
+    """The reason shown in the change history of `instance`'s next save."""
+    instance._change_reason = shorten_reason(reason)  # type: ignore[attr-defined]
+
+
+def set_status(
+    instance: Any,
+    *,
+    to: str,
+    reason: str,
+    by: Any,
+    history_reason: str | None = None,
+    at: datetime | None = None,
+    **updates: Any,
+) -> None:
+    """Put `instance` (a model with `status`, `status_changed_at` and `status_reason`) in status
+    `to` and save it, with `updates` to other fields. `reason` is kept on the record and in its
+    change history (`history_reason` there instead, when given). The caller holds the lock and
+    has checked that the step is allowed."""
+    instance.status = to
+    instance.status_changed_at = at or timezone.now()
+    instance.status_reason = reason
+    for name, value in updates.items():
+        setattr(instance, name, value)
+    with_history_user(instance, by)
+    set_change_reason(instance, reason if history_reason is None else history_reason)
+    instance.save()
 
 
 _ALL_OR_NOTHING: ContextVar[bool] = ContextVar("all_or_nothing", default=False)
@@ -141,8 +176,6 @@ def locked_transition(
     done so passes its `locked` copy). Returns the status it came from, or None when it was
     already there (the caller's retry is then harmless).
     """
-    from django.utils import timezone
-
     if locked is None:
         locked = type(instance).objects.select_for_update().get(pk=instance.pk)
     if locked.status == to:
@@ -153,13 +186,8 @@ def locked_transition(
             f"A {noun} that is {locked.get_status_display().lower()} cannot be {verb}."
         )
     from_status = locked.status
-    locked.status = to
-    locked.status_changed_at = timezone.now()
-    locked.status_reason = reason
-    for name, value in (updates or {}).items():
-        setattr(locked, name, value)
-    with_history_user(locked, by)
-    set_change_reason(locked, reason or verb)
-    locked.save()
+    set_status(
+        locked, to=to, reason=reason, by=by, history_reason=reason or verb, **(updates or {})
+    )
     refresh_from(instance, locked)
     return from_status

@@ -37,6 +37,8 @@ class PricingRule:
     billing_cycle: str = CALENDAR
     proration: str = PRORATE_NONE
     plan_name: str = "membership"
+    # A sentence for the payer about where these dues come from (a new dues schedule).
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,8 @@ def quote(rule: PricingRule, *, employees: int, start: date) -> Quote:
                 f"Annual dues{who} on the {plan} plan are {format_usd(annual)}, due for the "
                 f"membership year {period_text}."
             )
+    if rule.note:
+        explanation = f"{explanation} {rule.note}"
     return Quote(
         annual_dues=annual,
         period_start=period_start,

@@ -12,9 +12,14 @@ EVENTS = "Events"
 READ_ONLY = "Read-only"
 ROLE_NAMES = (MEMBERSHIP, FINANCE, EVENTS, READ_ONLY)
 
+# Webhook endpoints (the "webhooks" app) are in no role: an endpoint decides where the chamber's
+# data goes and holds its signing secret, so only superusers manage them and their deliveries.
+#
 # app label -> models whose rows the role may view ("view"), or edit ("add", "change", "delete").
 _CRM_PEOPLE = ["organization", "contact", "affiliation", "note"]
 _EVENTS = ["event", "tickettype", "registration", "attendee"]
+# Drafting a new dues schedule and comparing it with today's dues: membership and finance.
+_CRM_DUES_PLANNING = ["duesschedule", "duesschedulerule", "duesschedulebracket"]
 _CRM_MEMBERSHIP = [
     "membership",
     "membershipplan",
@@ -30,16 +35,36 @@ ROLES: dict[str, dict[str, Any]] = {
         "crm": {
             "view": "*",
             "add": _CRM_PEOPLE
-            + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"],
+            + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
+            + _CRM_DUES_PLANNING,
             "change": _CRM_PEOPLE
-            + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"],
-            "delete": ["affiliation", "note", "planbracket"],
+            + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
+            + _CRM_DUES_PLANNING,
+            "delete": [
+                "affiliation",
+                "note",
+                "planbracket",
+                "duesschedulerule",
+                "duesschedulebracket",
+            ],
         },
         "events": {"view": "*"},
         "billing": {"view": "*"},
+        # Newsletter lists are the membership team's outreach: they define lists, add people
+        # who asked in person and unsubscribe on request; consent records are never edited.
+        "outreach": {
+            "view": "*",
+            "add": ["newsletterlist", "subscription"],
+            "change": ["newsletterlist", "subscription"],
+        },
     },
     FINANCE: {
-        "crm": {"view": "*", "add": ["note"], "change": ["note"]},
+        "crm": {
+            "view": "*",
+            "add": ["note", "duesdeductibility", *_CRM_DUES_PLANNING],
+            "change": ["note", "duesdeductibility", *_CRM_DUES_PLANNING],
+            "delete": ["duesschedulerule", "duesschedulebracket"],
+        },
         "events": {"view": "*"},
         "billing": {"view": "*", "add": "*", "change": "*"},
     },
@@ -56,17 +81,21 @@ ROLES: dict[str, dict[str, Any]] = {
         "crm": {"view": "*"},
         "events": {"view": "*"},
         "billing": {"view": "*"},
+        "outreach": {"view": "*"},
     },
 }
 
 # Extra (non-model) permissions a role holds, as "app_label.codename".
 EXTRA_PERMISSIONS: dict[str, list[str]] = {
-    MEMBERSHIP: [],
+    MEMBERSHIP: ["crm.apply_duesschedule"],
     FINANCE: [
+        "crm.apply_duesschedule",
         "billing.void_invoice",
         "billing.write_off_invoice",
         "billing.record_payment",
         "billing.refund_payment",
+        "billing.apply_credit",
+        "billing.refund_credit",
         "billing.replay_stripeevent",
     ],
     EVENTS: [],

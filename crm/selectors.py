@@ -80,14 +80,6 @@ def membership_list() -> QuerySet[Membership]:
     return Membership.objects.select_related("organization", "plan")
 
 
-def membership_open_for(organization: Organization) -> Membership | None:
-    return (
-        Membership.objects.filter(organization=organization, status__in=Membership.OPEN_STATUSES)
-        .select_related("plan")
-        .first()
-    )
-
-
 def organization_is_member(organization_id: int) -> bool:
     """Active or in grace: member prices and member-only tickets."""
     return Membership.objects.filter(
@@ -96,8 +88,13 @@ def organization_is_member(organization_id: int) -> bool:
 
 
 def plan_list_public() -> QuerySet[MembershipPlan]:
-    return MembershipPlan.objects.filter(offered_publicly=True, is_active=True).prefetch_related(
-        "brackets"
+    """With this year's dues deductibility setting (a join's first invoice mail prints it)."""
+    from billing.documents import deductibility_annotations
+
+    return (
+        MembershipPlan.objects.filter(offered_publicly=True, is_active=True)
+        .prefetch_related("brackets")
+        .annotate(**deductibility_annotations())
     )
 
 

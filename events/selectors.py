@@ -165,15 +165,6 @@ def registration_by_reference(reference: str) -> Any:
     return registration_list().prefetch_related("attendees").filter(reference=reference).first()
 
 
-def registration_waitlist(ticket_type_id: int) -> QuerySet:
-    """The waitlist of a ticket type in the order it is served."""
-    return (
-        registration_list()
-        .filter(ticket_type_id=ticket_type_id, status=Registration.Status.WAITLISTED)
-        .order_by("pk")
-    )
-
-
 def registration_waitlist_position(registration: Any) -> int | None:
     """1 for the first in line; None when not on the waitlist."""
     if registration.status != Registration.Status.WAITLISTED:

@@ -65,8 +65,16 @@ def _records(world: World) -> None:
     from django_tasks_db.models import DBTaskResult
 
     from billing import services as billing
-    from billing.models import BankDeposit, Dispute, JournalBatch, Payout, StripeEvent
-    from crm.models import EmailLog, Membership
+    from billing.models import (
+        BankDeposit,
+        CreditEntry,
+        Dispute,
+        JournalBatch,
+        Payout,
+        StripeEvent,
+    )
+    from crm.models import DuesDeductibility, DuesSchedule, EmailLog, Membership
+    from crm.services.dues import dues_schedule_draft_from_plans
     from events.services import registration_create
     from tests.api.staff.conftest import (
         make_invoice,
@@ -104,6 +112,8 @@ def _records(world: World) -> None:
         make_note(organization=organization),
         PlanFactory(),
         InvestorLevelFactory(),
+        dues_schedule_draft_from_plans(name="Matrix dues"),  # a draft
+        DuesDeductibility.objects.create(year=2026, non_deductible_percent=Decimal("12.5")),
         MembershipFactory(status=Membership.Status.APPLIED),  # an application in the queue
         make_pledge(),  # submitted: in the queue to confirm
         invoice,
@@ -116,6 +126,13 @@ def _records(world: World) -> None:
         deposit,
         Dispute.objects.create(
             payment=payment, stripe_dispute_id="dp_matrix", amount=Decimal("100.00")
+        ),
+        CreditEntry.objects.create(
+            organization=organization,
+            kind=CreditEntry.Kind.ADDED,
+            amount=Decimal("25.00"),
+            invoice=invoice,
+            payment=payment,
         ),
         StripeEvent.objects.create(
             stripe_id="evt_matrix", type="customer.created", payload={"data": {"object": {}}}
@@ -138,6 +155,7 @@ def _records(world: World) -> None:
             traceback="",
         ),
         Group.objects.get(name=READ_ONLY),
+        *_outreach_records(),
     ]
     for record in built:
         assert record is not None
@@ -145,6 +163,29 @@ def _records(world: World) -> None:
     world.records[type(world.users[READ_ONLY])] = world.users[READ_ONLY]
     world.records[Token] = Token.objects.get(user=world.users[READ_ONLY])
     assert isinstance(deposit, BankDeposit)
+    assert world.records[DuesSchedule].status == DuesSchedule.Status.DRAFT
+
+
+def _outreach_records() -> list[models.Model]:
+    from outreach.models import NewsletterList, Subscriber, Subscription
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    newsletter = NewsletterList.objects.get(code="hartbeat")
+    subscriber = Subscriber.objects.create(email="matrix-reader@example.org")
+    subscription = Subscription.objects.create(
+        subscriber=subscriber, newsletter=newsletter, requested_at=timezone.now()
+    )
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.org/matrix", event_types=["invoice.paid"], is_active=False
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        message_id="msg_matrix",
+        event_type="invoice.paid",
+        body="{}",
+        status=WebhookDelivery.Status.FAILED,
+    )
+    return [newsletter, subscriber, subscription, endpoint, delivery]
 
 
 @pytest.fixture(scope="module")

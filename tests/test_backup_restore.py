@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 
 from crm.models import Membership, Organization
-from crm.services import membership_approve, membership_create, membership_record_payment
+from crm.services import membership_create, membership_record_payment
+from crm.services.memberships import _membership_approve
 from tests.factories import ContactFactory, OrganizationFactory, PlanFactory
 
 
@@ -38,7 +39,7 @@ def test_it_restores_a_dump_into_a_new_database_with_the_data_whole(tmp_path):
         membership = membership_create(
             organization=organization, plan=plan, start_date=date(2026, 1, 1)
         )
-        membership_approve(membership=membership)
+        _membership_approve(membership=membership)
         membership_record_payment(membership=membership, period_end=date(2026, 12, 31))
 
     source = _conninfo(connection.settings_dict["NAME"])

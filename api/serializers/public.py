@@ -1,4 +1,4 @@
-"""What the website sends to and reads from /api/v1/public/ (CONTRACT.md).
+"""What the website sends to and reads from /api/v1/public/ (docs/public-api.md).
 
 Input serializers only check the shape and the limits of what an anonymous caller sends, so a
 wrong field gets a clear 400 before anything is written; the services decide everything else.
@@ -260,7 +260,8 @@ class PlanOut(serializers.ModelSerializer):
         fields = ["code", "name", "description", "billing_cycle", "requires_review", "pricing"]
 
     def get_pricing(self, plan: MembershipPlan) -> dict:
-        return pricing.describe_rule(plan.pricing_rule(list(plan.brackets.all())))
+        rule = plan.pricing_rule(list(plan.brackets.all()), on=timezone.localdate())
+        return pricing.describe_rule(rule)
 
 
 class QuoteLineOut(serializers.Serializer):

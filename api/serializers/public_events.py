@@ -1,4 +1,4 @@
-"""The website's events API (CONTRACT.md: `GET events/`, `POST events/<slug>/registrations/`,
+"""The website's events API (docs/public-api.md: `GET events/`, `POST events/<slug>/registrations/`,
 `GET registrations/<reference>/`). Output only; input is validated here and decided by the
 services."""
 
@@ -205,12 +205,6 @@ class RegistrationSerializer(serializers.ModelSerializer):
         return registration_waitlist_position(registration)
 
     def get_can_cancel(self, registration: Registration) -> bool:
-        return (
-            registration.status
-            in (
-                Registration.Status.PENDING_PAYMENT,
-                Registration.Status.CONFIRMED,
-                Registration.Status.WAITLISTED,
-            )
-            and timezone.now() < registration.event.cancellation_cutoff
-        )
+        from events.services.registrations import registrant_may_cancel
+
+        return registrant_may_cancel(registration)

@@ -5,7 +5,12 @@ api/views/staff_base.py for the pattern."""
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
 
 from api.filters.billing import InvoiceFilter, PaymentFilter, RefundFilter
 from api.serializers.billing import (
@@ -16,12 +21,39 @@ from api.serializers.billing import (
     RefundSerializer,
 )
 from api.views.staff_base import StaffViewSet, service_action, transition_action
-from billing import selectors, services
+from billing import documents, selectors, services
 from billing.models import Invoice, Payment, Refund
 
 
 class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffViewSet):
     pass
+
+
+def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type=documents.PDF)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def pdf_action(*, url_path: str, description: str) -> Any:
+    """GET /<resource>/<id>/<url_path>/: a document as PDF, for whoever may view invoices; a
+    record that has no such document (a draft, a failed payment) is a 409 saying why."""
+
+    def decorate(view: Any) -> Any:
+        routed = action(
+            detail=True,
+            methods=["get"],
+            url_path=url_path,
+            required_perms=["billing.view_invoice"],
+        )(view)
+        return extend_schema(
+            description=description,
+            responses={
+                (200, documents.PDF): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF."),
+            },
+        )(routed)
+
+    return decorate
 
 
 class InvoiceViewSet(ReadOnlyViewSet):
@@ -37,6 +69,15 @@ class InvoiceViewSet(ReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[Invoice]:
         return selectors.invoice_list_with_lines_and_payments()
+
+    @pdf_action(
+        url_path="pdf",
+        description="The invoice as PDF: its lines, total, what is paid and still due, how to "
+        "pay, and the dues deductibility notice on dues invoices. A draft has none (409).",
+    )
+    def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        invoice = self.get_object()
+        return pdf_response(documents.invoice_pdf(invoice=invoice), f"invoice-{invoice.number}.pdf")
 
     @service_action(
         permission="billing.change_invoice",
@@ -55,6 +96,19 @@ class InvoiceViewSet(ReadOnlyViewSet):
     )
     def resend(self, invoice: Invoice, data: dict[str, Any], user: Any) -> None:
         services.invoice_resend(invoice=invoice, by=user)
+
+    @service_action(
+        permission="billing.change_invoice",
+        response=InvoiceSerializer,
+        url_path="bill-again",
+        created=True,
+        description="Bill again what an invoice refunded in full (`refunded`) billed: a new "
+        "invoice with the same lines, issued and mailed. Answers with the new invoice (the same "
+        "one when asked again). Event registrations are not billed again: register again.",
+    )
+    def bill_again(self, invoice: Invoice, data: dict[str, Any], user: Any) -> Invoice:
+        new = services.invoice_bill_again(invoice=invoice, by=user)
+        return selectors.invoice_list_with_lines_and_payments().get(pk=new.pk)
 
     @transition_action(
         permission="billing.void_invoice",
@@ -124,6 +178,16 @@ class PaymentViewSet(ReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[Payment]:
         return selectors.payment_list()
+
+    @pdf_action(
+        url_path="receipt",
+        description="The receipt of a succeeded payment as PDF (online or recorded by hand): "
+        "the amount received and what is still due on its invoice. A pending or failed "
+        "payment has none (409).",
+    )
+    def receipt(self, request: Request, pk: str | None = None) -> HttpResponse:
+        payment = self.get_object()
+        return pdf_response(documents.receipt_pdf(payment=payment), f"receipt-{payment.pk}.pdf")
 
 
 class RefundViewSet(ReadOnlyViewSet):

@@ -56,6 +56,7 @@ from crm.models import (
     Organization,
     Pledge,
 )
+from crm.services import applications
 
 
 class ReadCreateUpdateViewSet(
@@ -258,10 +259,11 @@ class MembershipViewSet(ReadCreateUpdateViewSet):
     @transition_action(
         permission="crm.change_membership",
         response=MembershipDetailSerializer,
-        description="Approve an application: it then waits for its dues to be paid.",
+        description="Approve an application: its dues invoice is issued and the applicant told; "
+        "it then waits for its dues to be paid.",
     )
     def approve(self, membership: Membership, reason: str, user: Any) -> None:
-        services.membership_approve(membership=membership, by=user, reason=reason)
+        applications.application_approve(membership=membership, by=user, reason=reason)
 
     @transition_action(
         permission="crm.change_membership",
@@ -270,7 +272,7 @@ class MembershipViewSet(ReadCreateUpdateViewSet):
         description="Reject an application, saying why (the applicant is told).",
     )
     def reject(self, membership: Membership, reason: str, user: Any) -> None:
-        services.membership_reject(membership=membership, by=user, reason=reason)
+        applications.application_reject(membership=membership, by=user, reason=reason)
 
     @transition_action(
         permission="crm.change_membership",
@@ -374,16 +376,16 @@ class PledgeViewSet(ReadCreateUpdateViewSet):
         description="Confirm a submitted pledge: its installments are then invoiced on schedule.",
     )
     def confirm(self, pledge: Pledge, reason: str, user: Any) -> None:
-        services.pledge_confirm(pledge=pledge, by=user, reason=reason)
+        applications.investment_confirm(pledge=pledge, by=user, reason=reason)
 
     @transition_action(
         permission="crm.change_pledge",
         response=PledgeSerializer,
         reason_required=True,
-        description="Decline a submitted pledge, saying why.",
+        description="Decline a submitted pledge, saying why (the investor is told).",
     )
     def decline(self, pledge: Pledge, reason: str, user: Any) -> None:
-        services.pledge_decline(pledge=pledge, by=user, reason=reason)
+        applications.investment_decline(pledge=pledge, by=user, reason=reason)
 
     @transition_action(
         permission="crm.change_pledge",

@@ -170,6 +170,7 @@ class RegistrationViewSet(
             payment=data["payment"],
             notify=data["notify"],
             by=self.request.user,
+            seat_limit=False,  # staff may register past the per-person limit
         )
 
     @service_action(
@@ -198,8 +199,10 @@ class RegistrationViewSet(
         description="Cancel a registration, saying why: its seats go to the waitlist, an "
         "unpaid invoice is voided, and the registrant is emailed. `refund` (`full`, or `part` "
         "with an `amount`) also gives back what was paid through billing: events staff "
-        "cancel and refund, as in the admin. A checked-in registration is a 409 (undo the check-in "
-        "first); a refund that fails is a 409 saying so, with the registration cancelled.",
+        "cancel and refund, as in the admin. A refund of more than was paid is a 400 and "
+        "changes nothing; a checked-in registration is a 409 (undo the check-in first); a "
+        "refund that fails on its way (Stripe down) is a 409 saying so, with the registration "
+        "cancelled: cancelling again finishes it, and a refund already made is never made twice.",
     )
     def cancel(self, registration: Registration, data: dict[str, Any], user: Any) -> None:
         refund = data["refund"] != "none"

@@ -1,4 +1,4 @@
-"""The website's API (/api/v1/public/), as CONTRACT.md writes it: joining, investing and the
+"""The website's API (/api/v1/public/), as docs/public-api.md writes it: joining, investing and the
 member directory. Thin views: the serializers check the input, the services do the work."""
 
 from django.http import Http404
@@ -35,10 +35,11 @@ class MembershipPlanQuote(PublicAPIView):
             raise Http404
         params = s.QuoteParams(data=request.query_params, context={"plan": plan})
         params.is_valid(raise_exception=True)
+        start = params.validated_data.get("start") or timezone.localdate()
         quote = pricing.quote(
-            plan.pricing_rule(list(plan.brackets.all())),
+            plan.pricing_rule(list(plan.brackets.all()), on=start),
             employees=params.validated_data.get("employees") or 0,
-            start=params.validated_data.get("start") or timezone.localdate(),
+            start=start,
         )
         return Response({"plan": plan.code, **s.QuoteOut(quote).data})
 

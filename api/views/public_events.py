@@ -1,5 +1,5 @@
-"""Public events endpoints (CONTRACT.md): upcoming events, registering, a registration's state,
-and cancelling it through its reference before the event's cutoff."""
+"""Public events endpoints (docs/public-api.md): upcoming events, registering, a registration's
+state, and cancelling it through its reference before the event's cutoff."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -44,7 +44,10 @@ class RegistrationCreateView(PublicAPIView):
         responses={
             201: RegistrationSerializer,
             409: OpenApiResponse(
-                ErrorSerializer, description="Sold out without a waitlist, closed, or members only"
+                ErrorSerializer,
+                description="Sold out without a waitlist, closed, members only, or more seats "
+                "than one person may hold (EVENT_MAX_SEATS_PER_PERSON; the `quantity` error "
+                "names the limit)",
             ),
         },
         summary="Register for an event",

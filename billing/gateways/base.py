@@ -73,6 +73,19 @@ class RemoteInvoice:
     paid_out_of_band: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
     payments: tuple[RemoteInvoicePayment, ...] = ()
+    currency: str = "usd"  # ISO 4217, lower case, as Stripe writes it
+
+
+@dataclass(frozen=True)
+class RemoteCreditNote:
+    """A credit note on a Stripe invoice: on an open invoice it lowers what Stripe asks the
+    payer for (`invoice_amount_remaining` is what remains due after it)."""
+
+    id: str
+    invoice_id: str
+    amount: Decimal
+    status: str = "issued"
+    invoice_amount_remaining: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,7 @@ class RemotePayment:
     failure_message: str = ""
     created: datetime | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    currency: str = "usd"
 
 
 @dataclass(frozen=True)
@@ -185,6 +199,19 @@ class Gateway(Protocol):
     def mark_uncollectible(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice: ...
 
     def mark_paid_out_of_band(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice: ...
+
+    def credit_invoice(
+        self,
+        invoice_id: str,
+        *,
+        amount: Decimal,
+        memo: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RemoteCreditNote:
+        """Take `amount`, paid another way (a check, account credit), off what the open invoice
+        asks the payer for: a credit note before payment, so Stripe never asks for it again."""
+        ...
 
     def create_refund(
         self,

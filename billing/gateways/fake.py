@@ -21,6 +21,7 @@ from billing.gateways.base import (
     DraftInvoice,
     GatewayError,
     RemoteBalanceTransaction,
+    RemoteCreditNote,
     RemoteInvoice,
     RemoteInvoicePayment,
     RemotePayment,
@@ -68,6 +69,17 @@ class OfflineGateway:
         raise self._refuse()
 
     def mark_paid_out_of_band(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        raise self._refuse()
+
+    def credit_invoice(
+        self,
+        invoice_id: str,
+        *,
+        amount: Decimal,
+        memo: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RemoteCreditNote:
         raise self._refuse()
 
     def create_refund(
@@ -122,6 +134,7 @@ class FakeGateway:
         self.payments: dict[str, RemotePayment] = {}
         self.invoice_payments: dict[str, list[RemoteInvoicePayment]] = {}
         self.refunds: dict[str, list[RemoteRefund]] = {}
+        self.credit_notes: dict[str, list[RemoteCreditNote]] = {}
         self.sessions: dict[str, CheckoutSession] = {}
         # Auto-renewal: customers' saved payment methods, and the ones whose card is declined.
         self.payment_methods: dict[str, str] = {}
@@ -259,6 +272,47 @@ class FakeGateway:
             invoice = replace(invoice, paid_out_of_band=True, amount_remaining=ZERO)
             self.invoices[invoice_id] = invoice
         return invoice
+
+    def credit_invoice(
+        self,
+        invoice_id: str,
+        *,
+        amount: Decimal,
+        memo: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RemoteCreditNote:
+        with self._lock:
+            replay = self._begin("lower what the invoice asks for", idempotency_key)
+            if isinstance(replay, RemoteCreditNote):
+                return replay
+            invoice = self._get_invoice(invoice_id)
+            if invoice.status != "open":
+                raise GatewayError(
+                    f"Invoice {invoice_id} is {invoice.status}: a credit note before payment "
+                    f"needs an open invoice.",
+                    retriable=False,
+                )
+            if amount > invoice.amount_remaining:
+                raise GatewayError(
+                    "The credit note is more than the invoice's amount remaining.",
+                    retriable=False,
+                )
+            remaining = invoice.amount_remaining - amount
+            self.invoices[invoice_id] = replace(
+                invoice,
+                amount_remaining=remaining,
+                status="paid" if remaining == ZERO else invoice.status,
+            )
+            note = RemoteCreditNote(
+                id=self._new_id("cn"),
+                invoice_id=invoice_id,
+                amount=amount,
+                invoice_amount_remaining=remaining,
+            )
+            self.credit_notes.setdefault(invoice_id, []).append(note)
+            self._replies[idempotency_key] = note
+            return note
 
     def create_refund(
         self,
@@ -475,13 +529,16 @@ class FakeGateway:
             )
         )
         if succeeded:
-            self._settle(invoice_id)
+            self._settle(invoice_id, amount)
         return intent_id
 
-    def _settle(self, invoice_id: str) -> None:
+    def _settle(self, invoice_id: str, amount: Decimal) -> None:
         invoice = self.invoices[invoice_id]
         self.invoices[invoice_id] = replace(
-            invoice, status="paid", amount_paid=invoice.total, amount_remaining=ZERO
+            invoice,
+            status="paid",
+            amount_paid=invoice.amount_paid + amount,
+            amount_remaining=max(invoice.amount_remaining - amount, ZERO),
         )
 
     def save_payment_method(self, customer_id: str, payment_method_id: str = "") -> str:
@@ -526,7 +583,7 @@ class FakeGateway:
                             amount_paid=payment.amount if succeeded else None,
                         )
                         if succeeded:
-                            self._settle(invoice_id)
+                            self._settle(invoice_id, payment.amount)
 
     def refund_in_dashboard(self, payment_intent_id: str, amount: Decimal) -> RemoteRefund:
         """Someone refunds from Stripe's dashboard: we learn of it from charge.refunded."""

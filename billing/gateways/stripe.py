@@ -4,6 +4,7 @@ turns Stripe's objects into the dataclasses of billing.gateways.base and its err
 GatewayError."""
 
 import json
+import time as clock
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from billing.gateways.base import (
     DraftInvoice,
     GatewayError,
     RemoteBalanceTransaction,
+    RemoteCreditNote,
     RemoteInvoice,
     RemoteInvoicePayment,
     RemotePayment,
@@ -43,6 +45,11 @@ def verify_webhook(payload: bytes, signature: str, secret: str, *, tolerance: in
         stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, tolerance)
     except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
         raise WebhookSignatureError(str(exc)) from exc
+    # The library refuses only signatures older than the tolerance; one dated far ahead (a
+    # replay prepared in advance, a clock gone wrong) is refused the same way.
+    signed_at = _signature_timestamp(signature)
+    if signed_at > clock.time() + tolerance:
+        raise WebhookSignatureError("The signature's timestamp is in the future.")
     try:
         event = json.loads(payload)
     except ValueError as exc:
@@ -50,6 +57,15 @@ def verify_webhook(payload: bytes, signature: str, secret: str, *, tolerance: in
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
         raise WebhookSignatureError("The body is not a Stripe event.")
     return event
+
+
+def _signature_timestamp(header: str) -> int:
+    """The `t=` of a Stripe-Signature header (the library checked it is there and numeric)."""
+    for item in header.split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "t" and value.isdigit():
+            return int(value)
+    raise WebhookSignatureError("The signature has no timestamp.")
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -271,6 +287,41 @@ class StripeGateway:
             )
         )
 
+    def credit_invoice(
+        self,
+        invoice_id: str,
+        *,
+        amount: Decimal,
+        memo: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RemoteCreditNote:
+        # On an open invoice a credit note first lowers amount_remaining (its
+        # pre_payment_amount): nothing is refunded or credited to the customer's balance.
+        note = self._call(
+            "lower what the invoice asks for",
+            lambda: self.client.v1.credit_notes.create(
+                params={
+                    "invoice": invoice_id,
+                    "amount": to_minor_units(amount),
+                    "memo": memo[:500],
+                    "metadata": metadata,
+                },
+                options=self._options(idempotency_key),
+            ),
+        )
+        invoice = note.get("invoice")
+        remaining = None
+        if isinstance(invoice, dict) and invoice.get("amount_remaining") is not None:
+            remaining = _cents(invoice.get("amount_remaining"))
+        return RemoteCreditNote(
+            id=note["id"],
+            invoice_id=_id(invoice),
+            amount=from_minor_units(int(note.get("amount") or 0)),
+            status=note.get("status") or "",
+            invoice_amount_remaining=remaining,
+        )
+
     # --- payments and refunds --------------------------------------------------------------
 
     def retrieve_payment(self, payment_intent_id: str) -> RemotePayment:
@@ -426,6 +477,7 @@ class StripeGateway:
             paid_out_of_band=bool(invoice.get("paid_out_of_band")),
             metadata=_metadata(invoice),
             payments=tuple(payments or ()),
+            currency=str(invoice.get("currency") or "").lower(),
         )
 
     @staticmethod
@@ -472,6 +524,7 @@ class StripeGateway:
             failure_message=failure,
             created=_timestamp(intent.get("created")),
             metadata=_metadata(intent),
+            currency=str(intent.get("currency") or "").lower(),
         )
 
     @staticmethod

@@ -1,6 +1,12 @@
 """Every write to the ledger goes through these functions: the admin, the API, the webhook and
 the scheduled jobs all call them."""
 
+from billing.services.credits import (
+    credit_apply,
+    credit_apply_to_open_invoices,
+    credit_balance,
+    credit_refund,
+)
 from billing.services.invoices import (
     invoice_charge_automatically,
     invoice_create_for_installment,
@@ -14,7 +20,11 @@ from billing.services.invoices import (
     invoices_retry_stripe,
 )
 from billing.services.journal import journal_export
-from billing.services.payments import payment_record_offline, refund_create
+from billing.services.payments import (
+    payment_record_offline,
+    payments_retry_stripe,
+    refund_create,
+)
 from billing.services.payouts import (
     balance_transaction_resolve,
     deposit_create,
@@ -25,6 +35,7 @@ from billing.services.payouts import (
     payout_store,
     payout_sync,
 )
+from billing.services.refunded import invoice_bill_again
 from billing.services.stripe_events import stripe_event_process, stripe_event_store
 from billing.services.stripe_sync import (
     dispute_record_from_stripe,
@@ -35,9 +46,14 @@ from billing.services.stripe_sync import (
 
 __all__ = [
     "balance_transaction_resolve",
+    "credit_apply",
+    "credit_apply_to_open_invoices",
+    "credit_balance",
+    "credit_refund",
     "deposit_create",
     "deposit_review",
     "dispute_record_from_stripe",
+    "invoice_bill_again",
     "invoice_charge_automatically",
     "invoice_create_for_installment",
     "invoice_create_for_membership",
@@ -52,6 +68,7 @@ __all__ = [
     "journal_export",
     "payment_record_offline",
     "payment_sync_from_stripe",
+    "payments_retry_stripe",
     "payout_reconcile",
     "payout_refresh",
     "payout_review",

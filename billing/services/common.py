@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from billing import effects
 from billing.models import Invoice, Payment
+from billing.money import money
 from core.mail import send_templated
-from core.services import refresh_from, with_history_user
+from core.services import refresh_from, set_change_reason, set_status, with_history_user
 from crm.models import Affiliation, Contact, Organization
 
 logger = logging.getLogger("billing")
@@ -21,20 +22,9 @@ def lock_invoice(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
 
 
-def set_status(invoice: Invoice, *, to: str, reason: str, by: Any, **updates: Any) -> None:
-    invoice.status = to
-    invoice.status_changed_at = timezone.now()
-    invoice.status_reason = reason
-    for name, value in updates.items():
-        setattr(invoice, name, value)
-    with_history_user(invoice, by)
-    invoice._change_reason = reason[:100]  # type: ignore[attr-defined]
-    invoice.save()
-
-
 def save_with_reason(invoice: Invoice, *, reason: str, by: Any) -> None:
     with_history_user(invoice, by)
-    invoice._change_reason = reason[:100]  # type: ignore[attr-defined]
+    set_change_reason(invoice, reason)
     invoice.save()
 
 
@@ -71,11 +61,15 @@ def invoice_recipients(invoice: Invoice) -> list[str]:
 
 
 def _mail_context(invoice: Invoice, **extra: Any) -> dict[str, Any]:
+    from billing.documents import dues_notice
+
+    lines = list(invoice.lines.all())
     return {
         "invoice": invoice,
         "organization": invoice.organization,
         "contact": invoice.contact,
-        "lines": list(invoice.lines.all()),
+        "lines": lines,
+        "deductibility_notice": dues_notice(invoice, lines),
         "pay_url": invoice.pay_url,
         "payment_instructions": invoice.payment_instructions,
         "finance_email": settings.DEFAULT_FROM_EMAIL,
@@ -107,13 +101,51 @@ def mail_invoice(
     return sent
 
 
-def mail_receipt(invoice: Invoice, payment: Payment) -> bool:
-    return send_templated(
+def mail_receipt(invoice: Invoice, payment: Payment, *, credited: Any = None) -> bool:
+    """The payer's receipt for one payment, part or full: what this payment was, what has been
+    paid on the invoice in all, what is still due, and any excess moved to credit."""
+    from billing.documents import mail_donor_acknowledgement
+
+    paid_in_full = invoice.status == Invoice.Status.PAID
+    sent = send_templated(
         to=invoice_recipients(invoice),
         template="payment_receipt",
-        subject=f"Receipt: invoice {invoice.number} is paid",
-        context=_mail_context(invoice, payment=payment),
+        subject=(
+            f"Receipt: invoice {invoice.number} is paid"
+            if paid_in_full
+            else f"Receipt: payment on invoice {invoice.number}"
+        ),
+        context=_mail_context(
+            invoice,
+            payment=payment,
+            paid_in_full=paid_in_full,
+            total_paid=money(invoice.net_paid),
+            still_due=money(invoice.amount_due),
+            credited=credited or None,
+        ),
         reason=f"payment {payment.pk} on invoice {invoice.number}",
+        invoice=invoice,
+        contact=invoice.contact,
+    )
+    # A gift to the charitable foundation also gets the written acknowledgement a donor needs.
+    mail_donor_acknowledgement(invoice, payment)
+    return sent
+
+
+def mail_refund_notice(invoice: Invoice, refund: Any) -> bool:
+    """Tell the payer money is on its way back (a Stripe refund, or a check finance mails)."""
+    return send_templated(
+        to=invoice_recipients(invoice),
+        template="refund_notice",
+        subject=f"Refund of ${refund.amount} on invoice {invoice.number}",
+        context=_mail_context(
+            invoice,
+            refund=refund,
+            payment=refund.payment,
+            total_paid=money(invoice.net_paid),
+            still_due=money(invoice.amount_due),
+        ),
+        reason=f"refund {refund.pk} on invoice {invoice.number}",
         invoice=invoice,
         contact=invoice.contact,
     )
@@ -138,6 +170,7 @@ __all__ = [
     "mail_invoice",
     "mail_payment_failed",
     "mail_receipt",
+    "mail_refund_notice",
     "refresh_from",
     "save_with_reason",
     "set_status",

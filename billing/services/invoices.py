@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from billing.documents import keep_deductibility
 from billing.gateways import GatewayError, get_gateway
 from billing.gateways.base import CustomerDetails, DraftInvoice, DraftLine
 from billing.models import Invoice, InvoiceLine, InvoiceNumberSequence, Payment
@@ -107,7 +108,9 @@ def invoice_create_for_membership(
         if employees is None:
             employees = organization.employees or 0
         try:
-            quote = pricing.quote(plan.pricing_rule(), employees=employees, start=period_start)
+            quote = pricing.quote(
+                plan.pricing_rule(on=period_start), employees=employees, start=period_start
+            )
         except ValueError as exc:
             raise ServiceError(str(exc)) from exc
         existing = (
@@ -149,6 +152,7 @@ def invoice_create_for_membership(
         for line in lines:
             line.invoice = invoice
         InvoiceLine.objects.bulk_create(lines)
+        keep_deductibility(invoice, plan)  # a plan read with this year's dues notice
         if fresh:  # nothing changes them before the invoice is mailed
             keep_prefetched(invoice, "lines", lines)
     return invoice

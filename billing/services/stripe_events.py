@@ -12,9 +12,11 @@ from django.utils import timezone
 from billing.models import StripeEvent
 from billing.services.payouts import payout_refresh
 from billing.services.stripe_sync import (
+    StripeMoneyMismatch,
     dispute_record_from_stripe,
-    invoice_find,
+    invoice_bind_from_stripe,
     invoice_sync_from_stripe,
+    money_mismatch_flag,
     payment_sync_from_stripe,
     refunds_sync_from_stripe,
 )
@@ -26,7 +28,7 @@ DONE = (StripeEvent.Status.PROCESSED, StripeEvent.Status.STORED)
 
 
 def _invoice_event(obj: dict) -> list[str]:
-    invoice = invoice_find(stripe_invoice_id=obj.get("id", ""), metadata=obj.get("metadata"))
+    invoice = invoice_bind_from_stripe(stripe_invoice_id=str(obj.get("id") or ""))
     if invoice is None:
         return [f"Stripe invoice {obj.get('id')} is not one of ours."]
     return invoice_sync_from_stripe(invoice=invoice)
@@ -36,14 +38,14 @@ def _invoice_payment_event(obj: dict) -> list[str]:
     stripe_invoice_id = obj.get("invoice")
     if isinstance(stripe_invoice_id, dict):
         stripe_invoice_id = stripe_invoice_id.get("id")
-    invoice = invoice_find(stripe_invoice_id=stripe_invoice_id or "")
+    invoice = invoice_bind_from_stripe(stripe_invoice_id=str(stripe_invoice_id or ""))
     if invoice is None:
         return [f"Stripe invoice {stripe_invoice_id} is not one of ours."]
     return invoice_sync_from_stripe(invoice=invoice)
 
 
 def _payment_intent_event(obj: dict) -> list[str]:
-    return payment_sync_from_stripe(payment_intent_id=obj["id"], metadata=obj.get("metadata"))
+    return payment_sync_from_stripe(payment_intent_id=obj["id"])
 
 
 def _charge_refunded(obj: dict) -> list[str]:
@@ -65,7 +67,7 @@ def _checkout_event(obj: dict) -> list[str]:
     intent_id = obj.get("payment_intent")
     if not intent_id:
         return [f"Checkout {obj.get('id')} has no payment yet."]
-    return payment_sync_from_stripe(payment_intent_id=intent_id, metadata=obj.get("metadata"))
+    return payment_sync_from_stripe(payment_intent_id=intent_id)
 
 
 def _payout_event(obj: dict) -> list[str]:
@@ -144,6 +146,11 @@ def stripe_event_process(*, event: StripeEvent, force: bool = False) -> StripeEv
                     audit_source(f"Stripe {locked.stripe_id} ({locked.type})"),
                 ):
                     outcome = handler(locked.data_object)
+            except StripeMoneyMismatch as exc:
+                logger.error("Stripe event %s: %s", locked.stripe_id, exc.message)
+                locked.status = StripeEvent.Status.FAILED
+                locked.error = exc.message
+                money_mismatch_flag(error=exc)
             except Exception as exc:
                 logger.exception("Stripe event %s (%s) failed", locked.stripe_id, locked.type)
                 locked.status = StripeEvent.Status.FAILED

@@ -10,35 +10,102 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.gateways import get_gateway
-from billing.gateways.base import RemotePayment
+from billing.gateways.base import RemoteInvoice, RemotePayment
 from billing.models import Dispute, Invoice, Payment, Refund
 from billing.money import ZERO, format_usd, from_minor_units
 from billing.services.common import (
     lock_invoice,
     mail_payment_failed,
     mail_receipt,
+    mail_refund_notice,
     save_with_reason,
     set_status,
     settle_if_paid,
 )
+from billing.services.credits import credit_for_refund, credit_from_overpayment
 from billing.services.payments import reverse_if_fully_refunded
 
 Status = Invoice.Status
 
 
-def invoice_find(*, stripe_invoice_id: str, metadata: dict | None = None) -> Invoice | None:
-    """Our invoice for a Stripe invoice: by its id, else by the invoice_id we put in its
-    metadata (an event can arrive before issuing stored the id)."""
-    invoice = Invoice.objects.filter(stripe_invoice_id=stripe_invoice_id).first()
-    if invoice is not None:
+class StripeMoneyMismatch(Exception):
+    """What Stripe says was paid does not match our invoice (another currency, another total):
+    nothing is recorded as paid, the event fails with this message and the invoice carries it
+    for finance (`Invoice.stripe_error`)."""
+
+    def __init__(self, invoice: Invoice, message: str) -> None:
+        super().__init__(message)
+        self.invoice_pk = invoice.pk
+        self.message = message
+
+
+def invoice_find(*, stripe_invoice_id: str) -> Invoice | None:
+    """Our invoice for a Stripe invoice, by the Stripe id stored when it was issued."""
+    if not stripe_invoice_id:
+        return None
+    return Invoice.objects.filter(stripe_invoice_id=stripe_invoice_id).first()
+
+
+def invoice_bind_from_stripe(*, stripe_invoice_id: str) -> Invoice | None:
+    """invoice_find(), else the invoice named by the metadata of the Stripe invoice as Stripe
+    returns it when asked (an event can arrive before issuing stored the id). The event's own
+    copy is never believed for this: whoever can post an event could otherwise tie any Stripe
+    invoice to any of ours."""
+    invoice = invoice_find(stripe_invoice_id=stripe_invoice_id)
+    if invoice is not None or not stripe_invoice_id:
         return invoice
-    our_id = (metadata or {}).get("invoice_id")
-    if our_id and str(our_id).isdigit():
-        invoice = Invoice.objects.filter(pk=int(our_id), stripe_invoice_id__isnull=True).first()
-        if invoice is not None:
-            Invoice.objects.filter(pk=invoice.pk).update(stripe_invoice_id=stripe_invoice_id)
-            invoice.stripe_invoice_id = stripe_invoice_id
+    remote = get_gateway().retrieve_invoice(stripe_invoice_id)
+    our_id = remote.metadata.get("invoice_id", "")
+    if remote.id != stripe_invoice_id or not our_id.isdigit():
+        return None
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update()
+            .filter(pk=int(our_id), stripe_invoice_id__isnull=True)
+            .first()
+        )
+        if invoice is None:
+            return None
+        _check_money(invoice, remote)
+        invoice.stripe_invoice_id = stripe_invoice_id
+        save_with_reason(invoice, reason="tied to its Stripe invoice", by=None)
     return invoice
+
+
+def _check_money(invoice: Invoice, remote: RemoteInvoice) -> None:
+    """Stripe's invoice must be ours to the cent and in our currency before anything it says
+    was paid is recorded."""
+    if remote.currency != invoice.currency.lower():
+        raise StripeMoneyMismatch(
+            invoice,
+            f"Money check failed: Stripe invoice {remote.id} is in "
+            f"{remote.currency.upper() or 'no currency'}, invoice {invoice.number} in "
+            f"{invoice.currency.upper()}. Nothing was recorded as paid: check it in Stripe.",
+        )
+    if remote.total != invoice.total:
+        raise StripeMoneyMismatch(
+            invoice,
+            f"Money check failed: Stripe invoice {remote.id} totals {format_usd(remote.total)}, "
+            f"invoice {invoice.number} {format_usd(invoice.total)}. Nothing was recorded as "
+            f"paid: check it in Stripe.",
+        )
+
+
+def _check_payment_currency(invoice: Invoice, remote: RemotePayment) -> None:
+    if remote.currency != invoice.currency.lower():
+        raise StripeMoneyMismatch(
+            invoice,
+            f"Money check failed: payment {remote.id} is in "
+            f"{remote.currency.upper() or 'no currency'}, invoice {invoice.number} in "
+            f"{invoice.currency.upper()}. Nothing was recorded as paid: check it in Stripe.",
+        )
+
+
+def money_mismatch_flag(*, error: StripeMoneyMismatch) -> None:
+    """Leave the mismatch on the invoice, where finance sees it (the admin's Stripe column)."""
+    Invoice.objects.filter(pk=error.invoice_pk).update(
+        stripe_error=error.message, modified=timezone.now()
+    )
 
 
 def _upsert_payment(invoice: Invoice, remote: RemotePayment, *, amount: Any = None) -> list[str]:
@@ -46,6 +113,7 @@ def _upsert_payment(invoice: Invoice, remote: RemotePayment, *, amount: Any = No
     payment stays succeeded (Stripe's refunds and disputes are their own records)."""
     if remote.status == "incomplete":
         return []
+    _check_payment_currency(invoice, remote)
     payment = Payment.objects.filter(stripe_payment_intent_id=remote.id).first()
     status = {
         "pending": Payment.Status.PENDING,
@@ -86,8 +154,13 @@ def _upsert_payment(invoice: Invoice, remote: RemotePayment, *, amount: Any = No
         return [f"{what} is processing."]
     outcomes = [f"{what} succeeded."]
     settled = settle_if_paid(invoice, by=None)
-    if invoice.status == Status.PAID:
-        mail_receipt(invoice, payment)
+    credited = credit_from_overpayment(invoice=invoice, payment=payment)
+    if credited:
+        outcomes.append(
+            f"{format_usd(credited)} over the invoice's total added to "
+            f"{invoice.organization}'s credit balance: refund it or apply it to another invoice."
+        )
+    mail_receipt(invoice, payment, credited=credited)
     return outcomes + settled
 
 
@@ -103,6 +176,7 @@ def invoice_sync_from_stripe(*, invoice: Invoice) -> list[str]:
     outcomes: list[str] = []
     with transaction.atomic():
         locked = lock_invoice(invoice)
+        _check_money(locked, remote)
         if (remote.hosted_url, remote.pdf_url) != (locked.stripe_hosted_url, locked.stripe_pdf_url):
             locked.stripe_hosted_url = remote.hosted_url or locked.stripe_hosted_url
             locked.stripe_pdf_url = remote.pdf_url or locked.stripe_pdf_url
@@ -132,24 +206,29 @@ def invoice_sync_from_stripe(*, invoice: Invoice) -> list[str]:
     return outcomes or [f"Invoice {invoice.number} already up to date."]
 
 
-def payment_sync_from_stripe(*, payment_intent_id: str, metadata: dict | None = None) -> list[str]:
-    """A PaymentIntent moved (processing, succeeded, failed): find its invoice and sync it."""
+def payment_sync_from_stripe(*, payment_intent_id: str) -> list[str]:
+    """A PaymentIntent moved (processing, succeeded, failed): find its invoice and sync it.
+    The invoice is found by our records, by the Stripe invoice Stripe says it paid, or by the
+    metadata of the PaymentIntent as Stripe returns it (a Checkout payment), never by what the
+    event itself carries."""
     gateway = get_gateway()
     payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
     invoice = payment.invoice if payment is not None else None
     if invoice is None:
         stripe_invoice_id = gateway.invoice_id_for_payment(payment_intent_id)
         if stripe_invoice_id:
-            invoice = invoice_find(stripe_invoice_id=stripe_invoice_id)
+            invoice = invoice_bind_from_stripe(stripe_invoice_id=stripe_invoice_id)
+    remote = None
     if invoice is None:
-        our_id = (metadata or {}).get("invoice_id")
-        if our_id and str(our_id).isdigit():
+        remote = gateway.retrieve_payment(payment_intent_id)
+        our_id = remote.metadata.get("invoice_id", "")
+        if our_id.isdigit():
             invoice = Invoice.objects.filter(pk=int(our_id)).first()
     if invoice is None:
         return [f"Payment {payment_intent_id} is not for an invoice of ours."]
     if invoice.stripe_invoice_id:
         return invoice_sync_from_stripe(invoice=invoice)
-    remote = gateway.retrieve_payment(payment_intent_id)
+    remote = remote or gateway.retrieve_payment(payment_intent_id)
     with transaction.atomic():
         return _upsert_payment(lock_invoice(invoice), remote) or ["Payment already up to date."]
 
@@ -180,13 +259,17 @@ def refunds_sync_from_stripe(*, payment_intent_id: str) -> list[str]:
                     stripe_refund_id=remote.id,
                     failure_message=remote.failure_message,
                 )
+                credit_for_refund(refund=refund)
                 outcomes.append(f"Refund of {format_usd(remote.amount)} made in Stripe recorded.")
+                if refund.status in Refund.COUNTED_STATUSES:
+                    mail_refund_notice(invoice, refund)
                 continue
             if (refund.stripe_refund_id, refund.status) != (remote.id, remote.status):
                 refund.stripe_refund_id = remote.id
                 refund.status = remote.status
                 refund.failure_message = remote.failure_message
                 refund.save()
+                credit_for_refund(refund=refund)
                 outcomes.append(f"Refund of {format_usd(refund.amount)} is {remote.status}.")
         reversed_ = reverse_if_fully_refunded(invoice, by=None)
         if reversed_:

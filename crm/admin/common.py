@@ -72,7 +72,12 @@ class InlineServiceSaveMixin:
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            obj.delete()
+            if isinstance(obj, Affiliation):
+                services.affiliation_delete(affiliation=obj, by=request.user)
+            elif isinstance(obj, Note):
+                services.note_delete(note=obj, by=request.user)
+            else:
+                obj.delete()
         for obj in instances:
             if isinstance(obj, Affiliation):
                 services.affiliation_save(affiliation=obj, by=request.user)
@@ -83,6 +88,8 @@ class InlineServiceSaveMixin:
                     organization=obj.organization if obj.organization_id else None,
                     contact=obj.contact if obj.contact_id else None,
                 )
+            elif isinstance(obj, Note):
+                services.note_update(note=obj, body=obj.body, by=request.user)
             else:
                 validated_save(obj, by=request.user)
         formset.save_m2m()

@@ -17,12 +17,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 from import_export.admin import ExportActionMixin
-from import_export.formats.base_formats import CSV, XLSX
 
 from core.exceptions import ServiceError
 from crm import selectors
 from crm.services.imports import COLUMNS, MAX_FILE_BYTES, roster_import, roster_read
 from crm.services.merges import contact_merge, organization_merge, relations_to_move
+from crm.spreadsheet import CSV, XLSX
 
 IMPORT_PERMISSIONS = (
     "crm.add_organization",
@@ -38,7 +38,8 @@ _SESSION_KEY = "crm_roster_import"
 
 class CsvXlsxExportMixin(ExportActionMixin):
     """An Export button on the list (exporting what the list's filters and search show) and an
-    "Export selected" action, as CSV or Excel, for staff who may view the rows."""
+    "Export selected" action, as CSV or Excel, for staff who may view the rows. Text that a
+    spreadsheet would run as a formula is escaped (crm.spreadsheet)."""
 
     export_formats = [CSV, XLSX]
     show_change_form_export = False

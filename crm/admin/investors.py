@@ -9,7 +9,6 @@ from django.http import HttpRequest
 from core.admin.actions import action_with_reason, run_service_action
 from core.admin.history import HistoryAdmin
 from core.exceptions import ServiceError
-from core.services import validated_save
 from crm import services
 from crm.admin.data_tools import CsvXlsxExportMixin
 from crm.models import (
@@ -29,7 +28,7 @@ class InvestorLevelAdmin(CsvXlsxExportMixin, HistoryAdmin):
     search_fields = ["name", "code"]
 
     def save_model(self, request: HttpRequest, obj: InvestorLevel, form: Any, change: bool) -> None:
-        validated_save(obj, by=request.user)
+        services.investor_level_save(level=obj, by=request.user)
 
 
 class PledgeInstallmentInline(admin.TabularInline):
@@ -96,7 +95,8 @@ class PledgeAdmin(CsvXlsxExportMixin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Pledge, form: Any, change: bool) -> None:
         if change:
-            validated_save(obj, by=request.user)
+            # The form already set the edited fields on `obj`.
+            services.pledge_update(pledge=obj, by=request.user)
             return
         created = services.pledge_create(
             organization=obj.organization,

@@ -14,7 +14,6 @@ from django.utils import timezone
 from core.admin.actions import action_with_form, action_with_reason, run_service_action
 from core.admin.history import HistoryAdmin
 from core.exceptions import ServiceError
-from core.services import validated_save
 from crm import services
 from crm.admin.data_tools import CsvXlsxExportMixin
 from crm.models import (
@@ -155,7 +154,8 @@ class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         if change:
-            validated_save(obj, by=request.user)
+            # The form already set the edited fields on `obj`.
+            services.membership_update(membership=obj, by=request.user)
             return
         created = services.membership_create(
             organization=obj.organization,

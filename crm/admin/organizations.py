@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 
+from billing.admin_credit import CreditEntryInline
+from billing.admin_documents import DuesStatementMixin
 from core.admin.history import HistoryAdmin
-from core.services import validated_save
 from crm import selectors, services
 from crm.admin.common import (
     InlineServiceSaveMixin,
@@ -25,7 +26,9 @@ from crm.models import (
     Note,
     Organization,
 )
+from crm.pagination import EstimatedCountPaginator
 from crm.resources import ContactResource, OrganizationResource
+from crm.search import IndexedSearchAdminMixin
 
 # --- Organizations and contacts -------------------------------------------------------------
 
@@ -153,7 +156,13 @@ class ContactNoteInline(NoteInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, HistoryAdmin):
+class OrganizationAdmin(
+    IndexedSearchAdminMixin,
+    DuesStatementMixin,
+    OrganizationDataTools,
+    InlineServiceSaveMixin,
+    HistoryAdmin,
+):
     resource_classes = [OrganizationResource]
     actions = ["merge_selected"]
     list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]
@@ -161,7 +170,14 @@ class OrganizationAdmin(OrganizationDataTools, InlineServiceSaveMixin, HistoryAd
     search_fields = ["name", "website", "email_domain", "contacts__email"]
     list_per_page = 50
     show_full_result_count = False
-    inlines = [AffiliationInline, MembershipInline, OrganizationNoteInline, EmailLogInline]
+    paginator = EstimatedCountPaginator
+    inlines = [
+        AffiliationInline,
+        MembershipInline,
+        CreditEntryInline,
+        OrganizationNoteInline,
+        EmailLogInline,
+    ]
     readonly_fields = ["created", "modified"]
     fieldsets = [
         (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),
@@ -220,13 +236,14 @@ class ContactAffiliationInline(PreloadedAutocompleteInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(ContactDataTools, InlineServiceSaveMixin, HistoryAdmin):
+class ContactAdmin(IndexedSearchAdminMixin, ContactDataTools, InlineServiceSaveMixin, HistoryAdmin):
     resource_classes = [ContactResource]
     actions = ["merge_selected"]
     list_display = ["full_name", "email", "phone", "title", "organization_names"]
     search_fields = ["first_name", "last_name", "email", "organizations__name"]
     list_per_page = 50
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     inlines = [ContactAffiliationInline, ContactNoteInline]
     readonly_fields = ["created", "modified"]
 
@@ -288,7 +305,7 @@ class NoteAdmin(CsvXlsxExportMixin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Note, form: Any, change: bool) -> None:
         if change:
-            validated_save(obj, by=request.user)
+            services.note_update(note=obj, body=obj.body, by=request.user)
         else:
             created = services.note_create(
                 body=obj.body,

@@ -28,6 +28,7 @@ from crm.models import (
     PlanBracket,
 )
 from crm.normalize import normalize_org_name
+from crm.services import memberships, pledges  # the bare transitions
 
 ORGANIZATION_COUNT = 300
 
@@ -965,7 +966,7 @@ class Writer:
         if story.status == Status.APPLIED:
             return
         if story.status == Status.REJECTED:
-            services.membership_reject(
+            memberships._membership_reject(
                 membership=membership, by=membership_staff, reason=story.close_reason
             )
             return
@@ -974,7 +975,7 @@ class Writer:
                 membership=membership, by=membership_staff, reason=story.close_reason
             )
             return
-        services.membership_approve(
+        memberships._membership_approve(
             membership=membership,
             by=membership_staff,
             reason="imported member"
@@ -1036,11 +1037,11 @@ class Writer:
             by=membership_staff,
         )
         if story.status == "declined":
-            services.pledge_decline(pledge=pledge, by=membership_staff, reason=story.reason)
+            pledges._pledge_decline(pledge=pledge, by=membership_staff, reason=story.reason)
             return
         if story.status == "submitted":
             return
-        services.pledge_confirm(pledge=pledge, by=membership_staff, reason="pledge letter signed")
+        pledges._pledge_confirm(pledge=pledge, by=membership_staff, reason="pledge letter signed")
         if story.status == "completed":
             services.pledge_complete(pledge=pledge, by=self.staff["finance"], reason=story.reason)
         elif story.status == "cancelled":

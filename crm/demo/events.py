@@ -186,6 +186,7 @@ def seed(ctx: DemoContext) -> str:
                     organization_name=organization,
                     notify=False,
                     by=by,
+                    seat_limit=False,
                 )
                 totals["registrations"] += 1
                 totals["waitlisted"] += registration.status == "waitlisted"

@@ -1,3 +1,9 @@
+from crm.models.dues import (
+    DuesDeductibility,
+    DuesSchedule,
+    DuesScheduleBracket,
+    DuesScheduleRule,
+)
 from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment, PledgeToConfirm
 from crm.models.mail import EmailLog
 from crm.models.memberships import (
@@ -16,6 +22,10 @@ __all__ = [
     "BillingCycle",
     "Contact",
     "County",
+    "DuesDeductibility",
+    "DuesSchedule",
+    "DuesScheduleBracket",
+    "DuesScheduleRule",
     "EmailLog",
     "InvestorLevel",
     "Membership",

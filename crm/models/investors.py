@@ -17,6 +17,18 @@ class InvestorLevel(TimeStampedModel):
     minimum_annual_amount = money_field()
     benefits = models.TextField(blank=True, help_text="One benefit per line.")
     gl_account = models.CharField("GL revenue account", max_length=50, default="4100")
+    through_foundation = models.BooleanField(
+        "given through the charitable foundation",
+        default=False,
+        help_text="Investments at this level go to the chamber's charitable foundation: each "
+        "paid installment gets the written acknowledgement a donor needs.",
+    )
+    benefits_value = money_field(
+        "value of benefits per year",
+        default=Decimal("0.00"),
+        help_text="The fair market value of the goods and services an investor at this level "
+        "receives in a year (events, tickets, advertising); 0 when none.",
+    )
     offered_publicly = models.BooleanField(default=True)
     sort_order = models.PositiveIntegerField(default=0)
 

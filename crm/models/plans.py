@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -101,6 +102,9 @@ class MembershipPlan(TimeStampedModel):
     )
     gl_revenue_account = models.CharField("GL revenue account", max_length=50, default="4000")
     is_active = models.BooleanField(default=True)
+    # Set while an applied dues schedule prices some of this plan's renewals (crm.models.dues):
+    # without it, pricing a period reads no schedule at all.
+    dues_scheduled = models.BooleanField(default=False, editable=False)
     sort_order = models.PositiveIntegerField(default=0)
 
     history = HistoricalRecords()
@@ -115,7 +119,17 @@ class MembershipPlan(TimeStampedModel):
     def reminder_offsets(self) -> list[int]:
         return parse_reminder_days(self.reminder_days)
 
-    def pricing_rule(self, brackets: list["PlanBracket"] | None = None) -> pricing.PricingRule:
+    def pricing_rule(
+        self, brackets: list["PlanBracket"] | None = None, *, on: date | None = None
+    ) -> pricing.PricingRule:
+        """The plan's pricing rule; `on`: for a membership period starting that day, which a
+        dues schedule applied from an earlier renewal date prices instead (crm.models.dues)."""
+        if on is not None:
+            from crm.models.dues import scheduled_pricing_rule
+
+            scheduled = scheduled_pricing_rule(self, on)
+            if scheduled is not None:
+                return scheduled
         if brackets is None:
             brackets = list(self.brackets.all())
         return pricing.PricingRule(

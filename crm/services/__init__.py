@@ -2,14 +2,12 @@
 and the scheduled jobs all call them, so the rules live in one place."""
 
 from crm.services.memberships import (
-    membership_approve,
     membership_cancel,
     membership_create,
     membership_enter_grace,
     membership_lapse,
     membership_record_payment,
     membership_reinstate,
-    membership_reject,
     membership_reverse_payment,
     membership_switch_plan,
     membership_update,
@@ -27,9 +25,7 @@ from crm.services.plans import investor_level_save, membership_plan_save
 from crm.services.pledges import (
     pledge_cancel,
     pledge_complete,
-    pledge_confirm,
     pledge_create,
-    pledge_decline,
     pledge_reopen,
     pledge_update,
 )
@@ -39,7 +35,6 @@ __all__ = [
     "affiliation_save",
     "contact_save",
     "investor_level_save",
-    "membership_approve",
     "membership_cancel",
     "membership_create",
     "membership_enter_grace",
@@ -47,7 +42,6 @@ __all__ = [
     "membership_plan_save",
     "membership_record_payment",
     "membership_reinstate",
-    "membership_reject",
     "membership_reverse_payment",
     "membership_switch_plan",
     "membership_update",
@@ -57,9 +51,7 @@ __all__ = [
     "organization_save",
     "pledge_cancel",
     "pledge_complete",
-    "pledge_confirm",
     "pledge_create",
-    "pledge_decline",
     "pledge_reopen",
     "pledge_update",
 ]

@@ -42,9 +42,9 @@ from crm.models import (
     Pledge,
 )
 from crm.normalize import domain_from_website, normalize_email, normalize_org_name
-from crm.services.memberships import membership_approve, membership_create, membership_reject
+from crm.services.memberships import _membership_approve, _membership_reject, membership_create
 from crm.services.organizations import affiliation_save, contact_save, organization_save
-from crm.services.pledges import pledge_confirm, pledge_create, pledge_decline
+from crm.services.pledges import _pledge_confirm, _pledge_decline, pledge_create
 
 # How far a start date may lie from today: a little back (an application finished after the
 # first of the month), up to a year ahead.
@@ -397,7 +397,9 @@ def pledge_invoices(pledge: Pledge) -> dict[int, Invoice]:
 
 
 def _quote_for(plan: MembershipPlan, organization: OrganizationInput, start: date) -> pricing.Quote:
-    return pricing.quote(plan.pricing_rule(), employees=organization.employees or 0, start=start)
+    return pricing.quote(
+        plan.pricing_rule(on=start), employees=organization.employees or 0, start=start
+    )
 
 
 def application_submit(
@@ -437,8 +439,11 @@ def application_submit(
         # Approval below saves the membership anyway: the flag rides along.
         _flag(membership, match, save=plan.requires_review)
         if not plan.requires_review:
-            membership_approve(membership=membership, reason="the plan needs no review", fresh=True)
-        # The dues are invoiced with the application (CONTRACT.md): a business can pay at once.
+            _membership_approve(
+                membership=membership, reason="the plan needs no review", fresh=True
+            )
+        # The dues are invoiced with the application (docs/public-api.md): a business can pay
+        # at once.
         # Paying does not skip review: the payment waits on the application and approval
         # activates it; a rejection voids or refunds the invoice.
         draft = _draft_dues_invoice(
@@ -477,11 +482,11 @@ def application_submit(
     return SubmittedApplication(membership=membership, quote=quote, invoice=invoice)
 
 
-def application_approve(*, membership: Membership, by: Any = None) -> Membership:
+def application_approve(*, membership: Membership, by: Any = None, reason: str = "") -> Membership:
     """Staff accept an application: approved, its dues invoice issued, the applicant told."""
     with transaction.atomic():
         was_applied = membership.status == Membership.Status.APPLIED
-        membership_approve(membership=membership, by=by)
+        _membership_approve(membership=membership, by=by, reason=reason)
         if not was_applied:
             return membership
         # The join already issued it; applications entered by staff get theirs now.
@@ -502,7 +507,7 @@ def application_reject(*, membership: Membership, by: Any = None, reason: str) -
     """Staff turn an application down; the applicant is told the reason."""
     with transaction.atomic():
         was_applied = membership.status == Membership.Status.APPLIED
-        membership_reject(membership=membership, by=by, reason=reason)
+        _membership_reject(membership=membership, by=by, reason=reason)
         if was_applied:
             _settle_rejected_invoice(membership, by=by)
             _mail(
@@ -595,12 +600,14 @@ def investment_submit(
     return pledge
 
 
-def investment_confirm(*, pledge: Pledge, by: Any = None, today: date | None = None) -> Pledge:
+def investment_confirm(
+    *, pledge: Pledge, by: Any = None, reason: str = "", today: date | None = None
+) -> Pledge:
     """Staff confirm a pledge: every installment gets its invoice (a draft dated when it falls
     due), those due within the invoice lead time are issued now, and the investor is told."""
     with transaction.atomic():
         was_submitted = pledge.status == Pledge.Status.SUBMITTED
-        pledge_confirm(pledge=pledge, by=by)
+        _pledge_confirm(pledge=pledge, by=by, reason=reason)
         if not was_submitted:
             return pledge
         for installment in pledge.installments.all():
@@ -637,7 +644,7 @@ def investment_issue_due_invoices(
 def investment_decline(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
     with transaction.atomic():
         was_submitted = pledge.status == Pledge.Status.SUBMITTED
-        pledge_decline(pledge=pledge, by=by, reason=reason)
+        _pledge_decline(pledge=pledge, by=by, reason=reason)
         if was_submitted:
             _mail(
                 "pledge_declined",

@@ -34,6 +34,7 @@ from core.exceptions import ServiceError
 from crm import services
 from crm.models import Affiliation, Contact, County, Membership, MembershipPlan, Organization
 from crm.normalize import domain_from_website, normalize_email, normalize_org_name
+from crm.services import memberships  # the bare transitions
 
 IMPORT_REASON = "imported from a roster file"
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -724,9 +725,9 @@ def _upsert_membership(
     # Walk the membership through the same transitions staff would, so its history is real.
     status = Membership.Status
     if wish.status == status.REJECTED:
-        services.membership_reject(membership=membership, by=by, reason=IMPORT_REASON)
+        memberships._membership_reject(membership=membership, by=by, reason=IMPORT_REASON)
     if wish.status == status.APPROVED or wish.paid_through is not None:
-        services.membership_approve(membership=membership, by=by, reason=IMPORT_REASON)
+        memberships._membership_approve(membership=membership, by=by, reason=IMPORT_REASON)
     if wish.paid_through is not None:
         services.membership_record_payment(
             membership=membership,

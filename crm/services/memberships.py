@@ -18,6 +18,7 @@ from core.services import (
     with_history_user,
 )
 from crm.models import Membership, MembershipPlan, MembershipTransition, Organization
+from webhooks.payloads import emit_membership_change
 
 Status = Membership.Status
 
@@ -59,6 +60,7 @@ def _transition(
         )
         if from_status is not None:
             _record(membership, from_status=from_status, by=by, reason=reason)
+        emit_membership_change(membership, from_status=from_status)
     return membership
 
 
@@ -126,7 +128,7 @@ def membership_create(
     return membership
 
 
-def membership_approve(
+def _membership_approve(
     *, membership: Membership, by: Any = None, reason: str = "", fresh: bool = False
 ) -> Membership:
     """Accept an application: approved and awaiting its dues, or straight to active when the
@@ -162,10 +164,11 @@ def membership_approve(
         )
         if from_status is not None:
             _record(membership, from_status=from_status, by=by, reason=reason)
+        emit_membership_change(membership, from_status=from_status)
     return membership
 
 
-def membership_reject(*, membership: Membership, by: Any = None, reason: str) -> Membership:
+def _membership_reject(*, membership: Membership, by: Any = None, reason: str) -> Membership:
     if not reason.strip():
         raise ServiceError(
             "Say why the application is rejected; the applicant is told.", field="reason"
@@ -231,6 +234,7 @@ def membership_record_payment(
             by=by,
             reason=f"{reason}; paid through {new_paid_through.isoformat()}",
         )
+        emit_membership_change(locked, from_status=from_status)
     refresh_from(membership, locked)
     return membership
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, models, transaction
 from simple_history.models import HistoricalChanges
 
 from core.exceptions import ServiceError
-from core.services import with_history_user
+from core.services import set_change_reason, with_history_user
 from crm.models import Affiliation, Contact, Membership, Organization
 from crm.services.organizations import note_create
 
@@ -254,18 +254,13 @@ def _finish(keep: Any, remove: Any, *, result: MergeResult, by: Any, label: str)
     )
 
 
-def _history_reason(reason: str) -> str:
-    # simple-history keeps at most 100 characters of a change reason.
-    return reason if len(reason) <= 100 else reason[:99] + "…"
-
-
 def _save(instance: Any, *, by: Any, reason: str, update_fields: list[str] | None = None) -> None:
     with_history_user(instance, by)
-    instance._change_reason = _history_reason(reason)
+    set_change_reason(instance, reason)
     instance.save(update_fields=update_fields)
 
 
 def _delete(instance: Any, *, by: Any, reason: str) -> None:
     with_history_user(instance, by)
-    instance._change_reason = _history_reason(reason)
+    set_change_reason(instance, reason)
     instance.delete()

@@ -3,12 +3,15 @@ from typing import Any
 
 from core.services import atomic, validated_save, with_history_user
 from crm.models import Affiliation, Contact, Note, Organization
+from webhooks.payloads import emit_organization_update, organization_directory_state
 
 
 def organization_save(*, organization: Organization, by: Any = None) -> Organization:
     """Create or update an organization after validating it (name and domain are normalized
     by the model so duplicate detection sees one spelling)."""
+    before = organization_directory_state(organization)
     validated_save(organization, by=by)
+    emit_organization_update(organization, before=before)
     return organization
 
 

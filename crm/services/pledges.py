@@ -10,6 +10,7 @@ from core.exceptions import InvalidData, ServiceError
 from core.services import locked_transition, validated_save
 from crm.models import Contact, InvestorLevel, Organization, Pledge, PledgeInstallment
 from crm.schedule import installment_schedule
+from webhooks.payloads import emit_pledge_change
 
 Status = Pledge.Status
 
@@ -76,7 +77,7 @@ def _pledge_transition(
     **updates: Any,
 ) -> Pledge:
     with transaction.atomic():
-        locked_transition(
+        from_status = locked_transition(
             pledge,
             to=to,
             allowed_from=allowed_from,
@@ -86,10 +87,11 @@ def _pledge_transition(
             reason=reason,
             updates=updates,
         )
+        emit_pledge_change(pledge, from_status=from_status)
     return pledge
 
 
-def pledge_confirm(*, pledge: Pledge, by: Any = None, reason: str = "") -> Pledge:
+def _pledge_confirm(*, pledge: Pledge, by: Any = None, reason: str = "") -> Pledge:
     user = by if by is not None and getattr(by, "is_authenticated", False) else None
     return _pledge_transition(
         pledge,
@@ -103,7 +105,7 @@ def pledge_confirm(*, pledge: Pledge, by: Any = None, reason: str = "") -> Pledg
     )
 
 
-def pledge_decline(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
+def _pledge_decline(*, pledge: Pledge, by: Any = None, reason: str) -> Pledge:
     if not reason.strip():
         raise ServiceError("Say why the pledge is declined.", field="reason")
     return _pledge_transition(

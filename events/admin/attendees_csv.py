@@ -6,6 +6,8 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 
+from crm.spreadsheet import formula_safe
+
 
 def attendee_csv(registrations: QuerySet, filename: str) -> HttpResponse:
     """One row per seat: who sits in it, for badges and the door list."""
@@ -66,6 +68,5 @@ def attendee_csv(registrations: QuerySet, filename: str) -> HttpResponse:
     return response
 
 
-def _csv_safe(value: str) -> str:
-    """Names typed on the website must not run as formulas in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+# Names typed on the website must not run as formulas in a spreadsheet.
+_csv_safe = formula_safe

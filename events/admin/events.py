@@ -177,9 +177,7 @@ class EventAdmin(CsvXlsxExportMixin, HistoryAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            if isinstance(obj, TicketType) and obj.registrations.exists():
-                raise ServiceError(f"{obj.name} has registrations: it cannot be deleted.")
-            obj.delete()
+            event_services.ticket_type_delete(ticket_type=obj, by=request.user)
         for obj in instances:
             if isinstance(obj, TicketType):
                 event_services.ticket_type_save(ticket_type=obj, by=request.user)

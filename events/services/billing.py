@@ -20,7 +20,7 @@ from billing.models import Invoice, InvoiceLine, Payment
 from billing.money import ZERO, format_usd, money
 from billing.services import invoice_issue, invoice_open_new, invoice_void, refund_create
 from billing.services.common import bill_to, save_with_reason
-from core.exceptions import ServiceError
+from core.exceptions import InvalidData, ServiceError
 from core.mail import send_templated
 from core.services import all_or_nothing, user_or_none
 from crm.models import Affiliation, Organization
@@ -109,6 +109,8 @@ def _issue(registration: Registration, invoice: Invoice, *, by: Any, opened: boo
 
 
 def _new_invoice(locked: Registration, *, by: Any) -> Invoice:
+    from billing.gateways import stripe_configured
+
     organization, contact = _payer(locked)
     event = locked.event
     invoice = Invoice(
@@ -124,7 +126,8 @@ def _new_invoice(locked: Registration, *, by: Any) -> Invoice:
         created_by=user_or_none(by),
         total=locked.total,
     )
-    if locked.payment == Registration.Payment.NOW:
+    if locked.payment == Registration.Payment.NOW and stripe_configured():
+        # Paying now on Stripe's page; without Stripe it is paid by check on the usual terms.
         invoice.due_date = timezone.localdate()
     save_with_reason(invoice, reason="event registration invoice created", by=by)
     starts = timezone.localdate(event.starts_at)
@@ -158,6 +161,55 @@ def registration_void_unpaid_invoice(*, registration: Registration, reason: str,
     return ""
 
 
+def registration_refund_check(*, registration: Registration, amount: Decimal | None) -> Decimal:
+    """What registration_refund() would give back for `amount` (all that was paid when None),
+    checked before anything changes: more than was paid, nothing paid, or a card payment with
+    Stripe no longer configured raise here instead of after the cancellation."""
+    from billing.gateways import stripe_configured
+
+    invoice = registration_invoice(registration)
+    payments = (
+        [] if invoice is None else list(invoice.payments.filter(status=Payment.Status.SUCCEEDED))
+    )
+    refundable = sum((p.refundable for p in payments), ZERO)
+    if amount is None:
+        wanted = refundable
+    else:
+        wanted = money(amount)
+        if wanted <= ZERO:
+            raise InvalidData("The refund must be more than zero.", field="amount")
+        if refundable <= ZERO:
+            raise InvalidData(
+                "Nothing paid for this registration is left to refund.", field="amount"
+            )
+        if wanted > refundable:
+            raise InvalidData(
+                f"At most {format_usd(refundable)} can be refunded for this registration; "
+                f"{format_usd(wanted)} was asked.",
+                field="amount",
+            )
+    stripe_paid = any(p.is_stripe and p.refundable > ZERO for p in payments)
+    if wanted > ZERO and stripe_paid and not stripe_configured():
+        raise ServiceError(
+            "It was paid through Stripe, which is not configured here: it cannot be "
+            "refunded now. Nothing was changed."
+        )
+    return wanted
+
+
+def registration_refunded_since(*, registration: Registration, since: datetime) -> Decimal:
+    """What was refunded on the registration's invoice from `since` (its cancellation) on."""
+    from billing.models import Refund
+
+    invoice = registration_invoice(registration)
+    if invoice is None:
+        return ZERO
+    refunds = Refund.objects.filter(
+        payment__invoice=invoice, status__in=Refund.COUNTED_STATUSES, created__gte=since
+    )
+    return sum((r.amount for r in refunds), ZERO)
+
+
 def registration_refund(
     *, registration: Registration, reason: str, amount: Decimal | None = None, by: Any = None
 ) -> tuple[Decimal, str]:
@@ -181,7 +233,14 @@ def registration_refund(
         if share <= ZERO:
             continue
         try:
-            refund_create(payment=payment, amount=share, reason=reason, by=by)
+            refund_create(
+                # The cancellation's own mail says what is refunded.
+                payment=payment,
+                amount=share,
+                reason=reason,
+                by=by,
+                notify=False,
+            )
         except ServiceError as exc:
             return refunded, exc.message
         refunded += share

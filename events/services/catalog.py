@@ -8,9 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from billing.money import ZERO, format_usd
+from billing.money import ZERO
 from core.exceptions import ServiceError, TransitionNotAllowed
-from core.services import refresh_from, set_change_reason, validated_save, with_history_user
+from core.services import refresh_from, set_status, validated_save, with_history_user
+from crm.bounds import check_event_dates
 from events.models import Event, Registration, TicketType
 from events.services.billing import mail_registration
 from events.services.common import (
@@ -27,6 +28,8 @@ Status = Registration.Status
 def event_save(*, event: Event, by: Any = None) -> Event:
     """Create or update an event. Cancelling is its own step (event_cancel), since it cancels
     every registration and tells every registrant."""
+    if event.starts_at is not None and event.ends_at is not None:
+        check_event_dates(starts_at=event.starts_at, ends_at=event.ends_at)
     if event.pk is not None:
         current = Event.objects.filter(pk=event.pk).values_list("status", flat=True).first()
         if current == Event.Status.CANCELLED and event.status != Event.Status.CANCELLED:
@@ -53,12 +56,7 @@ def _event_step(event: Event, *, to: str, allowed_from: str, verb: str, by: Any)
                 raise TransitionNotAllowed(
                     f"An event that is {locked.get_status_display().lower()} cannot be {verb}."
                 )
-            locked.status = to
-            locked.status_changed_at = timezone.now()
-            locked.status_reason = verb.capitalize() + "."
-            with_history_user(locked, by)
-            set_change_reason(locked, locked.status_reason)
-            locked.save()
+            set_status(locked, to=to, reason=verb.capitalize() + ".", by=by)
         refresh_from(event, locked)
     return event
 
@@ -130,12 +128,9 @@ def event_cancel(
         locked_event = Event.objects.select_for_update().get(pk=event.pk)
         if locked_event.status == Event.Status.CANCELLED:
             return EventCancellation(cancelled=[], refunded=ZERO, problems=[])
-        locked_event.status = Event.Status.CANCELLED
-        locked_event.status_changed_at = current_time(now)
-        locked_event.status_reason = reason
-        with_history_user(locked_event, by)
-        set_change_reason(locked_event, reason)
-        locked_event.save()
+        set_status(
+            locked_event, to=Event.Status.CANCELLED, reason=reason, by=by, at=current_time(now)
+        )
         # Wait for registrations in flight on every ticket type; they see the event cancelled.
         list(TicketType.objects.select_for_update().filter(event=locked_event).order_by("pk"))
         standing = (
@@ -166,14 +161,3 @@ def event_cancel(
             problems.append(f"{registration.contact} ({registration.reference}): {problem}")
         mail_registration(registration, "event_cancelled", refunded=refunded, reason=reason)
     return EventCancellation(cancelled=cancelled, refunded=total, problems=problems)
-
-
-def describe_price(registration: Registration) -> str:
-    """How the total was reached, for pages and mail: quantity, price each and which price."""
-    kind = "member price" if registration.member_pricing else "non-member price"
-    if registration.total == Decimal("0"):
-        return "Free"
-    return (
-        f"{registration.quantity} × {format_usd(registration.price_each)} ({kind}) = "
-        f"{format_usd(registration.total)}"
-    )

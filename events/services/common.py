@@ -13,8 +13,9 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.services import set_change_reason, with_history_user
+from core.services import set_status
 from events.models import Registration, TicketType
+from webhooks.payloads import emit_registration_change
 
 
 def current_time(now: datetime | None) -> datetime:
@@ -39,14 +40,10 @@ def seats_held(ticket_type_id: int) -> int:
 def set_registration_status(
     registration: Registration, *, to: str, reason: str, by: Any, **updates: Any
 ) -> None:
-    registration.status = to
-    registration.status_changed_at = timezone.now()
-    registration.status_reason = reason
-    for name, value in updates.items():
-        setattr(registration, name, value)
-    with_history_user(registration, by)
-    set_change_reason(registration, reason)
-    registration.save()
+    """`set_status` for a registration, then the outbound webhook for the change."""
+    from_status = registration.status
+    set_status(registration, to=to, reason=reason, by=by, **updates)
+    emit_registration_change(registration, from_status=from_status)
 
 
 def hold_until(now: datetime, *, minutes: int) -> datetime:

@@ -5,16 +5,17 @@ The capacity lock and seat count they share are in events.services.common.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from billing.money import ZERO, money
+from billing.money import ZERO, format_usd, money
 from core.exceptions import ServiceError, TransitionNotAllowed
 from core.services import (
     all_or_nothing,
@@ -34,6 +35,8 @@ from events.services.billing import (
     registration_payment_send,
     registration_payment_start,
     registration_refund,
+    registration_refund_check,
+    registration_refunded_since,
     registration_void_unpaid_invoice,
 )
 from events.services.common import (
@@ -43,6 +46,7 @@ from events.services.common import (
     seats_held,
     set_registration_status,
 )
+from webhooks.payloads import emit_registration_change
 
 Status = Registration.Status
 
@@ -52,6 +56,50 @@ class AttendeeDetails:
     first_name: str
     last_name: str
     email: str = ""
+
+
+def _invoice_hold_until(now: datetime, event: Event, due: date | None) -> datetime:
+    """How long an invoice payer's seats are held: EVENT_INVOICE_HOLD_DAYS, or to the end of
+    the invoice's due date if sooner, and never past the event's start."""
+    until = now + timedelta(days=settings.EVENT_INVOICE_HOLD_DAYS)
+    if due is not None:
+        until = min(until, timezone.make_aware(datetime.combine(due + timedelta(days=1), time())))
+    return min(until, event.starts_at)
+
+
+def _seats_taken(
+    locked: TicketType, *, event: Event, contact: Contact, lock_person: bool
+) -> tuple[int, int]:
+    """seats_held() of the ticket type, and the seats `contact` (by email address) holds or
+    waits for at the event across its registrations, in one query."""
+    if lock_person:
+        # The contact's row lock makes two registrations of one person for two ticket types of
+        # the event (two different capacity locks) count each other's seats. A contact made
+        # for this request has no other registration to count.
+        list(Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk"))
+    ticket = Q(ticket_type_id=locked.pk, status__in=Registration.HOLDING_STATUSES)
+    person = Q(
+        event_id=event.pk,
+        contact__email__iexact=normalize_email(contact.email),
+        status__in=Registration.ACTIVE_STATUSES,
+    )
+    sums = Registration.objects.filter(ticket | person).aggregate(
+        held=Sum("quantity", filter=ticket), person=Sum("quantity", filter=person)
+    )
+    return sums["held"] or 0, sums["person"] or 0
+
+
+def _check_seats_per_person(*, event: Event, contact: Contact, taken: int, quantity: int) -> None:
+    """One person may not hoard an event: their seats (held or waited for, by email address,
+    across every registration) stay within EVENT_MAX_SEATS_PER_PERSON."""
+    limit = settings.EVENT_MAX_SEATS_PER_PERSON
+    if taken + quantity > limit:
+        left = max(limit - taken, 0)
+        raise ServiceError(
+            f"One person may hold at most {limit} seats for {event.title}; {contact.email} "
+            f"already has {taken}, so {left} more at most. Please contact the chamber for more.",
+            field="quantity",
+        )
 
 
 # --- Contacts ---------------------------------------------------------------------------------
@@ -103,6 +151,8 @@ def registration_create(
     notify: bool = True,
     by: Any = None,
     now: datetime | None = None,
+    seat_limit: bool = True,
+    contact_is_new: bool = False,
 ) -> Registration:
     """Register `contact` for `quantity` seats of `ticket_type`.
 
@@ -110,7 +160,12 @@ def registration_create(
     seats held until `hold_expires_at` and an invoice to pay (its Stripe page is the pay link).
     Sold out: `waitlisted` when the event keeps a waitlist, otherwise refused. Member price when
     the contact or the named organization is a member. `payment="invoice"` bills the member
-    organization instead (for people on its record): its seats are held until staff cancel.
+    organization instead (for people on its record). An invoice payer (invoiced, or paying now
+    without Stripe) holds the seats EVENT_INVOICE_HOLD_DAYS or until the invoice is due,
+    whichever is first, never past the event's start; `expire_event_holds` releases them.
+    `seat_limit`: one person holds at most EVENT_MAX_SEATS_PER_PERSON seats of an event across
+    registrations (staff pass False to go past it); `contact_is_new`: the caller just made the
+    contact, so it has no other registration to wait for.
     """
     from billing.gateways import stripe_configured
 
@@ -153,8 +208,8 @@ def registration_create(
                 "invoiced; please pay now.",
                 field="payment",
             )
-    # Without Stripe a payer cannot pay in minutes (a check, a transfer): the seats stay held
-    # until staff record the payment or cancel.
+    # Without Stripe a payer cannot pay in minutes (a check, a transfer): their hold is counted
+    # in days from the invoice (below).
     expires = payment == Registration.Payment.NOW and total > ZERO and stripe_configured()
 
     invoice = None
@@ -164,7 +219,14 @@ def registration_create(
         event = Event.objects.get(pk=event.pk)
         if not event.registration_open_at(now):
             raise ServiceError(_closed_message(event, now))
-        free = locked.capacity - seats_held(locked.pk)
+        if seat_limit:
+            held, taken = _seats_taken(
+                locked, event=event, contact=contact, lock_person=not contact_is_new
+            )
+            _check_seats_per_person(event=event, contact=contact, taken=taken, quantity=quantity)
+        else:
+            held = seats_held(locked.pk)
+        free = locked.capacity - held
         updates: dict[str, Any] = {}
         if quantity <= free:
             if total == ZERO:
@@ -174,6 +236,12 @@ def registration_create(
                 if expires:
                     updates["hold_expires_at"] = hold_until(
                         now, minutes=settings.EVENT_HOLD_MINUTES
+                    )
+                else:
+                    # Its invoice is due INVOICE_DAYS_UNTIL_DUE from today (invoice_open_new).
+                    due = timezone.localdate(now)
+                    updates["hold_expires_at"] = _invoice_hold_until(
+                        now, event, due + timedelta(days=settings.INVOICE_DAYS_UNTIL_DUE)
                     )
         elif event.waitlist_enabled:
             status, reason = Status.WAITLISTED, "Sold out: on the waitlist."
@@ -215,6 +283,7 @@ def registration_create(
             for person in people
         )
         keep_prefetched(registration, "attendees", seated)  # its page lists them
+        emit_registration_change(registration, from_status="")
         if registration.status == Status.PENDING_PAYMENT:
             # Made and numbered with the registration; Stripe and mail wait for the commit.
             invoice = registration_invoice_open_new(registration=registration, by=by)
@@ -245,7 +314,13 @@ def registration_create_for_person(
         # shows must not tell a visitor the name on file for an address they typed.
         options["attendees"] = [AttendeeDetails(first_name, last_name, email)]
     try:
-        return registration_create(event=event, ticket_type=ticket_type, contact=contact, **options)
+        return registration_create(
+            event=event,
+            ticket_type=ticket_type,
+            contact=contact,
+            contact_is_new=not known,
+            **options,
+        )
     except ServiceError:
         if not known and not contact.registrations.exists():
             contact.delete()
@@ -373,6 +448,21 @@ def _after_promotion(registration: Registration, *, by: Any) -> None:
 # --- Cancelling and expiring ------------------------------------------------------------------
 
 
+def registrant_may_cancel(registration: Registration, *, now: datetime | None = None) -> bool:
+    """Whether the registrant may still cancel through the reference link: the registration
+    holds or waits for seats and the event's cancellation cutoff has not passed. The rule
+    registration_cancel(by_registrant=True) applies."""
+    return registration.status in (
+        Status.PENDING_PAYMENT,
+        Status.CONFIRMED,
+        Status.WAITLISTED,
+    ) and not _past_cutoff(registration.event, current_time(now))
+
+
+def _past_cutoff(event: Event, now: datetime) -> bool:
+    return now >= event.cancellation_cutoff
+
+
 def registration_cancel(
     *,
     registration: Registration,
@@ -386,11 +476,17 @@ def registration_cancel(
 ) -> Registration:
     """Cancel a registration and give its seats to the waitlist. The registrant may cancel
     through the reference link until the event's cutoff; staff may cancel at any time before
-    check-in. Already cancelled: nothing happens.
+    check-in.
 
     Then the money: an unpaid invoice is voided; a paid one is refunded through billing, in full
-    (`refund_amount` None) or in part, unless `refund` is False. A refund that fails leaves the
-    registration cancelled and raises ServiceError saying so, for staff to retry in billing."""
+    (`refund_amount` None) or in part, unless `refund` is False. The refund is checked before
+    anything changes (no more than was paid, and possible at all), so a refused one leaves the
+    registration as it was. A refund that fails on its way (Stripe down) leaves the registration
+    cancelled and raises ServiceError saying so.
+
+    Cancelling again is a retry: when nothing was refunded since the cancellation it makes the
+    refund asked for now; when the same refund was already made it changes nothing; a different
+    one is refused with what was refunded (more goes through billing)."""
     now = current_time(now)
     reason = reason.strip()
     if not reason:
@@ -400,17 +496,26 @@ def registration_cancel(
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.status == Status.CANCELLED:
             refresh_from(registration, locked)
-            return registration
+            return _cancel_again(
+                registration,
+                refund=refund,
+                amount=refund_amount,
+                reason=reason,
+                by=by,
+                notify=notify,
+            )
         if locked.status == Status.CHECKED_IN:
             raise TransitionNotAllowed(
                 "This registration is checked in: undo the check-in before cancelling it."
             )
-        if by_registrant and now >= locked_type.event.cancellation_cutoff:
+        if by_registrant and _past_cutoff(locked_type.event, now):
             cutoff = timezone.localtime(locked_type.event.cancellation_cutoff)
             raise ServiceError(
                 f"Registrations can be cancelled online until {cutoff:%B %-d, %Y at %-I:%M %p}. "
                 "Please contact the chamber."
             )
+        if refund:  # before the first change: a refused refund changes nothing
+            registration_refund_check(registration=locked, amount=refund_amount)
         held = locked.holds_seats
         set_registration_status(
             locked,
@@ -426,6 +531,48 @@ def registration_cancel(
         registration, refund=refund, amount=refund_amount, reason=reason, by=by
     )
     if notify:
+        mail_registration(registration, "registration_cancelled", refunded=refunded, reason=reason)
+    if problem:
+        raise ServiceError(
+            f"Cancelled, but the money is not settled: {problem} Cancel it again to retry the "
+            "refund."
+        )
+    return registration
+
+
+def _cancel_again(
+    registration: Registration,
+    *,
+    refund: bool,
+    amount: Decimal | None,
+    reason: str,
+    by: Any,
+    notify: bool,
+) -> Registration:
+    """registration_cancel() of a registration already cancelled: finish its refund, once."""
+    if not refund:
+        return registration
+    given = registration_refunded_since(
+        registration=registration, since=registration.status_changed_at or timezone.now()
+    )
+    if given > ZERO:
+        left = registration_refund_check(registration=registration, amount=None)
+        if (amount is None and left == ZERO) or (amount is not None and money(amount) == given):
+            return registration  # the same request again: done already
+        raise ServiceError(
+            f"Already cancelled, and {format_usd(given)} was refunded for it since: refund "
+            "more through the invoice in billing."
+        )
+    wanted = registration_refund_check(registration=registration, amount=amount)
+    if wanted == ZERO:
+        return registration  # nothing was paid, or it was all given back before
+    refunded, problem = registration_refund(
+        registration=registration,
+        reason=f"Registration cancelled: {reason}",
+        amount=amount,
+        by=by,
+    )
+    if refunded > ZERO and notify:
         mail_registration(registration, "registration_cancelled", refunded=refunded, reason=reason)
     if problem:
         raise ServiceError(f"Cancelled, but the money is not settled: {problem}")

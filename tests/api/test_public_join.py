@@ -129,7 +129,7 @@ def test_it_creates_an_application_with_its_organization_people_and_quote(api, p
     assert answer["plan"] == "business"
     assert answer["quote"]["annual_dues"] == "895.00"
     assert answer["quote"]["total"] == "895.00"
-    # The dues are invoiced with the application (CONTRACT.md); paying waits on the review.
+    # The dues are invoiced with the application (docs/public-api.md); paying waits on the review.
     assert answer["invoice"]["number"]
     assert answer["invoice"]["status"] == "open"
     assert answer["invoice"]["total"] == "895.00"

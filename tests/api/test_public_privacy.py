@@ -155,7 +155,7 @@ def test_no_public_answer_or_page_carries_the_details_of_people_on_record(api, c
     visit("invest status", api.get(f"{INVEST}{invested.json()['reference']}/"))
 
     # Registering with the email of a member's billing contact, naming no organization: the
-    # member price applies (CONTRACT.md) but neither their name nor their employer is shown.
+    # member price applies (docs/public-api.md) but neither their name nor their employer is shown.
     registered = api.post(
         f"{PUBLIC}/events/gala/registrations/",
         {

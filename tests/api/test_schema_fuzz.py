@@ -5,9 +5,9 @@ body are ones the schema documents.
 
 In the suite the run is bounded and the same every time (derandomized): a few generated requests
 per operation, no coverage phase (it sends every boundary value the schema allows, thousands of
-requests). For a longer run (README.md, "Tests"): FUZZ_MAX_EXAMPLES=200 raises the requests per
-operation, FUZZ_COVERAGE=true adds the coverage phase, FUZZ_SEED=<n> makes it random with that
-seed."""
+requests). For a longer run (docs/development.md, "Tests"): FUZZ_MAX_EXAMPLES=200 raises the
+requests per operation, FUZZ_COVERAGE=true adds the coverage phase, FUZZ_SEED=<n> makes it
+random with that seed."""
 
 import json
 import os

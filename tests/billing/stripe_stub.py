@@ -1,7 +1,13 @@
 """A local HTTP server standing in for Stripe, for driving the real `stripe` library over HTTP
 through our gateway while Stripe misbehaves: `mode` "ok" answers with Stripe's example objects,
 "error" answers 500 (Stripe's api_error), "timeout" keeps the request waiting past the client's
-timeout. Like Stripe, a POST with an idempotency key it has seen gets the first answer again."""
+timeout. Like Stripe, a POST with an idempotency key it has seen gets the first answer again.
+
+In "ok" mode it keeps invoices as Stripe does: their items add up to the total, finalizing opens
+them, a credit note lowers what remains due (refused over it, or on an invoice not open),
+paying out of band settles them; `pay()` and `settle()` play the payer (a card, or an ACH debit
+that stays processing), and GETs of invoices, their payments and PaymentIntents answer from
+that state."""
 
 import json
 import re
@@ -20,6 +26,12 @@ class StripeStub:
         self.mode = "ok"
         self.requests: list[dict[str, Any]] = []
         self.replies: dict[str, tuple[int, dict]] = {}
+        self.invoices: dict[str, dict[str, Any]] = {}
+        self.intents: dict[str, dict[str, Any]] = {}
+        self.invoice_payments: dict[str, list[dict[str, Any]]] = {}
+        self.credit_notes: list[dict[str, Any]] = []
+        self.refunds: dict[str, list[dict[str, Any]]] = {}
+        self._ids = iter(range(1, 10**9))
         self.release = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -50,22 +62,206 @@ class StripeStub:
             return 200, stripe_object("customer", id=f"cus_stub{len(self.replies)}")
         if method == "POST" and path == "/v1/invoices":
             invoice_id = f"in_stub{form['metadata[invoice_id]'][0]}"
-            return 200, stripe_object(
-                "invoice", id=invoice_id, status="draft", hosted_invoice_url=None
+            self.invoices[invoice_id] = stripe_object(
+                "invoice",
+                id=invoice_id,
+                status="draft",
+                hosted_invoice_url=None,
+                total=0,
+                amount_due=0,
+                amount_paid=0,
+                amount_remaining=0,
+                paid_out_of_band=False,
+                metadata={
+                    key[len("metadata[") : -1]: values[0]
+                    for key, values in form.items()
+                    if key.startswith("metadata[")
+                },
             )
+            self.invoice_payments[invoice_id] = []
+            return 200, self.invoices[invoice_id]
         if method == "POST" and path == "/v1/invoiceitems":
+            invoice = self.invoices.get(form.get("invoice", [""])[0])
+            if invoice is not None:
+                invoice["total"] += int(form["amount"][0])
             return 200, stripe_object("invoiceitem", id=f"ii_stub{len(self.replies)}")
         finalize = re.fullmatch(r"/v1/invoices/(\w+)/finalize", path)
         if method == "POST" and finalize:
             invoice_id = finalize.group(1)
-            return 200, stripe_object(
-                "invoice",
-                id=invoice_id,
+            invoice = self.invoices.setdefault(
+                invoice_id, stripe_object("invoice", id=invoice_id, total=0, amount_paid=0)
+            )
+            invoice.update(
                 status="open",
+                amount_due=invoice["total"],
+                amount_remaining=invoice["total"],
                 hosted_invoice_url=f"https://invoice.stripe.test/i/{invoice_id}",
                 invoice_pdf=f"https://pay.stripe.test/{invoice_id}/pdf",
             )
+            return 200, invoice
+        if method == "POST" and path == "/v1/credit_notes":
+            return self._credit_note(form)
+        pay = re.fullmatch(r"/v1/invoices/(\w+)/pay", path)
+        if method == "POST" and pay and pay.group(1) in self.invoices:
+            invoice = self.invoices[pay.group(1)]
+            if invoice["status"] != "open" or form.get("paid_out_of_band") != ["true"]:
+                return self._invalid(f"Invoice {invoice['id']} is {invoice['status']}.")
+            invoice.update(status="paid", paid_out_of_band=True, amount_remaining=0)
+            return 200, invoice
+        void = re.fullmatch(r"/v1/invoices/(\w+)/void", path)
+        if method == "POST" and void and void.group(1) in self.invoices:
+            invoice = self.invoices[void.group(1)]
+            if invoice["status"] != "open":
+                return self._invalid(f"Invoice {invoice['id']} is {invoice['status']}.")
+            invoice.update(status="void")
+            return 200, invoice
+        read = re.fullmatch(r"/v1/invoices/(\w+)", path)
+        if method == "GET" and read and read.group(1) in self.invoices:
+            return 200, self.invoices[read.group(1)]
+        if method == "GET" and path == "/v1/invoice_payments":
+            if "invoice" in form:
+                items = self.invoice_payments.get(form["invoice"][0], [])
+            else:  # looked up by the payment's PaymentIntent
+                wanted = form.get("payment[payment_intent]", [""])[0]
+                items = [
+                    item
+                    for found in self.invoice_payments.values()
+                    for item in found
+                    if (item.get("payment") or {}).get("payment_intent") == wanted
+                ][:1]
+            return 200, {"object": "list", "data": items, "has_more": False, "url": path}
+        if method == "POST" and path == "/v1/refunds":
+            intent_id = form["payment_intent"][0]
+            refund = stripe_object(
+                "refund",
+                id=f"re_stub{next(self._ids)}",
+                amount=int(form["amount"][0]),
+                payment_intent=intent_id,
+                charge=self.intents[intent_id]["latest_charge"]["id"],
+                status="succeeded",
+                metadata={
+                    key[len("metadata[") : -1]: values[0]
+                    for key, values in form.items()
+                    if key.startswith("metadata[")
+                },
+            )
+            self.refunds.setdefault(intent_id, []).append(refund)
+            return 200, refund
+        if method == "GET" and path == "/v1/refunds":
+            items = self.refunds.get(form.get("payment_intent", [""])[0], [])
+            return 200, {"object": "list", "data": items, "has_more": False, "url": path}
+        intent = re.fullmatch(r"/v1/payment_intents/(\w+)", path)
+        if method == "GET" and intent and intent.group(1) in self.intents:
+            return 200, self.intents[intent.group(1)]
         return 404, {"error": {"type": "invalid_request_error", "message": f"No {path}"}}
+
+    @staticmethod
+    def _invalid(message: str) -> tuple[int, dict]:
+        return 400, {"error": {"type": "invalid_request_error", "message": message}}
+
+    def _credit_note(self, form: dict[str, list[str]]) -> tuple[int, dict]:
+        invoice = self.invoices.get(form.get("invoice", [""])[0])
+        if invoice is None:
+            return self._invalid("No such invoice.")
+        amount = int(form["amount"][0])
+        if invoice["status"] != "open":
+            return self._invalid(f"Invoice {invoice['id']} is {invoice['status']}.")
+        if amount > invoice["amount_remaining"]:
+            # Over what remains the note needs refund_amount, credit_amount or
+            # out_of_band_amount (its post-payment part): we never send those.
+            return self._invalid("The credit note's amount exceeds the amount remaining.")
+        invoice["amount_remaining"] -= amount
+        invoice["amount_due"] -= amount
+        if invoice["amount_remaining"] == 0:
+            invoice["status"] = "paid"
+        note = stripe_object(
+            "credit_note",
+            id=f"cn_stub{next(self._ids)}",
+            invoice=invoice["id"],
+            amount=amount,
+            total=amount,
+            pre_payment_amount=amount,
+            post_payment_amount=0,
+            out_of_band_amount=None,
+            memo=form.get("memo", [""])[0],
+            status="issued",
+        )
+        self.credit_notes.append(note)
+        return 200, note
+
+    # --- the payer's side ---------------------------------------------------------------------
+
+    def pay(self, invoice_id: str, *, method: str = "card", processing: bool = False) -> str:
+        """The payer pays what Stripe's hosted page asks for now; the PaymentIntent's id. An
+        ACH debit (`processing`) stays processing until settle()."""
+        with self._lock:
+            invoice = self.invoices[invoice_id]
+            if invoice["status"] != "open" or invoice["amount_remaining"] <= 0:
+                raise AssertionError(f"Stripe asks nothing more for {invoice_id}.")
+            amount = invoice["amount_remaining"]
+            intent_id = f"pi_stub{next(self._ids)}"
+            charge_type = "us_bank_account" if method == "ach" else "card"
+            fee = round(amount * 0.008) if method == "ach" else round(amount * 0.029) + 30
+            self.intents[intent_id] = stripe_object(
+                "payment_intent",
+                id=intent_id,
+                amount=amount,
+                status="processing" if processing else "succeeded",
+                payment_method_types=[charge_type],
+                last_payment_error=None,
+                metadata={},
+                latest_charge={
+                    "id": f"ch_stub{next(self._ids)}",
+                    "object": "charge",
+                    "payment_method_details": {"type": charge_type},
+                    "balance_transaction": None
+                    if processing
+                    else {"id": "txn_stub", "fee": fee, "net": amount - fee},
+                },
+            )
+            self.invoice_payments[invoice_id].append(
+                stripe_object(
+                    "invoice_payment",
+                    id=f"inpay_stub{next(self._ids)}",
+                    invoice=invoice_id,
+                    amount_paid=None if processing else amount,
+                    status="open" if processing else "paid",
+                    payment={"type": "payment_intent", "payment_intent": intent_id},
+                )
+            )
+            if not processing:
+                self._settle(invoice, amount)
+            return intent_id
+
+    def settle(self, intent_id: str, *, succeeded: bool = True) -> None:
+        """An ACH debit clears (or is returned by the bank)."""
+        with self._lock:
+            intent = self.intents[intent_id]
+            amount = intent["amount"]
+            if succeeded:
+                intent["status"] = "succeeded"
+                fee = min(round(amount * 0.008), 500)
+                intent["latest_charge"]["balance_transaction"] = {
+                    "id": "txn_stub",
+                    "fee": fee,
+                    "net": amount - fee,
+                }
+            else:
+                intent["status"] = "requires_payment_method"
+                intent["last_payment_error"] = {"message": "The account has insufficient funds."}
+            for invoice_id, items in self.invoice_payments.items():
+                for item in items:
+                    if item["payment"]["payment_intent"] == intent_id:
+                        item["status"] = "paid" if succeeded else "canceled"
+                        item["amount_paid"] = amount if succeeded else None
+                        if succeeded:
+                            self._settle(self.invoices[invoice_id], amount)
+
+    @staticmethod
+    def _settle(invoice: dict[str, Any], amount: int) -> None:
+        invoice["amount_paid"] += amount
+        invoice["amount_remaining"] = max(invoice["amount_remaining"] - amount, 0)
+        invoice["status"] = "paid"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self
@@ -89,7 +285,9 @@ class StripeStub:
             def _handle(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode() if length else ""
-                path = self.path.split("?")[0]
+                path, _, query = self.path.partition("?")
+                if method == "GET":
+                    raw = query
                 key = self.headers.get("Idempotency-Key", "")
                 with stub._lock:
                     stub.requests.append({"method": method, "path": path, "key": key})

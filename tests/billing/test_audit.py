@@ -98,7 +98,7 @@ STEPS = {
         paid_invoice,
         "refund",
         "Refunded in full",
-        Status.PAID,
+        Status.REFUNDED,
         lambda invoice: {"apply": "1", "amount": "", "reason": "Charged twice"},
         created=lambda invoice: Refund.objects.get(payment__invoice=invoice),
         created_reason="Charged twice",

@@ -286,8 +286,14 @@ def test_it_records_a_checkout_payment_by_our_metadata(
         idempotency_key="checkout-1",
         metadata={"invoice_id": str(invoice.pk)},
     )
+    # Checkout copies our metadata onto its PaymentIntent (payment_intent_data): that copy,
+    # read back from Stripe, is what ties the payment to our invoice.
     fake_stripe.payments["pi_checkout"] = RemotePayment(
-        id="pi_checkout", status="succeeded", amount=Decimal("300.00"), method="card"
+        id="pi_checkout",
+        status="succeeded",
+        amount=Decimal("300.00"),
+        method="card",
+        metadata={"invoice_id": str(invoice.pk)},
     )
     completed = stripe_object(
         "checkout.session",

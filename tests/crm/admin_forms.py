@@ -2,9 +2,17 @@
 
 from typing import Any
 
+from django.forms import MultiWidget
+
 
 def _put(data: dict[str, Any], bound_field: Any) -> None:
     value = bound_field.value()
+    widget = bound_field.field.widget
+    if isinstance(widget, MultiWidget):  # a date and a time, sent as two inputs
+        parts = value if isinstance(value, list) else widget.decompress(value)
+        for name, sub, part in zip(widget.widgets_names, widget.widgets, parts, strict=True):
+            data[bound_field.html_name + name] = "" if part is None else sub.format_value(part)
+        return
     if value is None or value is False:
         return
     if value is True:
@@ -20,7 +28,9 @@ def form_data(response: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for bound_field in response.context["adminform"].form:
         _put(data, bound_field)
-    for inline in response.context["inline_admin_formsets"]:
+    # (A history page's past version has the record's form only.)
+    inlines = response.context.get("inline_admin_formsets", [])
+    for inline in inlines:
         formset = inline.formset
         for bound_field in formset.management_form:
             _put(data, bound_field)

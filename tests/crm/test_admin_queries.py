@@ -4,7 +4,8 @@ rows they show. (Who may open each page, and its query count, is tests/crm/test_
 import pytest
 
 from crm.models import Membership, Organization
-from crm.services import membership_approve, membership_cancel
+from crm.services import membership_cancel
+from crm.services.memberships import _membership_approve
 from tests.crm.test_admin import MEMBERSHIP, MODELS, PAGES, _get, _members
 from tests.factories import (
     AffiliationFactory,
@@ -77,7 +78,7 @@ def _pledge_with_installments(organization: Organization, rows: int) -> str:
 
 def _membership_with_history(organization: Organization, rows: int) -> str:
     membership = MembershipFactory(organization=organization)
-    membership_approve(membership=membership)
+    _membership_approve(membership=membership)
     for _ in range(rows):
         membership.auto_renew = not membership.auto_renew
         membership.save()

@@ -30,8 +30,18 @@ VIEW_ALL = {
         "tickettype",
         "registration",
         "attendee",
+        "duesschedule",
+        "duesschedulerule",
+        "duesschedulebracket",
+        "duesdeductibility",
     ]
 }
+# Drafting, comparing and applying a new dues schedule: membership and finance.
+DUES_PLANNING = {
+    f"{action}_{model}"
+    for action in ("add", "change")
+    for model in ["duesschedule", "duesschedulerule", "duesschedulebracket"]
+} | {"delete_duesschedulerule", "delete_duesschedulebracket", "apply_duesschedule"}
 EVENTS_MODELS = ["event", "tickettype", "registration", "attendee"]
 EDITS_PEOPLE_AND_MEMBERSHIPS = {
     f"{action}_{model}"
@@ -52,8 +62,11 @@ EDITS_PEOPLE_AND_MEMBERSHIPS = {
 EXPECTED_CRM_PERMISSIONS = {
     "Membership": VIEW_ALL
     | EDITS_PEOPLE_AND_MEMBERSHIPS
-    | {"delete_affiliation", "delete_note", "delete_planbracket"},
-    "Finance": VIEW_ALL | {"add_note", "change_note"},
+    | {"delete_affiliation", "delete_note", "delete_planbracket"}
+    | DUES_PLANNING,
+    "Finance": VIEW_ALL
+    | {"add_note", "change_note", "add_duesdeductibility", "change_duesdeductibility"}
+    | DUES_PLANNING,
     "Events": {
         "view_organization",
         "view_contact",

@@ -350,6 +350,7 @@ def test_it_records_a_wire_in_part_dated_today_when_no_date_is_given(finance_api
         ({"amount": "a lot"}, "amount", "A valid number is required."),
         ({"method": "card"}, "method", '"card" is not a valid choice.'),
         ({"received_on": "2999-01-01"}, "received_on", "cannot be received in the future"),
+        ({"received_on": "1990-01-01"}, "received_on", "received in the last 730 days"),
     ],
 )
 def test_it_refuses_a_bad_payment_with_a_400(finance_api, overrides, field, message):

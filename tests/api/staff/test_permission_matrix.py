@@ -66,9 +66,9 @@ STAFF_API: dict[str, Resource] = {
     }),
     "invoices":         Resource(view=EVERYONE, actions={
         "issue": {F}, "resend": {F}, "void": {F}, "write-off": {F}, "record-payment": {F},
-        "refund": {F},
+        "refund": {F}, "pdf": EVERYONE, "bill-again": {F},
     }),
-    "payments":         Resource(view=EVERYONE),
+    "payments":         Resource(view=EVERYONE, actions={"receipt": EVERYONE}),
     "refunds":          Resource(view=EVERYONE),
     "payouts":          Resource(view={M, F, RO}),
 }

@@ -9,7 +9,8 @@ from django.db import connection
 
 from core.exceptions import ServiceError
 from crm.models import Membership, MembershipTransition
-from crm.services import membership_approve, membership_create
+from crm.services import membership_create
+from crm.services.memberships import _membership_approve
 from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -42,8 +43,8 @@ def test_it_records_one_approval_when_two_staff_approve_at_once():
     first, second = UserFactory(), UserFactory()
 
     outcomes = _at_once(
-        lambda: membership_approve(membership=Membership.objects.get(pk=membership.pk), by=first),
-        lambda: membership_approve(membership=Membership.objects.get(pk=membership.pk), by=second),
+        lambda: _membership_approve(membership=Membership.objects.get(pk=membership.pk), by=first),
+        lambda: _membership_approve(membership=Membership.objects.get(pk=membership.pk), by=second),
     )
 
     assert not [o for o in outcomes if isinstance(o, Exception)]

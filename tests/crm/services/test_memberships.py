@@ -6,15 +6,14 @@ from django.utils import timezone
 from core.exceptions import ServiceError, TransitionNotAllowed
 from crm.models import Membership, MembershipTransition
 from crm.services import (
-    membership_approve,
     membership_cancel,
     membership_create,
     membership_enter_grace,
     membership_lapse,
     membership_record_payment,
     membership_reinstate,
-    membership_reject,
 )
+from crm.services.memberships import _membership_approve, _membership_reject
 from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +22,9 @@ Status = Membership.Status
 # Every transition service: what it needs, where it leads, the statuses it may leave, and the
 # reason it records (the history's change reason falls back to the verb when there is none).
 TRANSITIONS = {
-    "approve": (membership_approve, {}, Status.APPROVED, {Status.APPLIED}, "", "approved"),
+    "approve": (_membership_approve, {}, Status.APPROVED, {Status.APPLIED}, "", "approved"),
     "reject": (
-        membership_reject,
+        _membership_reject,
         {"reason": "Outside our region"},
         Status.REJECTED,
         {Status.APPLIED},
@@ -115,7 +114,7 @@ def test_it_says_plainly_why_a_transition_is_refused():
     membership = MembershipFactory(status=Status.LAPSED)
 
     with pytest.raises(TransitionNotAllowed) as caught:
-        membership_approve(membership=membership)
+        _membership_approve(membership=membership)
 
     assert caught.value.message == "A membership that is lapsed cannot be approved."
 
@@ -123,18 +122,18 @@ def test_it_says_plainly_why_a_transition_is_refused():
 def test_it_approves_a_stale_copy_once_and_refuses_the_reject_that_follows():
     membership = MembershipFactory()
     stale = Membership.objects.get(pk=membership.pk)
-    membership_approve(membership=membership)
+    _membership_approve(membership=membership)
 
     # The stale copy still says "applied"; the row is re-read under a lock, so no.
     with pytest.raises(TransitionNotAllowed, match="approved, awaiting payment cannot be rejected"):
-        membership_reject(membership=stale, reason="too late")
+        _membership_reject(membership=stale, reason="too late")
 
     assert MembershipTransition.objects.get().to_status == Status.APPROVED
 
 
 @pytest.mark.parametrize(
     ("service", "message"),
-    [(membership_reject, "Say why the application is rejected"), (membership_cancel, "Say why")],
+    [(_membership_reject, "Say why the application is rejected"), (membership_cancel, "Say why")],
 )
 def test_it_asks_for_a_reason_to_reject_or_drop(service, message):
     membership = MembershipFactory()
@@ -168,7 +167,7 @@ def test_it_records_dues_paid_before_review_and_activates_on_approval():
     assert membership.status == Status.APPLIED
     assert membership.paid_through == date(2026, 12, 31)
 
-    membership_approve(membership=membership)
+    _membership_approve(membership=membership)
     membership.refresh_from_db()
     assert membership.status == Status.ACTIVE
     assert membership.member_since == date(2026, 3, 1)
@@ -384,7 +383,7 @@ def test_it_keeps_the_whole_life_of_a_membership_in_order():
     membership = membership_create(
         organization=OrganizationFactory(), plan=PlanFactory(), start_date=date(2026, 1, 1), by=user
     )
-    membership_approve(membership=membership, by=user)
+    _membership_approve(membership=membership, by=user)
     membership_record_payment(membership=membership, period_end=date(2026, 12, 31), by=user)
     membership_enter_grace(membership=membership)
     membership_lapse(membership=membership)

@@ -8,10 +8,9 @@ from crm.models import Pledge
 from crm.services import (
     pledge_cancel,
     pledge_complete,
-    pledge_confirm,
     pledge_create,
-    pledge_decline,
 )
+from crm.services.pledges import _pledge_confirm, _pledge_decline
 from tests.factories import InvestorLevelFactory, OrganizationFactory, PledgeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +75,7 @@ def test_it_confirms_a_submitted_pledge_recording_who_and_when():
     user = UserFactory()
     pledge = PledgeFactory()
 
-    pledge_confirm(pledge=pledge, by=user, reason="signed letter received")
+    _pledge_confirm(pledge=pledge, by=user, reason="signed letter received")
 
     pledge.refresh_from_db()
     assert pledge.status == Status.CONFIRMED
@@ -89,11 +88,11 @@ def test_it_confirms_a_submitted_pledge_recording_who_and_when():
 
 def test_it_confirms_twice_harmlessly():
     pledge = PledgeFactory()
-    pledge_confirm(pledge=pledge)
+    _pledge_confirm(pledge=pledge)
     first_confirmed_at = pledge.confirmed_at
     records = pledge.history.count()
 
-    pledge_confirm(pledge=pledge)
+    _pledge_confirm(pledge=pledge)
 
     pledge.refresh_from_db()
     assert pledge.confirmed_at == first_confirmed_at
@@ -103,8 +102,8 @@ def test_it_confirms_twice_harmlessly():
 @pytest.mark.parametrize(
     ("service", "kwargs", "allowed_from", "to"),
     [
-        (pledge_confirm, {}, {Status.SUBMITTED}, Status.CONFIRMED),
-        (pledge_decline, {"reason": "no budget"}, {Status.SUBMITTED}, Status.DECLINED),
+        (_pledge_confirm, {}, {Status.SUBMITTED}, Status.CONFIRMED),
+        (_pledge_decline, {"reason": "no budget"}, {Status.SUBMITTED}, Status.DECLINED),
         (
             pledge_cancel,
             {"reason": "company sold"},
@@ -132,7 +131,7 @@ def test_it_allows_only_the_pledge_transitions_that_make_sense(
         assert pledge.status == from_status
 
 
-@pytest.mark.parametrize("service", [pledge_decline, pledge_cancel])
+@pytest.mark.parametrize("service", [_pledge_decline, pledge_cancel])
 def test_it_asks_why_a_pledge_is_declined_or_cancelled(service):
     pledge = PledgeFactory()
 

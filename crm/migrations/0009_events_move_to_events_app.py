@@ -6,9 +6,9 @@ class Migration(migrations.Migration):
     tables: they leave crm's migration state only, the tables stay."""
 
     dependencies = [
-        ("crm", "0006_merge_events"),
+        ("crm", "0008_list_search_and_order_indexes"),
         ("events", "0001_initial"),
-        ("billing", "0006_invoice_line_registration_in_events"),
+        ("billing", "0009_invoice_line_registration_in_events"),
     ]
 
     operations = [

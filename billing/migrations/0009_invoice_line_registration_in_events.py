@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     migration state only."""
 
     dependencies = [
-        ("billing", "0005_history_of_payouts_deposits_disputes"),
+        ("billing", "0008_invoice_search_and_order_indexes"),
         ("events", "0001_initial"),
     ]
 

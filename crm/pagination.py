@@ -1,0 +1,98 @@
+"""A paginator whose count costs the same at any size, for the staff API and the admin's big
+lists: exact up to ``STAFF_API_EXACT_COUNT_LIMIT`` matching rows (default 1,000), PostgreSQL's
+estimate beyond (the table's ``pg_class.reltuples`` unfiltered, the planner's row estimate
+otherwise; ``count_is_estimate`` says which). Each estimated page reads one row more than it
+shows, so whether a next page exists never depends on the estimate."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import connections
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+
+class _LookaheadPage(Page):
+    def __init__(self, rows: Sequence[Any], number: int, paginator: Paginator, more: bool) -> None:
+        super().__init__(rows, number, paginator)
+        self._more = more
+
+    def has_next(self) -> bool:
+        return self._more
+
+
+class EstimatedCountPaginator(Paginator):
+    """Exact count up to a limit, PostgreSQL's estimate beyond it (see the module)."""
+
+    count_is_estimate = False
+
+    @property
+    def exact_count_limit(self) -> int:
+        return getattr(settings, "STAFF_API_EXACT_COUNT_LIMIT", 1000)
+
+    def _queryset(self) -> QuerySet | None:
+        qs = self.object_list
+        if not isinstance(qs, QuerySet) or connections[qs.db].vendor != "postgresql":
+            return None
+        return qs
+
+    @cached_property
+    def count(self) -> int:  # type: ignore[override]
+        qs = self._queryset()
+        if qs is None:
+            return super().count
+        limit = self.exact_count_limit
+        ids = qs.order_by().values("pk")
+        bounded = ids[: limit + 1].count()
+        if bounded <= limit:
+            return bounded
+        self.count_is_estimate = True
+        return max(limit + 1, self._estimate(qs, ids))
+
+    def _estimate(self, qs: QuerySet, ids: QuerySet) -> int:
+        with connections[qs.db].cursor() as cursor:
+            if not qs.query.where:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                    [qs.model._meta.db_table],
+                )
+                row = cursor.fetchone()
+                if row and row[0] >= 0:
+                    return int(row[0])
+            sql, params = ids.query.sql_with_params()
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return int(plan[0]["Plan"]["Plan Rows"])
+
+    def validate_number(self, number: Any) -> int:
+        if not self.count_is_estimate:
+            return super().validate_number(number)
+        try:
+            value = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from error
+        if value < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return value
+
+    def page(self, number: Any) -> Page:
+        self.count  # noqa: B018 - decides whether the count is an estimate
+        if not self.count_is_estimate:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        more = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        if not more:  # the last page: now the count is known exactly
+            self.__dict__["count"] = bottom + len(rows)
+            self.count_is_estimate = False
+        return _LookaheadPage(rows, number, self, more)

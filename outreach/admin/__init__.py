@@ -1,0 +1,3 @@
+from outreach.admin.lists import NewsletterListAdmin, SubscriberAdmin, SubscriptionAdmin
+
+__all__ = ["NewsletterListAdmin", "SubscriberAdmin", "SubscriptionAdmin"]

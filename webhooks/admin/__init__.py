@@ -1,0 +1,3 @@
+from webhooks.admin.endpoints import WebhookDeliveryAdmin, WebhookEndpointAdmin
+
+__all__ = ["WebhookDeliveryAdmin", "WebhookEndpointAdmin"]

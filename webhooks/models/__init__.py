@@ -1,0 +1,3 @@
+from webhooks.models.endpoints import WebhookDelivery, WebhookEndpoint
+
+__all__ = ["WebhookDelivery", "WebhookEndpoint"]
