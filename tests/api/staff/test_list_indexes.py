@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from billing.models import Invoice
-from crm.models import Affiliation, Contact, Organization, Registration
+from crm.models import Affiliation, Contact, Organization
 from crm.roles import READ_ONLY
+from events.models import Registration
 from tests.factories import TicketTypeFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
