@@ -143,6 +143,10 @@ STORAGES = {
 # Mail: EMAIL_URL (smtp://user:pass@host:587, smtps://..., console:, locmem:) or the usual
 # EMAIL_BACKEND (smtp, console), EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
 # EMAIL_USE_TLS and EMAIL_USE_SSL.
+# Acknowledgements of public submissions (join, invest, register, newsletter confirmation) go
+# to whatever address was typed: at most this many a day to one address, the rest logged as
+# suppressed (0: no limit). Counted in the cache (CACHES: Redis when REDIS_URL is set).
+MAIL_PER_RECIPIENT_PER_DAY = env_int("MAIL_PER_RECIPIENT_PER_DAY", 5)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MetroHartford Alliance <members@example.org>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 MEMBERSHIP_STAFF_EMAILS = env_list("MEMBERSHIP_STAFF_EMAILS")
