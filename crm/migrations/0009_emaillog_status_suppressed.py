@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0007_dues_schedules_deductibility_foundation_levels'),
+        ('crm', '0008_list_search_and_order_indexes'),
     ]
 
     operations = [
