@@ -1,8 +1,12 @@
-"""API tokens in the admin. A superuser manages everyone's; a staff user given the token
-permissions manages only their own, so holding them never lets one act as someone else."""
+"""API tokens and failed logins in the admin. A superuser manages everyone's tokens; a staff
+user given the token permissions manages only their own, so holding them never lets one act as
+someone else. Login attempts and lockouts are the superuser's alone."""
 
 from typing import Any
 
+from axes import admin as axes_admin
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -45,3 +49,19 @@ class StaffTokenAdmin(TokenAdmin):
             messages.SUCCESS,
         )
         return super().response_add(request, obj, *args)
+
+
+# Failed logins and lockouts (django-axes, config/login_guard.py). Registered here rather than by
+# axes (AXES_ENABLE_ADMIN is off) so that its "clean up expired attempts" action has the request
+# attributes its handler reads; axes' own admin answers that action with a 500.
+class LoginAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    @admin.action(description="Clean up expired attempts")
+    def cleanup_expired_attempts(self, request: HttpRequest, queryset: QuerySet) -> None:
+        AxesProxyHandler.update_request(request)  # its attempt time: now
+        count = self.handler.clean_expired_user_attempts(request=request)
+        self.message_user(request, f"Cleaned up {count} expired access attempts.")
+
+
+admin.site.register(AccessAttempt, LoginAttemptAdmin)
+admin.site.register(AccessLog, axes_admin.AccessLogAdmin)
+admin.site.register(AccessFailureLog, axes_admin.AccessFailureLogAdmin)

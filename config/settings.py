@@ -1,6 +1,7 @@
 """Settings for the chamber CRM. Everything that differs between machines comes from the
 environment (see README.md, "Settings"); a bad value stops the process at start-up."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "outreach",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a refused login (too many failures) into the lockout page; keep it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,6 +145,10 @@ STORAGES = {
 # Mail: EMAIL_URL (smtp://user:pass@host:587, smtps://..., console:, locmem:) or the usual
 # EMAIL_BACKEND (smtp, console), EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
 # EMAIL_USE_TLS and EMAIL_USE_SSL.
+# Acknowledgements of public submissions (join, invest, register, newsletter confirmation) go
+# to whatever address was typed: at most this many a day to one address, the rest logged as
+# suppressed (0: no limit). Counted in the cache (CACHES: Redis when REDIS_URL is set).
+MAIL_PER_RECIPIENT_PER_DAY = env_int("MAIL_PER_RECIPIENT_PER_DAY", 5)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MetroHartford Alliance <members@example.org>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # The model every sent mail is logged in (core.mail names no app).
@@ -340,6 +348,33 @@ CACHES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# Brute-force protection of the admin login (config/login_guard.py, django-axes): after
+# LOGIN_FAILURE_LIMIT failures for one user name from one client address, or
+# LOGIN_USERNAME_FAILURE_LIMIT for one user name from anywhere, that user name is refused (even
+# with the right password) until LOGIN_COOLOFF_MINUTES pass without another failure. The
+# superuser sees and clears the attempts in the admin ("Axes").
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_USERNAME_FAILURE_LIMIT = env_int("LOGIN_USERNAME_FAILURE_LIMIT", 20)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+if not 1 <= LOGIN_FAILURE_LIMIT <= LOGIN_USERNAME_FAILURE_LIMIT or LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT must be 1 or more and at most LOGIN_USERNAME_FAILURE_LIMIT; "
+        "LOGIN_COOLOFF_MINUTES must be 1 or more."
+    )
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user name before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "config.login_guard.TieredLimitDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_CLIENT_IP_CALLABLE = "config.login_guard.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # api/admin.py registers axes' admin pages itself
+AXES_LOCKOUT_TEMPLATE = "admin/login_locked_out.html"
 
 # Events: seats held for an unpaid registration are released after EVENT_HOLD_MINUTES
 # (`manage.py expire_event_holds`); someone promoted from a waitlist has EVENT_WAITLIST_OFFER_HOURS

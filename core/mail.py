@@ -12,6 +12,7 @@ why, for which organization and invoice), written with the change that caused it
 sent or failed by the task.
 """
 
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.tasks import task
@@ -59,15 +61,33 @@ def send_templated(
     organization: Any = None,
     contact: Any = None,
     invoice: Any = None,
+    unverified: bool = False,
 ) -> bool:
     """Queue the email; returns False (and sends nothing) when there is no address to send to.
     `reason` says in the log why the mail went out ("invoice 2026-00012 issued"); the
-    organization, contact and invoice it concerns are kept on its EmailLog row."""
+    organization, contact and invoice it concerns are kept on its EmailLog row.
+
+    `unverified`: the address was typed into a public form (an acknowledgement), so anyone
+    could make us mail it: at most MAIL_PER_RECIPIENT_PER_DAY such mails go to one address a
+    day (`over_daily_limit`); the rest are logged as suppressed and not sent."""
     EmailLog = email_log_model()
 
     recipients = sorted({address.strip() for address in to if address and address.strip()})
     if not recipients:
         logger.info("mail %s not sent, no recipient: %s", template, reason)
+        return False
+    if unverified and over_daily_limit(recipients):
+        logger.warning("mail %s suppressed, daily limit for %s", template, recipients)
+        EmailLog.objects.create(
+            organization=organization if getattr(organization, "pk", None) else None,
+            contact=contact if getattr(contact, "pk", None) else None,
+            recipients=", ".join(recipients)[:1000],
+            subject=" ".join(subject.split())[:500],
+            template=template,
+            reason=reason[:500],
+            status=EmailLog.Status.SUPPRESSED,
+            error="Not sent: the daily limit of mails to this address was reached.",
+        )
         return False
     text, html = render_templated(template=template, context=context)
     subject = " ".join(subject.split())
@@ -110,6 +130,34 @@ def send_templated(
 
     transaction.on_commit(enqueue)
     return True
+
+
+def over_daily_limit(recipients: Iterable[str]) -> bool:
+    """Count one more mail to each of these typed addresses today; True when any of them has
+    had MAIL_PER_RECIPIENT_PER_DAY already (then nothing is sent to any).
+
+    Counted in the cache, not the database, so that a public request pays no query for it:
+    `cache.add` starts a day's counter at 0 only if it is missing and `cache.incr` adds one
+    atomically (Redis, REDIS_URL, shares it between processes and servers; without it each
+    process counts on its own). The key is the address lower-cased and hashed, and the day."""
+    limit = settings.MAIL_PER_RECIPIENT_PER_DAY
+    if limit <= 0:
+        return False
+    day = timezone.localdate().isoformat()
+    over = False
+    for address in {address.strip().lower() for address in recipients if address}:
+        key = f"mail-per-recipient:{day}:{hashlib.sha256(address.encode()).hexdigest()}"
+        cache.add(key, 0, timeout=_TWO_DAYS)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr: this is its first today
+            cache.add(key, 1, timeout=_TWO_DAYS)
+            count = 1
+        over = over or count > limit
+    return over
+
+
+_TWO_DAYS = 2 * 24 * 60 * 60
 
 
 @dataclass

@@ -14,7 +14,7 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
-from core.mail import render_templated
+from core.mail import over_daily_limit, render_templated
 from crm.models import EmailLog
 from outreach.models import Subscription
 from outreach.tokens import unsubscribe_token
@@ -56,6 +56,20 @@ def send_subscription_mail(
     is_confirmation = template == "newsletter_confirm"
     if not is_confirmation and subscription.status != Subscription.Status.CONFIRMED:
         logger.info("newsletter mail %s not sent to unconfirmed %s", template, subscriber)
+        return False
+    if is_confirmation and over_daily_limit([subscriber.email]):
+        # The address was typed into the sign-up form: the same daily limit as the
+        # acknowledgements of the other public forms (core.mail.over_daily_limit).
+        logger.warning("newsletter mail %s suppressed, daily limit for %s", template, subscriber)
+        EmailLog.objects.create(
+            contact=subscriber.linked_contact,
+            recipients=subscriber.email,
+            subject=subject[:500],
+            template=template,
+            reason=reason[:500],
+            status=EmailLog.Status.SUPPRESSED,
+            error="Not sent: the daily limit of mails to this address was reached.",
+        )
         return False
     headers = {} if is_confirmation else list_headers(subscription)
     context = {

@@ -156,6 +156,7 @@ def _records(world: World) -> None:
         ),
         Group.objects.get(name=READ_ONLY),
         *_outreach_records(),
+        *_login_records(),
     ]
     for record in built:
         assert record is not None
@@ -164,6 +165,21 @@ def _records(world: World) -> None:
     world.records[Token] = Token.objects.get(user=world.users[READ_ONLY])
     assert isinstance(deposit, BankDeposit)
     assert world.records[DuesSchedule].status == DuesSchedule.Status.DRAFT
+
+
+def _login_records() -> list[models.Model]:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    seen = {"ip_address": "203.0.113.5", "user_agent": "matrix", "path_info": "/admin/login/"}
+    return [
+        AccessAttempt.objects.create(
+            username="matrix-guess", failures_since_start=2, attempt_time=timezone.now(), **seen
+        ),
+        AccessLog.objects.create(username="matrix-admin", attempt_time=timezone.now(), **seen),
+        AccessFailureLog.objects.create(
+            username="matrix-guess", attempt_time=timezone.now(), **seen
+        ),
+    ]
 
 
 def _outreach_records() -> list[models.Model]:

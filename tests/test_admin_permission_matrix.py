@@ -164,6 +164,11 @@ ADMIN: dict[str, Page] = {
         urls={"<id>/password/": {"GET": SU_ONLY, "POST": SU_ONLY}}),
     "authtoken.tokenproxy": Page(view=SU_ONLY, add=SU_ONLY, change=SU_ONLY, delete=SU_ONLY),
     "django_tasks_database.dbtaskresult": Page(view=SU_ONLY),
+    # Failed logins and lockouts (django-axes): deleting an attempt lifts its lockout.
+    "axes.accessattempt": Page(view=SU_ONLY, change=SU_ONLY, delete=SU_ONLY,
+        actions={"cleanup_expired_attempts": SU_ONLY}),
+    "axes.accesslog": Page(view=SU_ONLY, change=SU_ONLY, delete=SU_ONLY),
+    "axes.accessfailurelog": Page(view=SU_ONLY, change=SU_ONLY, delete=SU_ONLY),
 }
 
 # Pages of the admin site that belong to no model.

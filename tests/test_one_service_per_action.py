@@ -18,6 +18,7 @@ from types import CodeType
 from typing import Any
 
 import pytest
+from axes.handlers.database import AxesDatabaseHandler
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -83,6 +84,9 @@ ADMIN_ACTIONS: dict[tuple[str, str], Callable[..., Any] | None] = {
     ("outreach.subscription", "unsubscribe_selected"): subscriptions.subscription_unsubscribe,
     ("webhooks.webhookendpoint", "rotate_secret"): webhooks.webhook_endpoint_rotate_secret,
     ("webhooks.webhookdelivery", "replay"): webhooks.webhook_delivery_replay,
+    # django-axes' own action and its own handler: expired attempts are only ever deleted there.
+    ("axes.accessattempt", "cleanup_expired_attempts"):
+        AxesDatabaseHandler.clean_expired_user_attempts,
 }
 ACTION_FORMS: dict[str, dict[str, Any]] = {
     "reinstate_with_fee": {"apply": "yes", "fee": "25.00", "reason": "back"},

@@ -332,9 +332,23 @@ def _flag(instance: Membership | Pledge, match: Match, *, save: bool = True) -> 
 # --- Mail -----------------------------------------------------------------------------------
 
 
-def _mail(template: str, subject: str, context: dict[str, Any], to: list[str]) -> None:
+def _mail(
+    template: str,
+    subject: str,
+    context: dict[str, Any],
+    to: list[str],
+    *,
+    unverified: bool = False,
+) -> None:
     """templates/emails/<template>.txt, sent once the surrounding transaction commits."""
-    send_templated(to=to, template=template, subject=subject, context=context, reason=template)
+    send_templated(
+        to=to,
+        template=template,
+        subject=subject,
+        context=context,
+        reason=template,
+        unverified=unverified,
+    )
 
 
 def _membership_staff() -> list[str]:
@@ -469,6 +483,7 @@ def application_submit(
             f"Your application to join the MetroHartford Alliance ({membership.reference})",
             context,
             [match.contact.email],
+            unverified=True,
         )
         _mail(
             "application_staff",
@@ -589,6 +604,7 @@ def investment_submit(
                 f"({pledge.reference})",
                 context,
                 [match.contact.email],
+                unverified=True,
             )
             _mail(
                 "pledge_staff",

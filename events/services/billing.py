@@ -274,6 +274,8 @@ def mail_registration(
         invoice = registration_invoice(registration)
     return send_templated(
         to=[registration.contact.email],
+        # The first mail goes to the address typed on the events page.
+        unverified=template == "registration_received",
         template=template,
         subject=SUBJECTS[template].format(title=registration.event.title),
         context={

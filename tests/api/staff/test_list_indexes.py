@@ -131,7 +131,11 @@ def test_it_reads_the_big_tables_through_indexes(seeded, api_for, path, params):
         assert _full_scans(plan) == [], f"{sql}\n{json.dumps(plan, indent=1)[:4000]}"
 
 
-@pytest.mark.parametrize(("path", "params"), LISTS)
+# The same lists without the planner's caveat above: the query count holds for every one.
+COUNTED = [case.values if isinstance(case, type(LISTS[0])) else case for case in LISTS]
+
+
+@pytest.mark.parametrize(("path", "params"), COUNTED)
 def test_it_runs_as_many_queries_at_every_page_size(seeded, api_for, path, params):
     client = api_for(READ_ONLY)
     counts = []

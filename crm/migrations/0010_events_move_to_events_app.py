@@ -6,7 +6,7 @@ class Migration(migrations.Migration):
     tables: they leave crm's migration state only, the tables stay."""
 
     dependencies = [
-        ("crm", "0008_list_search_and_order_indexes"),
+        ("crm", "0009_emaillog_status_suppressed"),
         ("events", "0001_initial"),
         ("billing", "0009_invoice_line_registration_in_events"),
     ]
