@@ -12,6 +12,12 @@ from crm.models import EmailLog
 from tests.api.public_helpers import INVEST, JOIN, committing_client, invest_body, join_body
 from tests.factories import EventFactory, InvestorLevelFactory, PlanFactory, TicketTypeFactory
 
+
+@pytest.fixture(autouse=True)
+def _hartbeat_list(hartbeat):
+    """Every test here may sign up to the HartBeat (see tests/conftest.py)."""
+
+
 pytestmark = pytest.mark.django_db
 
 SPAM = "Cheap pills at spam.example"

@@ -13,6 +13,11 @@ from django.test import override_settings
 from tests.api.public_helpers import committing_client
 
 
+@pytest.fixture(autouse=True)
+def _hartbeat_list(hartbeat):
+    """Every test here may sign up to the HartBeat (see tests/conftest.py)."""
+
+
 class Inbox:
     """What a real SMTP server on 127.0.0.1 received, parsed."""
 

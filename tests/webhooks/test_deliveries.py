@@ -38,6 +38,12 @@ from webhooks.events import EVENT_TYPES
 from webhooks.models import WebhookDelivery
 from webhooks.services import MAX_ATTEMPTS, RETRY_DELAYS, webhook_delivery_replay
 
+
+@pytest.fixture(autouse=True)
+def _hartbeat_list(hartbeat):
+    """Every test here may sign up to the HartBeat (see tests/conftest.py)."""
+
+
 pytestmark = pytest.mark.django_db
 
 FORBIDDEN_KEYS = {"email", "phone", "notes", "note", "status_reason", "reason", "memo"}

@@ -24,15 +24,7 @@ BIG_TABLES = {"crm_organization", "crm_contact", "billing_invoice", "crm_registr
 STREAMING = {"Limit", "Subquery Scan", "Result", "Append"}
 
 LISTS = [
-    pytest.param(
-        "/api/v1/organizations/",
-        {"search": "precision"},
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="at 20,000 rows the planner still reads the table for the website column "
-            "(it uses the index at 50,000, the benchmark's scale 1.0)",
-        ),
-    ),
+    ("/api/v1/organizations/", {"search": "precision"}),
     ("/api/v1/organizations/", {"county": "tolland"}),
     ("/api/v1/organizations/", {}),
     ("/api/v1/contacts/", {"search": "garcia"}),
@@ -110,10 +102,17 @@ def _full_scans(node: dict, bounded: bool = False) -> list[str]:
     return found
 
 
-def _explain(sql: str) -> dict:
+def _explain(sql: str, *, searched: bool = False) -> dict:
     with connection.cursor() as cursor:
+        if searched:
+            # At 20,000 rows the planner's choice between a trigram index and reading a small
+            # table varies with ANALYZE's sample (at the benchmark's 50,000 it takes the index).
+            # With sequential scans priced out, a table still read in full has no index the
+            # search's expression can use: that is what this test is here to catch.
+            cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
         plan = cursor.fetchone()[0]
+        cursor.execute("RESET enable_seqscan")
     return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
 
 
@@ -127,15 +126,11 @@ def test_it_reads_the_big_tables_through_indexes(seeded, api_for, path, params):
     selects = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
     assert selects
     for sql in selects:
-        plan = _explain(sql)
+        plan = _explain(sql, searched="search" in params)
         assert _full_scans(plan) == [], f"{sql}\n{json.dumps(plan, indent=1)[:4000]}"
 
 
-# The same lists without the planner's caveat above: the query count holds for every one.
-COUNTED = [case.values if isinstance(case, type(LISTS[0])) else case for case in LISTS]
-
-
-@pytest.mark.parametrize(("path", "params"), COUNTED)
+@pytest.mark.parametrize(("path", "params"), LISTS)
 def test_it_runs_as_many_queries_at_every_page_size(seeded, api_for, path, params):
     client = api_for(READ_ONLY)
     counts = []
