@@ -62,6 +62,7 @@ def send_templated(
     contact: Any = None,
     invoice: Any = None,
     unverified: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> bool:
     """Queue the email; returns False (and sends nothing) when there is no address to send to.
     `reason` says in the log why the mail went out ("invoice 2026-00012 issued"); the
@@ -69,7 +70,9 @@ def send_templated(
 
     `unverified`: the address was typed into a public form (an acknowledgement), so anyone
     could make us mail it: at most MAIL_PER_RECIPIENT_PER_DAY such mails go to one address a
-    day (`over_daily_limit`); the rest are logged as suppressed and not sent."""
+    day (`over_daily_limit`); the rest are logged as suppressed and not sent.
+
+    `headers`: extra headers of the message (a list mail's List-Unsubscribe)."""
     EmailLog = email_log_model()
 
     recipients = sorted({address.strip() for address in to if address and address.strip()})
@@ -108,6 +111,7 @@ def send_templated(
         "text": text,
         "html": html,
         "reply_to": list(reply_to),
+        "headers": dict(headers or {}),
         "reason": reason,
     }
     batch = _BATCH.get()
@@ -115,20 +119,8 @@ def send_templated(
         batch.pending.append((log, message))
         return True
     log.save()
-    log_id = log.pk
-
-    def enqueue() -> None:
-        deliver_email.enqueue(
-            to=recipients,
-            subject=subject,
-            text=text,
-            html=html,
-            reply_to=list(reply_to),
-            reason=reason,
-            log_id=log_id,
-        )
-
-    transaction.on_commit(enqueue)
+    message["log_id"] = log.pk
+    transaction.on_commit(lambda: deliver_email.enqueue(**message))
     return True
 
 
@@ -213,6 +205,7 @@ def deliver_email(
     reply_to: list[str],
     reason: str,
     log_id: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
     EmailLog = email_log_model()
 
@@ -224,17 +217,17 @@ def deliver_email(
     ):
         logger.info("mail %s already sent: %s", log_id, reason)
         return
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-        reply_to=reply_to or None,
-    )
-    if html:
-        message.attach_alternative(html, "text/html")
     try:
-        message.send()
+        _send(
+            {
+                "to": to,
+                "subject": subject,
+                "text": text,
+                "html": html,
+                "reply_to": reply_to,
+                "headers": headers,
+            }
+        )
     except Exception as exc:
         if log_id is not None:
             EmailLog.objects.filter(pk=log_id).update(
@@ -291,6 +284,7 @@ def _send(message: dict[str, Any]) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=message["to"],
         reply_to=message["reply_to"] or None,
+        headers=message.get("headers") or None,
     )
     if message["html"]:
         email.attach_alternative(message["html"], "text/html")

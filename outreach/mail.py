@@ -1,5 +1,5 @@
-"""Mail to newsletter subscribers. Like core.mail (rendered now, logged as an EmailLog, sent by a
-task after the commit), plus the headers list mail needs: every mail about a list the person is
+"""Mail to newsletter subscribers, through core.mail (rendered now, logged as an EmailLog, sent by
+a task after the commit), with the headers list mail needs: every mail about a list the person is
 on carries a one-click unsubscribe link (RFC 8058 List-Unsubscribe and List-Unsubscribe-Post)."""
 
 import logging
@@ -8,14 +8,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.tasks import task
 from django.urls import reverse
-from django.utils import timezone
 
-from core.mail import over_daily_limit, render_templated
-from crm.models import EmailLog
+from core.mail import send_templated
 from outreach.models import Subscription
 from outreach.tokens import unsubscribe_token
 
@@ -50,76 +45,28 @@ def send_subscription_mail(
     reason: str,
 ) -> bool:
     """Queue a mail about `subscription`. A list mail (anything but the confirmation request)
-    goes to confirmed subscribers only: an unconfirmed address gets the one confirmation mail
-    and nothing else."""
+    goes to confirmed subscribers only and carries the unsubscribe headers: an unconfirmed
+    address gets the one confirmation mail and nothing else. The confirmation goes to an
+    address typed into the sign-up form, so it counts against the same daily limit as the
+    other public forms' acknowledgements."""
     subscriber = subscription.subscriber
     is_confirmation = template == "newsletter_confirm"
     if not is_confirmation and subscription.status != Subscription.Status.CONFIRMED:
         logger.info("newsletter mail %s not sent to unconfirmed %s", template, subscriber)
         return False
-    if is_confirmation and over_daily_limit([subscriber.email]):
-        # The address was typed into the sign-up form: the same daily limit as the
-        # acknowledgements of the other public forms (core.mail.over_daily_limit).
-        logger.warning("newsletter mail %s suppressed, daily limit for %s", template, subscriber)
-        EmailLog.objects.create(
-            contact=subscriber.linked_contact,
-            recipients=subscriber.email,
-            subject=subject[:500],
-            template=template,
-            reason=reason[:500],
-            status=EmailLog.Status.SUPPRESSED,
-            error="Not sent: the daily limit of mails to this address was reached.",
-        )
-        return False
-    headers = {} if is_confirmation else list_headers(subscription)
-    context = {
-        "subscription": subscription,
-        "newsletter": subscription.newsletter,
-        "subscriber": subscriber,
-        "unsubscribe_url": "" if is_confirmation else unsubscribe_url(subscription),
-        **context,
-    }
-    text, html = render_templated(template=template, context=context)
-    log = EmailLog.objects.create(
-        contact=subscriber.linked_contact,
-        recipients=subscriber.email,
-        subject=subject[:500],
+    return send_templated(
+        to=[subscriber.email],
         template=template,
-        reason=reason[:500],
-    )
-    message = {
-        "to": [subscriber.email],
-        "subject": subject,
-        "text": text,
-        "html": html,
-        "headers": headers,
-        "log_id": log.pk,
-    }
-    transaction.on_commit(lambda: deliver_subscription_mail.enqueue(message=message))
-    return True
-
-
-@task
-def deliver_subscription_mail(*, message: dict[str, Any]) -> None:
-    log_id = message["log_id"]
-    if EmailLog.objects.filter(pk=log_id, status=EmailLog.Status.SENT).exists():
-        return  # a requeued task: sent already
-    email = EmailMultiAlternatives(
-        subject=message["subject"],
-        body=message["text"],
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=message["to"],
-        headers=message["headers"] or None,
-    )
-    if message["html"]:
-        email.attach_alternative(message["html"], "text/html")
-    try:
-        email.send()
-    except Exception as exc:
-        EmailLog.objects.filter(pk=log_id).update(
-            status=EmailLog.Status.FAILED, error=f"{exc.__class__.__name__}: {exc}"
-        )
-        raise
-    EmailLog.objects.filter(pk=log_id).update(
-        status=EmailLog.Status.SENT, sent_at=timezone.now(), error=""
+        subject=subject,
+        context={
+            "subscription": subscription,
+            "newsletter": subscription.newsletter,
+            "subscriber": subscriber,
+            "unsubscribe_url": "" if is_confirmation else unsubscribe_url(subscription),
+            **context,
+        },
+        reason=reason,
+        contact=subscriber.linked_contact,
+        unverified=is_confirmation,
+        headers=None if is_confirmation else list_headers(subscription),
     )
