@@ -105,7 +105,7 @@ def send_templated(
         template=template,
         reason=reason[:500],
     )
-    message = {
+    message: dict[str, Any] = {
         "to": recipients,
         "subject": subject,
         "text": text,

@@ -3,7 +3,10 @@ mail scanners fetch every link in a message, and a GET must not confirm an addre
 looked at. Unsubscribing answers RFC 8058's one-click POST from the mail program (no login, no
 CSRF token: the signed link is the authority) and shows a page with a button for people."""
 
-from django.http import HttpRequest, HttpResponse
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -28,30 +31,38 @@ def _problem(request: HttpRequest, message: str, status: int = 400) -> HttpRespo
     return render(request, "public/newsletter_problem.html", {"message": message}, status=status)
 
 
-def _subscription(pk: int) -> Subscription | None:
-    return Subscription.objects.select_related("subscriber", "newsletter").filter(pk=pk).first()
+class _SubscriptionLinkPage(View):
+    """A page behind a signed link: the link's subscription, or a page that says what is wrong
+    with the link."""
 
+    read_token: Callable[[str], int]
+    template: str
 
-class ConfirmPage(View):
-    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
-            subscription = _subscription(read_confirm_token(token))
+            pk = self.read_token(kwargs["token"])
         except BadToken as exc:
             return _problem(request, str(exc))
+        subscription = (
+            Subscription.objects.select_related("subscriber", "newsletter").filter(pk=pk).first()
+        )
         if subscription is None:
             return _problem(request, "This subscription no longer exists.", status=404)
-        return render(request, "public/newsletter_confirm.html", {"subscription": subscription})
+        self.subscription = subscription
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        return render(request, self.template, {"subscription": self.subscription})
+
+
+class ConfirmPage(_SubscriptionLinkPage):
+    read_token = staticmethod(read_confirm_token)
+    template = "public/newsletter_confirm.html"
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         try:
-            subscription = _subscription(read_confirm_token(token))
-        except BadToken as exc:
-            return _problem(request, str(exc))
-        if subscription is None:
-            return _problem(request, "This subscription no longer exists.", status=404)
-        try:
             subscription = subscription_confirm(
-                subscription=subscription, consent=_consent(request, Source.EMAIL_LINK)
+                subscription=self.subscription, consent=_consent(request, Source.EMAIL_LINK)
             )
         except ServiceError as exc:
             return _problem(request, exc.message, status=409)
@@ -59,26 +70,14 @@ class ConfirmPage(View):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-class UnsubscribePage(View):
-    def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        try:
-            subscription = _subscription(read_unsubscribe_token(token))
-        except BadToken as exc:
-            return _problem(request, str(exc))
-        if subscription is None:
-            return _problem(request, "This subscription no longer exists.", status=404)
-        return render(request, "public/newsletter_unsubscribe.html", {"subscription": subscription})
+class UnsubscribePage(_SubscriptionLinkPage):
+    read_token = staticmethod(read_unsubscribe_token)
+    template = "public/newsletter_unsubscribe.html"
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        try:
-            subscription = _subscription(read_unsubscribe_token(token))
-        except BadToken as exc:
-            return _problem(request, str(exc))
-        if subscription is None:
-            return _problem(request, "This subscription no longer exists.", status=404)
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
         subscription = subscription_unsubscribe(
-            subscription=subscription,
+            subscription=self.subscription,
             consent=_consent(request, Source.ONE_CLICK if one_click else Source.EMAIL_LINK),
         )
         return render(request, "public/newsletter_done.html", {"subscription": subscription})

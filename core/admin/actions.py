@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from core.exceptions import ServiceError
@@ -50,26 +50,17 @@ def action_with_reason(
     done: str,
 ) -> HttpResponse | None:
     """Ask for a reason on an intermediate page, then apply the service to each row."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if "apply" in request.POST and form.is_valid():
-        reason = form.cleaned_data["reason"]
-        run_service_action(
-            modeladmin, request, queryset, call=lambda obj: call(obj, reason), done=done
-        )
-        return None
-    return TemplateResponse(
+    return action_with_form(
+        modeladmin,
         request,
-        "admin/action_reason.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "prompt": prompt,
-            "submit_label": submit_label,
-            "queryset": queryset,
-            "form": form,
-            "action": action,
-            "opts": modeladmin.model._meta,
-        },
+        queryset,
+        form_class=ReasonForm,
+        action=action,
+        title=title,
+        prompt=prompt,
+        submit_label=submit_label,
+        call=lambda obj, data: call(obj, data["reason"]),
+        done=done,
     )
 
 
@@ -86,7 +77,8 @@ def action_with_form(
     call: Callable[[Any, dict[str, Any]], Any],
     done: str,
 ) -> HttpResponse | None:
-    """Like action_with_reason, with any form: its cleaned data is handed to the service."""
+    """Ask for the form on an intermediate page, then apply the service to each row with the
+    form's cleaned data."""
     form = form_class(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST and form.is_valid():
         data = form.cleaned_data
@@ -108,3 +100,15 @@ def action_with_form(
             "opts": modeladmin.model._meta,
         },
     )
+
+
+class ServiceErrorMessageMixin:
+    """A change form whose save calls a service: a refusal (ServiceError) becomes the admin's
+    error message on the same page instead of a server error. Django rolls the save back."""
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())

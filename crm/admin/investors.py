@@ -2,13 +2,12 @@
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from core.admin.actions import action_with_reason, run_service_action
+from core.admin.actions import ServiceErrorMessageMixin, action_with_reason, run_service_action
 from core.admin.history import HistoryAdmin
-from core.exceptions import ServiceError
 from crm import services
 from crm.admin.data_tools import CsvXlsxExportMixin
 from crm.models import (
@@ -47,7 +46,7 @@ class PledgeInstallmentInline(admin.TabularInline):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(CsvXlsxExportMixin, HistoryAdmin):
+class PledgeAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "organization",
         "level",
@@ -115,15 +114,6 @@ class PledgeAdmin(CsvXlsxExportMixin, HistoryAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         if change:
             super().save_related(request, form, formsets, change)
-
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except ServiceError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            from django.http import HttpResponseRedirect
-
-            return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description="Confirm selected pledges", permissions=["change"])
     def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -11,9 +11,13 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from core.admin.actions import action_with_form, action_with_reason, run_service_action
+from core.admin.actions import (
+    ServiceErrorMessageMixin,
+    action_with_form,
+    action_with_reason,
+    run_service_action,
+)
 from core.admin.history import HistoryAdmin
-from core.exceptions import ServiceError
 from crm import services
 from crm.admin.data_tools import CsvXlsxExportMixin
 from crm.models import (
@@ -116,7 +120,7 @@ class EmailLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
+class MembershipAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "organization",
         "plan",
@@ -168,15 +172,6 @@ class MembershipAdmin(CsvXlsxExportMixin, HistoryAdmin):
         )
         obj.pk = created.pk
         obj.reference = created.reference
-
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except ServiceError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            from django.http import HttpResponseRedirect
-
-            return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description="Approve selected applications", permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -5,7 +5,6 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -13,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from core.admin.actions import action_with_reason
+from core.admin.actions import ServiceErrorMessageMixin, action_with_reason
 from core.admin.history import HistoryAdmin, child_history
 from core.exceptions import ServiceError
 from crm.admin.data_tools import CsvXlsxExportMixin
@@ -84,7 +83,7 @@ class WaitlistInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(CsvXlsxExportMixin, HistoryAdmin):
+class EventAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "title",
         "starts_at",
@@ -182,14 +181,6 @@ class EventAdmin(CsvXlsxExportMixin, HistoryAdmin):
             if isinstance(obj, TicketType):
                 event_services.ticket_type_save(ticket_type=obj, by=request.user)
         formset.save_m2m()
-
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            with transaction.atomic():
-                return super().changeform_view(request, *args, **kwargs)
-        except ServiceError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def get_urls(self) -> list:
         return [
