@@ -1,0 +1,37 @@
+"""Finance's ledger, a module per aggregate: invoices and the money on them, credit balances,
+Stripe's webhooks, payouts and deposits, and the journal."""
+
+from billing.models.credits import CreditEntry
+from billing.models.fields import amount_field
+from billing.models.invoices import (
+    Dispute,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberSequence,
+    InvoiceReminder,
+    Payment,
+    Refund,
+)
+from billing.models.journal import JournalBatch, JournalLine, RevenueRecognition
+from billing.models.payouts import BalanceTransaction, BankDeposit, BankDepositItem, Payout
+from billing.models.stripe_events import StripeEvent
+
+__all__ = [
+    "BalanceTransaction",
+    "BankDeposit",
+    "BankDepositItem",
+    "CreditEntry",
+    "Dispute",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceNumberSequence",
+    "InvoiceReminder",
+    "JournalBatch",
+    "JournalLine",
+    "Payment",
+    "Payout",
+    "Refund",
+    "RevenueRecognition",
+    "StripeEvent",
+    "amount_field",
+]

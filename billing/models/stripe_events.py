@@ -1,0 +1,41 @@
+"""The webhooks Stripe sent, kept before they are processed."""
+
+from django.db import models
+
+
+class StripeEvent(models.Model):
+    """Every webhook Stripe sent, stored under its own id before it is processed."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        STORED = "stored", "Stored (nothing to do)"
+        FAILED = "failed", "Failed"
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100, db_index=True)
+    livemode = models.BooleanField(default=False)
+    stripe_created = models.DateTimeField(null=True, blank=True, db_index=True)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        permissions = [("replay_stripeevent", "Can replay Stripe events")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.stripe_id}"
+
+    @property
+    def data_object(self) -> dict:
+        return (self.payload.get("data") or {}).get("object") or {}
+
+
+# --- Reconciliation: payouts, bank deposits and the journal -------------------------------------
