@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 
-from billing.admin_credit import CreditEntryInline
-from billing.admin_documents import DuesStatementMixin
+from billing.admin.credits import CreditEntryInline
+from billing.admin.documents import DuesStatementMixin
 from core.admin.history import HistoryAdmin
 from crm import selectors, services
 from crm.admin.common import (

@@ -1,0 +1,290 @@
+"""Payouts and bank deposits explained transaction by transaction, and the journal batches
+exported to the books."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from billing import finance_views, services
+from billing.admin.common import ReadOnlyMixin
+from billing.gateways import GatewayError
+from billing.models import (
+    BalanceTransaction,
+    BankDeposit,
+    JournalBatch,
+    JournalLine,
+    Payout,
+)
+from billing.money import format_usd
+from core.admin.actions import run_service_action
+from core.admin.history import HistoryAdmin
+from core.exceptions import ServiceError
+
+
+class JournalRangeForm(forms.Form):
+    date_from = forms.DateField(help_text="YYYY-MM-DD")
+    date_to = forms.DateField(help_text="YYYY-MM-DD")
+
+
+def _export_selected(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, **chosen: Any
+) -> HttpResponse | None:
+    try:
+        batch = services.journal_export(by=request.user, **chosen)
+    except ServiceError as exc:
+        modeladmin.message_user(request, exc.message, messages.ERROR)
+        return None
+    modeladmin.message_user(
+        request,
+        f"Exported as journal batch {batch.number} ({format_usd(batch.total_debits)} debits "
+        f"and credits): download it from the batch.",
+        messages.SUCCESS,
+    )
+    return HttpResponseRedirect(reverse("admin:billing_journalbatch_change", args=[batch.pk]))
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyMixin, HistoryAdmin):
+    list_display = [
+        "stripe_payout_id",
+        "arrival_date",
+        "status",
+        "amount",
+        "open_exceptions",
+        "reviewed",
+        "exported",
+        "reconciliation_link",
+    ]
+    list_filter = ["status", "arrival_date"]
+    search_fields = ["stripe_payout_id", "transactions__source_id"]
+    date_hierarchy = "arrival_date"
+    list_select_related = ["journal_batch"]
+    actions = ["reconcile_again", "mark_reviewed", "export"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                exceptions_open=Count(
+                    "transactions",
+                    filter=Q(
+                        transactions__match__in=BalanceTransaction.EXCEPTIONS,
+                        transactions__resolved_at__isnull=True,
+                    ),
+                )
+            )
+        )
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(finance_views.payout_reconciliation)
+        return [
+            path("<int:pk>/reconciliation/", view, name="billing_payout_reconciliation"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any):
+        return HttpResponseRedirect(
+            reverse("admin:billing_payout_reconciliation", args=[object_id])
+        )
+
+    @admin.display(description="open exceptions", ordering="exceptions_open")
+    def open_exceptions(self, obj: Payout) -> int:
+        return obj.exceptions_open  # type: ignore[attr-defined]
+
+    @admin.display(description="reviewed", boolean=True)
+    def reviewed(self, obj: Payout) -> bool:
+        return obj.reviewed_at is not None
+
+    @admin.display(description="journal batch")
+    def exported(self, obj: Payout) -> str:
+        return str(obj.journal_batch.number) if obj.journal_batch else ""
+
+    @admin.display(description="")
+    def reconciliation_link(self, obj: Payout) -> str:
+        url = reverse("admin:billing_payout_reconciliation", args=[obj.pk])
+        return format_html('<a href="{}">Reconciliation</a>', url)
+
+    def has_reconcile_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("billing.change_payout")
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("billing.add_journalbatch")
+
+    @admin.action(description="Read selected payouts from Stripe again", permissions=["reconcile"])
+    def reconcile_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for payout in queryset:
+            try:
+                outcomes = services.payout_refresh(payout_id=payout.stripe_payout_id)
+            except (ServiceError, GatewayError) as exc:
+                self.message_user(request, f"{payout}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, " ".join(outcomes), messages.INFO)
+
+    @admin.action(description="Mark selected payouts reviewed", permissions=["reconcile"])
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset,
+            call=lambda payout: services.payout_review(payout=payout, by=request.user),
+            done="payout(s) marked reviewed",
+        )
+
+    @admin.action(description="Export selected payouts to the journal", permissions=["export"])
+    def export(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return _export_selected(self, request, payouts=list(queryset))
+
+
+@admin.register(BankDeposit)
+class BankDepositAdmin(ReadOnlyMixin, HistoryAdmin):
+    list_display = [
+        "deposited_on",
+        "reference",
+        "total",
+        "reviewed",
+        "exported",
+        "reconciliation_link",
+    ]
+    list_filter = ["deposited_on"]
+    search_fields = ["reference", "memo", "items__payment__check_number"]
+    date_hierarchy = "deposited_on"
+    list_select_related = ["journal_batch"]
+    actions = ["mark_reviewed", "export"]
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(finance_views.deposit_reconciliation)
+        return [
+            path("<int:pk>/reconciliation/", view, name="billing_bankdeposit_reconciliation"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any):
+        return HttpResponseRedirect(
+            reverse("admin:billing_bankdeposit_reconciliation", args=[object_id])
+        )
+
+    @admin.display(description="reviewed", boolean=True)
+    def reviewed(self, obj: BankDeposit) -> bool:
+        return obj.reviewed_at is not None
+
+    @admin.display(description="journal batch")
+    def exported(self, obj: BankDeposit) -> str:
+        return str(obj.journal_batch.number) if obj.journal_batch else ""
+
+    @admin.display(description="")
+    def reconciliation_link(self, obj: BankDeposit) -> str:
+        url = reverse("admin:billing_bankdeposit_reconciliation", args=[obj.pk])
+        return format_html('<a href="{}">Reconciliation</a>', url)
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("billing.change_bankdeposit")
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("billing.add_journalbatch")
+
+    @admin.action(description="Mark selected deposits reviewed", permissions=["review"])
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset,
+            call=lambda deposit: services.deposit_review(deposit=deposit, by=request.user),
+            done="deposit(s) marked reviewed",
+        )
+
+    @admin.action(description="Export selected deposits to the journal", permissions=["export"])
+    def export(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return _export_selected(self, request, deposits=list(queryset))
+
+
+class JournalLineInline(ReadOnlyMixin, admin.TabularInline):
+    model = JournalLine
+    extra = 0
+    fields = ("entry_number", "entry_date", "account", "debit", "credit", "description", "name")
+    readonly_fields = fields
+
+
+@admin.register(JournalBatch)
+class JournalBatchAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "date_from",
+        "date_to",
+        "total_debits",
+        "total_credits",
+        "created_at",
+        "created_by",
+        "downloads",
+    ]
+    readonly_fields = (
+        "number",
+        "date_from",
+        "date_to",
+        "total_debits",
+        "total_credits",
+        "created_at",
+        "created_by",
+        "downloads",
+    )
+    fields = list(readonly_fields)
+    inlines = [JournalLineInline]
+    list_select_related = ["created_by"]
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<int:pk>/<str:fmt>.csv",
+                self.admin_site.admin_view(finance_views.journal_download),
+                name="billing_journalbatch_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="download")
+    def downloads(self, obj: JournalBatch) -> str:
+        if obj.pk is None:
+            return ""
+        return format_html(
+            '<a href="{}">QuickBooks Online CSV</a> · <a href="{}">generic CSV</a>',
+            reverse("admin:billing_journalbatch_download", args=[obj.pk, "qbo"]),
+            reverse("admin:billing_journalbatch_download", args=[obj.pk, "generic"]),
+        )
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):
+        """Adding a batch is exporting a date range."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = JournalRangeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            response = _export_selected(self, request, **form.cleaned_data)
+            if response is not None:
+                return response
+        return TemplateResponse(
+            request,
+            "admin/action_reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Export journal entries",
+                "prompt": "Export the deposited payouts and bank deposits of these days, and "
+                "the revenue recognised in the months they reach, that are not exported yet.",
+                "submit_label": "Export",
+                "queryset": [],
+                "form": form,
+                "action": "",
+                "opts": self.model._meta,
+            },
+        )
