@@ -21,6 +21,13 @@ NO_COUNTY = "(no county)"
 HUNDRED = Decimal(100)
 
 
+def _percent_change(current: Decimal, new: Decimal) -> Decimal | None:
+    """The rise (or fall) in percent of today's dues; None when today's dues are zero."""
+    if current == ZERO:
+        return None
+    return ((new - current) * HUNDRED / current).quantize(Decimal("0.1"))
+
+
 @dataclass(frozen=True)
 class MemberDues:
     membership_id: int
@@ -38,10 +45,7 @@ class MemberDues:
 
     @property
     def change_percent(self) -> Decimal | None:
-        """The rise (or fall) in percent of today's dues; None when today's dues are zero."""
-        if self.current == ZERO:
-            return None
-        return (self.change * HUNDRED / self.current).quantize(Decimal("0.1"))
+        return _percent_change(self.current, self.new)
 
     def rises_above(self, percent: Decimal) -> bool:
         if self.change <= ZERO:
@@ -62,9 +66,7 @@ class DuesTotal:
 
     @property
     def change_percent(self) -> Decimal | None:
-        if self.current == ZERO:
-            return None
-        return (self.change * HUNDRED / self.current).quantize(Decimal("0.1"))
+        return _percent_change(self.current, self.new)
 
     def add(self, row: MemberDues) -> None:
         self.members += 1
