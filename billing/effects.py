@@ -2,8 +2,8 @@
 date moves, the pledge installment is settled (and the pledge completed with its last one),
 the event registration is confirmed. A full refund runs the reversal handlers.
 
-Handlers are registered per line kind, so another app plugs its own in without billing
-importing it (the events app registers "registration"):
+Handlers are registered per line kind, so each app plugs its own in without billing importing
+it (crm registers "membership" and "pledge_installment", events "registration"):
 
     register_paid_handler("registration", confirm_registrations)
     register_reversal_handler("registration", cancel_registrations)
@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from core.exceptions import ServiceError, TransitionNotAllowed
+from core.exceptions import ServiceError
 
 
 class LineHandler(Protocol):
@@ -78,120 +78,3 @@ def apply_paid(invoice: Any, *, by: Any = None) -> list[str]:
 
 def reverse_paid(invoice: Any, *, by: Any = None) -> list[str]:
     return _run(invoice, by, _reversal_handlers, "reversal")
-
-
-# --- memberships -------------------------------------------------------------------------------
-
-
-def _membership_periods(lines: list[Any]) -> dict[int, tuple[Any, Any, Any]]:
-    periods: dict[int, tuple[Any, Any, Any]] = {}
-    for line in lines:
-        start, end = line.period_start, line.period_end
-        if line.membership_id in periods:
-            _, s, e = periods[line.membership_id]
-            start, end = min(filter(None, [s, start])), max(filter(None, [e, end]))
-        periods[line.membership_id] = (line.membership, start, end)
-    return periods
-
-
-def membership_paid(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
-    from crm.services import membership_record_payment
-
-    outcomes = []
-    for membership, _start, end in _membership_periods(lines).values():
-        try:
-            membership_record_payment(
-                membership=membership,
-                period_end=end,
-                by=by,
-                reason=f"dues paid (invoice {invoice.number})",
-            )
-        except TransitionNotAllowed as exc:
-            # The money is real and stays recorded; staff decide between refund and reinstate.
-            outcomes.append(f"{membership.organization}: {exc.message}")
-            continue
-        outcomes.append(
-            f"{membership.organization}: membership active, paid through "
-            f"{membership.paid_through.isoformat() if membership.paid_through else '-'}."
-        )
-    return outcomes
-
-
-def membership_refunded(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
-    from crm.services import membership_reverse_payment
-
-    return [
-        membership_reverse_payment(
-            membership=membership,
-            period_start=start,
-            period_end=end,
-            by=by,
-            reason=f"dues refunded (invoice {invoice.number})",
-        )
-        for membership, start, end in _membership_periods(lines).values()
-    ]
-
-
-# --- pledge installments -----------------------------------------------------------------------
-
-
-def installment_paid(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
-    from billing.selectors import installment_is_settled
-    from crm.models import Pledge
-    from crm.services import pledge_complete
-    from crm.services.pledges import _pledge_confirm
-
-    outcomes = []
-    pledges = {}
-    for line in lines:
-        installment = line.pledge_installment
-        outcomes.append(
-            f"Installment {installment.number} of the {installment.pledge.level} pledge of "
-            f"{installment.pledge.organization} settled."
-        )
-        pledges[installment.pledge_id] = installment.pledge
-    for pledge in pledges.values():
-        pledge.refresh_from_db()
-        if pledge.status == Pledge.Status.SUBMITTED:
-            _pledge_confirm(
-                pledge=pledge, by=by, reason=f"first payment (invoice {invoice.number})"
-            )
-            outcomes.append(f"Pledge of {pledge.organization} confirmed by its payment.")
-        if pledge.status == Pledge.Status.CONFIRMED and all(
-            installment_is_settled(i) for i in pledge.installments.all()
-        ):
-            pledge_complete(
-                pledge=pledge, by=by, reason=f"last installment paid ({invoice.number})"
-            )
-            outcomes.append(f"Pledge of {pledge.organization} completed: every installment paid.")
-    return outcomes
-
-
-def installment_refunded(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
-    from crm.models import Pledge
-    from crm.services import pledge_reopen
-
-    outcomes = []
-    pledges = {}
-    for line in lines:
-        installment = line.pledge_installment
-        outcomes.append(
-            f"Installment {installment.number} of the pledge of {installment.pledge.organization} "
-            f"is unpaid again."
-        )
-        pledges[installment.pledge_id] = installment.pledge
-    for pledge in pledges.values():
-        pledge.refresh_from_db()
-        if pledge.status == Pledge.Status.COMPLETED:
-            pledge_reopen(pledge=pledge, by=by, reason=f"installment refunded ({invoice.number})")
-            outcomes.append(f"Pledge of {pledge.organization} reopened (confirmed, not complete).")
-    return outcomes
-
-
-BUILT_IN: dict[str, tuple[Callable[..., list[str]], Callable[..., list[str]]]] = {
-    "membership": (membership_paid, membership_refunded),
-    "pledge_installment": (installment_paid, installment_refunded),
-}
-for _kind, (_paid, _reversal) in BUILT_IN.items():
-    register_paid_handler(_kind, _paid)
-    register_reversal_handler(_kind, _reversal)

@@ -1,6 +1,8 @@
 """Reads that the admin, the API and the pages share, each written once with its joins."""
 
+import calendar
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
@@ -19,6 +21,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Concat, Lower
 
+from billing.models import Invoice, InvoiceLine
+from billing.services.invoices import STANDING
 from crm.models import (
     Affiliation,
     Contact,
@@ -283,3 +287,40 @@ def organization_by_name(name: str) -> Organization | None:
         )
     )
     return candidates.order_by("-is_member", "pk").first()
+
+
+def membership_renewals_overview(*, today: date) -> dict[str, QuerySet[Membership]]:
+    """The renewals page's groups: due in the next 60 days and not yet invoiced, invoiced and
+    not yet reminded, reminded, in grace, lapsed this month."""
+    next_period = InvoiceLine.objects.filter(
+        membership=OuterRef("pk"),
+        kind=InvoiceLine.Kind.MEMBERSHIP,
+        period_start__gt=OuterRef("paid_through"),
+        invoice__status=Invoice.Status.OPEN,
+    )
+    billed_next = InvoiceLine.objects.filter(
+        membership=OuterRef("pk"),
+        kind=InvoiceLine.Kind.MEMBERSHIP,
+        period_start__gt=OuterRef("paid_through"),
+        invoice__status__in=STANDING,
+    )
+    reminded = next_period.filter(invoice__reminders__isnull=False)
+    base = Membership.objects.select_related("organization", "plan").order_by("paid_through", "pk")
+    current = base.filter(status__in=Membership.CURRENT_STATUSES)
+    return {
+        "due": current.filter(
+            status=Membership.Status.ACTIVE,
+            paid_through__gte=today,
+            paid_through__lte=today + timedelta(days=60),
+        ).exclude(Exists(billed_next)),
+        "invoiced": current.filter(Exists(next_period)).exclude(Exists(reminded)),
+        "reminded": current.filter(Exists(reminded)),
+        "grace": base.filter(status=Membership.Status.GRACE),
+        "lapsed": base.filter(
+            status=Membership.Status.LAPSED,
+            status_changed_at__date__gte=today.replace(day=1),
+            status_changed_at__date__lte=today.replace(
+                day=calendar.monthrange(today.year, today.month)[1]
+            ),
+        ),
+    }

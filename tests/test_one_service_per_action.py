@@ -27,9 +27,9 @@ from rest_framework.test import APIClient
 from api.staff_urls import router
 from billing import documents
 from billing import services as billing
-from billing.services import refunded, renewals
+from billing.services import refunded
 from crm import services as crm
-from crm.services import applications, dues, imports, merges
+from crm.services import applications, dues, imports, merges, renewals
 from events import services as events
 from events.models import Registration
 from outreach.services import subscriptions

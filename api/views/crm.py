@@ -42,7 +42,6 @@ from api.views.staff_base import (
     StaffViewSet,
     transition_action,
 )
-from billing.services.renewals import membership_change_plan, membership_reinstate_and_bill
 from crm import selectors, services
 from crm.models import (
     Affiliation,
@@ -57,6 +56,7 @@ from crm.models import (
     Pledge,
 )
 from crm.services import applications
+from crm.services.renewals import membership_change_plan, membership_reinstate_and_bill
 
 
 class ReadCreateUpdateViewSet(

@@ -7,6 +7,7 @@ from billing.services.credits import (
     credit_balance,
     credit_refund,
 )
+from billing.services.drafts import DraftLineSpec, invoice_add_line, invoice_create_draft
 from billing.services.invoices import (
     invoice_charge_automatically,
     invoice_create_for_installment,
@@ -45,6 +46,7 @@ from billing.services.stripe_sync import (
 )
 
 __all__ = [
+    "DraftLineSpec",
     "balance_transaction_resolve",
     "credit_apply",
     "credit_apply_to_open_invoices",
@@ -53,8 +55,10 @@ __all__ = [
     "deposit_create",
     "deposit_review",
     "dispute_record_from_stripe",
+    "invoice_add_line",
     "invoice_bill_again",
     "invoice_charge_automatically",
+    "invoice_create_draft",
     "invoice_create_for_installment",
     "invoice_create_for_membership",
     "invoice_issue",

@@ -219,7 +219,7 @@ class MembershipAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin
         description="Reinstate selected lapsed or dropped members", permissions=["change"]
     )
     def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
-        from billing.services.renewals import membership_reinstate_and_bill
+        from crm.services.renewals import membership_reinstate_and_bill
 
         run_service_action(
             self,
@@ -231,7 +231,7 @@ class MembershipAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin
 
     @admin.action(description="Reinstate selected members with a fee…", permissions=["change"])
     def reinstate_with_fee(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        from billing.services.renewals import membership_reinstate_and_bill
+        from crm.services.renewals import membership_reinstate_and_bill
 
         return action_with_form(
             self,
@@ -251,7 +251,7 @@ class MembershipAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin
 
     @admin.action(description="Change the plan of selected members…", permissions=["change"])
     def change_plan(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        from billing.services.renewals import membership_change_plan
+        from crm.services.renewals import membership_change_plan
 
         return action_with_form(
             self,
@@ -284,10 +284,10 @@ class MembershipAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin
 
     def renewals_view(self, request: HttpRequest) -> Any:
 
-        from billing.services.renewals import (
+        from crm.selectors import membership_renewals_overview
+        from crm.services.renewals import (
             membership_reinstate_and_bill,
             membership_renewal_invoice,
-            membership_renewals_overview,
             membership_send_reminder,
         )
 

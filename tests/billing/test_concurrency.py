@@ -94,8 +94,8 @@ def test_it_makes_one_renewal_invoice_and_one_reminder_when_two_daily_runs_race(
     import time_machine
 
     from billing.models import InvoiceReminder
-    from billing.services.renewals import renewals_run
     from crm.models import EmailLog, MembershipTransition
+    from crm.services.renewals import renewals_run
     from tests.factories import AffiliationFactory
 
     def race(day: date) -> list:

@@ -15,17 +15,17 @@ from django.core.management import call_command
 
 from billing.models import Invoice, InvoiceReminder
 from billing.services import payment_record_offline
-from billing.services.renewals import (
-    membership_change_plan,
-    membership_reinstate_and_bill,
-    renewals_run,
-)
 from crm.models import (
     EmailLog,
     Membership,
     MembershipPlanChange,
     MembershipTransition,
     Pledge,
+)
+from crm.services.renewals import (
+    membership_change_plan,
+    membership_reinstate_and_bill,
+    renewals_run,
 )
 from tests.billing.stripe_payloads import committed
 from tests.factories import (

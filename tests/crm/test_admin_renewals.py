@@ -9,9 +9,9 @@ import time_machine
 from django.contrib.messages import get_messages
 
 from billing.models import Invoice, InvoiceReminder
-from billing.services.renewals import renewals_run
 from core.mail import send_templated
 from crm.models import Membership, MembershipPlanChange
+from crm.services.renewals import renewals_run
 from tests.factories import AffiliationFactory, MembershipFactory, OrganizationFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db

@@ -212,7 +212,7 @@ def test_it_prices_renewals_from_the_date_and_explains_the_change(members, sched
 
 
 def renewal_invoice(membership):
-    from billing.services.renewals import membership_renewal_invoice
+    from crm.services.renewals import membership_renewal_invoice
 
     with committed():
         return membership_renewal_invoice(membership=membership)

@@ -5,8 +5,8 @@ from datetime import date
 
 from django.core.management.base import CommandError, CommandParser
 
-from billing.services.renewals import renewals_run
 from core.audit import AuditedCommand
+from crm.services.renewals import renewals_run
 
 
 class Command(AuditedCommand):

@@ -1,0 +1,72 @@
+"""Renewals and the membership lifecycle, run once a day by `manage.py run_daily`.
+
+`renewals_run(today=..., dry_run=...)` does, in order: pending downgrades that start today,
+renewal invoices (charged automatically for auto-renewing members with a saved card), reminders
+on each plan's schedule, grace and lapse, pledge installments coming due, pledges fully paid.
+
+Every step decides from recorded facts, never from "did the job run today": a renewal invoice per
+membership period (billing's invoice_create_for_membership returns the standing one), a reminder row
+per invoice and kind (unique), a status that has already moved. So a second run on the same day, or
+two runs at once, change nothing more. Candidates are chosen with one query per step (and one per
+chunk of 500 rows); the writes go through the same services staff use, one row at a time, each in
+its own transaction so one bad row is reported and the others go on.
+
+The steps live a module each (invoices, reminders, lifecycle: grace, lapse and downgrades, pledges);
+plan changes and reinstatement, the other membership money staff start by hand, beside them. Billing
+never imports this package: it bills and collects, and learns what a paid membership line does from
+crm/services/effects.py.
+"""
+
+from datetime import date
+
+from django.utils import timezone
+
+from crm.services.renewals.invoices import (
+    _step_renewal_invoices,
+    charge_invoice_later,
+    membership_renewal_invoice,
+)
+from crm.services.renewals.lifecycle import _step_grace, _step_lapse, _step_plan_changes
+from crm.services.renewals.plan_changes import (
+    UpgradeQuote,
+    membership_change_plan,
+    upgrade_quote,
+)
+from crm.services.renewals.pledges import _step_installments, _step_pledges_completed
+from crm.services.renewals.reinstatement import membership_reinstate_and_bill
+from crm.services.renewals.reminders import (
+    _step_reminders,
+    invoice_send_reminder,
+    membership_send_reminder,
+    reminder_kind,
+)
+from crm.services.renewals.report import STEPS, RunReport
+
+
+def renewals_run(*, today: date | None = None, dry_run: bool = False) -> RunReport:
+    """The day's renewal and lifecycle work; see the module's docstring."""
+    report = RunReport(today=today or timezone.localdate(), dry_run=dry_run)
+    _step_plan_changes(report)
+    _step_renewal_invoices(report)
+    _step_reminders(report)
+    _step_grace(report)
+    _step_lapse(report)
+    _step_installments(report)
+    _step_pledges_completed(report)
+    return report
+
+
+__all__ = [
+    "STEPS",
+    "RunReport",
+    "UpgradeQuote",
+    "charge_invoice_later",
+    "invoice_send_reminder",
+    "membership_change_plan",
+    "membership_reinstate_and_bill",
+    "membership_renewal_invoice",
+    "membership_send_reminder",
+    "reminder_kind",
+    "renewals_run",
+    "upgrade_quote",
+]

@@ -1,0 +1,231 @@
+"""A member's move to another plan mid-cycle: an upgrade at once, invoiced the prorated
+difference with the arithmetic shown; a downgrade at the renewal."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing.money import ZERO, format_usd, money
+from billing.services import DraftLineSpec, invoice_create_draft, invoice_issue
+from core.exceptions import InvalidData, ServiceError
+from core.services import user_or_none
+from crm import pricing
+from crm.models import Membership, MembershipPlan, MembershipPlanChange
+from crm.services.memberships import membership_switch_plan
+from crm.services.renewals.report import _notify_membership
+
+
+@dataclass(frozen=True)
+class UpgradeQuote:
+    old_annual: Decimal
+    new_annual: Decimal
+    amount: Decimal
+    lines: tuple[pricing.QuoteLine, ...]
+    explanation: str
+
+
+def _year_ending(paid_through: date) -> date:
+    """The first day of the membership year that ends on `paid_through`."""
+    start = paid_through + timedelta(days=1)
+    try:
+        return start.replace(year=start.year - 1)
+    except ValueError:  # 29 February
+        return date(start.year - 1, 3, 1)
+
+
+def upgrade_quote(
+    *,
+    old_rule: pricing.PricingRule,
+    new_rule: pricing.PricingRule,
+    employees: int,
+    effective: date,
+    paid_through: date,
+) -> UpgradeQuote:
+    """What moving up on `effective` costs for the rest of the year paid through
+    `paid_through`: the difference in annual dues, prorated by the new plan's rule (by month,
+    counting the month it starts in, or by day; a plan that does not prorate bills it all)."""
+    old = pricing.annual_dues(old_rule, employees)
+    new = pricing.annual_dues(new_rule, employees)
+    difference = new - old
+    who = "" if new_rule.kind == pricing.FLAT else f" for {employees} employees"
+    first = pricing.QuoteLine(
+        f"Upgrade from {old_rule.plan_name} to {new_rule.plan_name}: annual dues{who} "
+        f"{format_usd(new)} less {format_usd(old)}",
+        difference,
+    )
+    year_start = _year_ending(paid_through)
+    if new_rule.proration == pricing.PRORATE_MONTHLY:
+        covered = (
+            (paid_through.year - effective.year) * 12 + paid_through.month - effective.month + 1
+        )
+        total, unit = 12, "month"
+    elif new_rule.proration == pricing.PRORATE_DAILY:
+        covered = (paid_through - effective).days + 1
+        total, unit = (paid_through - year_start).days + 1, "day"
+    else:
+        covered = total = 1
+        unit = ""
+    covered = max(0, min(covered, total))
+    amount = money(difference * covered / total)
+    period = f"{effective.isoformat()} to {paid_through.isoformat()}"
+    if amount != difference:
+        lines: tuple[pricing.QuoteLine, ...] = (
+            first,
+            pricing.QuoteLine(
+                f"Proration: {total - covered} of {total} {unit}s of the membership year "
+                f"{year_start.isoformat()} to {paid_through.isoformat()} are past and not billed",
+                amount - difference,
+            ),
+        )
+        explanation = (
+            f"Annual dues{who} are {format_usd(new)} on the {new_rule.plan_name} plan and "
+            f"{format_usd(old)} on the {old_rule.plan_name} plan; the difference of "
+            f"{format_usd(difference)} a year is billed for the {covered} of {total} {unit}s "
+            f"left in the membership year ({period}): {format_usd(difference)} × {covered}/"
+            f"{total} = {format_usd(amount)}."
+        )
+    else:
+        lines = (first,)
+        explanation = (
+            f"Annual dues{who} are {format_usd(new)} on the {new_rule.plan_name} plan and "
+            f"{format_usd(old)} on the {old_rule.plan_name} plan; the {new_rule.plan_name} "
+            f"plan does not prorate, so the full difference of {format_usd(difference)} is "
+            f"due for {period}."
+        )
+    return UpgradeQuote(old, new, amount, lines, explanation)
+
+
+def membership_change_plan(
+    *,
+    membership: Membership,
+    plan: MembershipPlan,
+    by: Any = None,
+    effective: date | None = None,
+    today: date | None = None,
+) -> MembershipPlanChange:
+    """Move a member to another plan mid-cycle. When the new plan costs more for the
+    organization's current number of employees it is an upgrade: the member is on it at once
+    (or from `effective`, a day in the current year) and is invoiced the prorated difference,
+    the invoice's lines and explanation showing the arithmetic. Otherwise it is a downgrade:
+    recorded as pending and applied at the renewal, whose invoice is priced on the new plan.
+    A second request replaces a pending downgrade."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = (
+            Membership.objects.select_for_update()
+            .select_related("plan", "organization")
+            .get(pk=membership.pk)
+        )
+        if locked.status not in Membership.CURRENT_STATUSES or locked.paid_through is None:
+            raise ServiceError(
+                f"Only a member in good standing changes plan; this membership is "
+                f"{locked.get_status_display().lower()}."
+            )
+        if not plan.is_active:
+            raise InvalidData(f"The {plan} plan is no longer offered.", field="plan")
+        pending = locked.plan_changes.filter(status=MembershipPlanChange.Status.PENDING).first()
+        if plan.pk == locked.plan_id and pending is None:
+            raise InvalidData(f"The membership is already on the {plan} plan.", field="plan")
+        if pending is not None:
+            pending.status = MembershipPlanChange.Status.CANCELLED
+            pending.save(update_fields=["status"])
+            if plan.pk == locked.plan_id:
+                return pending  # asked to stay: the pending downgrade is simply dropped
+        employees = locked.organization.employees or 0
+        old_rule, new_rule = locked.plan.pricing_rule(), plan.pricing_rule()
+        try:
+            old = pricing.annual_dues(old_rule, employees)
+            new = pricing.annual_dues(new_rule, employees)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+        renewal = locked.paid_through + timedelta(days=1)
+        if new <= old:
+            if effective is not None and effective != renewal:
+                raise InvalidData(
+                    f"A move to a plan that costs the same or less takes effect at the renewal, "
+                    f"on {renewal.isoformat()}.",
+                    field="effective",
+                )
+            change = MembershipPlanChange.objects.create(
+                membership=locked,
+                from_plan=locked.plan,
+                to_plan=plan,
+                kind=MembershipPlanChange.Kind.DOWNGRADE,
+                status=MembershipPlanChange.Status.PENDING,
+                effective_date=renewal,
+                explanation=(
+                    f"Annual dues on the {plan} plan would be {format_usd(new)} against "
+                    f"{format_usd(old)} on the {locked.plan} plan: the move takes effect at the "
+                    f"renewal on {renewal.isoformat()}, and the renewal invoice is priced on "
+                    f"the {plan} plan."
+                ),
+                by=user_or_none(by),
+            )
+            _notify_membership(
+                locked,
+                template="plan_downgrade_scheduled",
+                subject=f"Your move to the {plan} plan at renewal",
+                reason=f"plan change to {plan} scheduled for {renewal.isoformat()}",
+                new_plan=plan,
+            )
+            return change
+        effective = effective or today
+        if not (today <= effective <= locked.paid_through):
+            raise InvalidData(
+                f"An upgrade starts between today and the end of the paid year "
+                f"({locked.paid_through.isoformat()}).",
+                field="effective",
+            )
+        quote = upgrade_quote(
+            old_rule=old_rule,
+            new_rule=new_rule,
+            employees=employees,
+            effective=effective,
+            paid_through=locked.paid_through,
+        )
+        invoice = invoice_create_draft(
+            organization=locked.organization,
+            membership=locked,
+            lines=[
+                DraftLineSpec(
+                    line.description,
+                    line.amount,
+                    plan.gl_revenue_account,
+                    effective,
+                    locked.paid_through,
+                )
+                for line in quote.lines
+            ],
+            explanation=quote.explanation,
+            reason=f"plan upgrade to {plan}",
+            by=by,
+        )
+        from_plan = locked.plan
+        membership_switch_plan(
+            membership=locked, plan=plan, by=by, reason=f"upgraded from {from_plan} to {plan}"
+        )
+        change = MembershipPlanChange.objects.create(
+            membership=locked,
+            from_plan=from_plan,
+            to_plan=plan,
+            kind=MembershipPlanChange.Kind.UPGRADE,
+            status=MembershipPlanChange.Status.APPLIED,
+            effective_date=effective,
+            explanation=quote.explanation,
+            invoice=invoice,
+            applied_at=timezone.now(),
+            by=user_or_none(by),
+        )
+    membership.refresh_from_db()
+    if invoice.total > ZERO:
+        invoice_issue(
+            invoice=invoice,
+            by=by,
+            template="plan_upgrade_invoice",
+            subject=f"Your upgrade to the {plan} plan: invoice {{number}}",
+        )
+    return change
