@@ -45,6 +45,7 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: install-dev
 	CRM_INSECURE_DEV_DEFAULTS=true $(VENV)/bin/mypy .
