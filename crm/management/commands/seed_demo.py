@@ -12,15 +12,15 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.audit import AuditedCommand
-from crm.demo import DemoContext
-from crm.demo.staff import DEFAULT_PASSWORD, DEMO_USERS, ensure_staff_users
+from demo import DemoContext
+from demo.staff import DEFAULT_PASSWORD, DEMO_USERS, ensure_staff_users
 
-# Each a function `seed(ctx: DemoContext) -> str`, run in this order (see crm/demo/__init__.py).
+# Each a function `seed(ctx: DemoContext) -> str`, run in this order (see demo/__init__.py).
 DEMO_STEPS = [
-    "crm.demo.core.seed",
-    "billing.demo.seed",
-    "crm.demo.renewals.seed",
-    "crm.demo.events.seed",
+    "demo.chamber.seed",
+    "demo.billing.seed",
+    "demo.renewals.seed",
+    "demo.events.seed",
 ]
 
 DEFAULT_SEED = 1784  # the year Hartford was incorporated as a city

@@ -17,7 +17,6 @@ from typing import Any
 
 from core.services import validated_save
 from crm import pricing, services
-from crm.demo import DemoContext, data
 from crm.models import (
     Affiliation,
     Contact,
@@ -29,6 +28,7 @@ from crm.models import (
 )
 from crm.normalize import normalize_org_name
 from crm.services import memberships, pledges  # the bare transitions
+from demo import DemoContext, data
 
 ORGANIZATION_COUNT = 300
 

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from crm.demo.core import PLAN_BY_CODE, Business, generate
 from crm.models import Membership
+from demo.chamber import PLAN_BY_CODE, Business, generate
 
 Status = Membership.Status
 

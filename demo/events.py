@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from billing.models import Payment
 from billing.services import payment_record_offline
-from crm.demo import DemoContext
 from crm.models import Affiliation, Contact, Membership
 from crm.services.organizations import contact_save
+from demo import DemoContext
 from events.models import Event, TicketType
 from events.selectors import registration_invoice
 from events.services import event_save, registration_create, ticket_type_save
