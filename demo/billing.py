@@ -12,7 +12,7 @@ from billing import services
 from billing.gateways import FakeGateway, OfflineGateway, use_gateway
 from billing.models import BankDeposit, Payment, Payout
 from crm.models import Membership
-from demo import DemoContext
+from demo.context import DemoContext
 
 DEPOSIT_REFERENCE = "Demo deposit 1"
 

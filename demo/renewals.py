@@ -3,7 +3,7 @@ renewal invoices, members in grace and lapsed ones, and pledge installments bill
 seed finds the job's work recorded and adds nothing (the job is idempotent)."""
 
 from billing.services.renewals import renewals_run
-from demo import DemoContext
+from demo.context import DemoContext
 
 
 def seed(ctx: DemoContext) -> str:
