@@ -7,21 +7,11 @@ from datetime import date
 
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
-from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
+import demo
 from core.audit import AuditedCommand
-from crm.demo import DemoContext
-from crm.demo.staff import DEFAULT_PASSWORD, DEMO_USERS, ensure_staff_users
-
-# Each a function `seed(ctx: DemoContext) -> str`, run in this order (see crm/demo/__init__.py).
-DEMO_STEPS = [
-    "crm.demo.core.seed",
-    "billing.demo.seed",
-    "crm.demo.renewals.seed",
-    "crm.demo.events.seed",
-]
+from demo.staff import DEFAULT_PASSWORD, DEMO_USERS
 
 DEFAULT_SEED = 1784  # the year Hartford was incorporated as a city
 
@@ -62,21 +52,7 @@ class Command(AuditedCommand):
         password = options["password"] or os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_PASSWORD
         today = options["today"] or timezone.localdate()
         started = time.monotonic()
-        with transaction.atomic():
-            staff, created = ensure_staff_users(password=password)
-        self.stdout.write(
-            f"staff users: {len(created)} created"
-            + (f" ({', '.join(created)})" if created else "")
-            + f", {len(staff) - len(created)} already there (password set to the one below)"
-        )
-        ctx = DemoContext(today=today, seed=options["seed"], staff=staff, log=self.stdout.write)
-        for dotted in DEMO_STEPS:
-            step = import_string(dotted)
-            # One transaction per step: a failure leaves the step's data out entirely, and a
-            # second run finds nothing half-made.
-            with transaction.atomic():
-                summary = step(ctx)
-            self.stdout.write(summary)
+        demo.run(today=today, seed=options["seed"], password=password, log=self.stdout.write)
         self.stdout.write(
             f"Demo data ready in {time.monotonic() - started:.1f}s "
             f"(the demo's today is {today.isoformat()})."

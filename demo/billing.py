@@ -1,4 +1,4 @@
-"""Demo finance data for `manage.py seed_demo` (see crm/demo/__init__.py): dues invoices paid
+"""Demo finance data for `manage.py seed_demo` (see demo/__init__.py): dues invoices paid
 by card through a stand-in for Stripe and by check, two Stripe payouts reconciled (one clean,
 reviewed and exported; one with a refund and a charge nobody recognises), a bank deposit of
 the checks, and a few open invoices for the aging report."""
@@ -11,8 +11,8 @@ from django.utils import timezone
 from billing import services
 from billing.gateways import FakeGateway, OfflineGateway, use_gateway
 from billing.models import BankDeposit, Payment, Payout
-from crm.demo import DemoContext
 from crm.models import Membership
+from demo.context import DemoContext
 
 DEPOSIT_REFERENCE = "Demo deposit 1"
 

@@ -2,8 +2,8 @@
 renewal invoices, members in grace and lapsed ones, and pledge installments billed. A second
 seed finds the job's work recorded and adds nothing (the job is idempotent)."""
 
-from crm.demo import DemoContext
 from crm.services.renewals import renewals_run
+from demo.context import DemoContext
 
 
 def seed(ctx: DemoContext) -> str:

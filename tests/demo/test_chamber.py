@@ -4,8 +4,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from crm.demo.core import PLAN_BY_CODE, Business, generate
 from crm.models import Membership
+from demo.chamber import generate
+from demo.data.plans import PLAN_BY_CODE
+from demo.stories import Business
 
 Status = Membership.Status
 
