@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "outreach",
+    "demo",
     "axes",
 ]
 

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
-import demo
 from core.audit import AuditedCommand
+from demo.run import run as run_demo
 from demo.staff import DEFAULT_PASSWORD, DEMO_USERS
 
 DEFAULT_SEED = 1784  # the year Hartford was incorporated as a city
@@ -52,7 +52,7 @@ class Command(AuditedCommand):
         password = options["password"] or os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_PASSWORD
         today = options["today"] or timezone.localdate()
         started = time.monotonic()
-        demo.run(today=today, seed=options["seed"], password=password, log=self.stdout.write)
+        run_demo(today=today, seed=options["seed"], password=password, log=self.stdout.write)
         self.stdout.write(
             f"Demo data ready in {time.monotonic() - started:.1f}s "
             f"(the demo's today is {today.isoformat()})."
