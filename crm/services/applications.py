@@ -355,6 +355,27 @@ def _membership_staff() -> list[str]:
     return list(settings.MEMBERSHIP_STAFF_EMAILS)
 
 
+def _mail_received(
+    kind: str,
+    context: dict[str, Any],
+    *,
+    to: str,
+    subject: str,
+    staff_subject: str,
+    check_match: bool,
+) -> None:
+    """A submission from the website acknowledged: the one who sent it is told it arrived
+    (templates/emails/<kind>_received.txt) and the membership staff that it waits for them
+    (<kind>_staff.txt), asked to check the match when it was linked to existing records."""
+    _mail(f"{kind}_received", subject, context, [to], unverified=True)
+    _mail(
+        f"{kind}_staff",
+        staff_subject + (" — check the match" if check_match else ""),
+        context,
+        _membership_staff(),
+    )
+
+
 # --- Invoices -------------------------------------------------------------------------------
 
 
@@ -478,19 +499,13 @@ def application_submit(
             "invoice": invoice,
             "match_note": membership.match_note,
         }
-        _mail(
-            "application_received",
-            f"Your application to join the MetroHartford Alliance ({membership.reference})",
+        _mail_received(
+            "application",
             context,
-            [match.contact.email],
-            unverified=True,
-        )
-        _mail(
-            "application_staff",
-            f"New membership application: {match.organization.name} ({plan.name})"
-            + (" — check the match" if membership.match_note else ""),
-            context,
-            _membership_staff(),
+            to=match.contact.email,
+            subject=f"Your application to join the MetroHartford Alliance ({membership.reference})",
+            staff_subject=f"New membership application: {match.organization.name} ({plan.name})",
+            check_match=bool(membership.match_note),
         )
     # Made just now: nothing has been paid on it (its answer need not ask).
     invoice.paid_sum = ZERO  # type: ignore[attr-defined]
@@ -598,20 +613,14 @@ def investment_submit(
                 "installments": list(pledge.installments.all()),
                 "match_note": pledge.match_note,
             }
-            _mail(
-                "pledge_received",
-                f"Thank you for your commitment to invest in the MetroHartford Alliance "
+            _mail_received(
+                "pledge",
+                context,
+                to=match.contact.email,
+                subject="Thank you for your commitment to invest in the MetroHartford Alliance "
                 f"({pledge.reference})",
-                context,
-                [match.contact.email],
-                unverified=True,
-            )
-            _mail(
-                "pledge_staff",
-                f"New investment commitment: {match.organization.name}, {level.name}"
-                + (" — check the match" if pledge.match_note else ""),
-                context,
-                _membership_staff(),
+                staff_subject=f"New investment commitment: {match.organization.name}, {level.name}",
+                check_match=bool(pledge.match_note),
             )
     return pledge
 
