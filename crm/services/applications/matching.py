@@ -1,0 +1,281 @@
+"""Matching a submission from the website to the records the chamber already has: the form's
+organization and people (the input dataclasses) are found by email, normalized name or website
+domain, else created, and linked; a submission linked to existing records is flagged for staff
+with a note saying why. Joining and investing both match first."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Q, When
+
+from crm.models import Affiliation, Contact, Membership, Organization, Pledge
+from crm.normalize import domain_from_website, normalize_email, normalize_org_name
+from crm.services.organizations import affiliation_save, contact_save, organization_save
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+
+
+@dataclass(frozen=True)
+class OrganizationInput:
+    name: str
+    website: str = ""
+    employees: int | None = None
+    phone: str = ""
+    address: AddressInput = field(default_factory=AddressInput)
+    industry: str = ""
+    directory_listed: bool = False
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    first_name: str
+    last_name: str
+    email: str
+    phone: str = ""
+    title: str = ""
+
+
+@dataclass
+class Match:
+    """What the submission was linked to; `notes` are the sentences staff read. `payer`: who
+    the dues invoice goes to (as bill_to() would choose, from the links read while matching)."""
+
+    organization: Organization
+    contact: Contact
+    notes: list[str] = field(default_factory=list)
+    payer: Contact | None = None
+
+    @property
+    def found_existing(self) -> bool:
+        return bool(self.notes)
+
+    @property
+    def note(self) -> str:
+        return "\n".join(self.notes)
+
+
+def _fill_blanks(instance: Any, values: dict[str, Any]) -> tuple[list[str], bool]:
+    """Copy values into empty fields only; an existing record's data is never overwritten by an
+    anonymous form. Returns the names of the fields that differ and were left alone, and
+    whether any blank was filled (else there is nothing to save)."""
+    differing = []
+    filled = False
+    for name, value in values.items():
+        if value in ("", None):
+            continue
+        current = getattr(instance, name)
+        if current in ("", None):
+            setattr(instance, name, value)
+            filled = True
+        elif current != value:
+            differing.append(name)
+    return differing, filled
+
+
+def _find_or_create_contact(data: ContactInput, *, role: str) -> tuple[Contact, list[str]]:
+    email = normalize_email(data.email)
+    existing = Contact.objects.select_for_update().filter(email__iexact=email).first()
+    values = {
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "phone": data.phone,
+        "title": data.title,
+    }
+    if existing is None:
+        contact = Contact(email=email, **values)
+        try:
+            # Another submission with the same address may be creating it at this moment: the
+            # unique index decides (so it is not asked beforehand), and the loser links to the
+            # winner's row.
+            with transaction.atomic():
+                contact_save(contact=contact, checked=["email"])
+            return contact, []
+        except IntegrityError:
+            existing = Contact.objects.select_for_update().get(email__iexact=email)
+    differing, filled = _fill_blanks(existing, values)
+    if filled:
+        contact_save(contact=existing, checked=["email"])  # found by this very address
+    note = f"The {role} ({email}) is an existing contact, {existing.full_name}"
+    if {"first_name", "last_name"} & set(differing):
+        note += f"; the form gave the name {data.first_name} {data.last_name}"
+    return existing, [note + "."]
+
+
+def _find_organization(data: OrganizationInput) -> tuple[Organization | None, str]:
+    """The existing organization with the same normalized name, else the first with the same
+    website domain: one query for both (the name wins)."""
+    name_key = normalize_org_name(data.name)
+    domain = domain_from_website(data.website)
+    same = Q(pk__in=[])
+    if name_key:
+        same |= Q(normalized_name=name_key)
+    if domain:
+        same |= Q(email_domain=domain)
+    if not (name_key or domain):
+        return None, ""
+    found = (
+        Organization.objects.select_for_update()
+        .filter(same)
+        .order_by(
+            Case(When(normalized_name=name_key, then=0), default=1) if name_key else "pk", "pk"
+        )
+        .first()
+    )
+    if found is None:
+        return None, ""
+    if name_key and found.normalized_name == name_key:
+        return found, f"same name as the existing organization “{found.name}”"
+    return found, f"website domain {domain} belongs to the existing organization “{found.name}”"
+
+
+def _find_or_create_organization(
+    data: OrganizationInput,
+) -> tuple[Organization, list[str], bool]:
+    """The organization, the notes for staff, and whether it was created just now."""
+    values = {
+        "website": data.website,
+        "phone": data.phone,
+        "address_line1": data.address.line1,
+        "address_line2": data.address.line2,
+        "city": data.address.city,
+        "state": data.address.state,
+        "postal_code": data.address.postal_code,
+        "industry": data.industry,
+        "employees": data.employees,
+    }
+    existing, why = _find_organization(data)
+    if existing is None:
+        organization = Organization(
+            name=data.name, directory_listed=data.directory_listed, **values
+        )
+        organization_save(organization=organization)
+        return organization, [], True
+    differing, filled = _fill_blanks(existing, values)
+    if filled:
+        organization_save(organization=existing)
+    note = f"Linked to an existing organization: the form's “{data.name}” has the {why}"
+    if "employees" in differing:
+        note += f"; the form says {data.employees} employees, the record {existing.employees}"
+    if data.directory_listed and not existing.directory_listed:
+        note += "; the applicant asked to be listed in the directory (not changed)"
+    return existing, [note + "."], False
+
+
+def _affiliate(
+    *,
+    contact: Contact,
+    organization: Organization,
+    title: str,
+    billing: bool,
+    primary: bool,
+    links: list[Affiliation],
+) -> list[str]:
+    """Link the contact to the organization. `links` are the organization's affiliations as
+    read under the matching lock (none for a new organization); a new one is added to them."""
+    affiliation = next((a for a in links if a.contact_id == contact.pk), None)
+    if affiliation is not None:
+        # The rows at hand, so that saving it does not check they exist.
+        affiliation.contact, affiliation.organization = contact, organization
+    notes = []
+    if affiliation is None:
+        has_primary = any(a.is_primary for a in links)
+        affiliation = Affiliation(
+            contact=contact,
+            organization=organization,
+            title=title,
+            is_primary=primary and not has_primary,
+        )
+        links.append(affiliation)
+        if primary and has_primary:
+            notes.append(
+                f"{contact.full_name} is now linked to {organization.name}, which already has a "
+                f"primary representative (left as it was)."
+            )
+    if billing:
+        if affiliation.pk is not None and affiliation.is_billing:
+            return notes  # nothing changes
+        affiliation.is_billing = True
+    elif affiliation.pk is not None:
+        return notes  # linked already, nothing changes
+    # Looked up just now, under the matching lock: a new link with no primary to move, or the
+    # existing link with its contact, organization and primary role unchanged.
+    affiliation_save(affiliation=affiliation, checked=True)
+    return notes
+
+
+def _payer(links: list[Affiliation]) -> Contact | None:
+    """bill_to()'s choice among the links: the billing contact, else the primary
+    representative, else anyone with an address."""
+    ordered = sorted(links, key=lambda a: (not a.is_billing, not a.is_primary, a.pk or 0))
+    return next((a.contact for a in ordered if a.contact.email), None)
+
+
+# Any constant will do: it names the one lock that online submissions take while matching.
+_MATCHING_LOCK = 4_240_001
+
+
+def _serialize_matching() -> None:
+    """Two submissions for the same new business could each find no organization and create
+    one apiece; on PostgreSQL they take turns matching (a lock released at commit). Online forms
+    are few, so the wait is short. SQLite serializes writers by itself."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MATCHING_LOCK])
+
+
+def _match(
+    *,
+    organization: OrganizationInput,
+    contact: ContactInput,
+    billing_contact: ContactInput | None = None,
+) -> Match:
+    _serialize_matching()
+    org, notes, new_organization = _find_or_create_organization(organization)
+    person, contact_notes = _find_or_create_contact(contact, role="applicant")
+    notes += contact_notes
+    # Everyone at the organization, in one read (a new one has nobody yet).
+    links: list[Affiliation] = (
+        []
+        if new_organization
+        else list(Affiliation.objects.filter(organization=org).select_related("contact"))
+    )
+    # The applicant pays unless someone else is named, or the business already has a payer.
+    applicant_pays = billing_contact is None and not any(a.is_billing for a in links)
+    notes += _affiliate(
+        contact=person,
+        organization=org,
+        title=contact.title,
+        billing=applicant_pays,
+        primary=True,
+        links=links,
+    )
+    if billing_contact is not None:
+        payer, payer_notes = _find_or_create_contact(billing_contact, role="billing contact")
+        notes += payer_notes
+        notes += _affiliate(
+            contact=payer,
+            organization=org,
+            title=billing_contact.title,
+            billing=True,
+            primary=False,
+            links=links,
+        )
+    return Match(organization=org, contact=person, notes=notes, payer=_payer(links))
+
+
+def _flag(instance: Membership | Pledge, match: Match, *, save: bool = True) -> None:
+    """Flag a submission linked to existing records for staff. `save=False`: the caller saves
+    the instance next anyway (one write, not two)."""
+    if match.found_existing:
+        instance.needs_attention = True
+        instance.match_note = match.note
+        if save:
+            instance.save(update_fields=["needs_attention", "match_note", "modified"])
