@@ -70,19 +70,7 @@ def payout_reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
         except (ServiceError, GatewayError) as exc:
             messages.error(request, exc.message)
         return HttpResponseRedirect(request.path)
-    return _page(
-        request,
-        "admin/billing/reconciliation.html",
-        f"Reconciliation of payout {payout.stripe_payout_id}",
-        subject=payout,
-        kind="payout",
-        opts=Payout._meta,
-        deposit_amount=payout.amount,
-        deposit_date=payout.arrival_date,
-        can_change=request.user.has_perm("billing.change_payout"),
-        can_resolve=request.user.has_perm("billing.change_balancetransaction"),
-        **selectors.payout_reconciliation(payout),
-    )
+    return _reconciliation_page(request, payout)
 
 
 def deposit_reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
@@ -95,18 +83,35 @@ def deposit_reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
         services.deposit_review(deposit=deposit, by=request.user)
         messages.success(request, "Deposit marked reviewed.")
         return HttpResponseRedirect(request.path)
+    return _reconciliation_page(request, deposit)
+
+
+def _reconciliation_page(request: HttpRequest, subject: Payout | BankDeposit) -> HttpResponse:
+    """What reached the bank in a payout or a deposit, and what it holds."""
+    if isinstance(subject, Payout):
+        title = f"Reconciliation of payout {subject.stripe_payout_id}"
+        kind, amount, arrived = "payout", subject.amount, subject.arrival_date
+        can_change = request.user.has_perm("billing.change_payout")
+        can_resolve = request.user.has_perm("billing.change_balancetransaction")
+        rows = selectors.payout_reconciliation(subject)
+    else:
+        title = f"Reconciliation of bank deposit {subject.reference or subject.pk}"
+        kind, amount, arrived = "deposit", subject.total, subject.deposited_on
+        can_change = request.user.has_perm("billing.change_bankdeposit")
+        can_resolve = False
+        rows = selectors.deposit_reconciliation(subject)
     return _page(
         request,
         "admin/billing/reconciliation.html",
-        f"Reconciliation of bank deposit {deposit.reference or deposit.pk}",
-        subject=deposit,
-        kind="deposit",
-        opts=BankDeposit._meta,
-        deposit_amount=deposit.total,
-        deposit_date=deposit.deposited_on,
-        can_change=request.user.has_perm("billing.change_bankdeposit"),
-        can_resolve=False,
-        **selectors.deposit_reconciliation(deposit),
+        title,
+        subject=subject,
+        kind=kind,
+        opts=subject._meta,
+        deposit_amount=amount,
+        deposit_date=arrived,
+        can_change=can_change,
+        can_resolve=can_resolve,
+        **rows,
     )
 
 

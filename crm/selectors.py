@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Concat, Lower
 
 from billing.models import Invoice, InvoiceLine
-from billing.services.invoices import STANDING
+from billing.services.invoice_drafts import STANDING
 from crm.models import (
     Affiliation,
     Contact,

@@ -1,6 +1,7 @@
 """Payouts and bank deposits explained transaction by transaction, and the journal batches
 exported to the books."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -50,8 +51,48 @@ def _export_selected(
     return HttpResponseRedirect(reverse("admin:billing_journalbatch_change", args=[batch.pk]))
 
 
+class ReconciledAdmin(ReadOnlyMixin, HistoryAdmin):
+    """The admin of money that reached the bank (a payout, a deposit): its change page is its
+    reconciliation page (`reconciliation_view`, in billing.finance_views), and its list says
+    whether finance reviewed it and in which journal batch it was exported."""
+
+    reconciliation_view: Callable[[HttpRequest, int], HttpResponse]
+
+    def _reconciliation_url(self) -> str:
+        return f"billing_{self.model._meta.model_name}_reconciliation"
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.reconciliation_view)
+        return [
+            path("<int:pk>/reconciliation/", view, name=self._reconciliation_url()),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any):
+        return HttpResponseRedirect(
+            reverse(f"admin:{self._reconciliation_url()}", args=[object_id])
+        )
+
+    @admin.display(description="reviewed", boolean=True)
+    def reviewed(self, obj: Payout | BankDeposit) -> bool:
+        return obj.reviewed_at is not None
+
+    @admin.display(description="journal batch")
+    def exported(self, obj: Payout | BankDeposit) -> str:
+        return str(obj.journal_batch.number) if obj.journal_batch else ""
+
+    @admin.display(description="")
+    def reconciliation_link(self, obj: Payout | BankDeposit) -> str:
+        url = reverse(f"admin:{self._reconciliation_url()}", args=[obj.pk])
+        return format_html('<a href="{}">Reconciliation</a>', url)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("billing.add_journalbatch")
+
+
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyMixin, HistoryAdmin):
+class PayoutAdmin(ReconciledAdmin):
+    reconciliation_view = staticmethod(finance_views.payout_reconciliation)
     list_display = [
         "stripe_payout_id",
         "arrival_date",
@@ -83,40 +124,12 @@ class PayoutAdmin(ReadOnlyMixin, HistoryAdmin):
             )
         )
 
-    def get_urls(self) -> list:
-        view = self.admin_site.admin_view(finance_views.payout_reconciliation)
-        return [
-            path("<int:pk>/reconciliation/", view, name="billing_payout_reconciliation"),
-            *super().get_urls(),
-        ]
-
-    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any):
-        return HttpResponseRedirect(
-            reverse("admin:billing_payout_reconciliation", args=[object_id])
-        )
-
     @admin.display(description="open exceptions", ordering="exceptions_open")
     def open_exceptions(self, obj: Payout) -> int:
         return obj.exceptions_open  # type: ignore[attr-defined]
 
-    @admin.display(description="reviewed", boolean=True)
-    def reviewed(self, obj: Payout) -> bool:
-        return obj.reviewed_at is not None
-
-    @admin.display(description="journal batch")
-    def exported(self, obj: Payout) -> str:
-        return str(obj.journal_batch.number) if obj.journal_batch else ""
-
-    @admin.display(description="")
-    def reconciliation_link(self, obj: Payout) -> str:
-        url = reverse("admin:billing_payout_reconciliation", args=[obj.pk])
-        return format_html('<a href="{}">Reconciliation</a>', url)
-
     def has_reconcile_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("billing.change_payout")
-
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("billing.add_journalbatch")
 
     @admin.action(description="Read selected payouts from Stripe again", permissions=["reconcile"])
     def reconcile_again(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -144,7 +157,8 @@ class PayoutAdmin(ReadOnlyMixin, HistoryAdmin):
 
 
 @admin.register(BankDeposit)
-class BankDepositAdmin(ReadOnlyMixin, HistoryAdmin):
+class BankDepositAdmin(ReconciledAdmin):
+    reconciliation_view = staticmethod(finance_views.deposit_reconciliation)
     list_display = [
         "deposited_on",
         "reference",
@@ -159,36 +173,8 @@ class BankDepositAdmin(ReadOnlyMixin, HistoryAdmin):
     list_select_related = ["journal_batch"]
     actions = ["mark_reviewed", "export"]
 
-    def get_urls(self) -> list:
-        view = self.admin_site.admin_view(finance_views.deposit_reconciliation)
-        return [
-            path("<int:pk>/reconciliation/", view, name="billing_bankdeposit_reconciliation"),
-            *super().get_urls(),
-        ]
-
-    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any):
-        return HttpResponseRedirect(
-            reverse("admin:billing_bankdeposit_reconciliation", args=[object_id])
-        )
-
-    @admin.display(description="reviewed", boolean=True)
-    def reviewed(self, obj: BankDeposit) -> bool:
-        return obj.reviewed_at is not None
-
-    @admin.display(description="journal batch")
-    def exported(self, obj: BankDeposit) -> str:
-        return str(obj.journal_batch.number) if obj.journal_batch else ""
-
-    @admin.display(description="")
-    def reconciliation_link(self, obj: BankDeposit) -> str:
-        url = reverse("admin:billing_bankdeposit_reconciliation", args=[obj.pk])
-        return format_html('<a href="{}">Reconciliation</a>', url)
-
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("billing.change_bankdeposit")
-
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("billing.add_journalbatch")
 
     @admin.action(description="Mark selected deposits reviewed", permissions=["review"])
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -6,8 +6,8 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
-from billing.gateways.base import Gateway, GatewayError, WebhookSignatureError
-from billing.gateways.fake import FakeGateway, OfflineGateway
+from billing.gateways.base import Gateway, GatewayError, OfflineGateway, WebhookSignatureError
+from billing.gateways.fake import FakeGateway
 
 __all__ = [
     "FakeGateway",

@@ -1,5 +1,7 @@
 """The payment gateway as the rest of the system sees it: a few calls that take and return plain
-dataclasses, so nothing outside billing/gateways/stripe.py knows Stripe's object shapes."""
+dataclasses, so nothing outside billing/gateways/stripe.py knows Stripe's object shapes. Also
+OfflineGateway, which runs with no STRIPE_SECRET_KEY: nothing is sent anywhere, invoices carry
+payment instructions, and staff record what they receive. It never reports a payment."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -242,3 +244,92 @@ class Gateway(Protocol):
     def retrieve_payout(self, payout_id: str) -> RemotePayout: ...
 
     def list_payout_transactions(self, payout_id: str) -> list[RemoteBalanceTransaction]: ...
+
+
+class OfflineGateway:
+    is_remote = False
+    name = "offline"
+
+    def _refuse(self) -> GatewayError:
+        return GatewayError(
+            "Stripe is not configured (STRIPE_SECRET_KEY is empty): record the payment by hand.",
+            retriable=False,
+        )
+
+    def ensure_customer(self, customer: CustomerDetails) -> str:
+        raise self._refuse()
+
+    def issue_invoice(self, draft: DraftInvoice) -> RemoteInvoice:
+        raise self._refuse()
+
+    def retrieve_invoice(self, invoice_id: str) -> RemoteInvoice:
+        raise self._refuse()
+
+    def invoice_id_for_payment(self, payment_intent_id: str) -> str | None:
+        raise self._refuse()
+
+    def default_payment_method(self, customer_id: str) -> str:
+        raise self._refuse()
+
+    def pay_invoice(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        raise self._refuse()
+
+    def retrieve_payment(self, payment_intent_id: str) -> RemotePayment:
+        raise self._refuse()
+
+    def void_invoice(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        raise self._refuse()
+
+    def mark_uncollectible(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        raise self._refuse()
+
+    def mark_paid_out_of_band(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
+        raise self._refuse()
+
+    def credit_invoice(
+        self,
+        invoice_id: str,
+        *,
+        amount: Decimal,
+        memo: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RemoteCreditNote:
+        raise self._refuse()
+
+    def create_refund(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RemoteRefund:
+        raise self._refuse()
+
+    def list_refunds(self, payment_intent_id: str) -> list[RemoteRefund]:
+        raise self._refuse()
+
+    def create_checkout_session(
+        self,
+        *,
+        lines: list[CheckoutLine],
+        success_url: str,
+        cancel_url: str,
+        customer_email: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> CheckoutSession:
+        raise self._refuse()
+
+    def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
+        raise self._refuse()
+
+    def list_payouts(self, *, since: date, until: date) -> list[RemotePayout]:
+        raise self._refuse()
+
+    def retrieve_payout(self, payout_id: str) -> RemotePayout:
+        raise self._refuse()
+
+    def list_payout_transactions(self, payout_id: str) -> list[RemoteBalanceTransaction]:
+        raise self._refuse()

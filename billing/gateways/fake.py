@@ -1,17 +1,9 @@
-"""Gateways that do not reach Stripe.
-
-OfflineGateway is what runs with no STRIPE_SECRET_KEY: nothing is sent anywhere, invoices carry
-payment instructions, and staff record what they receive. It never reports a payment.
-
-FakeGateway keeps Stripe-like objects in memory, for tests: a test plays the payer's side with
-`pay()`, `start_ach()`, `fail()` and then sends the webhook Stripe would send.
+"""FakeGateway keeps Stripe-like objects in memory, for tests: a test plays the payer's side with
+`pay()`, `start_ach()`, `settle_ach()` and then sends the webhook Stripe would send. Its payouts,
+and the bookkeeping it shares with them, are in billing/gateways/fake_payouts.py.
 """
 
-import itertools
-import threading
-from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date
 from decimal import Decimal
 
 from billing.gateways.base import (
@@ -20,118 +12,26 @@ from billing.gateways.base import (
     CustomerDetails,
     DraftInvoice,
     GatewayError,
-    RemoteBalanceTransaction,
     RemoteCreditNote,
     RemoteInvoice,
     RemoteInvoicePayment,
     RemotePayment,
-    RemotePayout,
     RemoteRefund,
 )
+from billing.gateways.fake_payouts import FakePayouts
 from billing.money import ZERO
 
 
-class OfflineGateway:
-    is_remote = False
-    name = "offline"
-
-    def _refuse(self) -> GatewayError:
-        return GatewayError(
-            "Stripe is not configured (STRIPE_SECRET_KEY is empty): record the payment by hand.",
-            retriable=False,
-        )
-
-    def ensure_customer(self, customer: CustomerDetails) -> str:
-        raise self._refuse()
-
-    def issue_invoice(self, draft: DraftInvoice) -> RemoteInvoice:
-        raise self._refuse()
-
-    def retrieve_invoice(self, invoice_id: str) -> RemoteInvoice:
-        raise self._refuse()
-
-    def invoice_id_for_payment(self, payment_intent_id: str) -> str | None:
-        raise self._refuse()
-
-    def default_payment_method(self, customer_id: str) -> str:
-        raise self._refuse()
-
-    def pay_invoice(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
-        raise self._refuse()
-
-    def retrieve_payment(self, payment_intent_id: str) -> RemotePayment:
-        raise self._refuse()
-
-    def void_invoice(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
-        raise self._refuse()
-
-    def mark_uncollectible(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
-        raise self._refuse()
-
-    def mark_paid_out_of_band(self, invoice_id: str, *, idempotency_key: str) -> RemoteInvoice:
-        raise self._refuse()
-
-    def credit_invoice(
-        self,
-        invoice_id: str,
-        *,
-        amount: Decimal,
-        memo: str,
-        idempotency_key: str,
-        metadata: dict[str, str],
-    ) -> RemoteCreditNote:
-        raise self._refuse()
-
-    def create_refund(
-        self,
-        *,
-        payment_intent_id: str,
-        amount: Decimal,
-        idempotency_key: str,
-        metadata: dict[str, str],
-    ) -> RemoteRefund:
-        raise self._refuse()
-
-    def list_refunds(self, payment_intent_id: str) -> list[RemoteRefund]:
-        raise self._refuse()
-
-    def create_checkout_session(
-        self,
-        *,
-        lines: list[CheckoutLine],
-        success_url: str,
-        cancel_url: str,
-        customer_email: str,
-        idempotency_key: str,
-        metadata: dict[str, str],
-    ) -> CheckoutSession:
-        raise self._refuse()
-
-    def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
-        raise self._refuse()
-
-    def list_payouts(self, *, since: date, until: date) -> list[RemotePayout]:
-        raise self._refuse()
-
-    def retrieve_payout(self, payout_id: str) -> RemotePayout:
-        raise self._refuse()
-
-    def list_payout_transactions(self, payout_id: str) -> list[RemoteBalanceTransaction]:
-        raise self._refuse()
-
-
-class FakeGateway:
+class FakeGateway(FakePayouts):
     """An in-memory Stripe. Idempotency keys replay the first answer, as Stripe's do."""
 
     is_remote = True
     name = "fake"
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._ids = itertools.count(1)
+        super().__init__()
         self.customers: dict[str, CustomerDetails] = {}
         self.invoices: dict[str, RemoteInvoice] = {}
-        self.payments: dict[str, RemotePayment] = {}
         self.invoice_payments: dict[str, list[RemoteInvoicePayment]] = {}
         self.refunds: dict[str, list[RemoteRefund]] = {}
         self.credit_notes: dict[str, list[RemoteCreditNote]] = {}
@@ -141,20 +41,6 @@ class FakeGateway:
         self.declined: set[str] = set()
         self.invoice_customers: dict[str, str] = {}
         self.collection: dict[str, str] = {}
-        self.payouts: dict[str, RemotePayout] = {}
-        self.payout_transactions: dict[str, list[RemoteBalanceTransaction]] = {}
-        self._replies: dict[str, object] = {}
-        self.calls: list[tuple[str, str]] = []
-        self.outage: str = ""  # set to a message to make every call fail like an outage
-
-    def _new_id(self, prefix: str) -> str:
-        return f"{prefix}_fake{next(self._ids):06d}"
-
-    def _begin(self, call: str, key: str = "") -> object | None:
-        self.calls.append((call, key))
-        if self.outage:
-            raise GatewayError(f"Stripe could not {call}: {self.outage}")
-        return self._replies.get(key) if key else None
 
     # --- the Gateway interface ------------------------------------------------------------
 
@@ -282,37 +168,40 @@ class FakeGateway:
         idempotency_key: str,
         metadata: dict[str, str],
     ) -> RemoteCreditNote:
-        with self._lock:
-            replay = self._begin("lower what the invoice asks for", idempotency_key)
-            if isinstance(replay, RemoteCreditNote):
-                return replay
-            invoice = self._get_invoice(invoice_id)
-            if invoice.status != "open":
-                raise GatewayError(
-                    f"Invoice {invoice_id} is {invoice.status}: a credit note before payment "
-                    f"needs an open invoice.",
-                    retriable=False,
-                )
-            if amount > invoice.amount_remaining:
-                raise GatewayError(
-                    "The credit note is more than the invoice's amount remaining.",
-                    retriable=False,
-                )
-            remaining = invoice.amount_remaining - amount
-            self.invoices[invoice_id] = replace(
-                invoice,
-                amount_remaining=remaining,
-                status="paid" if remaining == ZERO else invoice.status,
+        return self._once(
+            "lower what the invoice asks for",
+            idempotency_key,
+            RemoteCreditNote,
+            lambda: self._add_credit_note(invoice_id, amount),
+        )
+
+    def _add_credit_note(self, invoice_id: str, amount: Decimal) -> RemoteCreditNote:
+        invoice = self._get_invoice(invoice_id)
+        if invoice.status != "open":
+            raise GatewayError(
+                f"Invoice {invoice_id} is {invoice.status}: a credit note before payment "
+                f"needs an open invoice.",
+                retriable=False,
             )
-            note = RemoteCreditNote(
-                id=self._new_id("cn"),
-                invoice_id=invoice_id,
-                amount=amount,
-                invoice_amount_remaining=remaining,
+        if amount > invoice.amount_remaining:
+            raise GatewayError(
+                "The credit note is more than the invoice's amount remaining.",
+                retriable=False,
             )
-            self.credit_notes.setdefault(invoice_id, []).append(note)
-            self._replies[idempotency_key] = note
-            return note
+        remaining = invoice.amount_remaining - amount
+        self.invoices[invoice_id] = replace(
+            invoice,
+            amount_remaining=remaining,
+            status="paid" if remaining == ZERO else invoice.status,
+        )
+        note = RemoteCreditNote(
+            id=self._new_id("cn"),
+            invoice_id=invoice_id,
+            amount=amount,
+            invoice_amount_remaining=remaining,
+        )
+        self.credit_notes.setdefault(invoice_id, []).append(note)
+        return note
 
     def create_refund(
         self,
@@ -322,24 +211,13 @@ class FakeGateway:
         idempotency_key: str,
         metadata: dict[str, str],
     ) -> RemoteRefund:
-        with self._lock:
-            replay = self._begin("refund the payment", idempotency_key)
-            if isinstance(replay, RemoteRefund):
-                return replay
+        def refund() -> RemoteRefund:
             payment = self.payments.get(payment_intent_id)
             if payment is None or payment.status != "succeeded":
                 raise GatewayError("This payment cannot be refunded.", retriable=False)
-            refund = RemoteRefund(
-                id=self._new_id("re"),
-                amount=amount,
-                status="succeeded",
-                payment_intent_id=payment_intent_id,
-                charge_id=payment.charge_id,
-                metadata=dict(metadata),
-            )
-            self.refunds.setdefault(payment_intent_id, []).append(refund)
-            self._replies[idempotency_key] = refund
-            return refund
+            return self._add_refund(payment_intent_id, amount, metadata=dict(metadata))
+
+        return self._once("refund the payment", idempotency_key, RemoteRefund, refund)
 
     def list_refunds(self, payment_intent_id: str) -> list[RemoteRefund]:
         with self._lock:
@@ -356,10 +234,7 @@ class FakeGateway:
         idempotency_key: str,
         metadata: dict[str, str],
     ) -> CheckoutSession:
-        with self._lock:
-            replay = self._begin("start the checkout", idempotency_key)
-            if isinstance(replay, CheckoutSession):
-                return replay
+        def start() -> CheckoutSession:
             session_id = self._new_id("cs")
             session = CheckoutSession(
                 id=session_id,
@@ -369,125 +244,14 @@ class FakeGateway:
                 metadata=dict(metadata),
             )
             self.sessions[session_id] = session
-            self._replies[idempotency_key] = session
             return session
+
+        return self._once("start the checkout", idempotency_key, CheckoutSession, start)
 
     def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
         with self._lock:
             self._begin("read the checkout")
             return self.sessions[session_id]
-
-    def list_payouts(self, *, since: date, until: date) -> list[RemotePayout]:
-        with self._lock:
-            self._begin("list the payouts")
-            return [p for p in self.payouts.values() if since <= p.arrival_date <= until]
-
-    def retrieve_payout(self, payout_id: str) -> RemotePayout:
-        with self._lock:
-            self._begin("read the payout")
-            try:
-                return self.payouts[payout_id]
-            except KeyError:
-                raise GatewayError(f"No such payout: {payout_id}", retriable=False) from None
-
-    def list_payout_transactions(self, payout_id: str) -> list[RemoteBalanceTransaction]:
-        with self._lock:
-            self._begin("list the payout's transactions")
-            return list(self.payout_transactions.get(payout_id, []))
-
-    # --- Stripe's side of payouts, for tests and the demo --------------------------------------
-
-    def charge_transaction(
-        self, payment_intent_id: str, *, amount: Decimal | None = None
-    ) -> RemoteBalanceTransaction:
-        """The balance transaction of a payment's charge (`amount` to make it differ)."""
-        payment = self.payments[payment_intent_id]
-        gross = payment.amount if amount is None else amount
-        fee = payment.fee if payment.fee is not None and amount is None else ZERO
-        return RemoteBalanceTransaction(
-            id=self._new_id("txn"),
-            type="charge",
-            reporting_category="charge",
-            amount=gross,
-            fee=fee,
-            net=gross - fee,
-            source_id=payment.charge_id,
-            charge_id=payment.charge_id,
-            payment_intent_id=payment_intent_id,
-        )
-
-    def refund_transaction(self, refund: RemoteRefund) -> RemoteBalanceTransaction:
-        return RemoteBalanceTransaction(
-            id=self._new_id("txn"),
-            type="refund",
-            reporting_category="refund",
-            amount=-refund.amount,
-            fee=ZERO,
-            net=-refund.amount,
-            source_id=refund.id,
-            charge_id=refund.charge_id,
-            payment_intent_id=refund.payment_intent_id,
-        )
-
-    def dispute_transaction(
-        self, *, dispute_id: str, payment_intent_id: str, amount: Decimal, fee: Decimal
-    ) -> RemoteBalanceTransaction:
-        """The money a dispute takes back (`amount`, positive here) plus the dispute fee."""
-        payment = self.payments[payment_intent_id]
-        return RemoteBalanceTransaction(
-            id=self._new_id("txn"),
-            type="adjustment",
-            reporting_category="dispute",
-            amount=-amount,
-            fee=fee,
-            net=-amount - fee,
-            source_id=dispute_id,
-            charge_id=payment.charge_id,
-            payment_intent_id=payment_intent_id,
-        )
-
-    def unknown_charge_transaction(self, amount: Decimal, fee: Decimal) -> RemoteBalanceTransaction:
-        """A charge made outside this system (in the dashboard, by another integration)."""
-        charge_id = self._new_id("ch")
-        return RemoteBalanceTransaction(
-            id=self._new_id("txn"),
-            type="charge",
-            reporting_category="charge",
-            amount=amount,
-            fee=fee,
-            net=amount - fee,
-            source_id=charge_id,
-            charge_id=charge_id,
-            payment_intent_id=self._new_id("pi"),
-        )
-
-    def pay_out(
-        self,
-        transactions: Iterable[RemoteBalanceTransaction],
-        *,
-        arrival_date: date,
-        status: str = "paid",
-        amount: Decimal | None = None,
-    ) -> RemotePayout:
-        """Stripe pays `transactions` out to the bank; the amount is their net unless given."""
-        with self._lock:
-            items = list(transactions)
-            payout = RemotePayout(
-                id=self._new_id("po"),
-                status=status,
-                amount=sum((t.net for t in items), ZERO) if amount is None else amount,
-                arrival_date=arrival_date,
-                description="STRIPE PAYOUT",
-            )
-            self.payouts[payout.id] = payout
-            self.payout_transactions[payout.id] = items
-            return payout
-
-    def set_payout_status(self, payout_id: str, status: str, *, failure_message: str = "") -> None:
-        with self._lock:
-            self.payouts[payout_id] = replace(
-                self.payouts[payout_id], status=status, failure_message=failure_message
-            )
 
     # --- the payer's side, for tests -------------------------------------------------------
 
@@ -588,13 +352,18 @@ class FakeGateway:
     def refund_in_dashboard(self, payment_intent_id: str, amount: Decimal) -> RemoteRefund:
         """Someone refunds from Stripe's dashboard: we learn of it from charge.refunded."""
         with self._lock:
-            payment = self.payments[payment_intent_id]
-            refund = RemoteRefund(
-                id=self._new_id("re"),
-                amount=amount,
-                status="succeeded",
-                payment_intent_id=payment_intent_id,
-                charge_id=payment.charge_id,
-            )
-            self.refunds.setdefault(payment_intent_id, []).append(refund)
-            return refund
+            return self._add_refund(payment_intent_id, amount)
+
+    def _add_refund(
+        self, payment_intent_id: str, amount: Decimal, *, metadata: dict[str, str] | None = None
+    ) -> RemoteRefund:
+        refund = RemoteRefund(
+            id=self._new_id("re"),
+            amount=amount,
+            status="succeeded",
+            payment_intent_id=payment_intent_id,
+            charge_id=self.payments[payment_intent_id].charge_id,
+            metadata=metadata or {},
+        )
+        self.refunds.setdefault(payment_intent_id, []).append(refund)
+        return refund

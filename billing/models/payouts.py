@@ -12,7 +12,38 @@ from billing.money import ZERO
 from core.models import TimeStampedModel
 
 
-class Payout(TimeStampedModel):
+class Reviewed(TimeStampedModel):
+    """Money that reached the bank in one deposit (a Stripe payout, a deposit of checks):
+    finance reviews it against the bank statement, and the journal export posts it once, in the
+    batch each model keeps as `journal_batch`."""
+
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        abstract = True
+
+
+def _journal_batch(*, related_name: str) -> models.ForeignKey:
+    """The journal batch that posted it: set once, by the journal export."""
+    return models.ForeignKey(
+        JournalBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        editable=False,
+    )
+
+
+class Payout(Reviewed):
     """A Stripe payout: one deposit to the bank, explained by its balance transactions."""
 
     class Status(models.TextChoices):
@@ -32,23 +63,7 @@ class Payout(TimeStampedModel):
     failure_message = models.TextField(blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
     reconciled_at = models.DateTimeField(null=True, blank=True)
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    journal_batch = models.ForeignKey(
-        JournalBatch,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="payouts",
-        editable=False,
-    )
+    journal_batch = _journal_batch(related_name="payouts")
 
     history = HistoricalRecords()
 
@@ -119,7 +134,7 @@ class BalanceTransaction(models.Model):
         return self.is_exception and self.resolved_at is None
 
 
-class BankDeposit(TimeStampedModel):
+class BankDeposit(Reviewed):
     """Checks, cash and wires finance took to the bank together: one line on the statement."""
 
     deposited_on = models.DateField(db_index=True)
@@ -134,23 +149,7 @@ class BankDeposit(TimeStampedModel):
         related_name="+",
         editable=False,
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    journal_batch = models.ForeignKey(
-        JournalBatch,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="deposits",
-        editable=False,
-    )
+    journal_batch = _journal_batch(related_name="deposits")
 
     history = HistoricalRecords()
 

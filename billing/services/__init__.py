@@ -7,11 +7,15 @@ from billing.services.credits import (
     credit_balance,
     credit_refund,
 )
-from billing.services.drafts import DraftLineSpec, invoice_add_line, invoice_create_draft
-from billing.services.invoices import (
-    invoice_charge_automatically,
+from billing.services.invoice_drafts import (
+    DraftLineSpec,
+    invoice_add_line,
+    invoice_create_draft,
     invoice_create_for_installment,
     invoice_create_for_membership,
+)
+from billing.services.invoices import (
+    invoice_charge_automatically,
     invoice_issue,
     invoice_open_new,
     invoice_resend,

@@ -1,14 +1,14 @@
-"""Invoices: create (dues, pledge installments), issue, void, write off, resend.
+"""Invoices: issue, void, write off, resend (billing.services.invoice_drafts creates them: dues,
+pledge installments).
 
 Issuing gives the invoice its number and, when Stripe is configured, creates the Stripe invoice
 that the payer pays on Stripe's hosted page. A Stripe failure never loses or blocks our own
 invoice: it stays open with the error shown to staff, and issuing again retries the Stripe part.
 """
 
-import calendar
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,13 +16,11 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from billing.documents import keep_deductibility
 from billing.gateways import GatewayError, get_gateway
 from billing.gateways.base import CustomerDetails, DraftInvoice, DraftLine
 from billing.models import Invoice, InvoiceLine, InvoiceNumberSequence, Payment
 from billing.money import ZERO, format_usd
 from billing.services.common import (
-    bill_to,
     lock_invoice,
     logger,
     mail_invoice,
@@ -32,183 +30,10 @@ from billing.services.common import (
     settle_if_paid,
 )
 from core.exceptions import InvalidData, ServiceError
-from core.services import atomic, keep_prefetched, user_or_none, with_history_user
-from crm import pricing
-from crm.models import (
-    Contact,
-    Membership,
-    MembershipPlan,
-    Organization,
-    Pledge,
-    PledgeInstallment,
-)
+from core.services import with_history_user
+from crm.models import Organization
 
 Status = Invoice.Status
-# Invoices that stand: a second invoice for the same period or installment is not made.
-STANDING = (Status.DRAFT, Status.OPEN, Status.PAID, Status.UNCOLLECTIBLE)
-
-
-def _add_months(day: date, months: int) -> date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _recalculate_total(invoice: Invoice) -> None:
-    invoice.total = sum((line.amount for line in invoice.lines.all()), ZERO)
-    if invoice.total < 0:
-        raise ServiceError("An invoice cannot total less than zero.")
-    invoice.save(update_fields=["total", "modified"])
-
-
-def _total_of(lines: list[InvoiceLine]) -> Any:
-    """The total of a new invoice's lines, known before it is saved (one write, not two)."""
-    total = sum((line.amount for line in lines), ZERO)
-    if total < 0:
-        raise ServiceError("An invoice cannot total less than zero.")
-    return total
-
-
-def invoice_create_for_membership(
-    *,
-    membership: Membership,
-    period_start: date | None = None,
-    by: Any = None,
-    employees: int | None = None,
-    plan: MembershipPlan | None = None,
-    due_date: date | None = None,
-    fresh: bool = False,
-    contact: Contact | None = None,
-) -> Invoice:
-    """The draft dues invoice for one membership period, priced by crm.pricing.quote: its lines
-    are the quote's (annual dues, then any proration credit) and its explanation the quote's
-    sentence. The period starts at `period_start`, else the day after the paid-through date,
-    else the membership's start. `plan` prices it on another plan than the membership's (a
-    downgrade that takes effect with this period). Asking twice for the same period returns the
-    same invoice. `fresh`: the caller created `membership` (with its plan and organization
-    loaded) in its still open transaction, so it is current, unseen by others and has no
-    invoice yet: it is not read again. `contact`: the payer when the caller knows it (else the
-    organization's billing contact, bill_to())."""
-    with atomic():
-        if not fresh:
-            locked = Membership.objects.select_for_update().select_related("plan", "organization")
-            membership = locked.get(pk=membership.pk)
-        if membership.status in (Membership.Status.CANCELLED, Membership.Status.REJECTED):
-            raise ServiceError(
-                f"A membership that is {membership.get_status_display().lower()} is not billed."
-            )
-        if period_start is None:
-            period_start = (
-                membership.paid_through + timedelta(days=1)
-                if membership.paid_through
-                else membership.start_date
-            )
-        plan = plan or membership.plan
-        organization = membership.organization
-        if employees is None:
-            employees = organization.employees or 0
-        try:
-            quote = pricing.quote(
-                plan.pricing_rule(on=period_start), employees=employees, start=period_start
-            )
-        except ValueError as exc:
-            raise ServiceError(str(exc)) from exc
-        existing = (
-            None
-            if fresh
-            else Invoice.objects.filter(
-                status__in=STANDING,
-                lines__membership=membership,
-                lines__period_start=quote.period_start,
-            )
-            .distinct()
-            .first()
-        )
-        if existing is not None:
-            return existing
-        lines = [
-            InvoiceLine(
-                position=position,
-                kind=InvoiceLine.Kind.MEMBERSHIP,
-                description=line.description,
-                amount=line.amount,
-                gl_account=plan.gl_revenue_account,
-                period_start=quote.period_start,
-                period_end=quote.period_end,
-                membership=membership,
-            )
-            for position, line in enumerate(quote.lines)
-        ]
-        invoice = Invoice(
-            organization=organization,
-            contact=contact or bill_to(organization),
-            kind=Invoice.Kind.DUES,
-            explanation=quote.explanation,
-            due_date=due_date,
-            total=_total_of(lines),
-            created_by=user_or_none(by),
-        )
-        save_with_reason(invoice, reason="dues invoice created", by=by)
-        for line in lines:
-            line.invoice = invoice
-        InvoiceLine.objects.bulk_create(lines)
-        keep_deductibility(invoice, plan)  # a plan read with this year's dues notice
-        if fresh:  # nothing changes them before the invoice is mailed
-            keep_prefetched(invoice, "lines", lines)
-    return invoice
-
-
-def invoice_create_for_installment(*, installment: PledgeInstallment, by: Any = None) -> Invoice:
-    """The draft invoice for one pledge installment, due on the installment's due date. Asking
-    twice returns the same invoice."""
-    with transaction.atomic():
-        installment = (
-            PledgeInstallment.objects.select_for_update()
-            .select_related("pledge__organization", "pledge__level")
-            .get(pk=installment.pk)
-        )
-        pledge = installment.pledge
-        if pledge.status not in (Pledge.Status.SUBMITTED, Pledge.Status.CONFIRMED):
-            raise ServiceError(
-                f"A pledge that is {pledge.get_status_display().lower()} is not billed."
-            )
-        existing = (
-            Invoice.objects.filter(status__in=STANDING, lines__pledge_installment=installment)
-            .distinct()
-            .first()
-        )
-        if existing is not None:
-            return existing
-        count = pledge.installments.count()
-        months = 12 // pledge.installments_per_year
-        invoice = Invoice(
-            organization=pledge.organization,
-            contact=pledge.contact if pledge.contact and pledge.contact.email else None,
-            kind=Invoice.Kind.PLEDGE,
-            due_date=installment.due_date,
-            explanation=(
-                f"Installment {installment.number} of {count} of a {pledge.term_years}-year "
-                f"investment of {format_usd(pledge.annual_amount)} a year at the "
-                f"{pledge.level} level."
-            ),
-            created_by=user_or_none(by),
-        )
-        if invoice.contact is None:
-            invoice.contact = bill_to(pledge.organization)
-        line = InvoiceLine(
-            kind=InvoiceLine.Kind.PLEDGE_INSTALLMENT,
-            description=(f"{pledge.level} investment, installment {installment.number} of {count}"),
-            amount=installment.amount,
-            gl_account=pledge.level.gl_account,
-            period_start=installment.due_date,
-            period_end=_add_months(installment.due_date, months) - timedelta(days=1),
-            pledge_installment=installment,
-        )
-        invoice.total = _total_of([line])
-        save_with_reason(invoice, reason="pledge installment invoice created", by=by)
-        line.invoice = invoice
-        line.save()
-    return invoice
 
 
 def _next_number(year: int) -> str:

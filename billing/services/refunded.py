@@ -37,7 +37,8 @@ def invoice_bill_again(*, invoice: Invoice, by: Any = None) -> Invoice:
     and periods). Asking twice returns the same new invoice while it stands. An event ticket
     is not billed again this way: its registration was cancelled, so the person registers
     again."""
-    from billing.services.invoices import STANDING, invoice_issue
+    from billing.services.invoice_drafts import STANDING
+    from billing.services.invoices import invoice_issue
 
     with transaction.atomic():
         locked = lock_invoice(invoice)

@@ -12,7 +12,7 @@ from billing.gateways import GatewayError, get_gateway
 from billing.models import Invoice, InvoiceLine
 from billing.money import format_usd
 from billing.services import invoice_create_for_membership, invoice_issue
-from billing.services.invoices import STANDING
+from billing.services.invoice_drafts import STANDING
 from core.exceptions import ServiceError
 from crm.models import Membership, MembershipPlan, MembershipPlanChange
 from crm.services.renewals.report import (

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef
 from billing.models import Invoice, InvoiceLine
 from billing.money import format_usd
 from billing.services import invoice_create_for_installment, invoice_issue
-from billing.services.invoices import STANDING
+from billing.services.invoice_drafts import STANDING
 from crm.models import Pledge, PledgeInstallment
 from crm.services.pledges import pledge_complete
 from crm.services.renewals.report import INSTALLMENTS, PLEDGES_COMPLETED, RunReport, _each
