@@ -3,7 +3,7 @@
 the staff API and the public API all refuse it alike.
 
 - An event starts no earlier than 2000-01-01 and at most EVENT_YEARS_AHEAD years from today,
-  and lasts at most EVENT_MAX_DAYS days.
+  and lasts at most EVENT_MAX_DAYS days; its registration opens and closes in the same years.
 - A payment recorded by hand was received at most PAYMENT_MAX_AGE_DAYS days ago (and not in the
   future: the payment service's own rule).
 """
@@ -20,12 +20,21 @@ EVENT_MAX_DAYS = 31
 PAYMENT_MAX_AGE_DAYS = 730
 
 
-def check_event_dates(*, starts_at: datetime, ends_at: datetime, today: date | None = None) -> None:
+def _local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+
+
+def check_event_dates(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    registration_opens_at: datetime | None = None,
+    registration_closes_at: datetime | None = None,
+    today: date | None = None,
+) -> None:
     today = today or timezone.localdate()
     latest = today.replace(year=today.year + EVENT_YEARS_AHEAD, day=min(today.day, 28))
-    start = (
-        timezone.localtime(starts_at).date() if timezone.is_aware(starts_at) else starts_at.date()
-    )
+    start = _local_day(starts_at)
     if start < EVENT_EARLIEST or start > latest:
         raise InvalidData(
             f"An event starts between {EVENT_EARLIEST:%Y-%m-%d} and {latest:%Y-%m-%d}.",
@@ -35,6 +44,16 @@ def check_event_dates(*, starts_at: datetime, ends_at: datetime, today: date | N
         raise InvalidData(
             f"An event ends within {EVENT_MAX_DAYS} days of its start.", field="ends_at"
         )
+    for name, moment in (
+        ("registration_opens_at", registration_opens_at),
+        ("registration_closes_at", registration_closes_at),
+    ):
+        if moment is not None and not (EVENT_EARLIEST <= _local_day(moment) <= latest):
+            raise InvalidData(
+                f"Registration opens and closes between {EVENT_EARLIEST:%Y-%m-%d} and "
+                f"{latest:%Y-%m-%d}.",
+                field=name,
+            )
 
 
 def check_payment_received(received_on: date, *, today: date | None = None) -> None:

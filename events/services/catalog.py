@@ -29,7 +29,12 @@ def event_save(*, event: Event, by: Any = None) -> Event:
     """Create or update an event. Cancelling is its own step (event_cancel), since it cancels
     every registration and tells every registrant."""
     if event.starts_at is not None and event.ends_at is not None:
-        check_event_dates(starts_at=event.starts_at, ends_at=event.ends_at)
+        check_event_dates(
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            registration_opens_at=event.registration_opens_at,
+            registration_closes_at=event.registration_closes_at,
+        )
     if event.pk is not None:
         current = Event.objects.filter(pk=event.pk).values_list("status", flat=True).first()
         if current == Event.Status.CANCELLED and event.status != Event.Status.CANCELLED:

@@ -46,6 +46,10 @@ def events_api(make_staff):
             "starts_at",
         ),
         ({"ends_at": "7083-03-04T21:30:00-05:00"}, "ends_at"),
+        # A year 1490 once came back with the zone's local mean time offset (-04:56:02), which
+        # is not a date-time the schema allows.
+        ({"registration_closes_at": "1490-01-01T00:00:00Z"}, "registration_closes_at"),
+        ({"registration_opens_at": "0999-06-01T09:00:00-05:00"}, "registration_opens_at"),
     ],
 )
 def test_it_refuses_an_event_outside_the_sane_range_over_the_api(events_api, overrides, field):
