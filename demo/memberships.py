@@ -377,7 +377,7 @@ def write_membership(
         # Grace and lapse are the daily job's doing: no staff member moved them.
         services.membership_enter_grace(membership=membership)
         services.membership_lapse(membership=membership)
-        services.membership_reinstate(
+        memberships._membership_reinstate(
             membership=membership,
             by=membership_staff,
             reason="asked to come back; reinstatement invoice sent",

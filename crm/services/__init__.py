@@ -7,9 +7,7 @@ from crm.services.memberships import (
     membership_enter_grace,
     membership_lapse,
     membership_record_payment,
-    membership_reinstate,
     membership_reverse_payment,
-    membership_switch_plan,
     membership_update,
 )
 from crm.services.organizations import (
@@ -41,9 +39,7 @@ __all__ = [
     "membership_lapse",
     "membership_plan_save",
     "membership_record_payment",
-    "membership_reinstate",
     "membership_reverse_payment",
-    "membership_switch_plan",
     "membership_update",
     "note_create",
     "note_delete",

@@ -279,11 +279,12 @@ def membership_cancel(*, membership: Membership, by: Any = None, reason: str) ->
     )
 
 
-def membership_reinstate(
+def _membership_reinstate(
     *, membership: Membership, by: Any = None, reason: str = "", today: date | None = None
 ) -> Membership:
     """Bring back a lapsed or dropped member: active again when its dues still cover today,
-    otherwise approved and waiting for its reinstatement invoice to be paid."""
+    otherwise approved and waiting for its reinstatement invoice to be paid. The bare state
+    change: staff reinstate with membership_reinstate_and_bill, which also bills what is owed."""
     today = today or timezone.localdate()
     with transaction.atomic():
         _lock_organization(membership.organization_id)
@@ -389,7 +390,7 @@ def membership_update(
     return membership
 
 
-def membership_switch_plan(
+def _membership_switch_plan(
     *, membership: Membership, plan: MembershipPlan, by: Any = None, reason: str
 ) -> Membership:
     """Put a membership on another plan (an upgrade now, a downgrade at its renewal). Called by

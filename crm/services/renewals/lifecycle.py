@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from crm.models import Membership, MembershipPlan, MembershipPlanChange
 from crm.services.memberships import (
+    _membership_switch_plan,
     membership_enter_grace,
     membership_lapse,
-    membership_switch_plan,
 )
 from crm.services.renewals.report import (
     GRACE,
@@ -120,7 +120,7 @@ def _step_plan_changes(report: RunReport) -> None:
         locked = MembershipPlanChange.objects.select_for_update().get(pk=change.pk)
         if locked.status != MembershipPlanChange.Status.PENDING:
             return
-        membership_switch_plan(
+        _membership_switch_plan(
             membership=change.membership,
             plan=change.to_plan,
             reason=f"moved to {change.to_plan} at renewal ({change.effective_date.isoformat()})",

@@ -15,7 +15,7 @@ from core.exceptions import InvalidData, ServiceError
 from core.services import user_or_none
 from crm import pricing
 from crm.models import Membership, MembershipPlan, MembershipPlanChange
-from crm.services.memberships import membership_switch_plan
+from crm.services.memberships import _membership_switch_plan
 from crm.services.renewals.report import _notify_membership
 
 
@@ -205,7 +205,7 @@ def membership_change_plan(
             by=by,
         )
         from_plan = locked.plan
-        membership_switch_plan(
+        _membership_switch_plan(
             membership=locked, plan=plan, by=by, reason=f"upgraded from {from_plan} to {plan}"
         )
         change = MembershipPlanChange.objects.create(

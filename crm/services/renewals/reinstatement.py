@@ -20,7 +20,7 @@ from billing.services import (
 from core.exceptions import InvalidData
 from crm import pricing
 from crm.models import Membership
-from crm.services.memberships import membership_reinstate
+from crm.services.memberships import _membership_reinstate
 
 MStatus = Membership.Status
 
@@ -52,7 +52,7 @@ def membership_reinstate_and_bill(
     today = today or timezone.localdate()
     fee_amount = _fee(fee)
     with transaction.atomic():
-        membership = membership_reinstate(membership=membership, by=by, reason=reason, today=today)
+        membership = _membership_reinstate(membership=membership, by=by, reason=reason, today=today)
         membership = Membership.objects.select_related("plan", "organization").get(pk=membership.pk)
         fee_line = (
             DraftLineSpec(

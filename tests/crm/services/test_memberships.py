@@ -11,9 +11,12 @@ from crm.services import (
     membership_enter_grace,
     membership_lapse,
     membership_record_payment,
-    membership_reinstate,
 )
-from crm.services.memberships import _membership_approve, _membership_reject
+from crm.services.memberships import (
+    _membership_approve,
+    _membership_reinstate,
+    _membership_reject,
+)
 from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -250,7 +253,7 @@ def test_it_reinstates_as_active_only_while_the_dues_still_cover_today(
     user = UserFactory()
     membership = MembershipFactory(status=from_status, paid_through=paid_through)
 
-    membership_reinstate(membership=membership, by=user, reason="paid by check", today=TODAY)
+    _membership_reinstate(membership=membership, by=user, reason="paid by check", today=TODAY)
 
     membership.refresh_from_db()
     assert membership.status == to
@@ -280,10 +283,10 @@ def test_it_reinstates_only_lapsed_or_dropped_members(from_status, outcome):
     if outcome == "refused":
         label = Status(from_status).label.lower()
         with pytest.raises(TransitionNotAllowed) as caught:
-            membership_reinstate(membership=membership, today=TODAY)
+            _membership_reinstate(membership=membership, today=TODAY)
         assert caught.value.message == f"A membership that is {label} cannot be reinstated."
     else:
-        membership_reinstate(membership=membership, today=TODAY)
+        _membership_reinstate(membership=membership, today=TODAY)
 
     membership.refresh_from_db()
     assert membership.status == from_status
@@ -295,7 +298,7 @@ def test_it_does_not_reinstate_a_member_that_has_joined_again_since():
     MembershipFactory(organization=dropped.organization, status=Status.APPLIED)
 
     with pytest.raises(ServiceError, match="already has a membership that is applied"):
-        membership_reinstate(membership=dropped, today=TODAY)
+        _membership_reinstate(membership=dropped, today=TODAY)
 
     dropped.refresh_from_db()
     assert dropped.status == Status.CANCELLED
@@ -387,7 +390,7 @@ def test_it_keeps_the_whole_life_of_a_membership_in_order():
     membership_record_payment(membership=membership, period_end=date(2026, 12, 31), by=user)
     membership_enter_grace(membership=membership)
     membership_lapse(membership=membership)
-    membership_reinstate(membership=membership, by=user, today=date(2027, 3, 1))
+    _membership_reinstate(membership=membership, by=user, today=date(2027, 3, 1))
 
     assert [(s.from_status, s.to_status) for s in membership.transitions.all()] == [
         ("", "applied"),
