@@ -24,7 +24,7 @@ from simple_history.models import HistoricalRecords
 from billing.money import ZERO, format_usd
 from core.models import TimeStampedModel
 from crm import pricing
-from crm.models.plans import MembershipPlan, PricingKind, money_field
+from crm.models.plans import MembershipPlan, PricingKind, money_field, pricing_rule_of
 
 
 class DuesSchedule(TimeStampedModel):
@@ -105,20 +105,7 @@ class DuesScheduleRule(models.Model):
                 f"Dues changed for renewals from {schedule.effective_from:%B %-d, %Y}: "
                 f"{schedule.member_notice.strip()}"
             )
-        return pricing.PricingRule(
-            kind=self.pricing_kind,
-            flat_amount=self.flat_amount,
-            brackets=tuple(
-                pricing.Bracket(max_employees=b.max_employees, amount=b.amount)
-                for b in sorted(brackets, key=lambda b: b.max_employees)
-            ),
-            per_employee_above=self.per_employee_above,
-            cap=self.cap,
-            billing_cycle=plan.billing_cycle,
-            proration=plan.proration,
-            plan_name=plan.name,
-            note=note,
-        )
+        return pricing_rule_of(self, brackets, plan=plan, note=note)
 
 
 class DuesScheduleBracket(models.Model):
