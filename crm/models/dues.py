@@ -12,7 +12,6 @@ lobbying, which IRC 6033(e) requires it to tell members is not deductible.
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -22,7 +21,7 @@ from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
 from billing.money import ZERO, format_usd
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, staff_user_field
 from crm import pricing
 from crm.models.plans import MembershipPlan, PricingKind, money_field, pricing_rule_of
 
@@ -51,14 +50,7 @@ class DuesSchedule(TimeStampedModel):
         help_text="Membership periods starting on or after this day use this schedule.",
     )
     applied_at = models.DateTimeField(null=True, blank=True, editable=False)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    applied_by = staff_user_field()
 
     history = HistoricalRecords()
 
