@@ -6,13 +6,12 @@ The tables kept the names they had in the crm app (db_table), where these models
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from core.models import TimeStampedModel, new_reference
+from core.models import TimeStampedModel, new_reference, staff_user_field
 from crm.models.organizations import Contact, Organization
 from crm.models.plans import money_field
 
@@ -189,14 +188,7 @@ class Registration(TimeStampedModel):
         help_text="When the unpaid hold ran out (a payment arriving later may still confirm it).",
     )
     checked_in_at = models.DateTimeField(null=True, blank=True, editable=False)
-    checked_in_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    checked_in_by = staff_user_field()
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_reason = models.TextField(blank=True, editable=False)
 

@@ -1,6 +1,7 @@
 """Staff API for the CRM: organizations, contacts, affiliations, notes, membership plans,
 investor levels, memberships and pledges. See api/views/staff_base.py for the pattern."""
 
+from functools import partial
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -334,6 +335,10 @@ class MembershipViewSet(ReadCreateUpdateViewSet):
         return Response(PlanChangeSerializer(change).data)
 
 
+# A pledge's lifecycle step: for staff who may change pledges, answered with the pledge.
+pledge_step = partial(transition_action, permission="crm.change_pledge", response=PledgeSerializer)
+
+
 class PledgeViewSet(ReadCreateUpdateViewSet):
     """Investment pledges with their installment schedule; the status moves through actions."""
 
@@ -370,26 +375,20 @@ class PledgeViewSet(ReadCreateUpdateViewSet):
             by=self.request.user,
         )
 
-    @transition_action(
-        permission="crm.change_pledge",
-        response=PledgeSerializer,
-        description="Confirm a submitted pledge: its installments are then invoiced on schedule.",
+    @pledge_step(
+        description="Confirm a submitted pledge: its installments are then invoiced on schedule."
     )
     def confirm(self, pledge: Pledge, reason: str, user: Any) -> None:
         applications.investment_confirm(pledge=pledge, by=user, reason=reason)
 
-    @transition_action(
-        permission="crm.change_pledge",
-        response=PledgeSerializer,
+    @pledge_step(
         reason_required=True,
         description="Decline a submitted pledge, saying why (the investor is told).",
     )
     def decline(self, pledge: Pledge, reason: str, user: Any) -> None:
         applications.investment_decline(pledge=pledge, by=user, reason=reason)
 
-    @transition_action(
-        permission="crm.change_pledge",
-        response=PledgeSerializer,
+    @pledge_step(
         reason_required=True,
         description="Cancel a submitted or confirmed pledge, saying why.",
     )

@@ -1,6 +1,7 @@
 """Admin actions that call a service for each selected row and report what happened."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -102,6 +103,93 @@ def action_with_form(
     )
 
 
+@dataclass(frozen=True)
+class ActionPage:
+    """The intermediate page of an action that asks for something before it runs."""
+
+    title: str
+    prompt: str
+    submit_label: str
+
+
+class ServiceAction:
+    """A list action, an attribute of its ModelAdmin (its `name` there is the action's name),
+    that calls `call(row, user)` for each selected row, as run_service_action reports. The rows
+    are read with what the admin's list reads with them, which messages and services use."""
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        call: Callable[..., Any],
+        done: str,
+        permissions: Sequence[str] = ("change",),
+    ) -> None:
+        self.call = call
+        self.done = done
+        # What Django's admin reads from an action (as @admin.action sets it on a function).
+        self.short_description = description
+        self.allowed_permissions = tuple(permissions)
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __call__(
+        self, modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        run_service_action(
+            modeladmin,
+            request,
+            _as_listed(modeladmin, queryset),
+            call=lambda obj: self.call(obj, request.user),
+            done=self.done,
+        )
+        return None
+
+
+class FormAction(ServiceAction):
+    """A list action that asks for `form_class` (a reason, by default) on its intermediate
+    `page`, then calls `call(row, user, **cleaned_data)` for each selected row."""
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        page: ActionPage,
+        call: Callable[..., Any],
+        done: str,
+        form_class: type[forms.Form] = ReasonForm,
+        permissions: Sequence[str] = ("change",),
+    ) -> None:
+        super().__init__(description, call=call, done=done, permissions=permissions)
+        self.page = page
+        self.form_class = form_class
+
+    def __call__(
+        self, modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        return action_with_form(
+            modeladmin,
+            request,
+            _as_listed(modeladmin, queryset),
+            form_class=self.form_class,
+            action=self.name,
+            title=self.page.title,
+            prompt=self.page.prompt,
+            submit_label=self.page.submit_label,
+            call=lambda obj, data: self.call(obj, request.user, **data),
+            done=self.done,
+        )
+
+
+def _as_listed(modeladmin: admin.ModelAdmin, queryset: QuerySet) -> QuerySet:
+    """The rows read with what the admin's list reads with them (the relations its
+    `list_select_related` names)."""
+    related = modeladmin.list_select_related
+    return queryset.select_related(*related) if isinstance(related, list | tuple) else queryset
+
+
 class ServiceErrorMessageMixin:
     """A change form whose save calls a service: a refusal (ServiceError) becomes the admin's
     error message on the same page instead of a server error. Django rolls the save back."""
@@ -112,3 +200,33 @@ class ServiceErrorMessageMixin:
         except ServiceError as exc:
             self.message_user(request, exc.message, messages.ERROR)  # type: ignore[attr-defined]
             return HttpResponseRedirect(request.get_full_path())
+
+
+class ServiceSaveMixin:
+    """A change form that saves through the services: `update_object(obj, by)` saves the fields
+    the form set on `obj`; `create_object(obj, by)` makes the record from the form's unsaved
+    `obj`, which then takes the new record's pk and reference for the admin's redirect and
+    messages. `fixed_once_made` names the fields only the create service takes: they are
+    read-only on a record that exists."""
+
+    fixed_once_made: Sequence[str] = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        if obj is not None:
+            fields += self.fixed_once_made
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            self.update_object(obj, request.user)
+            return
+        created = self.create_object(obj, request.user)
+        obj.pk = created.pk
+        obj.reference = created.reference
+
+    def update_object(self, obj: Any, by: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must update through its service.")
+
+    def create_object(self, obj: Any, by: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must create through its service.")

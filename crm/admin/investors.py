@@ -6,7 +6,13 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from core.admin.actions import ServiceErrorMessageMixin, action_with_reason, run_service_action
+from core.admin.actions import (
+    ActionPage,
+    FormAction,
+    ServiceAction,
+    ServiceErrorMessageMixin,
+    ServiceSaveMixin,
+)
 from core.admin.history import HistoryAdmin
 from crm import services
 from crm.admin.data_tools import CsvXlsxExportMixin
@@ -46,7 +52,7 @@ class PledgeInstallmentInline(admin.TabularInline):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
+class PledgeAdmin(ServiceErrorMessageMixin, ServiceSaveMixin, CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "organization",
         "level",
@@ -74,30 +80,25 @@ class PledgeAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
         "modified",
     ]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None:
-            # The schedule is fixed once made: change a pledge by cancelling it and pledging anew.
-            fields += [
-                "organization",
-                "level",
-                "annual_amount",
-                "start_date",
-                "term_years",
-                "installments_per_year",
-            ]
-        return fields
+    # The schedule is fixed once made: change a pledge by cancelling it and pledging anew.
+    fixed_once_made = [
+        "organization",
+        "level",
+        "annual_amount",
+        "start_date",
+        "term_years",
+        "installments_per_year",
+    ]
 
     @admin.display(description="total commitment")
     def total(self, obj: Pledge) -> Any:
         return obj.total_commitment
 
-    def save_model(self, request: HttpRequest, obj: Pledge, form: Any, change: bool) -> None:
-        if change:
-            # The form already set the edited fields on `obj`.
-            services.pledge_update(pledge=obj, by=request.user)
-            return
-        created = services.pledge_create(
+    def update_object(self, obj: Pledge, by: Any) -> None:
+        services.pledge_update(pledge=obj, by=by)
+
+    def create_object(self, obj: Pledge, by: Any) -> Pledge:
+        return services.pledge_create(
             organization=obj.organization,
             level=obj.level,
             contact=obj.contact,
@@ -106,51 +107,27 @@ class PledgeAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
             term_years=obj.term_years,
             installments_per_year=obj.installments_per_year,
             message=obj.message,
-            by=request.user,
+            by=by,
         )
-        obj.pk = created.pk
-        obj.reference = created.reference
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         if change:
             super().save_related(request, form, formsets, change)
 
-    @admin.action(description="Confirm selected pledges", permissions=["change"])
-    def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
-        run_service_action(
-            self,
-            request,
-            queryset.select_related("organization", "level"),
-            call=lambda p: applications.investment_confirm(pledge=p, by=request.user),
-            done="confirmed",
-        )
-
-    @admin.action(description="Decline selected pledges…", permissions=["change"])
-    def decline(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return action_with_reason(
-            self,
-            request,
-            queryset.select_related("organization", "level"),
-            action="decline",
-            title="Decline pledges",
-            prompt="The investor is told the reason.",
-            submit_label="Decline",
-            call=lambda p, reason: applications.investment_decline(
-                pledge=p, by=request.user, reason=reason
-            ),
-            done="declined",
-        )
-
-    @admin.action(description="Cancel selected pledges…", permissions=["change"])
-    def cancel(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return action_with_reason(
-            self,
-            request,
-            queryset.select_related("organization", "level"),
-            action="cancel",
-            title="Cancel pledges",
-            prompt="Unbilled installments are dropped.",
-            submit_label="Cancel pledges",
-            call=lambda p, reason: services.pledge_cancel(pledge=p, by=request.user, reason=reason),
-            done="cancelled",
-        )
+    confirm = ServiceAction(
+        "Confirm selected pledges",
+        call=lambda p, by: applications.investment_confirm(pledge=p, by=by),
+        done="confirmed",
+    )
+    decline = FormAction(
+        "Decline selected pledges…",
+        page=ActionPage("Decline pledges", "The investor is told the reason.", "Decline"),
+        call=lambda p, by, reason: applications.investment_decline(pledge=p, by=by, reason=reason),
+        done="declined",
+    )
+    cancel = FormAction(
+        "Cancel selected pledges…",
+        page=ActionPage("Cancel pledges", "Unbilled installments are dropped.", "Cancel pledges"),
+        call=lambda p, by, reason: services.pledge_cancel(pledge=p, by=by, reason=reason),
+        done="cancelled",
+    )

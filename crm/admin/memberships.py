@@ -12,9 +12,11 @@ from django.urls import path
 from django.utils import timezone
 
 from core.admin.actions import (
+    ActionPage,
+    FormAction,
+    ServiceAction,
     ServiceErrorMessageMixin,
-    action_with_form,
-    action_with_reason,
+    ServiceSaveMixin,
     run_service_action,
 )
 from core.admin.history import HistoryAdmin
@@ -27,7 +29,14 @@ from crm.models import (
     MembershipPlanChange,
     MembershipTransition,
 )
+from crm.selectors import membership_renewals_overview
 from crm.services import applications
+from crm.services.renewals import (
+    membership_change_plan,
+    membership_reinstate_and_bill,
+    membership_renewal_invoice,
+    membership_send_reminder,
+)
 
 # --- Memberships ------------------------------------------------------------------------------
 
@@ -87,6 +96,14 @@ class ChangePlanForm(forms.Form):
     )
 
 
+CHANGE_PLAN_PAGE = ActionPage(
+    "Change plan",
+    "An upgrade applies now and invoices the prorated difference; a move to a plan that costs "
+    "the same or less waits for the renewal.",
+    "Change plan",
+)
+
+
 class ReinstateForm(forms.Form):
     fee = forms.DecimalField(
         max_digits=12,
@@ -98,6 +115,14 @@ class ReinstateForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
     )
+
+
+REINSTATE_PAGE = ActionPage(
+    "Reinstate members",
+    "Members whose dues no longer cover today are sent an invoice for the current period, with "
+    "the fee as a line of its own.",
+    "Reinstate",
+)
 
 
 @admin.register(EmailLog)
@@ -120,7 +145,7 @@ class EmailLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
+class MembershipAdmin(ServiceErrorMessageMixin, ServiceSaveMixin, CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "organization",
         "plan",
@@ -150,124 +175,60 @@ class MembershipAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin
         "modified",
     ]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None:
-            fields += ["organization", "plan", "source"]
-        return fields
+    fixed_once_made = ["organization", "plan", "source"]
 
-    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
-        if change:
-            # The form already set the edited fields on `obj`.
-            services.membership_update(membership=obj, by=request.user)
-            return
-        created = services.membership_create(
+    def update_object(self, obj: Membership, by: Any) -> None:
+        services.membership_update(membership=obj, by=by)
+
+    def create_object(self, obj: Membership, by: Any) -> Membership:
+        return services.membership_create(
             organization=obj.organization,
             plan=obj.plan,
             start_date=obj.start_date,
-            by=request.user,
+            by=by,
             source=obj.source,
             message=obj.application_message,
             auto_renew=obj.auto_renew,
         )
-        obj.pk = created.pk
-        obj.reference = created.reference
 
-    @admin.action(description="Approve selected applications", permissions=["change"])
-    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
-        run_service_action(
-            self,
-            request,
-            queryset.select_related("organization", "plan"),
-            call=lambda m: applications.application_approve(membership=m, by=request.user),
-            done="approved",
-        )
-
-    @admin.action(description="Reject selected applications…", permissions=["change"])
-    def reject(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return action_with_reason(
-            self,
-            request,
-            queryset.select_related("organization", "plan"),
-            action="reject",
-            title="Reject applications",
-            prompt="The applicant is told the reason.",
-            submit_label="Reject",
-            call=lambda m, reason: applications.application_reject(
-                membership=m, by=request.user, reason=reason
-            ),
-            done="rejected",
-        )
-
-    @admin.action(description="Drop selected members…", permissions=["change"])
-    def drop(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return action_with_reason(
-            self,
-            request,
-            queryset.select_related("organization", "plan"),
-            action="drop",
-            title="Drop members",
-            prompt="Dropped members lose member benefits at once.",
-            submit_label="Drop",
-            call=lambda m, reason: services.membership_cancel(
-                membership=m, by=request.user, reason=reason
-            ),
-            done="dropped",
-        )
-
-    @admin.action(
-        description="Reinstate selected lapsed or dropped members", permissions=["change"]
+    approve = ServiceAction(
+        "Approve selected applications",
+        call=lambda m, by: applications.application_approve(membership=m, by=by),
+        done="approved",
     )
-    def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
-        from crm.services.renewals import membership_reinstate_and_bill
-
-        run_service_action(
-            self,
-            request,
-            queryset.select_related("organization", "plan"),
-            call=lambda m: membership_reinstate_and_bill(membership=m, by=request.user),
-            done="reinstated",
-        )
-
-    @admin.action(description="Reinstate selected members with a fee…", permissions=["change"])
-    def reinstate_with_fee(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        from crm.services.renewals import membership_reinstate_and_bill
-
-        return action_with_form(
-            self,
-            request,
-            queryset.select_related("organization", "plan"),
-            form_class=ReinstateForm,
-            action="reinstate_with_fee",
-            title="Reinstate members",
-            prompt="Members whose dues no longer cover today are sent an invoice for the "
-            "current period, with the fee as a line of its own.",
-            submit_label="Reinstate",
-            call=lambda m, data: membership_reinstate_and_bill(
-                membership=m, by=request.user, reason=data["reason"], fee=data["fee"]
-            ),
-            done="reinstated",
-        )
-
-    @admin.action(description="Change the plan of selected members…", permissions=["change"])
-    def change_plan(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        from crm.services.renewals import membership_change_plan
-
-        return action_with_form(
-            self,
-            request,
-            queryset.select_related("organization", "plan"),
-            form_class=ChangePlanForm,
-            action="change_plan",
-            title="Change plan",
-            prompt="An upgrade applies now and invoices the prorated difference; a move to a "
-            "plan that costs the same or less waits for the renewal.",
-            submit_label="Change plan",
-            call=lambda m, data: membership_change_plan(
-                membership=m, plan=data["plan"], effective=data["effective"], by=request.user
-            ),
-            done="changed",
-        )
+    reject = FormAction(
+        "Reject selected applications…",
+        page=ActionPage("Reject applications", "The applicant is told the reason.", "Reject"),
+        call=lambda m, by, reason: applications.application_reject(
+            membership=m, by=by, reason=reason
+        ),
+        done="rejected",
+    )
+    drop = FormAction(
+        "Drop selected members…",
+        page=ActionPage("Drop members", "Dropped members lose member benefits at once.", "Drop"),
+        call=lambda m, by, reason: services.membership_cancel(membership=m, by=by, reason=reason),
+        done="dropped",
+    )
+    reinstate = ServiceAction(
+        "Reinstate selected lapsed or dropped members",
+        call=lambda m, by: membership_reinstate_and_bill(membership=m, by=by),
+        done="reinstated",
+    )
+    reinstate_with_fee = FormAction(
+        "Reinstate selected members with a fee…",
+        form_class=ReinstateForm,
+        page=REINSTATE_PAGE,
+        call=lambda m, by, **data: membership_reinstate_and_bill(membership=m, by=by, **data),
+        done="reinstated",
+    )
+    change_plan = FormAction(
+        "Change the plan of selected members…",
+        form_class=ChangePlanForm,
+        page=CHANGE_PLAN_PAGE,
+        call=lambda m, by, **data: membership_change_plan(membership=m, by=by, **data),
+        done="changed",
+    )
 
     # --- the renewals page -------------------------------------------------------------------
 
@@ -283,14 +244,6 @@ class MembershipAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin
         ]
 
     def renewals_view(self, request: HttpRequest) -> Any:
-
-        from crm.selectors import membership_renewals_overview
-        from crm.services.renewals import (
-            membership_reinstate_and_bill,
-            membership_renewal_invoice,
-            membership_send_reminder,
-        )
-
         if not self.has_view_permission(request):
             raise PermissionDenied
         today = timezone.localdate()

@@ -12,7 +12,6 @@ lobbying, which IRC 6033(e) requires it to tell members is not deductible.
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -22,9 +21,9 @@ from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
 from billing.money import ZERO, format_usd
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, staff_user_field
 from crm import pricing
-from crm.models.plans import MembershipPlan, PricingKind, money_field
+from crm.models.plans import MembershipPlan, PricingKind, money_field, pricing_rule_of
 
 
 class DuesSchedule(TimeStampedModel):
@@ -51,14 +50,7 @@ class DuesSchedule(TimeStampedModel):
         help_text="Membership periods starting on or after this day use this schedule.",
     )
     applied_at = models.DateTimeField(null=True, blank=True, editable=False)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    applied_by = staff_user_field()
 
     history = HistoricalRecords()
 
@@ -105,20 +97,7 @@ class DuesScheduleRule(models.Model):
                 f"Dues changed for renewals from {schedule.effective_from:%B %-d, %Y}: "
                 f"{schedule.member_notice.strip()}"
             )
-        return pricing.PricingRule(
-            kind=self.pricing_kind,
-            flat_amount=self.flat_amount,
-            brackets=tuple(
-                pricing.Bracket(max_employees=b.max_employees, amount=b.amount)
-                for b in sorted(brackets, key=lambda b: b.max_employees)
-            ),
-            per_employee_above=self.per_employee_above,
-            cap=self.cap,
-            billing_cycle=plan.billing_cycle,
-            proration=plan.proration,
-            plan_name=plan.name,
-            note=note,
-        )
+        return pricing_rule_of(self, brackets, plan=plan, note=note)
 
 
 class DuesScheduleBracket(models.Model):

@@ -1,8 +1,7 @@
-from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, staff_user_field
 from crm.models.organizations import Contact, Organization
 
 
@@ -16,14 +15,7 @@ class Note(TimeStampedModel):
         Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
     )
     body = models.TextField(max_length=10000)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    author = staff_user_field()
 
     history = HistoricalRecords()
 

@@ -1,6 +1,7 @@
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -9,6 +10,9 @@ from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
 from crm import pricing
+
+if TYPE_CHECKING:
+    from crm.models.dues import DuesScheduleBracket, DuesScheduleRule
 
 
 def money_field(verbose_name: str | None = None, **kwargs: Any) -> models.DecimalField:
@@ -132,19 +136,33 @@ class MembershipPlan(TimeStampedModel):
                 return scheduled
         if brackets is None:
             brackets = list(self.brackets.all())
-        return pricing.PricingRule(
-            kind=self.pricing_kind,
-            flat_amount=self.flat_amount,
-            brackets=tuple(
-                pricing.Bracket(max_employees=b.max_employees, amount=b.amount)
-                for b in sorted(brackets, key=lambda b: b.max_employees)
-            ),
-            per_employee_above=self.per_employee_above,
-            cap=self.cap,
-            billing_cycle=self.billing_cycle,
-            proration=self.proration,
-            plan_name=self.name,
-        )
+        return pricing_rule_of(self, brackets, plan=self)
+
+
+def pricing_rule_of(
+    dues: "MembershipPlan | DuesScheduleRule",
+    brackets: "Iterable[PlanBracket | DuesScheduleBracket]",
+    *,
+    plan: MembershipPlan,
+    note: str = "",
+) -> pricing.PricingRule:
+    """The pricing rule of a plan's dues, or of a dues schedule's rule for the plan (each has the
+    dues' kind, flat amount, amount per employee above the top bracket, cap, and its brackets),
+    billed on the plan's cycle with its proration."""
+    return pricing.PricingRule(
+        kind=dues.pricing_kind,
+        flat_amount=dues.flat_amount,
+        brackets=tuple(
+            pricing.Bracket(max_employees=b.max_employees, amount=b.amount)
+            for b in sorted(brackets, key=lambda b: b.max_employees)
+        ),
+        per_employee_above=dues.per_employee_above,
+        cap=dues.cap,
+        billing_cycle=plan.billing_cycle,
+        proration=plan.proration,
+        plan_name=plan.name,
+        note=note,
+    )
 
 
 class PlanBracket(models.Model):

@@ -91,19 +91,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["endpoint"]
     date_hierarchy = "created"
     actions = ["replay"]
+    # Every stored field, in the model's order, with the body pretty-printed.
     readonly_fields = [
-        "endpoint",
-        "message_id",
-        "event_type",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "last_attempt_at",
-        "response_code",
-        "duration_ms",
-        "last_error",
-        "replay_of",
-        "created",
+        *(f.name for f in WebhookDelivery._meta.fields if f.name not in {"id", "body"}),
         "pretty_body",
     ]
     exclude = ["body"]
