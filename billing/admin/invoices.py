@@ -20,7 +20,7 @@ from billing.models import (
     Payment,
 )
 from billing.money import format_usd
-from core.admin.actions import action_with_reason, run_service_action
+from core.admin.actions import reason_action, run_service_action
 from core.admin.history import HistoryAdmin
 from core.exceptions import ServiceError
 from crm.pagination import EstimatedCountPaginator
@@ -220,37 +220,27 @@ class InvoiceAdmin(IndexedSearchAdminMixin, InvoiceDocumentsMixin, HistoryAdmin)
             done="billed again with a new invoice",
         )
 
-    @admin.action(description="Void selected invoices…", permissions=["void"])
-    def void(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return action_with_reason(
-            self,
-            request,
-            queryset,
-            action="void",
-            title="Void invoices",
-            prompt="Void these invoices? Nothing can be paid on them afterwards.",
-            submit_label="Void",
-            call=lambda invoice, reason: services.invoice_void(
-                invoice=invoice, reason=reason, by=request.user
-            ),
-            done="invoice(s) voided",
-        )
+    @reason_action(
+        description="Void selected invoices…",
+        permission="void",
+        title="Void invoices",
+        prompt="Void these invoices? Nothing can be paid on them afterwards.",
+        submit_label="Void",
+        done="invoice(s) voided",
+    )
+    def void(self, invoice: Invoice, reason: str, by: Any) -> None:
+        services.invoice_void(invoice=invoice, reason=reason, by=by)
 
-    @admin.action(description="Write off selected invoices…", permissions=["write_off"])
-    def write_off(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return action_with_reason(
-            self,
-            request,
-            queryset,
-            action="write_off",
-            title="Write off invoices",
-            prompt="Mark these invoices uncollectible (bad debt)?",
-            submit_label="Write off",
-            call=lambda invoice, reason: services.invoice_write_off(
-                invoice=invoice, reason=reason, by=request.user
-            ),
-            done="invoice(s) written off",
-        )
+    @reason_action(
+        description="Write off selected invoices…",
+        permission="write_off",
+        title="Write off invoices",
+        prompt="Mark these invoices uncollectible (bad debt)?",
+        submit_label="Write off",
+        done="invoice(s) written off",
+    )
+    def write_off(self, invoice: Invoice, reason: str, by: Any) -> None:
+        services.invoice_write_off(invoice=invoice, reason=reason, by=by)
 
     @admin.action(
         description="Record a payment (check, cash, wire)…", permissions=["record_payment"]

@@ -1,6 +1,7 @@
 """Admin actions that call a service for each selected row and report what happened."""
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django import forms
@@ -62,6 +63,48 @@ def action_with_reason(
         call=lambda obj, data: call(obj, data["reason"]),
         done=done,
     )
+
+
+def reason_action(
+    *,
+    description: str,
+    permission: str,
+    title: str,
+    prompt: str,
+    submit_label: str,
+    done: str,
+    per_run: Callable[[Callable[[Any, str], Any]], Callable[[Any, str], Any]] | None = None,
+) -> Callable[[Callable[[Any, Any, str, Any], Any]], Callable[..., HttpResponse | None]]:
+    """Make the decorated method, `(modeladmin, row, reason, by)` calling the service, an admin
+    action of its name (with `description`, needing `permission`) that asks for a reason on an
+    intermediate page, then calls the method for each selected row (see action_with_reason).
+    `per_run`, when given, wraps that call afresh for each run (to act once per organization of
+    the selected rows, say)."""
+
+    def decorate(method: Callable[[Any, Any, str, Any], Any]) -> Callable[..., HttpResponse | None]:
+        @admin.action(description=description, permissions=[permission])
+        @wraps(method)
+        def action(
+            modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+        ) -> HttpResponse | None:
+            def call(obj: Any, reason: str) -> Any:
+                return method(modeladmin, obj, reason, request.user)
+
+            return action_with_reason(
+                modeladmin,
+                request,
+                queryset,
+                action=method.__name__,
+                title=title,
+                prompt=prompt,
+                submit_label=submit_label,
+                call=per_run(call) if per_run else call,
+                done=done,
+            )
+
+        return action
+
+    return decorate
 
 
 def action_with_form(
