@@ -5,17 +5,12 @@ services. Amounts are strings ("300.00")."""
 from django.utils import timezone
 from rest_framework import serializers
 
+from api.serializers.staff_base import money, nullable, username
 from billing.models import Invoice, InvoiceLine, Payment, Refund
 
 OFFLINE_METHOD_CHOICES = [
     (m.value, m.label) for m in Payment.Method if m in Payment.OFFLINE_METHODS
 ]
-
-
-def _money(help_text: str) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=12, decimal_places=2, read_only=True, help_text=help_text
-    )
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
@@ -38,7 +33,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
 
 class InvoicePaymentSerializer(serializers.ModelSerializer):
-    amount_refunded = _money("Given back so far (pending and succeeded refunds).")
+    amount_refunded = money("Given back so far (pending and succeeded refunds).")
 
     class Meta:
         model = Payment
@@ -56,13 +51,11 @@ class InvoicePaymentSerializer(serializers.ModelSerializer):
 
 class InvoiceSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True)
-    contact_name = serializers.CharField(
-        source="contact.full_name", read_only=True, allow_null=True, default=None
-    )
-    amount_paid = _money("Succeeded payments.")
-    amount_refunded = _money("Refunded of those payments.")
-    net_paid = _money("Paid minus refunded.")
-    amount_due = _money("What the payer still owes (zero unless open or written off).")
+    contact_name = nullable(serializers.CharField, "contact.full_name")
+    amount_paid = money("Succeeded payments.")
+    amount_refunded = money("Refunded of those payments.")
+    net_paid = money("Paid minus refunded.")
+    amount_due = money("What the payer still owes (zero unless open or written off).")
     overdue = serializers.BooleanField(
         source="is_overdue", read_only=True, help_text="Open and past its due date."
     )
@@ -126,11 +119,9 @@ class PaymentSerializer(serializers.ModelSerializer):
     invoice_number = serializers.CharField(source="invoice.number", read_only=True)
     organization = serializers.IntegerField(source="invoice.organization_id", read_only=True)
     organization_name = serializers.CharField(source="invoice.organization.name", read_only=True)
-    amount_refunded = _money("Given back so far (pending and succeeded refunds).")
-    refundable = _money("What may still be refunded.")
-    recorded_by = serializers.CharField(
-        source="recorded_by.get_username", read_only=True, allow_null=True, default=None
-    )
+    amount_refunded = money("Given back so far (pending and succeeded refunds).")
+    refundable = money("What may still be refunded.")
+    recorded_by = username("recorded_by")
 
     class Meta:
         model = Payment
@@ -171,9 +162,7 @@ class RefundSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(
         source="payment.invoice.organization.name", read_only=True
     )
-    created_by = serializers.CharField(
-        source="created_by.get_username", read_only=True, allow_null=True, default=None
-    )
+    created_by = username("created_by")
 
     class Meta:
         model = Refund

@@ -6,7 +6,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.staff_base import StaffModelSerializer
+from api.serializers.staff_base import StaffModelSerializer, nullable, username
 from crm.models import (
     Affiliation,
     Contact,
@@ -167,9 +167,7 @@ class AffiliationSerializer(StaffModelSerializer):
 
 
 class NoteSerializer(StaffModelSerializer):
-    author = serializers.CharField(
-        source="author.get_username", read_only=True, allow_null=True, default=None
-    )
+    author = username("author")
     fixed_fields = {
         "organization": "A note stays with what it is about; write a new one instead.",
         "contact": "A note stays with what it is about; write a new one instead.",
@@ -251,9 +249,7 @@ class MembershipTransitionSerializer(serializers.ModelSerializer):
     from_status = serializers.ChoiceField(
         choices=Membership.Status.choices, allow_blank=True, read_only=True
     )
-    by = serializers.CharField(
-        source="by.get_username", read_only=True, allow_null=True, default=None
-    )
+    by = username("by")
 
     class Meta:
         model = MembershipTransition
@@ -406,9 +402,7 @@ class ChangePlanSerializer(serializers.Serializer):
 class PlanChangeSerializer(serializers.ModelSerializer):
     from_plan_code = serializers.CharField(source="from_plan.code", read_only=True)
     to_plan_code = serializers.CharField(source="to_plan.code", read_only=True)
-    invoice_number = serializers.CharField(
-        source="invoice.number", read_only=True, allow_null=True, default=None
-    )
+    invoice_number = nullable(serializers.CharField, "invoice.number")
     invoice_total = serializers.DecimalField(
         source="invoice.total",
         max_digits=12,

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.crm import ContactSummarySerializer
-from api.serializers.staff_base import StaffModelSerializer
+from api.serializers.staff_base import StaffModelSerializer, money, username
 from crm.models import Contact
 from events.models import Attendee, Event, Registration, TicketType
 
@@ -17,12 +17,6 @@ EVENT_ACTIONS = (
     "The status changes only through the actions: publish, unpublish and cancel "
     "(POST /api/v1/events/<id>/<action>/)."
 )
-
-
-def _money(help_text: str) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=12, decimal_places=2, read_only=True, help_text=help_text
-    )
 
 
 # --- Ticket types and events ------------------------------------------------------------------
@@ -125,7 +119,7 @@ class EventCancellationSerializer(serializers.Serializer):
     registrations_cancelled = serializers.IntegerField(
         read_only=True, help_text="Registrations the cancellation cancelled."
     )
-    refunded = _money("Given back to registrants in all.")
+    refunded = money("Given back to registrants in all.")
     problems = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
@@ -191,9 +185,7 @@ class StaffRegistrationSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="1 for the first in line; null when not on the waitlist.",
     )
-    checked_in_by = serializers.CharField(
-        source="checked_in_by.get_username", read_only=True, allow_null=True, default=None
-    )
+    checked_in_by = username("checked_in_by")
 
     class Meta:
         model = Registration

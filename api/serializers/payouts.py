@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers.staff_base import money, nullable, username
 from billing.models import BalanceTransaction, Payout
 from billing.money import ZERO
 
@@ -19,18 +20,12 @@ RECONCILIATION_STATES = [
 ]
 
 
-def _money(help_text: str) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=12, decimal_places=2, read_only=True, help_text=help_text
-    )
-
-
 class PayoutTransactionsSummarySerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    gross = _money("Charges.")
-    refunds = _money("Refunds (negative).")
-    fees = _money("Stripe's fees.")
-    net = _money("What the transactions add up to; the payout's amount when it is explained.")
+    gross = money("Charges.")
+    refunds = money("Refunds (negative).")
+    fees = money("Stripe's fees.")
+    net = money("What the transactions add up to; the payout's amount when it is explained.")
     open_exceptions = serializers.IntegerField(
         help_text="Transactions not matched to ours, or with another amount, not yet resolved."
     )
@@ -44,12 +39,8 @@ class PayoutSerializer(serializers.ModelSerializer):
     reconciliation = serializers.SerializerMethodField(
         help_text="not_reconciled, to_resolve, reconciled, reviewed or exported."
     )
-    reviewed_by = serializers.CharField(
-        source="reviewed_by.get_username", read_only=True, allow_null=True, default=None
-    )
-    journal_batch = serializers.IntegerField(
-        source="journal_batch.number", read_only=True, allow_null=True, default=None
-    )
+    reviewed_by = username("reviewed_by")
+    journal_batch = nullable(serializers.IntegerField, "journal_batch.number")
 
     class Meta:
         model = Payout
@@ -112,18 +103,10 @@ class PayoutSerializer(serializers.ModelSerializer):
 
 
 class BalanceTransactionSerializer(serializers.ModelSerializer):
-    invoice = serializers.IntegerField(
-        source="payment.invoice_id", read_only=True, allow_null=True, default=None
-    )
-    invoice_number = serializers.CharField(
-        source="payment.invoice.number", read_only=True, allow_null=True, default=None
-    )
-    organization_name = serializers.CharField(
-        source="payment.invoice.organization.name", read_only=True, allow_null=True, default=None
-    )
-    resolved_by = serializers.CharField(
-        source="resolved_by.get_username", read_only=True, allow_null=True, default=None
-    )
+    invoice = nullable(serializers.IntegerField, "payment.invoice_id")
+    invoice_number = nullable(serializers.CharField, "payment.invoice.number")
+    organization_name = nullable(serializers.CharField, "payment.invoice.organization.name")
+    resolved_by = username("resolved_by")
 
     class Meta:
         model = BalanceTransaction

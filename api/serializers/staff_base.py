@@ -1,6 +1,28 @@
+"""What the staff API's serializers share: the base serializer with its guards, and the read-only
+fields they all write the same way (an amount, a value through a relation that may be empty, the
+user who did something)."""
+
 from typing import Any
 
 from rest_framework import serializers
+
+
+def money(help_text: str) -> serializers.DecimalField:
+    """An amount worked out for the record: read-only, a string ("300.00")."""
+    return serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, help_text=help_text
+    )
+
+
+def nullable[F: serializers.Field](field: type[F], source: str) -> F:
+    """A read-only `field` read at `source` through a relation that may be empty: null then."""
+    return field(source=source, read_only=True, allow_null=True, default=None)
+
+
+def username(user: str) -> serializers.CharField:
+    """The username of the user the record keeps in `user` (who recorded it, say); null when
+    nobody is kept (the system)."""
+    return nullable(serializers.CharField, f"{user}.get_username")
 
 
 class StaffModelSerializer(serializers.ModelSerializer):

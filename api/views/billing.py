@@ -2,6 +2,7 @@
 moves only through the invoice actions, which call billing.services). See
 api/views/staff_base.py for the pattern."""
 
+from functools import partial
 from typing import Any
 
 from django.db.models import QuerySet
@@ -54,6 +55,10 @@ def pdf_action(*, url_path: str, description: str) -> Any:
         )(routed)
 
     return decorate
+
+
+# An invoice's lifecycle step that needs a reason, answered with the invoice.
+invoice_step = partial(transition_action, response=InvoiceSerializer, reason_required=True)
 
 
 class InvoiceViewSet(ReadOnlyViewSet):
@@ -110,20 +115,16 @@ class InvoiceViewSet(ReadOnlyViewSet):
         new = services.invoice_bill_again(invoice=invoice, by=user)
         return selectors.invoice_list_with_lines_and_payments().get(pk=new.pk)
 
-    @transition_action(
+    @invoice_step(
         permission="billing.void_invoice",
-        response=InvoiceSerializer,
-        reason_required=True,
         description="Void an invoice that was a mistake, saying why; only while nothing has "
         "been paid on it.",
     )
     def void(self, invoice: Invoice, reason: str, user: Any) -> None:
         services.invoice_void(invoice=invoice, reason=reason, by=user)
 
-    @transition_action(
+    @invoice_step(
         permission="billing.write_off_invoice",
-        response=InvoiceSerializer,
-        reason_required=True,
         url_path="write-off",
         description="Write off an open invoice as bad debt, saying why; a payment that still "
         "arrives is taken.",

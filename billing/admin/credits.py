@@ -6,12 +6,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from billing import services
 from billing.models import CreditEntry
 from billing.money import format_usd
-from core.admin.actions import action_with_reason, run_service_action
+from core.admin.actions import ActionPage, FormAction, run_service_action
 from core.exceptions import ServiceError
 
 CREDIT_FIELDS = ("created", "kind", "amount", "invoice", "payment", "refund", "memo")
@@ -84,27 +84,21 @@ class CreditEntryAdmin(admin.ModelAdmin):
     def balance(self, obj: CreditEntry) -> str:
         return format_usd(services.credit_balance(obj.organization_id))
 
-    @admin.action(
-        description="Refund the credit balance of the selected organizations…",
-        permissions=["refund_balance"],
+    refund_balance = FormAction(
+        "Refund the credit balance of the selected organizations…",
+        page=ActionPage(
+            "Refund credit balances",
+            "Refund these organizations' whole credit balance to the payments that brought it "
+            "in (through Stripe, or recorded as a check mailed back)?",
+            "Refund",
+        ),
+        call=lambda organization, by, reason: services.credit_refund(
+            organization=organization, reason=reason, by=by
+        ),
+        done="credit balance(s) refunded",
+        permissions=("refund_balance",),
+        per_run=_once_per_organization,
     )
-    def refund_balance(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return action_with_reason(
-            self,
-            request,
-            queryset,
-            action="refund_balance",
-            title="Refund credit balances",
-            prompt="Refund these organizations' whole credit balance to the payments that "
-            "brought it in (through Stripe, or recorded as a check mailed back)?",
-            submit_label="Refund",
-            call=_once_per_organization(
-                lambda organization, reason: services.credit_refund(
-                    organization=organization, reason=reason, by=request.user
-                )
-            ),
-            done="credit balance(s) refunded",
-        )
 
     @admin.action(
         description="Apply the credit balance to the organizations' open invoices",

@@ -20,7 +20,7 @@ from billing.models import (
     Payment,
 )
 from billing.money import format_usd
-from core.admin.actions import action_with_reason, run_service_action
+from core.admin.actions import ActionPage, FormAction, run_service_action
 from core.admin.history import HistoryAdmin
 from core.exceptions import ServiceError
 from crm.pagination import EstimatedCountPaginator
@@ -220,37 +220,28 @@ class InvoiceAdmin(IndexedSearchAdminMixin, InvoiceDocumentsMixin, HistoryAdmin)
             done="billed again with a new invoice",
         )
 
-    @admin.action(description="Void selected invoices…", permissions=["void"])
-    def void(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return action_with_reason(
-            self,
-            request,
-            queryset,
-            action="void",
-            title="Void invoices",
-            prompt="Void these invoices? Nothing can be paid on them afterwards.",
-            submit_label="Void",
-            call=lambda invoice, reason: services.invoice_void(
-                invoice=invoice, reason=reason, by=request.user
-            ),
-            done="invoice(s) voided",
-        )
-
-    @admin.action(description="Write off selected invoices…", permissions=["write_off"])
-    def write_off(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return action_with_reason(
-            self,
-            request,
-            queryset,
-            action="write_off",
-            title="Write off invoices",
-            prompt="Mark these invoices uncollectible (bad debt)?",
-            submit_label="Write off",
-            call=lambda invoice, reason: services.invoice_write_off(
-                invoice=invoice, reason=reason, by=request.user
-            ),
-            done="invoice(s) written off",
-        )
+    void = FormAction(
+        "Void selected invoices…",
+        page=ActionPage(
+            "Void invoices", "Void these invoices? Nothing can be paid on them afterwards.", "Void"
+        ),
+        call=lambda invoice, by, reason: services.invoice_void(
+            invoice=invoice, reason=reason, by=by
+        ),
+        done="invoice(s) voided",
+        permissions=("void",),
+    )
+    write_off = FormAction(
+        "Write off selected invoices…",
+        page=ActionPage(
+            "Write off invoices", "Mark these invoices uncollectible (bad debt)?", "Write off"
+        ),
+        call=lambda invoice, by, reason: services.invoice_write_off(
+            invoice=invoice, reason=reason, by=by
+        ),
+        done="invoice(s) written off",
+        permissions=("write_off",),
+    )
 
     @admin.action(
         description="Record a payment (check, cash, wire)…", permissions=["record_payment"]

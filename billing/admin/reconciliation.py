@@ -54,9 +54,13 @@ def _export_selected(
 class ReconciledAdmin(ReadOnlyMixin, HistoryAdmin):
     """The admin of money that reached the bank (a payout, a deposit): its change page is its
     reconciliation page (`reconciliation_view`, in billing.finance_views), and its list says
-    whether finance reviewed it and in which journal batch it was exported."""
+    whether finance reviewed it and in which journal batch it was exported. Its actions mark the
+    selected ones reviewed (`review_service`) and export them to the journal; `kind` is what
+    the services call one (payout=..., payouts=...)."""
 
     reconciliation_view: Callable[[HttpRequest, int], HttpResponse]
+    review_service: Callable[..., Any]
+    kind: str
 
     def _reconciliation_url(self) -> str:
         return f"billing_{self.model._meta.model_name}_reconciliation"
@@ -89,6 +93,18 @@ class ReconciledAdmin(ReadOnlyMixin, HistoryAdmin):
     def has_export_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("billing.add_journalbatch")
 
+    def review_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset,
+            call=lambda obj: self.review_service(**{self.kind: obj}, by=request.user),
+            done=f"{self.kind}(s) marked reviewed",
+        )
+
+    def export_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return _export_selected(self, request, **{f"{self.kind}s": list(queryset)})
+
 
 @admin.register(Payout)
 class PayoutAdmin(ReconciledAdmin):
@@ -108,6 +124,8 @@ class PayoutAdmin(ReconciledAdmin):
     date_hierarchy = "arrival_date"
     list_select_related = ["journal_batch"]
     actions = ["reconcile_again", "mark_reviewed", "export"]
+    review_service = staticmethod(services.payout_review)
+    kind = "payout"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -143,17 +161,11 @@ class PayoutAdmin(ReconciledAdmin):
 
     @admin.action(description="Mark selected payouts reviewed", permissions=["reconcile"])
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet) -> None:
-        run_service_action(
-            self,
-            request,
-            queryset,
-            call=lambda payout: services.payout_review(payout=payout, by=request.user),
-            done="payout(s) marked reviewed",
-        )
+        self.review_selected(request, queryset)
 
     @admin.action(description="Export selected payouts to the journal", permissions=["export"])
     def export(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return _export_selected(self, request, payouts=list(queryset))
+        return self.export_selected(request, queryset)
 
 
 @admin.register(BankDeposit)
@@ -172,23 +184,19 @@ class BankDepositAdmin(ReconciledAdmin):
     date_hierarchy = "deposited_on"
     list_select_related = ["journal_batch"]
     actions = ["mark_reviewed", "export"]
+    review_service = staticmethod(services.deposit_review)
+    kind = "deposit"
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("billing.change_bankdeposit")
 
     @admin.action(description="Mark selected deposits reviewed", permissions=["review"])
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet) -> None:
-        run_service_action(
-            self,
-            request,
-            queryset,
-            call=lambda deposit: services.deposit_review(deposit=deposit, by=request.user),
-            done="deposit(s) marked reviewed",
-        )
+        self.review_selected(request, queryset)
 
     @admin.action(description="Export selected deposits to the journal", permissions=["export"])
     def export(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return _export_selected(self, request, deposits=list(queryset))
+        return self.export_selected(request, queryset)
 
 
 class JournalLineInline(ReadOnlyMixin, admin.TabularInline):

@@ -112,10 +112,15 @@ class ActionPage:
     submit_label: str
 
 
+PerRun = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
 class ServiceAction:
     """A list action, an attribute of its ModelAdmin (its `name` there is the action's name),
     that calls `call(row, user)` for each selected row, as run_service_action reports. The rows
-    are read with what the admin's list reads with them, which messages and services use."""
+    are read with what the admin's list reads with them, which messages and services use.
+    `per_run`, when given, wraps the per-row call afresh for each run (to act once per
+    organization of the selected rows, say)."""
 
     def __init__(
         self,
@@ -124,9 +129,11 @@ class ServiceAction:
         call: Callable[..., Any],
         done: str,
         permissions: Sequence[str] = ("change",),
+        per_run: PerRun | None = None,
     ) -> None:
         self.call = call
         self.done = done
+        self.per_run = per_run
         # What Django's admin reads from an action (as @admin.action sets it on a function).
         self.short_description = description
         self.allowed_permissions = tuple(permissions)
@@ -135,6 +142,9 @@ class ServiceAction:
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
+    def _for_run(self, call: Callable[..., Any]) -> Callable[..., Any]:
+        return self.per_run(call) if self.per_run else call
+
     def __call__(
         self, modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
     ) -> HttpResponse | None:
@@ -142,7 +152,7 @@ class ServiceAction:
             modeladmin,
             request,
             _as_listed(modeladmin, queryset),
-            call=lambda obj: self.call(obj, request.user),
+            call=self._for_run(lambda obj: self.call(obj, request.user)),
             done=self.done,
         )
         return None
@@ -161,8 +171,11 @@ class FormAction(ServiceAction):
         done: str,
         form_class: type[forms.Form] = ReasonForm,
         permissions: Sequence[str] = ("change",),
+        per_run: PerRun | None = None,
     ) -> None:
-        super().__init__(description, call=call, done=done, permissions=permissions)
+        super().__init__(
+            description, call=call, done=done, permissions=permissions, per_run=per_run
+        )
         self.page = page
         self.form_class = form_class
 
@@ -178,7 +191,7 @@ class FormAction(ServiceAction):
             title=self.page.title,
             prompt=self.page.prompt,
             submit_label=self.page.submit_label,
-            call=lambda obj, data: self.call(obj, request.user, **data),
+            call=self._for_run(lambda obj, data: self.call(obj, request.user, **data)),
             done=self.done,
         )
 

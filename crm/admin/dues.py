@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from core.admin.actions import action_with_reason
+from core.admin.actions import ActionPage, FormAction
 from core.admin.history import HistoryAdmin
 from core.exceptions import ServiceError
 from core.services import validated_save
@@ -179,22 +179,20 @@ class DuesScheduleAdmin(HistoryAdmin):
             # What the admin's change message reads; the service replaced the rows wholesale.
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
-    @admin.action(description="Withdraw selected schedules…", permissions=["apply"])
-    def withdraw(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return action_with_reason(
-            self,
-            request,
-            queryset,
-            action="withdraw",
-            title="Withdraw dues schedules",
-            prompt="A withdrawn schedule prices no renewal; one already in effect cannot be "
-            "withdrawn (apply a new one). Renewal invoices it already priced keep their amounts.",
-            submit_label="Withdraw",
-            call=lambda schedule, reason: dues_schedule_withdraw(
-                schedule=schedule, reason=reason, by=request.user
-            ),
-            done="withdrawn",
-        )
+    withdraw = FormAction(
+        "Withdraw selected schedules…",
+        page=ActionPage(
+            "Withdraw dues schedules",
+            "A withdrawn schedule prices no renewal; one already in effect cannot be withdrawn "
+            "(apply a new one). Renewal invoices it already priced keep their amounts.",
+            "Withdraw",
+        ),
+        call=lambda schedule, by, reason: dues_schedule_withdraw(
+            schedule=schedule, reason=reason, by=by
+        ),
+        done="withdrawn",
+        permissions=("apply",),
+    )
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view
