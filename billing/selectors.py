@@ -1,10 +1,13 @@
 """Reads of the ledger shared by the admin, the API and the pages."""
 
+import calendar
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
     Count,
     DecimalField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -15,7 +18,16 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from billing.models import BalanceTransaction, Invoice, InvoiceLine, Payment, Payout, Refund
+from billing.models import (
+    BalanceTransaction,
+    Invoice,
+    InvoiceLine,
+    JournalBatch,
+    JournalPeriodLock,
+    Payment,
+    Payout,
+    Refund,
+)
 from billing.money import ZERO
 from crm.models import Membership, PledgeInstallment
 
@@ -209,3 +221,26 @@ def payout_list() -> QuerySet[Payout]:
             ),
         ),
     )
+
+
+def journal_closed_through() -> date | None:
+    """The last day of the last month no journal entry may be dated in any more: the later of
+    the last locked month and the last month an export reached the end of; None while every
+    month is open."""
+    locked = JournalPeriodLock.objects.aggregate(m=Max("month"))["m"]
+    exported = JournalBatch.objects.aggregate(d=Max("date_to"))["d"]
+    closed = []
+    if locked is not None:
+        closed.append(locked.replace(day=calendar.monthrange(locked.year, locked.month)[1]))
+    if exported is not None:
+        last_day = calendar.monthrange(exported.year, exported.month)[1]
+        closed.append(
+            exported if exported.day == last_day else exported.replace(day=1) - timedelta(days=1)
+        )
+    return max(closed, default=None)
+
+
+def journal_open_from() -> date | None:
+    """The first day an entry may be dated on (None: any day)."""
+    closed = journal_closed_through()
+    return None if closed is None else closed + timedelta(days=1)

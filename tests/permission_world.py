@@ -70,6 +70,7 @@ def _records(world: World) -> None:
         CreditEntry,
         Dispute,
         JournalBatch,
+        JournalPeriodLock,
         Payout,
         StripeEvent,
     )
@@ -146,6 +147,7 @@ def _records(world: World) -> None:
         JournalBatch.objects.create(
             number=9001, date_from=date(2026, 1, 1), date_to=date(2026, 1, 31)
         ),
+        JournalPeriodLock.objects.create(month=date(2025, 12, 1), reason="closed with the audit"),
         DBTaskResult.objects.create(
             args_kwargs={"args": [], "kwargs": {}},
             task_path="crm.tasks.nothing",

@@ -149,6 +149,8 @@ ADMIN: dict[str, Page] = {
         change_page_redirects_to="<int:pk>/reconciliation/"),
     "billing.journalbatch": Page(view=NOT_EVENTS, add=staff(F),
         urls={"<int:pk>/<str:fmt>.csv": {"GET": NOT_EVENTS}}),
+    # A period lock is final: Finance adds one, nobody changes or deletes it.
+    "billing.journalperiodlock": Page(view=NOT_EVENTS, add=staff(F)),
     # Newsletters are the membership team's; nobody edits a subscription or deletes a list.
     "outreach.newsletterlist": Page(view=staff(M, RO), add=staff(M), change=staff(M)),
     "outreach.subscriber": Page(view=staff(M, RO), change=SU_ONLY),

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from billing import finance_views, services
+from billing import finance_views, selectors, services
 from billing.admin.common import ReadOnlyMixin
 from billing.gateways import GatewayError
 from billing.models import (
@@ -21,6 +21,7 @@ from billing.models import (
     BankDeposit,
     JournalBatch,
     JournalLine,
+    JournalPeriodLock,
     Payout,
 )
 from billing.money import format_usd
@@ -29,9 +30,23 @@ from core.admin.history import HistoryAdmin
 from core.exceptions import ServiceError
 
 
-class JournalRangeForm(forms.Form):
-    date_from = forms.DateField(help_text="YYYY-MM-DD")
-    date_to = forms.DateField(help_text="YYYY-MM-DD")
+class JournalThroughForm(forms.Form):
+    date_to = forms.DateField(label="Export through", help_text="YYYY-MM-DD: today at the latest.")
+
+
+class PeriodLockForm(forms.Form):
+    month = forms.DateField(help_text="Any day of the month to lock (YYYY-MM-DD).")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _closed_through_sentence() -> str:
+    closed = selectors.journal_closed_through()
+    if closed is None:
+        return "No month is locked or exported yet."
+    return (
+        f"The books are closed through {closed:%B} {closed.day}, {closed.year}: what is dated "
+        f"earlier and not exported yet is dated on the day after."
+    )
 
 
 def _export_selected(
@@ -259,10 +274,10 @@ class JournalBatchAdmin(admin.ModelAdmin):
         )
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):
-        """Adding a batch is exporting a date range."""
+        """Adding a batch is exporting what is not exported yet, through a day."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = JournalRangeForm(request.POST or None)
+        form = JournalThroughForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             response = _export_selected(self, request, **form.cleaned_data)
             if response is not None:
@@ -273,9 +288,66 @@ class JournalBatchAdmin(admin.ModelAdmin):
             {
                 **self.admin_site.each_context(request),
                 "title": "Export journal entries",
-                "prompt": "Export the deposited payouts and bank deposits of these days, and "
-                "the revenue recognised in the months they reach, that are not exported yet.",
+                "prompt": "Export everything not exported yet, up to this day: deposited "
+                "payouts, bank deposits, refunds of offline payments, payouts that failed after "
+                "their export, and the revenue recognised in the months that ended. "
+                + _closed_through_sentence(),
                 "submit_label": "Export",
+                "queryset": [],
+                "form": form,
+                "action": "",
+                "opts": self.model._meta,
+            },
+        )
+
+
+@admin.register(JournalPeriodLock)
+class JournalPeriodLockAdmin(admin.ModelAdmin):
+    """Finance closes the books month by month; a lock is final (no change, no delete)."""
+
+    list_display = ["month_locked", "reason", "locked_by", "locked_at"]
+    list_select_related = ["locked_by"]
+    readonly_fields = ("month", "reason", "locked_by", "locked_at")
+    fields = list(readonly_fields)
+
+    @admin.display(description="month", ordering="month")
+    def month_locked(self, obj: JournalPeriodLock) -> str:
+        return f"{obj.month:%B %Y}"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):
+        """Adding a lock closes the books through the month's end."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PeriodLockForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                lock = services.journal_period_lock(by=request.user, **form.cleaned_data)
+            except ServiceError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{lock}: nothing can be dated in it or before it any more.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:billing_journalperiodlock_changelist"))
+        return TemplateResponse(
+            request,
+            "admin/action_reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Lock a month",
+                "prompt": "Close the books through the end of a month that has ended: no "
+                "journal entry is dated in it or before it any more, and what arrives late "
+                "goes into the next export, dated on the first open day. A lock is final. "
+                + _closed_through_sentence(),
+                "submit_label": "Lock",
                 "queryset": [],
                 "form": form,
                 "action": "",

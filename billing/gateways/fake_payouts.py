@@ -149,6 +149,19 @@ class FakePayouts(FakeStripe):
             payment_intent_id=payment_intent_id,
         )
 
+    def payout_failure_transaction(self, payout_id: str) -> RemoteBalanceTransaction:
+        """The money of a payout that failed, back in the balance for a later payout."""
+        amount = self.payouts[payout_id].amount
+        return self._transaction(
+            type="payout_failure",
+            reporting_category="payout_reversal",
+            amount=amount,
+            fee=ZERO,
+            source_id=payout_id,
+            charge_id="",
+            payment_intent_id="",
+        )
+
     def unknown_charge_transaction(self, amount: Decimal, fee: Decimal) -> RemoteBalanceTransaction:
         """A charge made outside this system (in the dashboard, by another integration)."""
         charge_id = self._new_id("ch")

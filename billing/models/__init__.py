@@ -12,7 +12,12 @@ from billing.models.invoices import (
     Payment,
     Refund,
 )
-from billing.models.journal import JournalBatch, JournalLine, RevenueRecognition
+from billing.models.journal import (
+    JournalBatch,
+    JournalLine,
+    JournalPeriodLock,
+    RevenueRecognition,
+)
 from billing.models.payouts import BalanceTransaction, BankDeposit, BankDepositItem, Payout
 from billing.models.stripe_events import StripeEvent
 
@@ -28,6 +33,7 @@ __all__ = [
     "InvoiceReminder",
     "JournalBatch",
     "JournalLine",
+    "JournalPeriodLock",
     "Payment",
     "Payout",
     "Refund",

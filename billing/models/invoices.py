@@ -369,6 +369,15 @@ class Refund(TimeStampedModel):
     stripe_refund_id = models.CharField(
         max_length=255, unique=True, null=True, blank=True, editable=False
     )
+    # An offline refund's own journal entry (a Stripe refund is posted with its payout).
+    journal_batch = models.ForeignKey(
+        "billing.JournalBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        editable=False,
+    )
 
     history = HistoricalRecords()
 

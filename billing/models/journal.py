@@ -1,5 +1,5 @@
-"""What goes to the books: journal batches and their lines, and the deferred revenue recognised
-month by month."""
+"""What goes to the books: journal batches and their lines, the deferred revenue recognised
+month by month, and the months finance has locked."""
 
 from django.conf import settings
 from django.db import models
@@ -47,6 +47,11 @@ class JournalLine(models.Model):
     credit = amount_field(default=ZERO)
     description = models.CharField(max_length=500, blank=True)
     name = models.CharField(max_length=255, blank=True, help_text="The customer, if any.")
+    source = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="What the entry posts: a payout, a deposit, a refund, a month's recognition.",
+    )
 
     class Meta:
         ordering = ["batch", "pk"]
@@ -80,3 +85,28 @@ class RevenueRecognition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} of {self.gl_account} in {self.month:%Y-%m}"
+
+
+class JournalPeriodLock(models.Model):
+    """Finance closes the books through the end of a month: no entry is dated on or before it
+    any more (what arrives late is dated on the first open day). A lock is final; who locked it,
+    when and why stay on the row."""
+
+    month = models.DateField(unique=True, help_text="The first day of the month locked.")
+    reason = models.TextField()
+    locked_at = models.DateTimeField(auto_now_add=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = "period lock"
+
+    def __str__(self) -> str:
+        return f"Books locked through {self.month:%B %Y}"

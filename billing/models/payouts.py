@@ -64,6 +64,8 @@ class Payout(Reviewed):
     synced_at = models.DateTimeField(null=True, blank=True)
     reconciled_at = models.DateTimeField(null=True, blank=True)
     journal_batch = _journal_batch(related_name="payouts")
+    # A payout that fails after its export: the batch whose entry took it back out of the bank.
+    reversed_in = _journal_batch(related_name="reversed_payouts")
 
     history = HistoricalRecords()
 

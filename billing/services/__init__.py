@@ -24,7 +24,7 @@ from billing.services.invoices import (
     invoice_write_off,
     invoices_retry_stripe,
 )
-from billing.services.journal import journal_export
+from billing.services.journal import journal_export, journal_period_lock
 from billing.services.payments import (
     payment_record_offline,
     payments_retry_stripe,
@@ -74,6 +74,7 @@ __all__ = [
     "invoice_write_off",
     "invoices_retry_stripe",
     "journal_export",
+    "journal_period_lock",
     "payment_record_offline",
     "payment_sync_from_stripe",
     "payments_retry_stripe",

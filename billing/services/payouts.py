@@ -38,6 +38,16 @@ REFUND_TYPES = {"refund", "payment_refund"}
 FEE_TYPES = {"stripe_fee", "application_fee", "tax_fee", "stripe_fx_fee"}
 # The payout's own withdrawal from the balance: the payout itself, not a line of it.
 SKIPPED_TYPES = {"payout", "payout_cancel", "payout_failure"}
+# An earlier payout that failed or was canceled gives its money back to the balance, and a later
+# payout carries it: a line of that later payout, booked to Stripe clearing (where the failed
+# payout's reversal put it).
+RETURNED_PAYOUT_TYPES = {"payout_cancel", "payout_failure"}
+
+
+def _skipped(payout: Payout, remote: RemoteBalanceTransaction) -> bool:
+    if remote.type in RETURNED_PAYOUT_TYPES:
+        return remote.source_id == payout.stripe_payout_id
+    return remote.type in SKIPPED_TYPES
 
 
 @dataclass
@@ -111,7 +121,7 @@ def _match(txn: BalanceTransaction, remote: RemoteBalanceTransaction) -> None:
             # A dispute takes the money back; a won dispute returns it.
             sign = -1 if remote.amount < 0 else 1
             txn.expected_amount = sign * txn.dispute.amount
-    if remote.type in FEE_TYPES:
+    if remote.type in FEE_TYPES or remote.type in RETURNED_PAYOUT_TYPES:
         txn.match = Match.NOT_APPLICABLE
     elif txn.payment is None:
         txn.match = Match.UNMATCHED
@@ -146,9 +156,16 @@ def payout_store(*, remote: RemotePayout) -> list[str]:
         ]
         if payout.journal_batch_id is not None:
             number = getattr(payout.journal_batch, "number", "")
-            return outcomes + [
+            outcomes.append(
                 f"It was exported in journal batch {number}: its transactions are not read again."
-            ]
+            )
+            if payout.status in (Payout.Status.FAILED, Payout.Status.CANCELED):
+                outcomes.append(
+                    "It did not reach the bank: the next journal export reverses its bank entry."
+                    if payout.reversed_in_id is None
+                    else "Its bank entry is reversed already."
+                )
+            return outcomes
     return outcomes + payout_reconcile(payout=payout)
 
 
@@ -182,7 +199,7 @@ def payout_reconcile(*, payout: Payout) -> list[str]:
                 f"Payout {payout.stripe_payout_id} is exported already: it is not reconciled again."
             )
         for remote in remote_transactions:
-            if remote.type in SKIPPED_TYPES:
+            if _skipped(payout, remote):
                 continue
             fees += _record_fee(_store_transaction(payout, remote))
         payout.reconciled_at = timezone.now()

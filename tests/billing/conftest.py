@@ -39,3 +39,18 @@ def approved_membership(db) -> Membership:
         status=Membership.Status.APPROVED,
         start_date=date(2026, 7, 1),
     )
+
+
+@pytest.fixture
+def october_payout(fake_stripe):
+    """$300 of dues for July to December 2026, paid by card and paid out on 15 October."""
+    from billing.models import Payout
+    from tests.billing.test_payouts import paid_by_card, sync
+
+    ours = paid_by_card(fake_stripe, "Front Street Bakery")
+    fake_stripe.pay_out(
+        [fake_stripe.charge_transaction(ours.stripe_payment_intent_id)],
+        arrival_date=date(2026, 10, 15),
+    )
+    sync()
+    return Payout.objects.get()

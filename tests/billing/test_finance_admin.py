@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing import services
-from billing.models import BankDeposit, JournalBatch, Payout
+from billing.models import BankDeposit, JournalBatch, JournalPeriodLock, Payout
 from crm.models import Membership
 from crm.roles import EVENTS, FINANCE, READ_ONLY
 from tests.billing.stripe_payloads import committed
@@ -100,7 +100,7 @@ def test_it_exports_a_range_from_the_admin_and_downloads_both_forms(client_for, 
 
     response = finance.post(
         reverse("admin:billing_journalbatch_add"),
-        {"date_from": "2026-10-01", "date_to": "2026-10-31"},
+        {"date_to": "2026-10-31"},
     )
 
     batch = JournalBatch.objects.get()
@@ -114,10 +114,10 @@ def test_it_exports_a_range_from_the_admin_and_downloads_both_forms(client_for, 
     assert generic.content.decode().startswith("batch,entry,date,account")
     again = finance.post(
         reverse("admin:billing_journalbatch_add"),
-        {"date_from": "2026-10-01", "date_to": "2026-10-31"},
+        {"date_to": "2026-10-31"},
         follow=True,
     )
-    assert "Nothing to export" in again.content.decode()
+    assert "closed through October 31, 2026" in again.content.decode()
     assert JournalBatch.objects.count() == 1
     assert client_for(READ_ONLY).get(reverse("admin:billing_journalbatch_add")).status_code == 403
 
@@ -233,3 +233,24 @@ def test_it_shows_no_figures_to_staff_without_billing_access(client_for):
     content = client_for(EVENTS).get(reverse("admin:index")).content.decode()
 
     assert "Key figures" not in content
+
+
+def test_finance_locks_a_month_with_a_reason_and_the_export_form_says_so(client_for):
+    finance = client_for(FINANCE)
+    url = reverse("admin:billing_journalperiodlock_add")
+
+    refused = finance.post(url, {"month": "2026-10-01", "reason": ""})
+    assert refused.status_code == 200
+    assert not JournalPeriodLock.objects.exists()
+    locked = finance.post(url, {"month": "2026-10-12", "reason": "Closed with the auditors"})
+
+    assert locked.status_code == 302
+    lock = JournalPeriodLock.objects.get()
+    assert (lock.month, lock.reason) == (date(2026, 10, 1), "Closed with the auditors")
+    assert lock.locked_by.groups.filter(name=FINANCE).exists()
+    page = finance.get(reverse("admin:billing_journalbatch_add")).content.decode()
+    assert "The books are closed through October 31, 2026" in page
+    assert (
+        client_for(READ_ONLY).post(url, {"month": "2026-09-01", "reason": "x"}).status_code == 403
+    )
+    assert JournalPeriodLock.objects.count() == 1
