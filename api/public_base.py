@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.conf import settings
+from rest_framework.authentication import CSRFCheck
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -8,6 +9,8 @@ from rest_framework.views import APIView
 from api.exceptions import PayloadTooLarge
 from api.schema import PublicAutoSchema
 from api.throttling import PublicRateThrottle
+from crm.models import Contact
+from crm.selectors import verified_member_contact
 
 
 class PublicAPIView(APIView):
@@ -28,3 +31,18 @@ class PublicAPIView(APIView):
             length = 0
         if length > limit:
             raise PayloadTooLarge(limit)
+
+
+def portal_contact(request: Request) -> Contact | None:
+    """The member portal's signed-in contact on this request (crm.selectors
+    .verified_member_contact), for the public forms that grant member terms to it. A write
+    that relies on the portal's session cookie must carry the CSRF token, as the portal's own
+    forms do: without it, another site's form could spend a member's rights."""
+    contact = verified_member_contact(request._request)
+    if contact is None:
+        return None
+    check = CSRFCheck(lambda _request: None)  # type: ignore[arg-type]
+    check.process_request(request._request)
+    if check.process_view(request._request, None, (), {}) is not None:  # type: ignore[arg-type]
+        return None
+    return contact

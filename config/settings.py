@@ -381,6 +381,9 @@ AXES_LOCKOUT_TEMPLATE = "admin/login_locked_out.html"
 # (`manage.py expire_event_holds`); someone promoted from a waitlist has EVENT_WAITLIST_OFFER_HOURS
 # to pay.
 EVENT_HOLD_MINUTES = env_int("EVENT_HOLD_MINUTES", 30)
+# Minutes a website registration claiming member terms waits for the confirmation link mailed
+# to the address on file (the link's lifetime and the seats' hold).
+MEMBER_CONFIRM_MINUTES = env_int("MEMBER_CONFIRM_MINUTES", 60)
 EVENT_WAITLIST_OFFER_HOURS = env_int("EVENT_WAITLIST_OFFER_HOURS", 48)
 # Unpaid seats of someone paying by invoice or check (no Stripe, or "invoice my organization")
 # are held EVENT_INVOICE_HOLD_DAYS, or until the invoice is due if sooner, never past the start.
@@ -392,9 +395,10 @@ if EVENT_INVOICE_HOLD_DAYS < 1 or EVENT_MAX_SEATS_PER_PERSON < 1:
     raise ImproperlyConfigured(
         "EVENT_INVOICE_HOLD_DAYS and EVENT_MAX_SEATS_PER_PERSON must be 1 or more."
     )
-if EVENT_HOLD_MINUTES < 1 or EVENT_WAITLIST_OFFER_HOURS < 1:
+if EVENT_HOLD_MINUTES < 1 or EVENT_WAITLIST_OFFER_HOURS < 1 or MEMBER_CONFIRM_MINUTES < 1:
     raise ImproperlyConfigured(
-        "EVENT_HOLD_MINUTES and EVENT_WAITLIST_OFFER_HOURS must be 1 or more."
+        "EVENT_HOLD_MINUTES, EVENT_WAITLIST_OFFER_HOURS and MEMBER_CONFIRM_MINUTES must be 1 or "
+        "more."
     )
 
 # Outbound webhooks (docs/webhooks.md): seconds an endpoint has to answer one delivery.

@@ -84,6 +84,55 @@ def membership_list() -> QuerySet[Membership]:
     return Membership.objects.select_related("organization", "plan")
 
 
+# --- Verified membership ---------------------------------------------------------------------
+
+# The session key under which the member portal keeps the signed-in contact's id.
+PORTAL_CONTACT_SESSION_KEY = "portal_contact_id"
+
+
+def verified_member_contact(request: Any) -> Contact | None:
+    """The hook between the member portal and the public forms: the contact signed in to the
+    portal on this request, else None. The portal fills it by setting `request.portal_contact`
+    (a Contact) or the session's PORTAL_CONTACT_SESSION_KEY (the contact's id) at sign-in. Only
+    this contact's confirmed affiliations grant member terms; nothing typed into a form does."""
+    contact = getattr(request, "portal_contact", None)
+    if isinstance(contact, Contact):
+        return contact
+    session = getattr(request, "session", None)
+    pk = session.get(PORTAL_CONTACT_SESSION_KEY) if session is not None else None
+    if not isinstance(pk, int) or isinstance(pk, bool):
+        return None
+    return Contact.objects.filter(pk=pk).first()
+
+
+def member_organization_of(contact: Contact, *, organization_name: str = "") -> Organization | None:
+    """The member organization (active or in grace) on whose record `contact` is, through a
+    confirmed affiliation: the one named when it is among them, else the first. A pending link
+    proposed on a public form counts for nothing."""
+    if contact.pk is None:
+        return None
+    organizations = Organization.objects.filter(
+        affiliations__contact=contact,
+        affiliations__status=Affiliation.Status.CONFIRMED,
+        memberships__status__in=Membership.CURRENT_STATUSES,
+    ).distinct()
+    normalized = normalize_org_name(organization_name) if organization_name else ""
+    if normalized:
+        named = organizations.filter(normalized_name=normalized).order_by("pk").first()
+        if named is not None:
+            return named
+    return organizations.order_by("pk").first()
+
+
+def organization_pending_affiliations(organization: Organization) -> QuerySet[Affiliation]:
+    """The links public forms proposed for `organization`, waiting for confirmation."""
+    return (
+        Affiliation.objects.filter(organization=organization, status=Affiliation.Status.PENDING)
+        .select_related("contact")
+        .order_by("created", "pk")
+    )
+
+
 def organization_is_member(organization_id: int) -> bool:
     """Active or in grace: member prices and member-only tickets."""
     return Membership.objects.filter(

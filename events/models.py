@@ -133,6 +133,10 @@ class TicketType(TimeStampedModel):
 class Registration(TimeStampedModel):
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", "Awaiting payment"
+        # A website registration claiming member terms (member price, a members-only ticket,
+        # invoicing the organization) without a signed-in portal contact: its seats are held
+        # until the link mailed to the address on file is followed (registration_verify).
+        PENDING_VERIFICATION = "pending_verification", "Awaiting membership confirmation"
         CONFIRMED = "confirmed", "Confirmed"
         WAITLISTED = "waitlisted", "On the waitlist"
         CANCELLED = "cancelled", "Cancelled"
@@ -143,7 +147,12 @@ class Registration(TimeStampedModel):
         INVOICE = "invoice", "Invoice the member organization"
 
     # These take seats: the capacity check counts their party sizes.
-    HOLDING_STATUSES = (Status.PENDING_PAYMENT, Status.CONFIRMED, Status.CHECKED_IN)
+    HOLDING_STATUSES = (
+        Status.PENDING_PAYMENT,
+        Status.PENDING_VERIFICATION,
+        Status.CONFIRMED,
+        Status.CHECKED_IN,
+    )
     # Registrations that are still coming (or hoping to).
     ACTIVE_STATUSES = (*HOLDING_STATUSES, Status.WAITLISTED)
 

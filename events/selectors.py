@@ -20,8 +20,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from billing.models import Invoice
-from crm.models import Contact, Membership, Organization
-from crm.selectors import organization_by_name, organization_is_member
+from crm.models import Contact, Organization
+from crm.selectors import member_organization_of, organization_by_name, organization_is_member
 from events.models import Event, Registration, TicketType
 
 # The invoices a registration may be paid through (a voided or written-off one no longer counts).
@@ -40,23 +40,17 @@ def registration_invoice(registration: Registration) -> Invoice | None:
 def registration_member_organization(
     *, contact: Contact, organization_name: str = ""
 ) -> tuple[Organization | None, bool]:
-    """The organization a registration is for and whether it earns the member price: the named
-    organization when it is a member, else a member organization the contact belongs to, else
-    the named organization (known but not a member) or none."""
+    """For staff entering a registration: the organization it is for and whether it earns the
+    member price: the named organization when it is a member, else a member organization the
+    contact belongs to (a confirmed link), else the named organization (known but not a member)
+    or none. The website never uses this: a name typed there grants nothing
+    (registration_create(public=True))."""
     named = organization_by_name(organization_name) if organization_name else None
     if named is not None and organization_is_member(named.pk):
         return named, True
-    if contact.pk is not None:
-        member_of = (
-            Organization.objects.filter(
-                affiliations__contact=contact,
-                memberships__status__in=Membership.CURRENT_STATUSES,
-            )
-            .order_by("pk")
-            .first()
-        )
-        if member_of is not None:
-            return member_of, True
+    member_of = member_organization_of(contact)
+    if member_of is not None:
+        return member_of, True
     return named, False
 
 

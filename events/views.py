@@ -3,10 +3,13 @@ calling the public API, so the chamber's website and these pages cannot drift ap
 
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
+from core.exceptions import ServiceError
 from events import selectors
+from events.services import registration_verify
 
 
 class EventsPage(TemplateView):
@@ -31,3 +34,21 @@ class RegistrationPage(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "section": "events"}
+
+
+class ConfirmMembershipPage(TemplateView):
+    """The membership confirmation link of a website registration. Opening it shows a button;
+    only the button's POST confirms, so a mail scanner fetching the link does not use it up."""
+
+    template_name = "public/events/confirm_membership.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "section": "events"}
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            registration = registration_verify(token=token)
+        except ServiceError as exc:
+            context = {**self.get_context_data(token=token), "error": exc.message}
+            return render(request, self.template_name, context, status=409)
+        return redirect("events:registration", reference=registration.reference)

@@ -45,6 +45,8 @@ REASON = {"apply": "yes", "reason": "checked by the one-service test"}
 ADMIN_ACTIONS: dict[tuple[str, str], Callable[..., Any] | None] = {
     ("crm.organization", "merge_selected"): READS_ONLY,  # forwards to the merge page below
     ("crm.contact", "merge_selected"): READS_ONLY,
+    ("crm.affiliation", "confirm_pending"): crm.affiliation_confirm,
+    ("crm.affiliation", "reject_pending"): crm.affiliation_reject,
     ("crm.membership", "approve"): applications.application_approve,
     ("crm.membership", "reject"): applications.application_reject,
     ("crm.membership", "drop"): crm.membership_cancel,
@@ -132,6 +134,8 @@ STAFF_API: dict[tuple[str, str], Callable[..., Any]] = {
     ("affiliations", "create"): crm.affiliation_save,
     ("affiliations", "update"): crm.affiliation_save,
     ("affiliations", "destroy"): crm.affiliation_delete,
+    ("affiliations", "confirm"): crm.affiliation_confirm,
+    ("affiliations", "reject"): crm.affiliation_reject,
     ("notes", "create"): crm.note_create,
     ("notes", "update"): crm.note_update,
     ("notes", "destroy"): crm.note_delete,

@@ -157,6 +157,7 @@ class AffiliationSerializer(StaffModelSerializer):
             "is_billing",
             "is_event_contact",
             "roles",
+            "status",
             "created",
             "modified",
         ]

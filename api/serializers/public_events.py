@@ -10,6 +10,14 @@ from rest_framework import serializers
 from api.serializers.public import _HoneypotMixin
 from events.models import Event, Registration, TicketType
 
+# The same words whoever registered: they never tell whether an organization is a member.
+VERIFY_NEXT_STEP = (
+    "Member terms need your membership confirmed: if the address you gave is on file with a "
+    "member organization of the chamber, we have emailed it a link to confirm; follow it before "
+    "your seats are released (pay_by). Otherwise, register again at the non-member price or sign "
+    "in to the member portal."
+)
+
 
 class TicketTypeSerializer(serializers.ModelSerializer):
     available = serializers.SerializerMethodField(help_text="Seats still free.")
@@ -85,7 +93,14 @@ class RegistrationInputSerializer(_HoneypotMixin):
     payment = serializers.ChoiceField(
         choices=Registration.Payment.choices,
         default=Registration.Payment.NOW,
-        help_text='"invoice" bills a member organization the registrant is on the record of.',
+        help_text='"invoice" bills a member organization the registrant is on the record of '
+        "(verified: a signed-in portal contact, or the link mailed to the address on file).",
+    )
+    member = serializers.BooleanField(
+        default=False,
+        help_text="Claim the member price as a person on a member organization's record. "
+        "Without a signed-in portal contact the registration is `pending_verification` until "
+        "the link mailed to the address on file is followed.",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -165,9 +180,15 @@ class RegistrationSerializer(serializers.ModelSerializer):
         return str(first) if first is not None else ""
 
     def get_organization(self, registration: Registration) -> str:
-        # The organization the registrant named (as the chamber knows it); one found through
-        # the contact's record is not shown: it would tell who an email address works for.
-        if registration.organization_name and registration.organization_id:
+        # The organization the registrant named, as the chamber knows it only once membership
+        # was verified (else as typed: the record's spelling would tell a visitor it is known);
+        # one found through the contact's record is not shown: it would tell who an email
+        # address works for.
+        if (
+            registration.organization_name
+            and registration.organization_id
+            and registration.member_pricing
+        ):
             return registration.organization.name  # type: ignore[union-attr]
         return registration.organization_name
 
@@ -195,6 +216,8 @@ class RegistrationSerializer(serializers.ModelSerializer):
     def get_next_step(self, registration: Registration) -> str | None:
         from billing.selectors import invoice_next_step
 
+        if registration.status == Registration.Status.PENDING_VERIFICATION:
+            return VERIFY_NEXT_STEP
         if registration.status != Registration.Status.PENDING_PAYMENT:
             return None
         return invoice_next_step(self._invoice(registration))

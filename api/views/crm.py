@@ -140,6 +140,22 @@ class AffiliationViewSet(ServiceDestroyMixin, ReadCreateUpdateViewSet):
     def delete_object(self, instance: Affiliation) -> None:
         services.affiliation_delete(affiliation=instance, by=self.request.user)
 
+    @extend_schema(request=None, responses=AffiliationSerializer)
+    @action(detail=True, methods=["post"], required_perms=["crm.change_affiliation"])
+    @idempotent
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        """Confirm a link a public form proposed (`status` pending): it then counts."""
+        affiliation = services.affiliation_confirm(affiliation=self.get_object(), by=request.user)
+        return Response(self.get_serializer(affiliation).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"], required_perms=["crm.change_affiliation"])
+    @idempotent
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        """Reject a pending link: it is removed (204)."""
+        services.affiliation_reject(affiliation=self.get_object(), by=request.user)
+        return Response(status=204)
+
 
 class NoteViewSet(ServiceDestroyMixin, ReadCreateUpdateViewSet):
     queryset = Note.objects.all()

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
-from api.public_base import PublicAPIView
+from api.public_base import PublicAPIView, portal_contact
 from api.schema import ErrorSerializer
 from api.serializers.public_events import (
     EventSerializer,
@@ -64,6 +64,7 @@ class RegistrationCreateView(PublicAPIView):
         if ticket_type is None:
             raise serializers.ValidationError({"ticket_type": ["This event has no such ticket."]})
         person = values["contact"]
+        signed_in = portal_contact(request)
         registration = registration_create_for_person(
             event=event,
             ticket_type=ticket_type,
@@ -77,6 +78,13 @@ class RegistrationCreateView(PublicAPIView):
                 for a in values["attendees"]
             ],
             payment=values["payment"],
+            public=True,
+            # The portal's contact vouches only for themselves: registering under another
+            # address goes through that address's confirmation link like anyone's.
+            verified_by=signed_in
+            if signed_in is not None and signed_in.email.lower() == person["email"].lower()
+            else None,
+            claim_member=values["member"],
         )
         # Just made, with its event, ticket type, contact and invoice loaded: not read again.
         return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)

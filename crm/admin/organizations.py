@@ -5,11 +5,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest
 
 from billing.admin.credits import CreditEntryInline
 from billing.admin.documents import DuesStatementMixin
+from core.admin.actions import run_service_action
 from core.admin.history import HistoryAdmin
 from crm import selectors, services
 from crm.admin.common import (
@@ -65,6 +66,25 @@ class PlanFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PendingAffiliationFilter(admin.SimpleListFilter):
+    title = "pending affiliations"
+    parameter_name = "pending"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Waiting for confirmation")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(
+                Exists(
+                    Affiliation.objects.filter(
+                        organization=OuterRef("pk"), status=Affiliation.Status.PENDING
+                    )
+                )
+            )
+        return queryset
+
+
 class AffiliationForm(forms.ModelForm):
     """affiliation_save moves the primary role over from the current representative, so the form
     must not refuse a second primary (the one-primary constraint) before the service has run."""
@@ -97,7 +117,41 @@ class AffiliationInline(PreloadedAutocompleteInline):
     fields = ["contact", "title", "is_primary", "is_billing", "is_event_contact"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("contact", "organization")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=Affiliation.Status.CONFIRMED)
+            .select_related("contact", "organization")
+        )
+
+
+class PendingAffiliationInline(admin.TabularInline):
+    """Links proposed on public forms (a join, a pledge), waiting for staff or the primary
+    representative: each links to its page; confirm or reject them with the actions of the
+    Affiliations list (filtered by status)."""
+
+    model = Affiliation
+    extra = 0
+    can_delete = False
+    fields = ("contact", "title", "created")
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name = "pending affiliation"
+    verbose_name_plural = "pending affiliations (proposed on a public form, not yet confirmed)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=Affiliation.Status.PENDING)
+            .select_related("contact", "organization")
+        )
 
 
 class MembershipInline(admin.TabularInline):
@@ -166,13 +220,21 @@ class OrganizationAdmin(
     resource_classes = [OrganizationResource]
     actions = ["merge_selected"]
     list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]
-    list_filter = [MembershipStatusFilter, PlanFilter, "county", "industry", "directory_listed"]
+    list_filter = [
+        MembershipStatusFilter,
+        PlanFilter,
+        PendingAffiliationFilter,
+        "county",
+        "industry",
+        "directory_listed",
+    ]
     search_fields = ["name", "website", "email_domain", "contacts__email"]
     list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     inlines = [
         AffiliationInline,
+        PendingAffiliationInline,
         MembershipInline,
         CreditEntryInline,
         OrganizationNoteInline,
@@ -280,11 +342,13 @@ class AffiliationAdmin(CsvXlsxExportMixin, HistoryAdmin):
         "contact",
         "organization",
         "title",
+        "status",
         "is_primary",
         "is_billing",
         "is_event_contact",
     ]
-    list_filter = ["is_primary", "is_billing", "is_event_contact"]
+    list_filter = ["status", "is_primary", "is_billing", "is_event_contact"]
+    actions = ["confirm_pending", "reject_pending"]
     search_fields = ["contact__email", "contact__last_name", "organization__name"]
     autocomplete_fields = ["contact", "organization"]
     list_select_related = ["contact", "organization"]
@@ -292,6 +356,26 @@ class AffiliationAdmin(CsvXlsxExportMixin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Affiliation, form: Any, change: bool) -> None:
         services.affiliation_save(affiliation=obj, by=request.user)
+
+    @admin.action(description="Confirm selected pending affiliations", permissions=["change"])
+    def confirm_pending(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("contact", "organization"),
+            call=lambda a: services.affiliation_confirm(affiliation=a, by=request.user),
+            done="confirmed",
+        )
+
+    @admin.action(description="Reject selected pending affiliations", permissions=["change"])
+    def reject_pending(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("contact", "organization"),
+            call=lambda a: services.affiliation_reject(affiliation=a, by=request.user),
+            done="rejected",
+        )
 
 
 @admin.register(Note)

@@ -100,7 +100,16 @@ class Contact(TimeStampedModel):
 
 
 class Affiliation(TimeStampedModel):
-    """A contact's place at an organization, with the roles it plays there."""
+    """A contact's place at an organization, with the roles it plays there.
+
+    A link that a public form proposed for an organization already on record (a join, a pledge)
+    is `pending` until staff or the organization's primary representative confirm it
+    (crm.services.affiliation_confirm): until then it grants nothing, neither member prices nor
+    invoicing nor a role, and a rejection removes it."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        PENDING = "pending", "Pending confirmation"
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="affiliations")
     organization = models.ForeignKey(
@@ -110,6 +119,15 @@ class Affiliation(TimeStampedModel):
     is_primary = models.BooleanField("primary representative", default=False)
     is_billing = models.BooleanField("billing contact", default=False)
     is_event_contact = models.BooleanField("event contact", default=False)
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.CONFIRMED,
+        db_index=True,
+        editable=False,
+        help_text="A link proposed on a public form stays pending until staff or the "
+        "organization's primary representative confirm it.",
+    )
 
     history = HistoricalRecords()
 
@@ -126,10 +144,21 @@ class Affiliation(TimeStampedModel):
                 name="crm_affiliation_one_primary",
                 violation_error_message="This organization already has a primary representative.",
             ),
+            # A pending link grants nothing: no role until it is confirmed.
+            models.CheckConstraint(
+                condition=models.Q(status="confirmed")
+                | models.Q(is_primary=False, is_billing=False, is_event_contact=False),
+                name="crm_affiliation_pending_no_roles",
+                violation_error_message="A pending affiliation has no roles until it is confirmed.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.contact} at {self.organization}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == self.Status.CONFIRMED
 
     @property
     def roles(self) -> list[str]:

@@ -11,7 +11,9 @@ from crm.services.memberships import (
     membership_update,
 )
 from crm.services.organizations import (
+    affiliation_confirm,
     affiliation_delete,
+    affiliation_reject,
     affiliation_save,
     contact_save,
     note_create,
@@ -29,7 +31,9 @@ from crm.services.pledges import (
 )
 
 __all__ = [
+    "affiliation_confirm",
     "affiliation_delete",
+    "affiliation_reject",
     "affiliation_save",
     "contact_save",
     "investor_level_save",

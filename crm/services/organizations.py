@@ -1,7 +1,8 @@
 from collections.abc import Iterable
 from typing import Any
 
-from core.services import atomic, validated_save, with_history_user
+from core.exceptions import ServiceError
+from core.services import atomic, set_change_reason, validated_save, with_history_user
 from crm.models import Affiliation, Contact, Note, Organization
 from webhooks.payloads import emit_organization_update, organization_directory_state
 
@@ -58,6 +59,75 @@ def note_create(
         note.author = author
     validated_save(note, by=author)
     return note
+
+
+def _pending_locked(affiliation: Affiliation, *, by_contact: Contact | None) -> Affiliation:
+    """The affiliation re-read under a lock, refused unless it is still pending and, when a
+    contact acts (the portal), that contact is the organization's confirmed primary
+    representative."""
+    locked = (
+        Affiliation.objects.select_for_update()
+        .select_related("contact", "organization")
+        .filter(pk=affiliation.pk)
+        .first()
+    )
+    if locked is None:
+        raise ServiceError("This affiliation no longer exists.")
+    if locked.status != Affiliation.Status.PENDING:
+        raise ServiceError(
+            f"{locked.contact.full_name}'s link to {locked.organization.name} is not pending."
+        )
+    if (
+        by_contact is not None
+        and not Affiliation.objects.filter(
+            organization_id=locked.organization_id,
+            contact_id=by_contact.pk,
+            is_primary=True,
+            status=Affiliation.Status.CONFIRMED,
+        ).exists()
+    ):
+        raise ServiceError(
+            "Only staff or the organization's primary representative may confirm or reject "
+            "who belongs to it."
+        )
+    return locked
+
+
+def _who(by: Any, by_contact: Contact | None) -> str:
+    if by_contact is not None:
+        return f"by the primary representative, {by_contact.full_name}"
+    return "by staff"
+
+
+def affiliation_confirm(
+    *, affiliation: Affiliation, by: Any = None, by_contact: Contact | None = None
+) -> Affiliation:
+    """Confirm a link that a public form proposed (a join, a pledge): from now on the contact
+    counts as the organization's (member prices, invoicing the organization). Staff (`by`, a
+    user) or the organization's primary representative (`by_contact`, from the portal) confirm;
+    roles are given afterwards, as for any affiliation."""
+    with atomic():
+        locked = _pending_locked(affiliation, by_contact=by_contact)
+        locked.status = Affiliation.Status.CONFIRMED
+        set_change_reason(locked, f"Affiliation confirmed {_who(by, by_contact)}.")
+        validated_save(locked, by=by, checked=["is_primary", "contact"])
+    affiliation.status = locked.status
+    return locked
+
+
+def affiliation_reject(
+    *, affiliation: Affiliation, by: Any = None, by_contact: Contact | None = None, reason: str = ""
+) -> None:
+    """Reject a pending link: it is removed (the history keeps who proposed it and who
+    rejected it). The contact and the organization stay as they are."""
+    with atomic():
+        locked = _pending_locked(affiliation, by_contact=by_contact)
+        with_history_user(locked, by)
+        set_change_reason(
+            locked,
+            f"Affiliation rejected {_who(by, by_contact)}" + (f": {reason}" if reason else "."),
+        )
+        locked.delete()
 
 
 def affiliation_delete(*, affiliation: Affiliation, by: Any = None) -> None:

@@ -26,6 +26,7 @@ from events.services.registrations import (
     registration_contact,
     registration_create,
     registration_create_for_person,
+    registration_verify,
     waitlist_promote,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "registration_payment_start",
     "registration_refund",
     "registration_undo_check_in",
+    "registration_verify",
     "registration_void_unpaid_invoice",
     "ticket_type_delete",
     "ticket_type_save",

@@ -23,8 +23,8 @@ from billing.services.common import bill_to, save_with_reason
 from core.exceptions import InvalidData, ServiceError
 from core.mail import send_templated
 from core.services import all_or_nothing, user_or_none
-from crm.models import Affiliation, Organization
-from crm.selectors import organization_by_name
+from crm.models import Affiliation, Membership, Organization
+from crm.normalize import normalize_org_name
 from crm.services.organizations import affiliation_save, organization_save
 from events.models import Registration
 from events.selectors import registration_invoice, registration_waitlist_position
@@ -45,18 +45,33 @@ def _payer(registration: Registration) -> tuple[Organization, Any]:
         return registration.organization, bill_to(registration.organization) or contact
     organization = registration.organization
     if organization is None:
-        name = registration.organization_name or contact.full_name or contact.email
-        organization = organization_by_name(name)
-        if organization is None:
-            organization = organization_save(organization=Organization(name=name[:200]))
-            # A new organization has nobody yet: nothing to check the link against.
-            affiliation_save(
-                affiliation=Affiliation(
-                    contact=contact, organization=organization, is_event_contact=True
-                ),
-                checked=True,
-            )
+        organization = _own_organization(contact, registration.organization_name)
     return organization, contact
+
+
+def _own_organization(contact: Any, organization_name: str) -> Organization:
+    """The organization a payer's invoice is filed under when no membership was verified: the
+    one they named (else one named after them) among those they are confirmed at, or a new one.
+    An organization they merely typed is never billed: its statement would show a stranger's
+    invoice. Staff registrations and verified members have `registration.organization` set."""
+    names = [n for n in (organization_name, contact.full_name or contact.email) if n]
+    # The address was typed, not verified: a member's record (its statement, its portal) is
+    # never used, only a non-member one this contact is confirmed at (one made for an earlier
+    # registration of theirs, say).
+    own = Organization.objects.filter(
+        affiliations__contact=contact, affiliations__status=Affiliation.Status.CONFIRMED
+    ).exclude(memberships__status__in=Membership.CURRENT_STATUSES)
+    for name in names:
+        found = own.filter(normalized_name=normalize_org_name(name)).order_by("pk").first()
+        if found is not None:
+            return found
+    organization = organization_save(organization=Organization(name=names[0][:200]))
+    # A new organization has nobody yet: nothing to check the link against.
+    affiliation_save(
+        affiliation=Affiliation(contact=contact, organization=organization, is_event_contact=True),
+        checked=True,
+    )
+    return organization
 
 
 def registration_payment_start(*, registration: Registration, by: Any = None) -> Invoice | None:
@@ -251,6 +266,7 @@ def registration_refund(
 
 SUBJECTS = {
     "registration_received": "Your registration for {title}",
+    "registration_verify": "Confirm your membership for {title}",
     "registration_confirmed": "You are confirmed for {title}",
     "registration_promoted": "A place opened up for you at {title}",
     "registration_expired": "Your held seats for {title} were released",
@@ -292,4 +308,27 @@ def mail_registration(
             "reason": reason,
         },
         reason=f"registration {registration.reference}: {template}",
+    )
+
+
+def mail_registration_verification(
+    registration: Registration, *, link: str | None, organization: Organization | None
+) -> bool:
+    """The mail of a website registration claiming member terms, to the address typed: the
+    confirmation link when that address is on file with a member organization, else how to go
+    on. Only the address's owner learns which it is."""
+    return send_templated(
+        to=[registration.contact.email],
+        unverified=True,
+        template="registration_verify",
+        subject=SUBJECTS["registration_verify"].format(title=registration.event.title),
+        context={
+            "registration": registration,
+            "event": registration.event,
+            "page_url": registration_page_url(registration),
+            "link": link,
+            "organization": organization,
+            "deadline": registration.hold_expires_at,
+        },
+        reason=f"registration {registration.reference}: registration_verify",
     )

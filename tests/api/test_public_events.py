@@ -139,16 +139,20 @@ def test_it_registers_and_answers_with_the_price_and_pay_link(api, gala, fake_st
     assert "email" not in str(data)
 
 
-def test_it_gives_the_member_price_when_the_named_organization_is_a_member(api, gala):
+def test_it_never_gives_the_member_price_for_a_typed_member_name(api, gala):
+    # A name typed into the form grants nothing (docs/public-api.md, verified membership).
     organization = OrganizationFactory(name="Front Street Bakery")
     MembershipFactory(organization=organization, status=Membership.Status.ACTIVE)
 
     data = register(api, organization="front street bakery, llc").json()
 
-    assert data["price_each"] == "75.00"
-    assert data["member_pricing"] is True
+    assert data["price_each"] == "95.00"
+    assert data["member_pricing"] is False
+    assert data["organization"] == "front street bakery, llc"  # as typed, not the record's
     assert data["pay_url"] is None  # no Stripe here: instructions instead
     assert "check" in data["payment_instructions"]
+    invoice_organization = Registration.objects.get().invoice_lines.get().invoice.organization
+    assert invoice_organization != organization
 
 
 def test_it_confirms_a_free_registration_at_once(api, django_capture_on_commit_callbacks):
@@ -187,7 +191,6 @@ def test_it_waitlists_with_a_position_when_sold_out(api, gala):
             {},
             "closed",
         ),
-        (lambda e: None, {"ticket_type": "member-table"}, "member organizations only"),
     ],
 )
 def test_it_answers_409_with_a_message(api, gala, setup, overrides, message):

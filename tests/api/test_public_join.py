@@ -220,10 +220,12 @@ def test_it_joins_a_duplicate_organization_to_the_existing_record_and_flags_it(
     assert "25 employees, the record 30" in membership.match_note
     existing.refresh_from_db()
     assert existing.name == existing_name and existing.employees == 30
-    # The applicant joins the business's people but does not take the primary role over.
+    # The applicant's link to the business is only proposed: pending, with no role, until staff
+    # or the primary representative confirm it.
     applicant = Affiliation.objects.get(contact__email="ana@riverfrontbakery.example")
     assert applicant.organization == existing and not applicant.is_primary
-    assert "already has a primary representative" in membership.match_note
+    assert applicant.status == Affiliation.Status.PENDING and applicant.roles == []
+    assert "the link is pending" in membership.match_note
     staff_mail = next(m for m in mail.outbox if m.to == ["membership@example.org"])
     assert "check the match" in staff_mail.subject
 

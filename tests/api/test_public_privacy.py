@@ -154,8 +154,9 @@ def test_no_public_answer_or_page_carries_the_details_of_people_on_record(api, c
     visit("invest", invested, 201)
     visit("invest status", api.get(f"{INVEST}{invested.json()['reference']}/"))
 
-    # Registering with the email of a member's billing contact, naming no organization: the
-    # member price applies (docs/public-api.md) but neither their name nor their employer is shown.
+    # Registering with the email of a member's billing contact, naming no organization: an
+    # email on file grants nothing without its confirmation link (docs/public-api.md), and
+    # neither their name nor their employer is shown.
     registered = api.post(
         f"{PUBLIC}/events/gala/registrations/",
         {
@@ -166,7 +167,8 @@ def test_no_public_answer_or_page_carries_the_details_of_people_on_record(api, c
         format="json",
     )
     visit("registration", registered, 201)
-    assert registered.json()["price_each"] == "60.00"
+    assert registered.json()["price_each"] == "95.00"
+    assert registered.json()["member_pricing"] is False
     assert registered.json()["name"] == "Vis Itor"
     assert registered.json()["organization"] == ""
     reference = registered.json()["reference"]
@@ -182,7 +184,8 @@ def test_no_public_answer_or_page_carries_the_details_of_people_on_record(api, c
         format="json",
     )
     visit("registration naming a member", named, 201)
-    assert named.json()["organization"] == "Harbor Lights Foundry"
+    # As typed: the record's spelling would tell a visitor the organization is known.
+    assert named.json()["organization"] == "Harbor Lights Foundry, LLC"
     visit("cancel", api.post(f"{PUBLIC}/registrations/{reference}/cancel/"))
 
     # The chamber's own pages.

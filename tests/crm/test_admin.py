@@ -33,12 +33,13 @@ MEMBERSHIP, FINANCE, EVENTS, READ_ONLY = "Membership", "Finance", "Events", "Rea
 # or REFUSED. The counts include the session, the user and the user's permissions.
 PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
     # The change page lists the years with a dues deductibility setting (one query) and, for
-    # the roles that see billing, the organization's credit balance entries (one query).
+    # the roles that see billing, the organization's credit balance entries (one query), and
+    # its pending affiliations (one query).
     "organization": {
-        MEMBERSHIP: (8, 4, 11, 7),
-        FINANCE: (8, REFUSED, 11, 7),
-        EVENTS: (8, 4, 9, 7),
-        READ_ONLY: (8, REFUSED, 11, 7),
+        MEMBERSHIP: (8, 4, 12, 7),
+        FINANCE: (8, REFUSED, 12, 7),
+        EVENTS: (8, 4, 10, 7),
+        READ_ONLY: (8, REFUSED, 12, 7),
     },
     # Roles that see newsletter subscriptions read them on a contact's page: one query more.
     "contact": {

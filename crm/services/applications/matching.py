@@ -177,38 +177,48 @@ def _affiliate(
     billing: bool,
     primary: bool,
     links: list[Affiliation],
+    existing_organization: bool,
 ) -> list[str]:
     """Link the contact to the organization. `links` are the organization's affiliations as
-    read under the matching lock (none for a new organization); a new one is added to them."""
+    read under the matching lock (none for a new organization); a new one is added to them.
+
+    A form is anonymous: for an organization already on record it only proposes the link. A new
+    link is `pending` with no role until staff or the primary representative confirm it
+    (affiliation_confirm), and an existing link's roles are never changed from a form."""
     affiliation = next((a for a in links if a.contact_id == contact.pk), None)
     if affiliation is not None:
-        # The rows at hand, so that saving it does not check they exist.
-        affiliation.contact, affiliation.organization = contact, organization
-    notes = []
-    if affiliation is None:
-        has_primary = any(a.is_primary for a in links)
+        # Linked already: nothing changes (the roles are staff's and the organization's to set).
+        return []
+    wanted = ", ".join(
+        role
+        for flag, role in ((primary, "primary representative"), (billing, "billing contact"))
+        if flag
+    )
+    if existing_organization:
         affiliation = Affiliation(
             contact=contact,
             organization=organization,
             title=title,
-            is_primary=primary and not has_primary,
+            status=Affiliation.Status.PENDING,
         )
         links.append(affiliation)
-        if primary and has_primary:
-            notes.append(
-                f"{contact.full_name} is now linked to {organization.name}, which already has a "
-                f"primary representative (left as it was)."
-            )
-    if billing:
-        if affiliation.pk is not None and affiliation.is_billing:
-            return notes  # nothing changes
-        affiliation.is_billing = True
-    elif affiliation.pk is not None:
-        return notes  # linked already, nothing changes
-    # Looked up just now, under the matching lock: a new link with no primary to move, or the
-    # existing link with its contact, organization and primary role unchanged.
+        affiliation_save(affiliation=affiliation, checked=True)
+        return [
+            f"{contact.full_name} ({contact.email}) asked to be linked to {organization.name}"
+            + (f" as {wanted}" if wanted else "")
+            + ": the link is pending until staff or the primary representative confirm it."
+        ]
+    affiliation = Affiliation(
+        contact=contact,
+        organization=organization,
+        title=title,
+        is_primary=primary and not any(a.is_primary for a in links),
+        is_billing=billing,
+    )
+    links.append(affiliation)
+    # A new organization made just now, under the matching lock: nobody to move a role from.
     affiliation_save(affiliation=affiliation, checked=True)
-    return notes
+    return []
 
 
 def _payer(links: list[Affiliation]) -> Contact | None:
@@ -256,7 +266,9 @@ def _match(
         billing=applicant_pays,
         primary=True,
         links=links,
+        existing_organization=not new_organization,
     )
+    payer: Contact | None = None
     if billing_contact is not None:
         payer, payer_notes = _find_or_create_contact(billing_contact, role="billing contact")
         notes += payer_notes
@@ -267,8 +279,13 @@ def _match(
             billing=True,
             primary=False,
             links=links,
+            existing_organization=not new_organization,
         )
-    return Match(organization=org, contact=person, notes=notes, payer=_payer(links))
+    # Confirmed links choose the payer as bill_to() would; with none (the submitter's own link
+    # still pending), the submission's own payer gets its invoice.
+    confirmed = [a for a in links if a.status == Affiliation.Status.CONFIRMED]
+    fallback = payer if billing_contact is not None else person
+    return Match(organization=org, contact=person, notes=notes, payer=_payer(confirmed) or fallback)
 
 
 def _flag(instance: Membership | Pledge, match: Match, *, save: bool = True) -> None:

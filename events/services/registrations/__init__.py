@@ -1,6 +1,7 @@
 """Registrations: registering, the waitlist, paying, unpaid holds and cancelling.
 
-A module each: `registering` (a registration made, or refused), `confirming` (a payment
+A module each: `registering` (a registration made, or refused), `verifying` (a website
+registration's membership claim confirmed through the mailed link), `confirming` (a payment
 confirming it, the waitlist promoted into free seats), `cancelling` (cancelled, its money
 settled, unpaid holds released). The capacity lock and seat count they share are in
 events.services.common.
@@ -19,6 +20,7 @@ from events.services.registrations.registering import (
     registration_create,
     registration_create_for_person,
 )
+from events.services.registrations.verifying import registration_verify
 
 __all__ = [
     "AttendeeDetails",
@@ -29,6 +31,7 @@ __all__ = [
     "registration_contact",
     "registration_create",
     "registration_create_for_person",
+    "registration_verify",
     "settle_money",
     "waitlist_promote",
 ]

@@ -38,6 +38,7 @@ def registrant_may_cancel(registration: Registration, *, now: datetime | None = 
     registration_cancel(by_registrant=True) applies."""
     return registration.status in (
         Status.PENDING_PAYMENT,
+        Status.PENDING_VERIFICATION,
         Status.CONFIRMED,
         Status.WAITLISTED,
     ) and not _past_cutoff(registration.event, current_time(now))
@@ -182,22 +183,26 @@ def holds_expire(*, now: datetime | None = None, by: Any = None) -> list[Registr
     waitlist. Each in its own transaction; running it twice releases nothing more."""
     now = current_time(now)
     expired: list[Registration] = []
-    due = Registration.objects.filter(
-        status=Status.PENDING_PAYMENT, hold_expires_at__lte=now
-    ).values_list("pk", "ticket_type_id")
+    waiting = (Status.PENDING_PAYMENT, Status.PENDING_VERIFICATION)
+    due = Registration.objects.filter(status__in=waiting, hold_expires_at__lte=now).values_list(
+        "pk", "ticket_type_id"
+    )
     for pk, ticket_type_id in list(due):
         with transaction.atomic():
             locked_type = lock_ticket_type(ticket_type_id)
             locked = Registration.objects.select_for_update().get(pk=pk)
             # Paid, or given more time, since the list was read: leave it.
-            if locked.status != Status.PENDING_PAYMENT or not (
+            if locked.status not in waiting or not (
                 locked.hold_expires_at and locked.hold_expires_at <= now
             ):
                 continue
+            unconfirmed = locked.status == Status.PENDING_VERIFICATION
             set_registration_status(
                 locked,
                 to=Status.CANCELLED,
-                reason="Not paid in time: the held seats were released.",
+                reason="Not paid in time: the held seats were released."
+                if not unconfirmed
+                else "Membership not confirmed in time: the held seats were released.",
                 by=by,
                 hold_lapsed_at=now,
             )
@@ -206,5 +211,12 @@ def holds_expire(*, now: datetime | None = None, by: Any = None) -> list[Registr
         registration_void_unpaid_invoice(
             registration=locked, reason="Not paid in time: the registration lapsed.", by=by
         )
-        mail_registration(locked, "registration_expired")
+        mail_registration(
+            locked,
+            "registration_expired",
+            reason="We held your seats, but the membership you registered with was not "
+            "confirmed in time, so they were released."
+            if unconfirmed
+            else "",
+        )
     return expired

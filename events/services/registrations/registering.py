@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from billing.money import ZERO, money
@@ -24,16 +25,19 @@ from core.services import (
     validated_save,
     with_history_user,
 )
-from crm.models import Contact
+from crm.models import Affiliation, Contact, Organization
 from crm.normalize import normalize_email
+from crm.selectors import member_organization_of
 from events.models import Attendee, Event, Registration, TicketType
 from events.selectors import registration_member_organization
 from events.services.billing import (
     mail_registration,
+    mail_registration_verification,
     registration_invoice_open_new,
     registration_payment_send,
 )
 from events.services.common import current_time, hold_until, lock_ticket_type, seats_held
+from events.tokens import MembershipClaim, membership_token
 from webhooks.payloads import emit_registration_change
 
 Status = Registration.Status
@@ -124,6 +128,77 @@ def _registration_contact(*, first_name: str, last_name: str, email: str) -> tup
     return contact, False
 
 
+# --- Member terms -----------------------------------------------------------------------------
+
+
+def _public_terms(
+    *,
+    ticket_type: TicketType,
+    contact: Contact,
+    organization_name: str,
+    payment: str,
+    verified_by: Contact | None,
+    claim_member: bool,
+) -> tuple[Organization | None, bool, bool]:
+    """A website registration's organization, whether it earns member terms now, and whether it
+    waits for the mailed confirmation link. Decided without reading whether the named
+    organization is a member unless a signed-in portal contact vouches for it, so the answer
+    cannot tell a visitor who is a member."""
+    if verified_by is not None:
+        organization = member_organization_of(verified_by, organization_name=organization_name)
+        if organization is not None:
+            return organization, True, False
+    claims = claim_member or ticket_type.members_only or payment == Registration.Payment.INVOICE
+    return None, False, claims
+
+
+def _check_member_terms(
+    *,
+    ticket_type: TicketType,
+    organization: Organization | None,
+    is_member: bool,
+    contact: Contact,
+    payment: str,
+    verifying: bool,
+) -> None:
+    if ticket_type.members_only and not is_member:
+        raise ServiceError(
+            f"{ticket_type.name} tickets are for people of member organizations only. "
+            "Name your organization as it is known to the chamber, or choose another ticket.",
+            field="ticket_type",
+        )
+    if payment != Registration.Payment.INVOICE or verifying:
+        return  # a claim's organization and record are checked when its link is followed
+    if not is_member or organization is None:
+        raise ServiceError(
+            "Only a member organization can be invoiced; please pay now.", field="payment"
+        )
+    if not organization.affiliations.filter(
+        contact_id=contact.pk, status=Affiliation.Status.CONFIRMED
+    ).exists():
+        raise ServiceError(
+            f"Only people on {organization}'s record with the chamber can have it "
+            "invoiced; please pay now.",
+            field="payment",
+        )
+
+
+def _seated(
+    *, event: Event, total: Any, expires: bool, now: datetime
+) -> tuple[str, str, datetime | None]:
+    """The status, reason and hold of a registration given free seats: confirmed when it costs
+    nothing, else awaiting payment, held EVENT_HOLD_MINUTES (paying by card through Stripe) or
+    as long as its invoice allows."""
+    if total == ZERO:
+        return Status.CONFIRMED, "Registered (free).", None
+    reason = "Registered; seats held until paid."
+    if expires:
+        return Status.PENDING_PAYMENT, reason, hold_until(now, minutes=settings.EVENT_HOLD_MINUTES)
+    # Its invoice is due INVOICE_DAYS_UNTIL_DUE from today (invoice_open_new).
+    due = timezone.localdate(now) + timedelta(days=settings.INVOICE_DAYS_UNTIL_DUE)
+    return Status.PENDING_PAYMENT, reason, _invoice_hold_until(now, event, due)
+
+
 # --- Registering ------------------------------------------------------------------------------
 
 
@@ -141,6 +216,9 @@ def registration_create(
     now: datetime | None = None,
     seat_limit: bool = True,
     contact_is_new: bool = False,
+    public: bool = False,
+    verified_by: Contact | None = None,
+    claim_member: bool = False,
 ) -> Registration:
     """Register `contact` for `quantity` seats of `ticket_type`.
 
@@ -154,6 +232,16 @@ def registration_create(
     `seat_limit`: one person holds at most EVENT_MAX_SEATS_PER_PERSON seats of an event across
     registrations (staff pass False to go past it); `contact_is_new`: the caller just made the
     contact, so it has no other registration to wait for.
+
+    `public`: the website. There nothing typed grants member terms: the member price, a
+    members-only ticket and invoicing the organization need `verified_by`, a contact signed in
+    to the member portal (crm.selectors.verified_member_contact) with a confirmed link to a
+    member organization, or else the confirmation link mailed to the registrant's address on
+    file with one: such a claim (`claim_member`, a members-only ticket or `payment="invoice"`)
+    is `pending_verification`, its seats held for MEMBER_CONFIRM_MINUTES, until the link is
+    followed (registration_verify). The answer is the same whether or not the organization is a
+    member. Staff (`public=False`) vouch for what they enter: the named organization's or the
+    contact's membership counts as before.
     """
     from billing.gateways import stripe_configured
 
@@ -172,30 +260,33 @@ def registration_create(
             f"{len(attendees)} attendees were named for {quantity} tickets.", field="attendees"
         )
     organization_name = " ".join(organization_name.split())
-    organization, is_member = registration_member_organization(
-        contact=contact, organization_name=organization_name
-    )
-    if ticket_type.members_only and not is_member:
-        raise ServiceError(
-            f"{ticket_type.name} tickets are for people of member organizations only. "
-            "Name your organization as it is known to the chamber, or choose another ticket.",
-            field="ticket_type",
-        )
-    price_each = money(ticket_type.price_for(member=is_member))
-    total = money(price_each * quantity)
     if payment not in Registration.Payment.values:
         raise ServiceError("Choose to pay now or to invoice your organization.", field="payment")
-    if payment == Registration.Payment.INVOICE:
-        if not is_member or organization is None:
-            raise ServiceError(
-                "Only a member organization can be invoiced; please pay now.", field="payment"
-            )
-        if not organization.affiliations.filter(contact_id=contact.pk).exists():
-            raise ServiceError(
-                f"Only people on {organization}'s record with the chamber can have it "
-                "invoiced; please pay now.",
-                field="payment",
-            )
+    verifying = False
+    if public:
+        organization, is_member, verifying = _public_terms(
+            ticket_type=ticket_type,
+            contact=contact,
+            organization_name=organization_name,
+            payment=payment,
+            verified_by=verified_by,
+            claim_member=claim_member,
+        )
+    else:
+        organization, is_member = registration_member_organization(
+            contact=contact, organization_name=organization_name
+        )
+    _check_member_terms(
+        ticket_type=ticket_type,
+        organization=organization,
+        is_member=is_member or verifying,
+        contact=contact,
+        payment=payment,
+        verifying=verifying,
+    )
+    # A claim waiting for its link is priced as it will be once confirmed.
+    price_each = money(ticket_type.price_for(member=is_member or verifying))
+    total = money(price_each * quantity)
     # Without Stripe a payer cannot pay in minutes (a check, a transfer): their hold is counted
     # in days from the invoice (below).
     expires = payment == Registration.Payment.NOW and total > ZERO and stripe_configured()
@@ -216,21 +307,23 @@ def registration_create(
             held = seats_held(locked.pk)
         free = locked.capacity - held
         updates: dict[str, Any] = {}
-        if quantity <= free:
-            if total == ZERO:
-                status, reason = Status.CONFIRMED, "Registered (free)."
-            else:
-                status, reason = Status.PENDING_PAYMENT, "Registered; seats held until paid."
-                if expires:
-                    updates["hold_expires_at"] = hold_until(
-                        now, minutes=settings.EVENT_HOLD_MINUTES
-                    )
-                else:
-                    # Its invoice is due INVOICE_DAYS_UNTIL_DUE from today (invoice_open_new).
-                    due = timezone.localdate(now)
-                    updates["hold_expires_at"] = _invoice_hold_until(
-                        now, event, due + timedelta(days=settings.INVOICE_DAYS_UNTIL_DUE)
-                    )
+        status: str
+        if quantity <= free and verifying:
+            status, reason = Status.PENDING_VERIFICATION, "Registered; membership to be confirmed."
+            updates["hold_expires_at"] = min(
+                hold_until(now, minutes=settings.MEMBER_CONFIRM_MINUTES), event.starts_at
+            )
+        elif quantity <= free:
+            status, reason, hold = _seated(event=event, total=total, expires=expires, now=now)
+            if hold is not None:
+                updates["hold_expires_at"] = hold
+        elif verifying:
+            # The waitlist promotes without asking again: a claim must be confirmed first.
+            raise ServiceError(
+                f"{locked.name} tickets are sold out. Members signed in to the member portal "
+                "may join the waitlist; or register at the non-member price.",
+                field="ticket_type",
+            )
         elif event.waitlist_enabled:
             status, reason = Status.WAITLISTED, "Sold out: on the waitlist."
         else:
@@ -247,7 +340,7 @@ def registration_create(
             organization_name=organization_name,
             quantity=quantity,
             payment=payment if total > ZERO else Registration.Payment.NOW,
-            member_pricing=is_member,
+            member_pricing=is_member and not verifying,
             price_each=price_each,
             total=total,
             status=status,
@@ -280,7 +373,9 @@ def registration_create(
     # A new registration's invoice is the one just made, or none: its mail and its page (the
     # API's answer) read it from here instead of asking the database again.
     registration._invoice_cache = invoice  # type: ignore[attr-defined]
-    if notify:
+    if verifying:
+        _mail_verification(registration)
+    elif notify:
         mail_registration(registration, "registration_received")
     return registration
 
@@ -313,6 +408,24 @@ def registration_create_for_person(
         if not known and not contact.registrations.exists():
             contact.delete()
         raise
+
+
+def _mail_verification(registration: Registration) -> None:
+    """Mail the registrant of a claim: the confirmation link when their address is on file
+    (a confirmed link) with a member organization, the one they named when it is among them."""
+    contact = registration.contact
+    organization = member_organization_of(contact, organization_name=registration.organization_name)
+    link = None
+    if organization is not None and contact.email:
+        token = membership_token(
+            MembershipClaim(
+                registration_id=registration.pk,
+                contact_id=contact.pk,
+                organization_id=organization.pk,
+            )
+        )
+        link = f"{settings.SITE_URL}{reverse('events:confirm-membership', args=[token])}"
+    mail_registration_verification(registration, link=link, organization=organization)
 
 
 def _closed_message(event: Event, now: datetime) -> str:

@@ -47,7 +47,8 @@ class Resource:
 STAFF_API: dict[str, Resource] = {
     "organizations":    Resource(view=EVERYONE, add={M, E}, change={M}),
     "contacts":         Resource(view=EVERYONE, add={M, E}, change={M, E}),
-    "affiliations":     Resource(view=EVERYONE, add={M, E}, change={M, E}, delete={M}),
+    "affiliations":     Resource(view=EVERYONE, add={M, E}, change={M, E}, delete={M},
+                                 actions={"confirm": {M, E}, "reject": {M, E}}),
     "notes":            Resource(view=EVERYONE, add={M, F, E}, change={M, F, E}, delete={M}),
     "membership-plans": Resource(view=EVERYONE, add={M}, change={M}),
     "investor-levels":  Resource(view={M, F, RO}, add={M}, change={M}),
