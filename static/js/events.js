@@ -13,8 +13,18 @@
     return node;
   }
 
+  /* Events happen in Hartford: their times are shown in the chamber's time zone, whatever the
+     visitor's device is set to, and say so ("Thursday, March 5, 2026, 8:00 AM ET"), as the
+     server writes them (core/timefmt.py). */
+  const ZONE = document.body.dataset.timeZone || "America/New_York";
+  const ZONE_LABEL = document.body.dataset.timeZoneLabel || "ET";
+
   function when(iso) {
-    return new Date(iso).toLocaleString("en-US", { weekday: "long", month: "long", day: "numeric", year: "numeric", hour: "numeric", minute: "2-digit" });
+    const moment = new Date(iso);
+    const day = moment.toLocaleDateString("en-US", { weekday: "long", month: "long", day: "numeric", year: "numeric", timeZone: ZONE });
+    const time = moment.toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit", timeZone: ZONE });
+    // Newer ICU puts a narrow no-break space before AM/PM; the server writes a plain one.
+    return day + ", " + time.replace(/\u202f/g, " ") + " " + ZONE_LABEL;
   }
 
   function priceText(t) {
