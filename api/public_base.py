@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from rest_framework.authentication import CSRFCheck
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -33,16 +34,17 @@ class PublicAPIView(APIView):
             raise PayloadTooLarge(limit)
 
 
-def portal_contact(request: Request) -> Contact | None:
+def portal_contact(request: Request | HttpRequest) -> Contact | None:
     """The member portal's signed-in contact on this request (crm.selectors
     .verified_member_contact), for the public forms that grant member terms to it. A write
     that relies on the portal's session cookie must carry the CSRF token, as the portal's own
     forms do: without it, another site's form could spend a member's rights."""
-    contact = verified_member_contact(request._request)
+    django_request = request._request if isinstance(request, Request) else request
+    contact = verified_member_contact(django_request)
     if contact is None:
         return None
     check = CSRFCheck(lambda _request: None)  # type: ignore[arg-type]
-    check.process_request(request._request)
-    if check.process_view(request._request, None, (), {}) is not None:  # type: ignore[arg-type]
+    check.process_request(django_request)
+    if check.process_view(django_request, None, (), {}) is not None:  # type: ignore[arg-type]
         return None
     return contact

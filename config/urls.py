@@ -11,7 +11,8 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("newsletters/", include("outreach.urls")),
     path("", include("crm.urls")),
-    path("", include("events.urls")),
+    # Joining and the events: pages rendered from the public API's own serializers (api/pages.py).
+    path("", include("api.page_urls")),
 ]
 
 handler400 = "config.views.bad_request"

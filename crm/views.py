@@ -1,5 +1,6 @@
-"""The public pages. They are shells: the browser fills them by calling the public API, the same
-calls the chamber's website makes, so the pages and the website cannot drift apart."""
+"""The public pages that are shells the browser fills by calling the public API (the same calls the
+chamber's website makes). Joining and the events pages are rendered on the server from the API's
+own serializers, and take their forms without JavaScript: api/pages.py."""
 
 from datetime import timedelta
 from typing import Any
@@ -26,16 +27,6 @@ class PublicPage(TemplateView):
 
 class HomePage(PublicPage):
     template_name = "public/home.html"
-
-
-class JoinPage(PublicPage):
-    template_name = "public/join.html"
-    section = "join"
-
-
-class JoinStatusPage(PublicPage):
-    template_name = "public/join_status.html"
-    section = "join"
 
 
 class InvestPage(PublicPage):

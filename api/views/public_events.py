@@ -1,10 +1,12 @@
 """Public events endpoints (docs/public-api.md): upcoming events, registering, a registration's
 state, and cancelling it through its reference before the event's cutoff."""
 
-from django.http import Http404
+from typing import Any
+
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,8 +18,9 @@ from api.serializers.public_events import (
     RegistrationInputSerializer,
     RegistrationSerializer,
 )
+from core.exceptions import InvalidData
 from events import selectors as event_selectors
-from events.models import Registration
+from events.models import Event, Registration
 from events.services import (
     AttendeeDetails,
     registration_cancel,
@@ -57,37 +60,44 @@ class RegistrationCreateView(PublicAPIView):
         event = get_object_or_404(event_selectors.event_list_public(), slug=slug)
         data = RegistrationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        values = data.validated_data
-        ticket_type = next(
-            (t for t in event.ticket_types.all() if t.code == values["ticket_type"]), None
-        )
-        if ticket_type is None:
-            raise serializers.ValidationError({"ticket_type": ["This event has no such ticket."]})
-        person = values["contact"]
-        signed_in = portal_contact(request)
-        registration = registration_create_for_person(
-            event=event,
-            ticket_type=ticket_type,
-            first_name=person["first_name"],
-            last_name=person["last_name"],
-            email=person["email"],
-            quantity=values["quantity"],
-            organization_name=values["organization"],
-            attendees=[
-                AttendeeDetails(a["first_name"], a["last_name"], a.get("email", ""))
-                for a in values["attendees"]
-            ],
-            payment=values["payment"],
-            public=True,
-            # The portal's contact vouches only for themselves: registering under another
-            # address goes through that address's confirmation link like anyone's.
-            verified_by=signed_in
-            if signed_in is not None and signed_in.email.lower() == person["email"].lower()
-            else None,
-            claim_member=values["member"],
-        )
+        registration = register_from_website(request, event, data.validated_data)
         # Just made, with its event, ticket type, contact and invoice loaded: not read again.
         return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
+
+
+def register_from_website(
+    request: HttpRequest | Request, event: Event, values: dict[str, Any]
+) -> Registration:
+    """A registration the website posts, checked by RegistrationInputSerializer: through this
+    API or the server-rendered event page alike. The ticket is chosen by its code; a signed-in
+    portal contact vouches only for themselves (registering under another address goes through
+    that address's confirmation link like anyone's)."""
+    ticket_type = next(
+        (t for t in event.ticket_types.all() if t.code == values["ticket_type"]), None
+    )
+    if ticket_type is None:
+        raise InvalidData("This event has no such ticket.", field="ticket_type")
+    person = values["contact"]
+    signed_in = portal_contact(request)
+    return registration_create_for_person(
+        event=event,
+        ticket_type=ticket_type,
+        first_name=person["first_name"],
+        last_name=person["last_name"],
+        email=person["email"],
+        quantity=values["quantity"],
+        organization_name=values["organization"],
+        attendees=[
+            AttendeeDetails(a["first_name"], a["last_name"], a.get("email", ""))
+            for a in values["attendees"]
+        ],
+        payment=values["payment"],
+        public=True,
+        verified_by=signed_in
+        if signed_in is not None and signed_in.email.lower() == person["email"].lower()
+        else None,
+        claim_member=values["member"],
+    )
 
 
 def _registration(reference: str) -> Registration:

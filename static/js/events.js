@@ -1,4 +1,5 @@
-/* /events/, /events/<slug>/ and /registrations/<reference>/: filled from the public API. */
+/* /events/<slug>/ and /registrations/<reference>/ (rendered by the server): the price as one
+   chooses, guests' names, registering and cancelling through the public API without a reload. */
 (function () {
   "use strict";
   const API = window.ChamberAPI;
@@ -13,46 +14,18 @@
     return node;
   }
 
+  /* Events happen in Hartford: their times are shown in the chamber's time zone, whatever the
+     visitor's device is set to, and say so ("Thursday, March 5, 2026, 8:00 AM ET"), as the
+     server writes them (core/timefmt.py). */
+  const ZONE = document.body.dataset.timeZone || "America/New_York";
+  const ZONE_LABEL = document.body.dataset.timeZoneLabel || "ET";
+
   function when(iso) {
-    return new Date(iso).toLocaleString("en-US", { weekday: "long", month: "long", day: "numeric", year: "numeric", hour: "numeric", minute: "2-digit" });
-  }
-
-  function priceText(t) {
-    if (Number(t.member_price) === 0 && Number(t.non_member_price) === 0) return "Free";
-    if (t.members_only || t.member_price === t.non_member_price) return API.money(t.member_price);
-    return API.money(t.member_price) + " members · " + API.money(t.non_member_price) + " non-members";
-  }
-
-  function seatsText(t, waitlist) {
-    if (t.available > 0) return t.available + (t.available === 1 ? " seat left" : " seats left");
-    return waitlist ? "Sold out: join the waitlist" : "Sold out";
-  }
-
-  /* --- the list ---------------------------------------------------------------------------- */
-  async function listPage(box) {
-    const answer = await API.get("events/");
-    box.textContent = "";
-    if (answer.status !== 200) {
-      box.appendChild(el("p", { class: "notice bad", text: answer.data.errors.detail.join(" ") }));
-      return;
-    }
-    if (!answer.data.length) {
-      box.appendChild(el("p", { text: "No events are open right now. Please check back soon." }));
-      return;
-    }
-    answer.data.forEach(function (event) {
-      box.appendChild(el("article", { class: "card event-card" }, [
-        el("h2", {}, [el("a", { href: "/events/" + event.slug + "/", text: event.title })]),
-        el("p", { class: "when", text: when(event.starts_at) }),
-        event.venue ? el("p", { text: event.venue }) : null,
-        el("ul", {}, event.ticket_types.map(function (t) {
-          return el("li", { text: t.name + (t.members_only ? " (members only)" : "") + ": " + priceText(t) + " — " + seatsText(t, event.waitlist_open) });
-        })),
-        event.registration_open
-          ? el("p", {}, [el("a", { class: "button", href: "/events/" + event.slug + "/", text: "Register" })])
-          : el("p", { class: "notice", text: "Registration is closed." }),
-      ]));
-    });
+    const moment = new Date(iso);
+    const day = moment.toLocaleDateString("en-US", { weekday: "long", month: "long", day: "numeric", year: "numeric", timeZone: ZONE });
+    const time = moment.toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit", timeZone: ZONE });
+    // Newer ICU puts a narrow no-break space before AM/PM; the server writes a plain one.
+    return day + ", " + time.replace(/\u202f/g, " ") + " " + ZONE_LABEL;
   }
 
   /* --- one event and its form ---------------------------------------------------------------- */
@@ -60,35 +33,14 @@
     const slug = box.dataset.slug;
     const form = document.getElementById("registration-form");
     const summary = document.getElementById("form-summary");
-    const choices = document.getElementById("ticket-types");
     const quantity = document.getElementById("quantity");
     const guests = document.getElementById("guests");
+    // The page (rendered by the server) has the tickets and takes the form without this script;
+    // the script adds the price as one chooses, the guests' names, and registers without a reload.
     const answer = await API.get("events/" + encodeURIComponent(slug) + "/");
-    if (answer.status !== 200) {
-      form.hidden = true;
-      box.appendChild(el("p", { class: "notice bad", text: "This event is not open for registration." }));
-      return;
-    }
+    if (answer.status !== 200) return;
     const event = answer.data;
-    choices.textContent = "";
-    event.ticket_types.forEach(function (t, index) {
-      const id = "ticket-" + t.code;
-      const input = el("input", { type: "radio", name: "ticket_type", id: id, value: t.code, checked: index === 0 });
-      choices.appendChild(el("label", { class: "ticket" + (t.available > 0 ? "" : " unavailable"), for: id }, [
-        input,
-        el("span", {}, [
-          el("strong", { text: t.name + (t.members_only ? " (members only)" : "") }),
-          el("span", { class: "prices", text: priceText(t) }),
-          el("span", { class: "prices", text: seatsText(t, event.waitlist_open) }),
-        ]),
-      ]));
-    });
-    if (!event.registration_open) {
-      form.hidden = true;
-      box.appendChild(el("p", { class: "notice", text: "Registration for this event is closed." }));
-      return;
-    }
-
+    if (!form) return; // registration is closed: the page says so
     function chosen() {
       const picked = form.querySelector('input[name="ticket_type"]:checked');
       return event.ticket_types.find(function (t) { return picked && t.code === picked.value; });
@@ -244,10 +196,8 @@
     draw(answer.data);
   }
 
-  const list = document.querySelector('[data-page="list"]');
   const detail = document.querySelector('[data-page="detail"]');
   const registration = document.querySelector('[data-page="registration"]');
-  if (list) listPage(list);
   if (detail) detailPage(detail);
   if (registration) registrationPage(registration);
 })();

@@ -5,6 +5,7 @@
   "use strict";
   const API = window.ChamberAPI, F = window.ChamberForms, el = F.el;
   const form = document.getElementById("invest-form");
+  form.hidden = false; // hidden without this script, which it needs (the page says so)
   const summary = document.getElementById("form-summary");
   const amount = document.getElementById("annual-amount");
   const term = document.getElementById("term-years");

@@ -1,4 +1,5 @@
-/* /join/: the plans as a price table, a live dues quote, and the application. */
+/* /join/: a live dues quote, checks as one types, and the application sent to the public API
+   without reloading the page (the page works without this script: the server takes the form). */
 (function () {
   "use strict";
   const API = window.ChamberAPI, F = window.ChamberForms, el = F.el;
@@ -10,68 +11,18 @@
   const quoteBody = document.getElementById("quote-body");
   const submit = document.getElementById("join-submit");
   const send = F.keyedSubmitter();
-  let plans = [];
 
-  function priceRows(pricing) {
-    if (pricing.kind === "flat") {
-      return [el("p", { class: "amount", text: API.money(pricing.amount) + " a year" })];
-    }
-    const rows = pricing.brackets.map(function (b) {
-      return el("tr", {}, [
-        el("td", { text: b.min_employees + "–" + b.max_employees + " employees" }),
-        el("td", { class: "num", text: API.money(b.amount) }),
-      ]);
+  /* The plans are on the page (rendered by the server); choosing one fills the form's select
+     instead of reloading the page with ?plan=. */
+  document.querySelectorAll("a.choose[data-plan]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      planSelect.value = link.dataset.plan;
+      planSelect.dispatchEvent(new Event("change", { bubbles: true }));
+      F.checkField(planSelect);
+      employees.focus();
     });
-    const top = pricing.brackets[pricing.brackets.length - 1];
-    if (top) {
-      rows.push(el("tr", {}, [
-        el("td", { text: "More than " + top.max_employees }),
-        el("td", { class: "num", text: API.money(top.amount) + " + " + API.money(pricing.per_employee_above) + " each above " + top.max_employees }),
-      ]));
-    }
-    const table = el("table", {}, [
-      el("caption", { class: "visually-hidden", text: "Annual dues by number of employees" }),
-      el("thead", {}, [el("tr", {}, [el("th", { scope: "col", text: "Employees" }), el("th", { scope: "col", class: "num", text: "Annual dues" })])]),
-      el("tbody", {}, rows),
-    ]);
-    const parts = [el("div", { class: "table-scroll" }, [table])];
-    if (pricing.cap) parts.push(el("p", { class: "hint", text: "Dues never exceed " + API.money(pricing.cap) + " a year." }));
-    return parts;
-  }
-
-  function prorationHint(plan) {
-    if (plan.billing_cycle === "anniversary") return "Billed yearly from your start date.";
-    if (plan.pricing.proration === "monthly") return "Calendar year; joining mid-year you pay only for the months left.";
-    if (plan.pricing.proration === "daily") return "Calendar year; joining mid-year you pay only for the days left.";
-    return "Calendar year; full dues whatever the start date.";
-  }
-
-  function renderPlans() {
-    const holder = document.getElementById("plans");
-    document.getElementById("plans-loading").remove();
-    plans.forEach(function (plan) {
-      const button = el("button", { type: "button", class: "choose", "data-plan": plan.code, "aria-describedby": "plan-name-" + plan.code, text: "Choose this plan" });
-      button.addEventListener("click", function () {
-        planSelect.value = plan.code;
-        planSelect.dispatchEvent(new Event("change", { bubbles: true }));
-        F.checkField(planSelect);
-        employees.focus();
-      });
-      holder.appendChild(el("article", { class: "card plan", "data-plan": plan.code }, [
-        el("h3", { id: "plan-name-" + plan.code, text: plan.name }),
-        el("p", { text: plan.description }),
-      ].concat(priceRows(plan.pricing), [
-        el("p", { class: "hint", text: prorationHint(plan) + (plan.requires_review ? " Applications are reviewed before the first invoice." : "") }),
-        button,
-      ])));
-      planSelect.appendChild(el("option", { value: plan.code, text: plan.name }));
-    });
-    const wanted = new URLSearchParams(window.location.search).get("plan");
-    if (wanted && plans.some(function (p) { return p.code === wanted; })) planSelect.value = wanted;
-    else if (plans.length === 1) planSelect.value = plans[0].code;
-    markChosen();
-    refreshQuote();
-  }
+  });
 
   function markChosen() {
     document.querySelectorAll("article.plan").forEach(function (card) {
@@ -176,12 +127,6 @@
   start.addEventListener("change", refreshQuote);
   F.liveValidation(form);
 
-  API.get("membership-plans/").then(function (answer) {
-    if (answer.status !== 200) {
-      document.getElementById("plans-loading").textContent = "The plans could not be loaded. Please reload the page.";
-      return;
-    }
-    plans = answer.data;
-    renderPlans();
-  });
+  markChosen();
+  refreshQuote();
 })();

@@ -4,6 +4,7 @@
   const API = window.ChamberAPI, F = window.ChamberForms, el = F.el;
   const box = document.getElementById("status");
   const kind = box.dataset.kind, reference = box.dataset.reference;
+  if (box.dataset.rendered === "server") return; // /join/<reference>/ is drawn by the server
 
   function row(label, value, id) {
     return [el("dt", { text: label }), el("dd", id ? { id: id, text: value } : { text: value })];

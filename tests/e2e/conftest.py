@@ -43,10 +43,16 @@ def browser() -> Iterator:
         browser.close()
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1400, "height": 900}
+WIDE = {"width": 1920, "height": 1080}
+
+
 @pytest.fixture
-def page(browser, live_server, request):
-    """A fresh phone-sized page; requests to any other host are refused and recorded."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
+def open_page(browser, live_server):
+    """open_page(viewport=..., timezone_id=..., javascript=...) gives a fresh page in a context of
+    its own; requests to any other host are refused and recorded (and fail the test)."""
+    contexts: list = []
     foreign: list[str] = []
 
     def guard(route):
@@ -57,13 +63,32 @@ def page(browser, live_server, request):
             foreign.append(url)
             route.abort()
 
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.foreign_requests = foreign
-    yield page
-    context.close()
+    def make(viewport: dict | None = None, timezone_id: str | None = None, javascript: bool = True):
+        options: dict = {
+            "viewport": viewport or PHONE,
+            "base_url": live_server.url,
+            "java_script_enabled": javascript,
+        }
+        if timezone_id:
+            options["timezone_id"] = timezone_id
+        context = browser.new_context(**options)
+        contexts.append(context)
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.foreign_requests = foreign
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
     assert not foreign, f"the page loaded assets from another host: {foreign}"
+
+
+@pytest.fixture
+def page(open_page):
+    """A fresh phone-sized page; requests to any other host are refused and recorded."""
+    return open_page(PHONE)
 
 
 @pytest.fixture

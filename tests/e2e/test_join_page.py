@@ -44,7 +44,7 @@ def test_it_completes_a_join_on_the_page(page, screenshot, plans):
     expect(page.locator("article.plan").first).to_contain_text("$895.00")
     screenshot(page, "plans")
 
-    page.locator('article.plan[data-plan="business"] button').click()
+    page.locator('article.plan[data-plan="business"] a.choose').click()
     expect(page.get_by_label("Number of employees")).to_be_focused()
     page.get_by_label("Number of employees").fill("25")
     expect(page.locator("#quote-total")).to_have_text("$895.00")

@@ -424,7 +424,7 @@ def _mail_verification(registration: Registration) -> None:
                 organization_id=organization.pk,
             )
         )
-        link = f"{settings.SITE_URL}{reverse('events:confirm-membership', args=[token])}"
+        link = f"{settings.SITE_URL}{reverse('confirm-membership', args=[token])}"
     mail_registration_verification(registration, link=link, organization=organization)
 
 
