@@ -15,7 +15,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from billing.models import BalanceTransaction, Invoice, InvoiceLine, Payment, Payout, Refund
+from billing.models import (
+    BalanceTransaction,
+    Dispute,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Payout,
+    Refund,
+)
 from billing.money import ZERO
 from crm.models import Membership, PledgeInstallment
 
@@ -37,8 +45,16 @@ def invoice_list() -> QuerySet[Invoice]:
         .annotate(s=Sum("amount"))
         .values("s")
     )
+    # What lost disputes took back no longer pays the invoice (Invoice.amount_paid).
+    charged_back = (
+        Dispute.objects.filter(payment__invoice=OuterRef("pk"), taken_back=True)
+        .values("payment__invoice")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
     return Invoice.objects.select_related("organization", "contact").annotate(
-        paid_sum=Coalesce(Subquery(paid, output_field=_MONEY), Value(ZERO), output_field=_MONEY),
+        paid_sum=Coalesce(Subquery(paid, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+        - Coalesce(Subquery(charged_back, output_field=_MONEY), Value(ZERO), output_field=_MONEY),
         refunded_sum=Coalesce(
             Subquery(refunded, output_field=_MONEY), Value(ZERO), output_field=_MONEY
         ),
