@@ -82,8 +82,9 @@ def _record(remote: RemoteDispute, payment: Payment | None, invoice: Invoice | N
             )
         else:
             changes = _given_back(invoice, payment, record)
+        # Kept without a second history row: the change is the one this event made.
         record.outcome = " ".join(changes)
-        record.save(update_fields=["outcome", "modified"])
+        Dispute.objects.filter(pk=record.pk).update(outcome=record.outcome)
     return outcomes + changes
 
 
