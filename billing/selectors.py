@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 
 from billing.models import (
     BalanceTransaction,
+    Dispute,
     Invoice,
     InvoiceLine,
     JournalBatch,
@@ -49,8 +50,16 @@ def invoice_list() -> QuerySet[Invoice]:
         .annotate(s=Sum("amount"))
         .values("s")
     )
+    # What lost disputes took back no longer pays the invoice (Invoice.amount_paid).
+    charged_back = (
+        Dispute.objects.filter(payment__invoice=OuterRef("pk"), taken_back=True)
+        .values("payment__invoice")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
     return Invoice.objects.select_related("organization", "contact").annotate(
-        paid_sum=Coalesce(Subquery(paid, output_field=_MONEY), Value(ZERO), output_field=_MONEY),
+        paid_sum=Coalesce(Subquery(paid, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+        - Coalesce(Subquery(charged_back, output_field=_MONEY), Value(ZERO), output_field=_MONEY),
         refunded_sum=Coalesce(
             Subquery(refunded, output_field=_MONEY), Value(ZERO), output_field=_MONEY
         ),
@@ -67,20 +76,32 @@ def _refunded_of_payment() -> Coalesce:
     return Coalesce(Subquery(refunded, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
 
 
+def _charged_back_of_payment() -> Coalesce:
+    """What lost (or withdrawn) disputes took back of the payment."""
+    charged_back = (
+        Dispute.objects.filter(payment=OuterRef("pk"), taken_back=True)
+        .values("payment")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return Coalesce(Subquery(charged_back, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
 def payment_list() -> QuerySet[Payment]:
-    """Payments with their invoice, organization and what has been refunded of each
-    (`refunded_sum`), in one query whatever the page size."""
+    """Payments with their invoice, organization and what has been refunded (`refunded_sum`)
+    and taken back by disputes (`charged_back_sum`) of each, in one query whatever the page
+    size."""
     return Payment.objects.select_related("invoice__organization", "recorded_by").annotate(
-        refunded_sum=_refunded_of_payment()
+        refunded_sum=_refunded_of_payment(), charged_back_sum=_charged_back_of_payment()
     )
 
 
 def invoice_list_with_lines_and_payments() -> QuerySet[Invoice]:
     """invoice_list() with each invoice's lines and payments (and what was refunded of each
     payment): three queries whatever the page size."""
-    payments = Payment.objects.annotate(refunded_sum=_refunded_of_payment()).order_by(
-        "created", "pk"
-    )
+    payments = Payment.objects.annotate(
+        refunded_sum=_refunded_of_payment(), charged_back_sum=_charged_back_of_payment()
+    ).order_by("created", "pk")
     return invoice_list().prefetch_related("lines", Prefetch("payments", queryset=payments))
 
 

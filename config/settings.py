@@ -234,6 +234,8 @@ BILLING_GL_ACCOUNTS = {
     "stripe_clearing": env_str("GL_STRIPE_CLEARING", "1050"),
     "undeposited_funds": env_str("GL_UNDEPOSITED_FUNDS", "1010"),
     "processing_fees": env_str("GL_PROCESSING_FEES", "6150"),
+    # Stripe's fee for a dispute (chargeback), less any fee it returns when the dispute is won.
+    "dispute_fees": env_str("GL_DISPUTE_FEES", "6160"),
     "bank": env_str("GL_BANK", "1000"),
     "deferred_revenue": env_str("GL_DEFERRED_REVENUE", "2400"),
     # Money received over what was invoiced, owed back to the organization until refunded or

@@ -15,6 +15,7 @@ from billing.admin.common import ReadOnlyMixin, form_page
 from billing.admin.credits import InvoiceCreditEntryInline
 from billing.admin.documents import InvoiceDocumentsMixin
 from billing.models import (
+    Dispute,
     Invoice,
     InvoiceLine,
     Payment,
@@ -62,6 +63,7 @@ class PaymentInline(ReadOnlyMixin, admin.TabularInline):
         "received_on",
         "check_number",
         "failure_message",
+        "returned_at",
     )
     readonly_fields = fields
 
@@ -118,6 +120,7 @@ class InvoiceAdmin(IndexedSearchAdminMixin, InvoiceDocumentsMixin, HistoryAdmin)
         "total",
         "amount_paid",
         "amount_refunded",
+        "disputes_display",
         "amount_due_display",
         "organization_credit",
         "explanation",
@@ -125,6 +128,7 @@ class InvoiceAdmin(IndexedSearchAdminMixin, InvoiceDocumentsMixin, HistoryAdmin)
         "due_date",
         "paid_at",
         "reversed_at",
+        "reopened_at",
         "stripe_invoice_id",
         "stripe_hosted_url",
         "stripe_pdf_url",
@@ -155,6 +159,20 @@ class InvoiceAdmin(IndexedSearchAdminMixin, InvoiceDocumentsMixin, HistoryAdmin)
     @admin.display(description="amount due")
     def amount_due_display(self, obj: Invoice) -> str:
         return format_usd(obj.amount_due)
+
+    @admin.display(description="disputes")
+    def disputes_display(self, obj: Invoice) -> str:
+        """Each chargeback on its payments: amount, status, fee (its own expense), and
+        whether it takes the money back from the invoice."""
+        disputes = Dispute.objects.filter(payment__invoice=obj).order_by("created", "pk")
+        return (
+            "; ".join(
+                f"{d.stripe_dispute_id}: {format_usd(d.amount)} {d.status}, fee {format_usd(d.fee)}"
+                + (", taken back" if d.taken_back else "")
+                for d in disputes
+            )
+            or "none"
+        )
 
     @admin.display(description="organization's credit balance")
     def organization_credit(self, obj: Invoice) -> str:

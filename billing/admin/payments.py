@@ -28,6 +28,14 @@ class DepositForm(forms.Form):
     memo = forms.CharField(max_length=500, required=False)
 
 
+class PaymentDisputeInline(ReadOnlyMixin, admin.TabularInline):
+    model = Dispute
+    extra = 0
+    show_change_link = True
+    fields = ("stripe_dispute_id", "amount", "fee", "status", "taken_back", "outcome")
+    readonly_fields = fields
+
+
 @admin.register(Payment)
 class PaymentAdmin(PaymentDocumentsMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = ["invoice", "method", "status", "amount", "fee", "net", "received_on", "created"]
@@ -41,6 +49,7 @@ class PaymentAdmin(PaymentDocumentsMixin, ReadOnlyMixin, HistoryAdmin):
     ]
     list_select_related = ["invoice__organization"]
     date_hierarchy = "created"
+    inlines = [PaymentDisputeInline]
     actions = ["group_into_deposit"]
 
     def has_deposit_permission(self, request: HttpRequest) -> bool:
@@ -88,7 +97,16 @@ class RefundAdmin(ReadOnlyMixin, HistoryAdmin):
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyMixin, HistoryAdmin):
-    list_display = ["stripe_dispute_id", "payment", "amount", "reason", "status", "evidence_due_by"]
-    list_filter = ["status"]
+    list_display = [
+        "stripe_dispute_id",
+        "payment",
+        "amount",
+        "fee",
+        "taken_back",
+        "reason",
+        "status",
+        "evidence_due_by",
+    ]
+    list_filter = ["status", "taken_back"]
     search_fields = ["stripe_dispute_id", "stripe_charge_id"]
     list_select_related = ["payment__invoice__organization"]

@@ -120,6 +120,26 @@ class RemoteRefund:
 
 
 @dataclass(frozen=True)
+class RemoteDispute:
+    """A dispute (chargeback) as Stripe holds it now. `status` is Stripe's ("needs_response",
+    "under_review", "won", "lost", "warning_..."); `withdrawn` is what its balance
+    transactions took from the balance and have not given back (the amount while it is open or
+    lost, 0 once won or for an inquiry); `fee` the dispute fee they charged, net of any fee
+    they returned."""
+
+    id: str
+    status: str
+    amount: Decimal
+    charge_id: str = ""
+    payment_intent_id: str = ""
+    reason: str = ""
+    withdrawn: Decimal = Decimal("0.00")
+    fee: Decimal = Decimal("0.00")
+    evidence_due_by: datetime | None = None
+    currency: str = "usd"
+
+
+@dataclass(frozen=True)
 class CheckoutLine:
     description: str
     amount: Decimal
@@ -226,6 +246,8 @@ class Gateway(Protocol):
 
     def list_refunds(self, payment_intent_id: str) -> list[RemoteRefund]: ...
 
+    def retrieve_dispute(self, dispute_id: str) -> RemoteDispute: ...
+
     def create_checkout_session(
         self,
         *,
@@ -308,6 +330,9 @@ class OfflineGateway:
         raise self._refuse()
 
     def list_refunds(self, payment_intent_id: str) -> list[RemoteRefund]:
+        raise self._refuse()
+
+    def retrieve_dispute(self, dispute_id: str) -> RemoteDispute:
         raise self._refuse()
 
     def create_checkout_session(

@@ -4,6 +4,7 @@ and the bookkeeping it shares with them, are in billing/gateways/fake_payouts.py
 """
 
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 
 from billing.gateways.base import (
@@ -13,6 +14,7 @@ from billing.gateways.base import (
     DraftInvoice,
     GatewayError,
     RemoteCreditNote,
+    RemoteDispute,
     RemoteInvoice,
     RemoteInvoicePayment,
     RemotePayment,
@@ -41,6 +43,7 @@ class FakeGateway(FakePayouts):
         self.declined: set[str] = set()
         self.invoice_customers: dict[str, str] = {}
         self.collection: dict[str, str] = {}
+        self.disputes: dict[str, RemoteDispute] = {}
 
     # --- the Gateway interface ------------------------------------------------------------
 
@@ -224,6 +227,14 @@ class FakeGateway(FakePayouts):
             self._begin("read the payment's refunds")
             return list(self.refunds.get(payment_intent_id, []))
 
+    def retrieve_dispute(self, dispute_id: str) -> RemoteDispute:
+        with self._lock:
+            self._begin("read the dispute")
+            try:
+                return self.disputes[dispute_id]
+            except KeyError:
+                raise GatewayError(f"No such dispute: {dispute_id}", retriable=False) from None
+
     def create_checkout_session(
         self,
         *,
@@ -348,6 +359,69 @@ class FakeGateway(FakePayouts):
                         )
                         if succeeded:
                             self._settle(invoice_id, payment.amount)
+
+    def dispute(
+        self,
+        payment_intent_id: str,
+        *,
+        status: str = "needs_response",
+        withdrawn: bool = True,
+        fee: Decimal = Decimal("15.00"),
+        dispute_id: str = "",
+        reason: str = "fraudulent",
+        evidence_due_by: datetime | None = None,
+    ) -> RemoteDispute:
+        """The payer's bank disputes the payment and Stripe withdraws it with the fee (or the
+        dispute moves on: the same `dispute_id` with another status; won, the money comes back,
+        `withdrawn` False, with the fee when `fee` is 0)."""
+        with self._lock:
+            payment = self.payments[payment_intent_id]
+            dispute = RemoteDispute(
+                id=dispute_id or self._new_id("dp"),
+                status=status,
+                amount=payment.amount,
+                charge_id=payment.charge_id,
+                payment_intent_id=payment_intent_id,
+                reason=reason,
+                withdrawn=payment.amount if withdrawn else ZERO,
+                fee=fee,
+                evidence_due_by=evidence_due_by,
+            )
+            self.disputes[dispute.id] = dispute
+            return dispute
+
+    def return_payment(self, payment_intent_id: str) -> None:
+        """The payer's bank returns an ACH debit that had succeeded: its charge fails after all
+        (Stripe takes the money back as a `payment_failure_refund`)."""
+        with self._lock:
+            self.payments[payment_intent_id] = replace(
+                self.payments[payment_intent_id],
+                status="failed",
+                failure_message="The customer's bank returned the payment (R01).",
+            )
+
+    def retry(self, payment_intent_id: str, *, method: str = "card") -> str:
+        """The payer pays again on the hosted page after a failed attempt: the same
+        PaymentIntent succeeds with a new charge (and method). Returns the new charge's id."""
+        with self._lock:
+            payment = self.payments[payment_intent_id]
+            fee = (payment.amount * Decimal("0.029") + Decimal("0.30")).quantize(Decimal("0.01"))
+            charge_id = self._new_id("ch")
+            self.payments[payment_intent_id] = replace(
+                payment,
+                status="succeeded",
+                method=method,
+                charge_id=charge_id,
+                fee=fee,
+                net=payment.amount - fee,
+                failure_message="",
+            )
+            for invoice_id, items in self.invoice_payments.items():
+                for i, item in enumerate(items):
+                    if item.payment_intent_id == payment_intent_id:
+                        items[i] = replace(item, status="paid", amount_paid=payment.amount)
+                        self._settle(invoice_id, payment.amount)
+            return charge_id
 
     def refund_in_dashboard(self, payment_intent_id: str, amount: Decimal) -> RemoteRefund:
         """Someone refunds from Stripe's dashboard: we learn of it from charge.refunded."""

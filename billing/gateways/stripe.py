@@ -22,6 +22,7 @@ from billing.gateways.base import (
     GatewayError,
     RemoteBalanceTransaction,
     RemoteCreditNote,
+    RemoteDispute,
     RemoteInvoice,
     RemotePayment,
     RemotePayout,
@@ -267,6 +268,11 @@ class StripeGateway:
             ),
         )
         return [objects.remote_refund(r) for r in refunds["data"]]
+
+    def retrieve_dispute(self, dispute_id: str) -> RemoteDispute:
+        return objects.remote_dispute(
+            self._call("read the dispute", lambda: self.client.v1.disputes.retrieve(dispute_id))
+        )
 
     def create_checkout_session(
         self,

@@ -15,6 +15,7 @@ from billing.gateways.base import (
     DraftLine,
     RemoteBalanceTransaction,
     RemoteCreditNote,
+    RemoteDispute,
     RemoteInvoice,
     RemoteInvoicePayment,
     RemotePayment,
@@ -306,6 +307,26 @@ def remote_refund(refund: Any) -> RemoteRefund:
         charge_id=object_id(refund.get("charge")),
         failure_message=refund.get("failure_reason") or "",
         metadata=_metadata(refund),
+    )
+
+
+def remote_dispute(dispute: Any) -> RemoteDispute:
+    """What its balance transactions moved: the amount and fee withdrawn when it opened, given
+    back (with the fee, when Stripe returns it) when it was won."""
+    transactions = [txn for txn in dispute.get("balance_transactions") or [] if txn]
+    fee = sum((_amount(txn, "fee") for txn in transactions), from_minor_units(0))
+    moved = sum((_amount(txn, "amount") for txn in transactions), from_minor_units(0))
+    return RemoteDispute(
+        id=dispute["id"],
+        status=dispute.get("status") or "",
+        amount=_amount(dispute, "amount"),
+        charge_id=object_id(dispute.get("charge")),
+        payment_intent_id=object_id(dispute.get("payment_intent")),
+        reason=dispute.get("reason") or "",
+        withdrawn=-moved,
+        fee=fee,
+        evidence_due_by=_timestamp((dispute.get("evidence_details") or {}).get("due_by")),
+        currency=str(dispute.get("currency") or "").lower(),
     )
 
 

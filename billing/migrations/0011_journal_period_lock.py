@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0009_invoice_line_registration_in_events'),
+        ('billing', '0010_disputes_attempts_and_reversals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

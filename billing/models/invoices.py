@@ -74,6 +74,9 @@ class Invoice(TimeStampedModel):
     paid_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When a full refund undid what the invoice paid for (once: this is what makes it once).
     reversed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When money that had paid it was taken back (a lost dispute, an ACH return) and it owed
+    # again. Stripe's copy stays paid, so what is owed again is paid another way.
+    reopened_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -110,10 +113,22 @@ class Invoice(TimeStampedModel):
 
     @property
     def amount_paid(self) -> Decimal:
+        """What its succeeded payments brought in, less what lost disputes took back."""
         if hasattr(self, "paid_sum"):
             return self.paid_sum or ZERO
-        return (
+        succeeded = (
             self.payments.filter(status=Payment.Status.SUCCEEDED).aggregate(s=Sum("amount"))["s"]
+            or ZERO
+        )
+        return succeeded - self.amount_charged_back
+
+    @property
+    def amount_charged_back(self) -> Decimal:
+        """What lost disputes took back from its payments (a won dispute gives it back)."""
+        return (
+            Dispute.objects.filter(payment__invoice=self, taken_back=True).aggregate(
+                s=Sum("amount")
+            )["s"]
             or ZERO
         )
 
@@ -150,6 +165,9 @@ class Invoice(TimeStampedModel):
 
     @property
     def pay_url(self) -> str | None:
+        # Reopened after a dispute or a return, Stripe's copy still shows paid: pay another way.
+        if self.reopened_at is not None:
+            return None
         if self.status in self.PAYABLE_STATUSES and self.stripe_hosted_url:
             return self.stripe_hosted_url
         return None
@@ -303,8 +321,10 @@ class Payment(TimeStampedModel):
         related_name="+",
         editable=False,
     )
+    # One row per attempt (its charge): a failed ACH debit and the card that paid after it are
+    # two payments of one PaymentIntent.
     stripe_payment_intent_id = models.CharField(
-        max_length=255, unique=True, null=True, blank=True, editable=False
+        max_length=255, null=True, blank=True, db_index=True, editable=False
     )
     stripe_charge_id = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
     stripe_invoice_payment_id = models.CharField(max_length=255, blank=True, editable=False)
@@ -312,11 +332,20 @@ class Payment(TimeStampedModel):
     stripe_credit_note_id = models.CharField(max_length=255, blank=True, editable=False)
     # Stripe's timestamp of the state we hold, so an older view never overwrites a newer one.
     stripe_state_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the bank returned it after it had succeeded (an ACH return): it counts as failed.
+    returned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_payment_intent_id", "stripe_charge_id"],
+                condition=Q(stripe_payment_intent_id__isnull=False),
+                name="billing_payment_one_row_per_attempt",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.amount} ({self.get_status_display().lower()})"
@@ -338,7 +367,14 @@ class Payment(TimeStampedModel):
     def refundable(self) -> Decimal:
         if self.status != self.Status.SUCCEEDED:
             return ZERO
-        return self.amount - self.amount_refunded
+        return max(self.amount - self.amount_refunded - self.amount_charged_back, ZERO)
+
+    @property
+    def amount_charged_back(self) -> Decimal:
+        """What disputes took back of it (lost, or withdrawn while open)."""
+        if hasattr(self, "charged_back_sum"):  # annotated by billing.selectors.payment_list()
+            return self.charged_back_sum or ZERO
+        return self.disputes.filter(taken_back=True).aggregate(s=Sum("amount"))["s"] or ZERO
 
 
 class Refund(TimeStampedModel):
@@ -389,7 +425,9 @@ class Refund(TimeStampedModel):
 
 
 class Dispute(TimeStampedModel):
-    """A chargeback opened by the payer's bank: finance answers it in Stripe."""
+    """A chargeback opened by the payer's bank: finance answers it in Stripe. Lost, its amount
+    is taken back from the invoice (which owes it again) and its fee is an expense of its own;
+    won, both come back."""
 
     payment = models.ForeignKey(
         Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
@@ -400,6 +438,15 @@ class Dispute(TimeStampedModel):
     reason = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=50, blank=True)
     evidence_due_by = models.DateTimeField(null=True, blank=True)
+    fee = amount_field(
+        "dispute fee",
+        default=ZERO,
+        help_text="What Stripe charged for the dispute, net of any fee it returned (an expense).",
+    )
+    taken_back = models.BooleanField(
+        default=False, help_text="Lost: its amount no longer pays the invoice."
+    )
+    outcome = models.TextField(blank=True, help_text="What the dispute changed (or did not).")
 
     history = HistoricalRecords()
 

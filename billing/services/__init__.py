@@ -7,6 +7,7 @@ from billing.services.credits import (
     credit_balance,
     credit_refund,
 )
+from billing.services.disputes import dispute_record_from_stripe
 from billing.services.invoice_drafts import (
     DraftLineSpec,
     invoice_add_line,
@@ -43,7 +44,6 @@ from billing.services.payouts import (
 from billing.services.refunded import invoice_bill_again
 from billing.services.stripe_events import stripe_event_process, stripe_event_store
 from billing.services.stripe_sync import (
-    dispute_record_from_stripe,
     invoice_sync_from_stripe,
     payment_sync_from_stripe,
     refunds_sync_from_stripe,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from billing import effects
 from billing.models import Invoice, Payment
-from billing.money import money
+from billing.money import format_usd, money
 from core.mail import send_templated
 from core.services import refresh_from, set_change_reason, set_status, with_history_user
 from crm.models import Affiliation, Contact, Organization
@@ -40,6 +40,43 @@ def settle_if_paid(invoice: Invoice, *, by: Any) -> list[str]:
         invoice.status_reason = "Paid. " + " ".join(outcomes)
         invoice.save(update_fields=["status_reason", "modified"])
     return outcomes
+
+
+def reopen_if_taken_back(
+    invoice: Invoice, *, payment: Payment, amount: Any, what: str, by: Any
+) -> list[str]:
+    """With the invoice locked, after money that paid it was taken back (a lost dispute, an ACH
+    return): when what is left no longer covers the total, the invoice owes again and what it
+    paid for is undone as for an unpaid renewal (billing's reversal effects); the payer is told
+    what is owed and how to pay. Stripe's copy stays paid, so the rest is paid another way."""
+    if invoice.status != Invoice.Status.PAID or invoice.amount_paid >= invoice.total:
+        return []
+    outcomes = effects.reverse_paid(invoice, by=by)
+    due = invoice.total - invoice.amount_paid
+    set_status(
+        invoice,
+        to=Invoice.Status.OPEN,
+        reason=f"{what}: {format_usd(due)} is owed again. " + " ".join(outcomes),
+        by=by,
+        paid_at=None,
+        reopened_at=timezone.now(),
+    )
+    send_templated(
+        to=invoice_recipients(invoice),
+        template="payment_taken_back",
+        subject=f"Invoice {invoice.number} is due again",
+        context=_mail_context(
+            invoice,
+            payment=payment,
+            taken_back=money(amount),
+            what=what,
+            still_due=money(invoice.amount_due),
+        ),
+        reason=f"payment {payment.pk} on invoice {invoice.number} taken back",
+        invoice=invoice,
+        contact=invoice.contact,
+    )
+    return [f"Invoice {invoice.number} owes {format_usd(due)} again."] + outcomes
 
 
 def bill_to(organization: Organization) -> Contact | None:
@@ -172,6 +209,7 @@ __all__ = [
     "mail_receipt",
     "mail_refund_notice",
     "refresh_from",
+    "reopen_if_taken_back",
     "save_with_reason",
     "set_status",
     "settle_if_paid",

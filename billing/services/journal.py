@@ -162,11 +162,20 @@ def _payout_entry(payout: Payout, posted_on: date) -> EntryBuilder:
     entry = EntryBuilder(posted_on=posted_on, source=f"payout {payout.stripe_payout_id}")
     entry.post(_account("bank"), payout.amount, f"Stripe payout {payout.stripe_payout_id}")
     transactions = payout.transactions.select_related(
-        "payment__invoice__organization"
+        "payment__invoice__organization", "dispute"
     ).prefetch_related("payment__invoice__lines")
     fees = ZERO
     for txn in transactions:
-        fees += txn.fee
+        if txn.dispute is not None:
+            # A dispute's fee (or the fee returned with a won one) is an expense of its own.
+            entry.post(
+                _account("dispute_fees"),
+                txn.fee,
+                f"Dispute fee {txn.dispute.stripe_dispute_id}",
+                txn.payment.invoice.organization.name if txn.payment is not None else "",
+            )
+        else:
+            fees += txn.fee
         if txn.match == BalanceTransaction.Match.NOT_APPLICABLE and txn.type in (
             RETURNED_PAYOUT_TYPES
         ):

@@ -152,7 +152,8 @@ def record_payment_received(
         settle_if_paid(locked, by=by)
         mail_receipt(locked, payment)
     invoice.refresh_from_db()
-    if invoice.stripe_invoice_id and get_gateway().is_remote:
+    # Reopened after a lost dispute or a return, Stripe's copy is paid already: nothing to lower.
+    if invoice.stripe_invoice_id and invoice.reopened_at is None and get_gateway().is_remote:
         if invoice.status == Invoice.Status.PAID:
             _close_on_stripe(invoice)
         else:
@@ -219,6 +220,7 @@ def payments_retry_stripe() -> list[Payment]:
             stripe_payment_intent_id__isnull=True,
             stripe_credit_note_id="",
             invoice__status__in=Invoice.PAYABLE_STATUSES,
+            invoice__reopened_at__isnull=True,
         )
         .exclude(invoice__stripe_invoice_id__isnull=True)
         .exclude(invoice__stripe_invoice_id="")

@@ -34,6 +34,8 @@ Match = BalanceTransaction.Match
 
 CHARGE_TYPES = {"charge", "payment"}
 REFUND_TYPES = {"refund", "payment_refund"}
+# A payment the bank returned after it succeeded (an ACH return): Stripe takes it back.
+RETURN_TYPES = {"payment_failure_refund"}
 # Stripe's own charges to the account: booked to processing fees, nothing of ours to match.
 FEE_TYPES = {"stripe_fee", "application_fee", "tax_fee", "stripe_fx_fee"}
 # The payout's own withdrawal from the balance: the payout itself, not a line of it.
@@ -92,12 +94,9 @@ def _store_transaction(payout: Payout, remote: RemoteBalanceTransaction) -> Bala
 
 
 def _payment_for(charge_id: str, payment_intent_id: str) -> Payment | None:
-    payment = None
-    if charge_id:
-        payment = Payment.objects.filter(stripe_charge_id=charge_id).first()
-    if payment is None and payment_intent_id:
-        payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
-    return payment
+    from billing.services.stripe_sync import stripe_payment_for
+
+    return stripe_payment_for(payment_intent_id=payment_intent_id, charge_id=charge_id)
 
 
 def _match(txn: BalanceTransaction, remote: RemoteBalanceTransaction) -> None:
@@ -109,6 +108,10 @@ def _match(txn: BalanceTransaction, remote: RemoteBalanceTransaction) -> None:
         txn.payment = _payment_for(remote.charge_id, remote.payment_intent_id)
         if txn.payment is not None:
             txn.expected_amount = txn.payment.amount
+    elif remote.type in RETURN_TYPES:
+        txn.payment = _payment_for(remote.charge_id, remote.payment_intent_id)
+        if txn.payment is not None:
+            txn.expected_amount = -txn.payment.amount
     elif remote.type in REFUND_TYPES:
         txn.refund = Refund.objects.filter(stripe_refund_id=remote.source_id).first()
         if txn.refund is not None:

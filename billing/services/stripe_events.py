@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.models import StripeEvent
+from billing.services.disputes import dispute_record_from_stripe
 from billing.services.payouts import payout_refresh
 from billing.services.stripe_sync import (
     StripeMoneyMismatch,
-    dispute_record_from_stripe,
     invoice_bind_from_stripe,
     invoice_sync_from_stripe,
     money_mismatch_flag,
@@ -55,6 +55,17 @@ def _charge_refunded(obj: dict) -> list[str]:
     return refunds_sync_from_stripe(payment_intent_id=intent_id)
 
 
+def _charge_failed(obj: dict) -> list[str]:
+    """A charge failed: a card declined, an ACH debit failing, or one returned by the bank after
+    it succeeded. The PaymentIntent as Stripe holds it says which."""
+    intent_id = obj.get("payment_intent")
+    if isinstance(intent_id, dict):
+        intent_id = intent_id.get("id")
+    if not intent_id:
+        return [f"Charge {obj.get('id')} has no payment intent: not one of ours."]
+    return payment_sync_from_stripe(payment_intent_id=str(intent_id))
+
+
 def _refund_event(obj: dict) -> list[str]:
     return _charge_refunded({"id": obj.get("charge"), "payment_intent": obj.get("payment_intent")})
 
@@ -88,12 +99,15 @@ HANDLERS: dict[str, Callable[[dict], list[str]]] = {
     "payment_intent.payment_failed": _payment_intent_event,
     "payment_intent.canceled": _payment_intent_event,
     "charge.refunded": _charge_refunded,
+    "charge.failed": _charge_failed,
     "refund.created": _refund_event,
     "refund.updated": _refund_event,
     "refund.failed": _refund_event,
     "charge.dispute.created": _dispute_event,
     "charge.dispute.updated": _dispute_event,
     "charge.dispute.closed": _dispute_event,
+    "charge.dispute.funds_withdrawn": _dispute_event,
+    "charge.dispute.funds_reinstated": _dispute_event,
     "checkout.session.completed": _checkout_event,
     "checkout.session.async_payment_succeeded": _checkout_event,
     "checkout.session.async_payment_failed": _checkout_event,

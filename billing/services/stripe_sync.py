@@ -2,7 +2,6 @@
 object from Stripe rather than trusting the event's copy, so events may come twice, late or out
 of order, and processing one again changes nothing."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -11,19 +10,21 @@ from django.utils import timezone
 
 from billing.gateways import get_gateway
 from billing.gateways.base import RemoteInvoice, RemotePayment
-from billing.models import Dispute, Invoice, Payment, Refund
-from billing.money import ZERO, format_usd, from_minor_units
+from billing.models import Invoice, Payment, Refund
+from billing.money import ZERO, format_usd
 from billing.services.common import (
     lock_invoice,
     mail_payment_failed,
     mail_receipt,
     mail_refund_notice,
+    reopen_if_taken_back,
     save_with_reason,
     set_status,
     settle_if_paid,
 )
 from billing.services.credits import credit_for_refund, credit_from_overpayment
 from billing.services.payments import reverse_if_fully_refunded
+from core.services import set_change_reason
 
 Status = Invoice.Status
 
@@ -108,13 +109,42 @@ def money_mismatch_flag(*, error: StripeMoneyMismatch) -> None:
     )
 
 
+def stripe_payment_for(*, payment_intent_id: str = "", charge_id: str = "") -> Payment | None:
+    """Our payment for a Stripe charge, else for its PaymentIntent (whose attempts are rows of
+    their own: the one that succeeded, else the latest)."""
+    if charge_id:
+        payment = Payment.objects.filter(stripe_charge_id=charge_id).first()
+        if payment is not None:
+            return payment
+    if not payment_intent_id:
+        return None
+    attempts = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id)
+    return (
+        attempts.filter(status=Payment.Status.SUCCEEDED).order_by("-pk").first()
+        or attempts.order_by("-pk").first()
+    )
+
+
+def _attempt(remote: RemotePayment) -> Payment | None:
+    """Our row for the PaymentIntent's latest attempt (its charge). An attempt recorded while
+    processing before its charge was known is the same attempt; a failed one never is: a card
+    after a failed ACH debit is a payment of its own."""
+    attempts = Payment.objects.filter(stripe_payment_intent_id=remote.id)
+    payment = attempts.filter(stripe_charge_id=remote.charge_id).first()
+    if payment is None and remote.charge_id:
+        payment = attempts.filter(stripe_charge_id="", status=Payment.Status.PENDING).first()
+    return payment
+
+
 def _upsert_payment(invoice: Invoice, remote: RemotePayment, *, amount: Any = None) -> list[str]:
-    """With the invoice locked: create or move our payment for a PaymentIntent. A succeeded
-    payment stays succeeded (Stripe's refunds and disputes are their own records)."""
+    """With the invoice locked: create or move our payment for a PaymentIntent's attempt. A
+    succeeded payment stays succeeded (Stripe's refunds and disputes are their own records),
+    unless the bank returns it (an ACH return after success): then it failed and the invoice
+    owes it again."""
     if remote.status == "incomplete":
         return []
     _check_payment_currency(invoice, remote)
-    payment = Payment.objects.filter(stripe_payment_intent_id=remote.id).first()
+    payment = _attempt(remote)
     status = {
         "pending": Payment.Status.PENDING,
         "succeeded": Payment.Status.SUCCEEDED,
@@ -132,6 +162,8 @@ def _upsert_payment(invoice: Invoice, remote: RemotePayment, *, amount: Any = No
         previous = None
     else:
         previous = payment.status
+        if previous == Payment.Status.SUCCEEDED and status == Payment.Status.FAILED:
+            return _returned(invoice, payment, remote)
         if previous == Payment.Status.SUCCEEDED or previous == status:
             if remote.fee is not None and payment.fee is None:
                 payment.fee, payment.net = remote.fee, remote.net
@@ -164,6 +196,27 @@ def _upsert_payment(invoice: Invoice, remote: RemotePayment, *, amount: Any = No
     return outcomes + settled
 
 
+def _returned(invoice: Invoice, payment: Payment, remote: RemotePayment) -> list[str]:
+    """The payer's bank returned a payment that had succeeded (an ACH return, which Stripe
+    takes back as a `payment_failure_refund`): it failed after all, and the invoice owes it."""
+    payment.status = Payment.Status.FAILED
+    payment.returned_at = timezone.now()
+    payment.failure_message = remote.failure_message or "Returned by the payer's bank."
+    set_change_reason(payment, f"Returned by the bank: {payment.failure_message}")
+    payment.save()
+    what = f"{payment.get_method_display()} payment of {format_usd(payment.amount)}"
+    outcomes = [
+        f"{what} returned by the payer's bank after it succeeded: {payment.failure_message}"
+    ]
+    return outcomes + reopen_if_taken_back(
+        invoice,
+        payment=payment,
+        amount=payment.amount,
+        what="Your bank returned the payment",
+        by=None,
+    )
+
+
 def invoice_sync_from_stripe(*, invoice: Invoice) -> list[str]:
     """Re-read the Stripe invoice and its payments, and apply what changed."""
     gateway = get_gateway()
@@ -194,7 +247,11 @@ def invoice_sync_from_stripe(*, invoice: Invoice) -> list[str]:
                 locked, to=Status.UNCOLLECTIBLE, reason="Marked uncollectible in Stripe.", by=None
             )
             outcomes.append(f"Invoice {locked.number} written off in Stripe.")
-        elif remote.status == "paid" and locked.status in Invoice.PAYABLE_STATUSES:
+        elif (
+            remote.status == "paid"
+            and locked.status in Invoice.PAYABLE_STATUSES
+            and locked.reopened_at is None
+        ):
             # Stripe says paid, but no payment we can see covers it (marked paid by hand in
             # the dashboard?): nothing pretends to be paid here; finance records what it got.
             outcomes.append(
@@ -212,7 +269,7 @@ def payment_sync_from_stripe(*, payment_intent_id: str) -> list[str]:
     metadata of the PaymentIntent as Stripe returns it (a Checkout payment), never by what the
     event itself carries."""
     gateway = get_gateway()
-    payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
+    payment = stripe_payment_for(payment_intent_id=payment_intent_id)
     invoice = payment.invoice if payment is not None else None
     if invoice is None:
         stripe_invoice_id = gateway.invoice_id_for_payment(payment_intent_id)
@@ -235,10 +292,10 @@ def payment_sync_from_stripe(*, payment_intent_id: str) -> list[str]:
 
 def refunds_sync_from_stripe(*, payment_intent_id: str) -> list[str]:
     """Record the refunds Stripe holds for a payment (ours, or made in Stripe's dashboard)."""
-    payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
+    payment = stripe_payment_for(payment_intent_id=payment_intent_id)
     if payment is None:
         payment_sync_from_stripe(payment_intent_id=payment_intent_id)
-        payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
+        payment = stripe_payment_for(payment_intent_id=payment_intent_id)
         if payment is None:
             return [f"Payment {payment_intent_id} is not one of ours."]
     remote_refunds = get_gateway().list_refunds(payment_intent_id)
@@ -278,34 +335,3 @@ def refunds_sync_from_stripe(*, payment_intent_id: str) -> list[str]:
                 refund.outcome = "Refunded in full. " + " ".join(reversed_)
                 refund.save(update_fields=["outcome", "modified"])
     return outcomes or ["Refunds already up to date."]
-
-
-def dispute_record_from_stripe(*, dispute: dict) -> list[str]:
-    """A payer's bank opened (or moved) a dispute: record it against the payment for finance,
-    who answer it in Stripe. What it pays for stays as it is until the dispute is lost."""
-    intent_id = dispute.get("payment_intent") or ""
-    charge_id = dispute.get("charge") or ""
-    if isinstance(charge_id, dict):
-        charge_id = charge_id.get("id", "")
-    payment = None
-    if intent_id:
-        payment = Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
-    if payment is None and charge_id:
-        payment = Payment.objects.filter(stripe_charge_id=charge_id).first()
-    due_by = (dispute.get("evidence_details") or {}).get("due_by")
-    record, created = Dispute.objects.update_or_create(
-        stripe_dispute_id=dispute["id"],
-        defaults={
-            "payment": payment,
-            "stripe_charge_id": charge_id,
-            "amount": from_minor_units(int(dispute.get("amount") or 0)),
-            "reason": dispute.get("reason") or "",
-            "status": dispute.get("status") or "",
-            "evidence_due_by": (datetime.fromtimestamp(due_by, tz=UTC) if due_by else None),
-        },
-    )
-    where = f"invoice {payment.invoice.number}" if payment else "a payment that is not ours"
-    return [
-        f"Dispute of {format_usd(record.amount)} ({record.reason}, {record.status}) on {where}"
-        + (" opened." if created else " updated.")
-    ]

@@ -31,6 +31,7 @@ class StripeStub:
         self.invoice_payments: dict[str, list[dict[str, Any]]] = {}
         self.credit_notes: list[dict[str, Any]] = []
         self.refunds: dict[str, list[dict[str, Any]]] = {}
+        self.disputes: dict[str, dict[str, Any]] = {}
         self._ids = iter(range(1, 10**9))
         self.release = threading.Event()
         self._lock = threading.Lock()
@@ -150,6 +151,9 @@ class StripeStub:
         if method == "GET" and path == "/v1/refunds":
             items = self.refunds.get(form.get("payment_intent", [""])[0], [])
             return 200, {"object": "list", "data": items, "has_more": False, "url": path}
+        dispute = re.fullmatch(r"/v1/disputes/(\w+)", path)
+        if method == "GET" and dispute and dispute.group(1) in self.disputes:
+            return 200, self.disputes[dispute.group(1)]
         intent = re.fullmatch(r"/v1/payment_intents/(\w+)", path)
         if method == "GET" and intent and intent.group(1) in self.intents:
             return 200, self.intents[intent.group(1)]
@@ -256,6 +260,86 @@ class StripeStub:
                         item["amount_paid"] = amount if succeeded else None
                         if succeeded:
                             self._settle(self.invoices[invoice_id], amount)
+
+    def fail_after_success(self, intent_id: str) -> None:
+        """The payer's bank returns an ACH debit that had succeeded: the charge fails and the
+        PaymentIntent asks for a payment method again (the invoice stays paid in Stripe)."""
+        with self._lock:
+            intent = self.intents[intent_id]
+            intent["status"] = "requires_payment_method"
+            intent["last_payment_error"] = {
+                "message": "The customer's bank returned the payment (R01: insufficient funds)."
+            }
+
+    def retry(self, intent_id: str, *, method: str = "card") -> str:
+        """The payer pays again on the hosted page after a failed attempt: the same
+        PaymentIntent succeeds with a new charge. The new charge's id."""
+        with self._lock:
+            intent = self.intents[intent_id]
+            amount = intent["amount"]
+            charge_type = "us_bank_account" if method == "ach" else "card"
+            fee = round(amount * 0.029) + 30
+            charge_id = f"ch_stub{next(self._ids)}"
+            intent.update(
+                status="succeeded",
+                last_payment_error=None,
+                payment_method_types=["card", "us_bank_account"],
+                latest_charge={
+                    "id": charge_id,
+                    "object": "charge",
+                    "payment_method_details": {"type": charge_type},
+                    "balance_transaction": {"id": "txn_stub", "fee": fee, "net": amount - fee},
+                },
+            )
+            for invoice_id, items in self.invoice_payments.items():
+                for item in items:
+                    if item["payment"]["payment_intent"] == intent_id:
+                        item.update(status="paid", amount_paid=amount)
+                        self._settle(self.invoices[invoice_id], amount)
+            return charge_id
+
+    def dispute(self, intent_id: str, *, status: str, won: bool = False, fee_back: bool = True):
+        """The payer's bank disputes the charge: Stripe withdraws the amount and a $15 fee;
+        won, it gives the amount back (and the fee, with `fee_back`). Stripe's dispute now."""
+        with self._lock:
+            intent = self.intents[intent_id]
+            dispute_id = f"dp_stub{intent_id}"
+            amount = intent["amount"]
+            withdrawal = stripe_object(
+                "balance_transaction",
+                id=f"txn_dpw{intent_id}",
+                amount=-amount,
+                fee=1500,
+                net=-amount - 1500,
+                type="adjustment",
+                reporting_category="dispute",
+            )
+            transactions = [withdrawal]
+            if won:
+                back = 1500 if fee_back else 0
+                transactions.append(
+                    stripe_object(
+                        "balance_transaction",
+                        id=f"txn_dpr{intent_id}",
+                        amount=amount,
+                        fee=-back,
+                        net=amount + back,
+                        type="adjustment",
+                        reporting_category="dispute_reversal",
+                    )
+                )
+            self.disputes[dispute_id] = stripe_object(
+                "dispute",
+                id=dispute_id,
+                amount=amount,
+                charge=intent["latest_charge"]["id"],
+                payment_intent=intent_id,
+                currency="usd",
+                reason="fraudulent",
+                status=status,
+                balance_transactions=transactions,
+            )
+            return self.disputes[dispute_id]
 
     @staticmethod
     def _settle(invoice: dict[str, Any], amount: int) -> None:

@@ -214,17 +214,8 @@ def test_it_names_the_stripe_event_that_opened_a_dispute(
     invoice = issued(approved_membership)
     intent_id = fake_stripe.pay(invoice.stripe_invoice_id)
     deliver(webhook_client, invoice_event("invoice.paid", invoice, "paid"))
-    payment = Payment.objects.get()
-    opened = event(
-        "charge.dispute.created",
-        stripe_object(
-            "dispute",
-            id="dp_audit",
-            charge=payment.stripe_charge_id,
-            payment_intent=intent_id,
-            amount=30000,
-        ),
-    )
+    fake_stripe.dispute(intent_id, dispute_id="dp_audit")
+    opened = event("charge.dispute.created", stripe_object("dispute", id="dp_audit"))
 
     deliver(webhook_client, opened)
 

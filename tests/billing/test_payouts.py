@@ -78,16 +78,9 @@ def test_it_matches_refunds_and_a_dispute(fake_stripe):
     with committed():
         refund = services.refund_create(payment=refunded, amount=Decimal("100.00"), reason="dup")
     remote_refund = fake_stripe.refunds[refunded.stripe_payment_intent_id][0]
-    services.dispute_record_from_stripe(
-        dispute=stripe_object(
-            "dispute",
-            id="dp_test1",
-            payment_intent=disputed.stripe_payment_intent_id,
-            charge=disputed.stripe_charge_id,
-            amount=30000,
-            status="needs_response",
-        )
-    )
+    fake_stripe.dispute(disputed.stripe_payment_intent_id, dispute_id="dp_test1")
+    with committed():
+        services.dispute_record_from_stripe(dispute=stripe_object("dispute", id="dp_test1"))
     remote = fake_stripe.pay_out(
         [
             fake_stripe.charge_transaction(refunded.stripe_payment_intent_id),

@@ -1,5 +1,5 @@
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -242,15 +242,19 @@ def test_it_records_a_dispute_against_the_payment(webhook_client, fake_stripe, a
     intent_id = fake_stripe.pay(invoice.stripe_invoice_id)
     deliver(webhook_client, invoice_event("invoice.paid", invoice, "paid"))
     payment = Payment.objects.get()
-
-    dispute = stripe_object(
-        "dispute",
-        id="dp_test",
-        charge=payment.stripe_charge_id,
-        payment_intent=intent_id,
-        amount=30000,
+    # An inquiry: Stripe withdraws nothing, so the invoice stays paid.
+    fake_stripe.dispute(
+        intent_id,
+        dispute_id="dp_test",
+        status="warning_needs_response",
+        withdrawn=False,
+        fee=Decimal("0.00"),
+        reason="general",
+        evidence_due_by=datetime(2026, 12, 20, tzinfo=UTC),
     )
-    deliver(webhook_client, event("charge.dispute.created", dispute))
+
+    # The event's copy is Stripe's example: the handler reads the dispute from Stripe.
+    deliver(webhook_client, event("charge.dispute.created", stripe_object("dispute", id="dp_test")))
 
     record = Dispute.objects.get()
     assert record.payment == payment
@@ -259,6 +263,8 @@ def test_it_records_a_dispute_against_the_payment(webhook_client, fake_stripe, a
     assert record.status == "warning_needs_response"
     assert record.evidence_due_by is not None
     assert "Dispute of $300.00" in StripeEvent.objects.get(type="charge.dispute.created").outcome
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
 
 
 def test_it_follows_stripe_when_an_invoice_is_voided_or_written_off_there(
