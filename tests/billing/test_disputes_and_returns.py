@@ -7,10 +7,11 @@ out-of-order events change nothing more.
 Driven through the webhook and the real `stripe` library against the local Stripe test double,
 but for the payout and journal cases, which use the in-memory fake's payouts."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -283,6 +284,8 @@ def test_a_card_after_a_failed_ach_debit_is_a_payment_of_its_own(stub, membershi
 # --- the payout and the journal --------------------------------------------------------------
 
 
+# The payouts arrive in December 2026; the journal exports nothing dated after today.
+@time_machine.travel(datetime(2027, 1, 5, 12, tzinfo=UTC), tick=False)
 def test_an_ach_return_in_a_payout_is_matched_and_booked_back(fake_stripe):
     returned = paid_by_card(fake_stripe, "Front Street Bakery")
     intent_id = returned.stripe_payment_intent_id
@@ -317,6 +320,8 @@ def test_an_ach_return_in_a_payout_is_matched_and_booked_back(fake_stripe):
     assert balances(batch) == {BANK: Decimal("-9.00"), "6150": Decimal("9.00")}
 
 
+# The payouts arrive in December 2026; the journal exports nothing dated after today.
+@time_machine.travel(datetime(2027, 1, 5, 12, tzinfo=UTC), tick=False)
 def test_the_journal_books_the_dispute_fee_and_a_won_disputes_return(fake_stripe):
     disputed = paid_by_card(fake_stripe, "Asylum Hill Books")
     intent_id = disputed.stripe_payment_intent_id
