@@ -1,0 +1,398 @@
+"""The portal's pages: thin views over portal.services, portal.selectors and billing's
+documents. Every organization page starts with permissions.access(), which answers the same
+404 for an organization the contact is not at as for one that does not exist; records are then
+looked up within that organization only, so another organization's invoice is a 404 too."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from billing import documents
+from core.exceptions import ServiceError
+from crm.models import Affiliation, Contact
+from events.models import Registration
+from outreach.net import client_address
+from portal import links, selectors, services
+from portal.forms import DetailsForm, InviteForm, SignInForm
+from portal.models import PortalAccount
+from portal.permissions import Can, access, may
+
+SESSION_KEY = "portal_contact_id"
+View = Callable[..., HttpResponse]
+
+
+def signed_in_contact(request: HttpRequest) -> Contact | None:
+    """The contact of the portal session: None when nobody signed in, or when the contact's
+    portal user has since been deactivated or made staff (that ends the session)."""
+    pk = request.session.get(SESSION_KEY)
+    if pk is None:
+        return None
+    account = (
+        PortalAccount.objects.select_related("contact")
+        .filter(
+            contact_id=pk,
+            user__is_active=True,
+            user__is_staff=False,
+            user__is_superuser=False,
+        )
+        .first()
+    )
+    if account is None:
+        request.session.pop(SESSION_KEY, None)
+        return None
+    return account.contact
+
+
+def contact_required(view: View) -> View:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        contact = signed_in_contact(request)
+        if contact is None:
+            return redirect(f"{reverse('portal:sign-in')}?next={request.path}")
+        request.portal_contact = contact  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
+    contact = getattr(request, "portal_contact", None)
+    return render(
+        request,
+        f"portal/{template}.html",
+        {"portal_contact": contact, **context},
+        status=status,
+    )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/members/") and not target.startswith("//"):
+        return target
+    return reverse("portal:home")
+
+
+# --- signing in and out -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        if signed_in_contact(request) is not None:
+            return redirect("portal:home")
+        return _page(request, "sign_in", {"form": SignInForm()})
+    form = SignInForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            services.portal_request_sign_in_link(
+                email=form.cleaned_data["email"], client=client_address(request)
+            )
+        except services.TooManyRequests as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        except ServiceError as exc:
+            form.add_error("email", exc.message)
+        else:
+            return _page(
+                request,
+                "link_sent",
+                {"email": form.cleaned_data["email"], "minutes": services._minutes()},
+            )
+    return _page(request, "sign_in", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button, POST signs in: mail scanners open every link in a message, and a
+    GET must not use up the link before its owner clicks."""
+    if request.method == "GET":
+        account = links.account_for_token(token)
+        if account is None:
+            return _bad_link(request)
+        return _page(request, "sign_in_link", {"account": account})
+    try:
+        contact = services.portal_sign_in(token=token)
+    except services.BadLink:
+        return _bad_link(request)
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = contact.pk
+    messages.success(request, f"Welcome, {contact.first_name}. You are signed in.")
+    return redirect("portal:home")
+
+
+def _bad_link(request: HttpRequest) -> HttpResponse:
+    message = services.BAD_LINK.format(minutes=services._minutes())
+    return _page(request, "sign_in", {"form": SignInForm(), "problem": message}, status=400)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    request.session.cycle_key()
+    messages.success(request, "You are signed out.")
+    return redirect("portal:sign-in")
+
+
+# --- the contact ------------------------------------------------------------------------------
+
+
+@require_GET
+@contact_required
+def home(request: HttpRequest) -> HttpResponse:
+    affiliations = list(selectors.affiliations_of(request.portal_contact))  # type: ignore[attr-defined]
+    if len(affiliations) == 1:
+        return redirect("portal:organization", organization_id=affiliations[0].organization_id)
+    return _page(request, "home", {"affiliations": affiliations})
+
+
+@require_http_methods(["GET", "POST"])
+@contact_required
+def my_details(request: HttpRequest) -> HttpResponse:
+    contact: Contact = request.portal_contact  # type: ignore[attr-defined]
+    status = 200
+    if request.method == "POST":
+        form = DetailsForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                services.portal_contact_update(contact=contact, **form.cleaned_data)
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "Your details are saved.")
+                return redirect("portal:me")
+    else:
+        form = DetailsForm(
+            initial={
+                "first_name": contact.first_name,
+                "last_name": contact.last_name,
+                "phone": contact.phone,
+                "title": contact.title,
+            }
+        )
+    registrations = (
+        Registration.objects.filter(contact=contact, event__starts_at__gte=timezone.now())
+        .select_related("event", "ticket_type")
+        .order_by("event__starts_at", "pk")
+    )
+    return _page(
+        request,
+        "me",
+        {
+            "form": form,
+            "registrations": registrations,
+            "affiliations": selectors.affiliations_of(contact),
+        },
+        status=status,
+    )
+
+
+# --- an organization --------------------------------------------------------------------------
+
+
+def _organization_page(what: Can) -> Callable[[View], View]:
+    """The view runs only for a signed-in contact who may do `what` at the organization of
+    the URL; it receives the contact's affiliation there."""
+
+    def decorate(view: View) -> View:
+        @contact_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, organization_id: int, **kwargs: Any) -> HttpResponse:
+            try:
+                affiliation = access(request.portal_contact, organization_id, what)  # type: ignore[attr-defined]
+            except PermissionDenied as exc:
+                return _page(request, "forbidden", {"message": str(exc)}, status=403)
+            return view(request, affiliation, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _org_context(affiliation: Affiliation, tab: str) -> dict[str, Any]:
+    return {
+        "tab": tab,
+        "affiliation": affiliation,
+        "organization": affiliation.organization,
+        "may_bill": may(affiliation, Can.BILLING),
+        "may_colleagues": may(affiliation, Can.COLLEAGUES),
+    }
+
+
+@require_GET
+@_organization_page(Can.VIEW)
+def organization(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
+    context = _org_context(affiliation, "glance")
+    context["glance"] = selectors.glance(affiliation.organization, with_money=context["may_bill"])
+    return _page(request, "organization", context)
+
+
+@require_GET
+@_organization_page(Can.BILLING)
+def invoices(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
+    context = _org_context(affiliation, "invoices")
+    context["invoices"] = selectors.invoices_of(affiliation.organization)
+    return _page(request, "invoices", context)
+
+
+def _pdf(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type=documents.PDF)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _document_refused(request: HttpRequest, affiliation: Affiliation, message: str):
+    messages.error(request, message)
+    return HttpResponseRedirect(
+        reverse("portal:invoices", kwargs={"organization_id": affiliation.organization_id})
+    )
+
+
+@require_GET
+@_organization_page(Can.BILLING)
+def invoice_pdf(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
+    invoice = selectors.invoice_of(affiliation.organization, pk)
+    if invoice is None:
+        raise Http404
+    try:
+        pdf = documents.invoice_pdf(invoice=invoice)
+    except documents.DocumentUnavailable as exc:
+        return _document_refused(request, affiliation, exc.message)
+    return _pdf(pdf, f"invoice-{invoice.number}.pdf")
+
+
+@require_GET
+@_organization_page(Can.BILLING)
+def receipt_pdf(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
+    payment = selectors.payment_of(affiliation.organization, pk)
+    if payment is None:
+        raise Http404
+    try:
+        pdf = documents.receipt_pdf(payment=payment)
+    except documents.DocumentUnavailable as exc:
+        return _document_refused(request, affiliation, exc.message)
+    return _pdf(pdf, f"receipt-{payment.pk}.pdf")
+
+
+@require_GET
+@_organization_page(Can.BILLING)
+def statement(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
+    context = _org_context(affiliation, "statement")
+    context["statement"] = selectors.statement(affiliation.organization, today=timezone.localdate())
+    return _page(request, "statement", context)
+
+
+@require_GET
+@_organization_page(Can.BILLING)
+def dues_statement_pdf(request: HttpRequest, affiliation: Affiliation, year: int) -> HttpResponse:
+    organization = affiliation.organization
+    try:
+        pdf = documents.annual_statement_pdf(organization=organization, year=year)
+    except documents.DocumentUnavailable as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(
+            reverse("portal:statement", kwargs={"organization_id": organization.pk})
+        )
+    return _pdf(pdf, f"dues-statement-{year}.pdf")
+
+
+# --- colleagues -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@_organization_page(Can.COLLEAGUES)
+def colleagues(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
+    organization = affiliation.organization
+    status = 200
+    form = InviteForm()
+    if request.method == "POST":
+        form = InviteForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                services.portal_colleague_invite(
+                    organization=organization,
+                    by_contact=request.portal_contact,  # type: ignore[attr-defined]
+                    **form.cleaned_data,
+                )
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"{form.cleaned_data['email']} is invited: we sent them a sign-in link.",
+                )
+                return redirect("portal:colleagues", organization_id=organization.pk)
+    context = _org_context(affiliation, "colleagues")
+    context["form"] = form
+    context["colleagues"] = (
+        Affiliation.objects.filter(organization=organization)
+        .select_related("contact")
+        .order_by("-is_primary", "contact__last_name", "contact__first_name", "pk")
+    )
+    return _page(request, "colleagues", context, status=status)
+
+
+def _colleague(affiliation: Affiliation, pk: int) -> Affiliation:
+    found = (
+        Affiliation.objects.select_related("contact", "organization")
+        .filter(organization_id=affiliation.organization_id, pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def _colleague_action(
+    request: HttpRequest,
+    affiliation: Affiliation,
+    pk: int,
+    act: Callable[..., Any],
+    done: str,
+    back: str,
+) -> HttpResponse:
+    colleague = _colleague(affiliation, pk)
+    try:
+        act(affiliation=colleague, by_contact=request.portal_contact)  # type: ignore[attr-defined]
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done.format(name=colleague.contact.full_name))
+    return redirect(back, organization_id=affiliation.organization_id)
+
+
+@require_POST
+@_organization_page(Can.COLLEAGUES)
+def colleague_remove(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
+    return _colleague_action(
+        request,
+        affiliation,
+        pk,
+        services.portal_colleague_remove,
+        "{name} is no longer listed at this organization.",
+        "portal:colleagues",
+    )
+
+
+@require_POST
+@_organization_page(Can.COLLEAGUES)
+def colleague_make_primary(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
+    return _colleague_action(
+        request,
+        affiliation,
+        pk,
+        services.portal_primary_move,
+        "{name} is now the primary representative.",
+        "portal:organization",
+    )
