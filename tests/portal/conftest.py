@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.test import Client, TestCase
 
 from billing import services as billing
@@ -101,6 +102,7 @@ def portal_world(db) -> PortalWorld:
         )
         _, other_invoice, other_payment = _member(other_organization, "Other Plan")
         unaffiliated = ContactFactory(first_name="Lou", email="lou@nowhere.example.com")
+    mail.outbox.clear()  # the invoices' and receipts' mail: the tests read their own
     return PortalWorld(
         organization=organization,
         membership=membership,
