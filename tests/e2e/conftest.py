@@ -43,10 +43,17 @@ def browser() -> Iterator:
         browser.close()
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
 @pytest.fixture
 def page(browser, live_server, request):
-    """A fresh phone-sized page; requests to any other host are refused and recorded."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
+    """A fresh page, phone-sized unless parametrized indirectly with another viewport
+    (`@pytest.mark.parametrize("page", [PHONE, DESKTOP], indirect=True)`); requests to any
+    other host are refused and recorded."""
+    viewport = getattr(request, "param", PHONE)
+    context = browser.new_context(viewport=viewport, base_url=live_server.url)
     foreign: list[str] = []
 
     def guard(route):
