@@ -9,9 +9,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -56,7 +55,7 @@ def contact_required(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         contact = signed_in_contact(request)
         if contact is None:
-            return redirect(f"{reverse('portal:sign-in')}?next={request.path}")
+            return redirect("portal:sign-in")
         request.portal_contact = contact  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
@@ -71,13 +70,6 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], status: 
         {"portal_contact": contact, **context},
         status=status,
     )
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/members/") and not target.startswith("//"):
-        return target
-    return reverse("portal:home")
 
 
 # --- signing in and out -----------------------------------------------------------------------
@@ -244,44 +236,53 @@ def invoices(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
     return _page(request, "invoices", context)
 
 
-def _pdf(pdf: bytes, filename: str) -> HttpResponse:
+def _document(
+    request: HttpRequest,
+    affiliation: Affiliation,
+    record: Any,
+    render: Callable[[], bytes],
+    filename: str,
+    back: str = "portal:invoices",
+) -> HttpResponse:
+    """The PDF of `record` (None: another organization's or a missing one, 404), or the page
+    `back` with the reason there is none (a receipt of a failed payment...)."""
+    if record is None:
+        raise Http404
+    try:
+        pdf = render()
+    except documents.DocumentUnavailable as exc:
+        messages.error(request, exc.message)
+        return redirect(back, organization_id=affiliation.organization_id)
     response = HttpResponse(pdf, content_type=documents.PDF)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def _document_refused(request: HttpRequest, affiliation: Affiliation, message: str):
-    messages.error(request, message)
-    return HttpResponseRedirect(
-        reverse("portal:invoices", kwargs={"organization_id": affiliation.organization_id})
-    )
-
-
 @require_GET
 @_organization_page(Can.BILLING)
 def invoice_pdf(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
     invoice = selectors.invoice_of(affiliation.organization, pk)
-    if invoice is None:
-        raise Http404
-    try:
-        pdf = documents.invoice_pdf(invoice=invoice)
-    except documents.DocumentUnavailable as exc:
-        return _document_refused(request, affiliation, exc.message)
-    return _pdf(pdf, f"invoice-{invoice.number}.pdf")
+    return _document(
+        request,
+        affiliation,
+        invoice,
+        lambda: documents.invoice_pdf(invoice=invoice),  # type: ignore[arg-type]
+        f"invoice-{invoice and invoice.number}.pdf",
+    )
 
 
 @require_GET
 @_organization_page(Can.BILLING)
 def receipt_pdf(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
     payment = selectors.payment_of(affiliation.organization, pk)
-    if payment is None:
-        raise Http404
-    try:
-        pdf = documents.receipt_pdf(payment=payment)
-    except documents.DocumentUnavailable as exc:
-        return _document_refused(request, affiliation, exc.message)
-    return _pdf(pdf, f"receipt-{payment.pk}.pdf")
+    return _document(
+        request,
+        affiliation,
+        payment,
+        lambda: documents.receipt_pdf(payment=payment),  # type: ignore[arg-type]
+        f"receipt-{pk}.pdf",
+    )
 
 
 @require_GET
@@ -296,14 +297,14 @@ def statement(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
 @_organization_page(Can.BILLING)
 def dues_statement_pdf(request: HttpRequest, affiliation: Affiliation, year: int) -> HttpResponse:
     organization = affiliation.organization
-    try:
-        pdf = documents.annual_statement_pdf(organization=organization, year=year)
-    except documents.DocumentUnavailable as exc:
-        messages.error(request, exc.message)
-        return HttpResponseRedirect(
-            reverse("portal:statement", kwargs={"organization_id": organization.pk})
-        )
-    return _pdf(pdf, f"dues-statement-{year}.pdf")
+    return _document(
+        request,
+        affiliation,
+        organization,
+        lambda: documents.annual_statement_pdf(organization=organization, year=year),
+        f"dues-statement-{year}.pdf",
+        back="portal:statement",
+    )
 
 
 # --- colleagues -------------------------------------------------------------------------------

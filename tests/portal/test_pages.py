@@ -69,6 +69,27 @@ def test_it_shows_the_statement_of_account(portal_world):
     assert "No annual dues statement is available yet." in page
 
 
+def test_it_prints_the_annual_dues_statement_of_a_year_with_its_setting(portal_world):
+    from decimal import Decimal
+
+    from crm.models import DuesDeductibility
+
+    client = signed_in(portal_world.billing.contact)
+    org = portal_world.organization.pk
+    year = portal_world.paid_invoice.issue_date.year
+    refused = client.get(f"/members/{org}/statement/{year}/pdf/", follow=True)
+    assert refused.redirect_chain == [(f"/members/{org}/statement/", 302)]
+    assert f"No non-deductible share is set for {year}" in refused.content.decode()
+
+    DuesDeductibility.objects.create(year=year, non_deductible_percent=Decimal("12.5"))
+    assert (
+        f"/members/{org}/statement/{year}/pdf/"
+        in client.get(f"/members/{org}/statement/").content.decode()
+    )
+    pdf = client.get(f"/members/{org}/statement/{year}/pdf/")
+    assert pdf.content.startswith(b"%PDF-")
+
+
 def test_it_saves_own_details_as_made_by_the_contact_in_the_portal(portal_world):
     contact = portal_world.plain.contact
     client = signed_in(contact)
