@@ -19,3 +19,10 @@ class InviteForm(forms.Form):
     title = forms.CharField(label="Title", max_length=150, required=False)
     is_billing = forms.BooleanField(label="Billing contact", required=False)
     is_event_contact = forms.BooleanField(label="Event contact", required=False)
+
+
+class DirectoryForm(forms.Form):
+    directory_listed = forms.BooleanField(label="List us in the member directory", required=False)
+    directory_text = forms.CharField(
+        label="Description", max_length=2000, required=False, widget=forms.Textarea
+    )

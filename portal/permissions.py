@@ -8,6 +8,7 @@ What a contact may do at an organization follows their roles there (crm's Affili
 | see the membership at a glance, own details and seats | yes | yes | yes | yes |
 | invoices, payments, receipts, the statement, what is due | yes | yes | no | no |
 | colleagues (invite, remove, move the primary role) | yes | no | no | no |
+| the directory listing (description, listed or not) | yes | no | no | no |
 
 A contact who is not at the organization, an organization that does not exist and a record
 (an invoice, a payment, a colleague) of another organization all get the same 404; a contact
@@ -26,12 +27,14 @@ class Can(StrEnum):
     VIEW = "view"
     BILLING = "billing"
     COLLEAGUES = "colleagues"
+    DIRECTORY = "directory"
 
 
 NEEDS = {
     Can.VIEW: "",
     Can.BILLING: "the billing contact or the primary representative",
     Can.COLLEAGUES: "the primary representative",
+    Can.DIRECTORY: "the primary representative",
 }
 
 

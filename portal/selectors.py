@@ -35,6 +35,12 @@ def current_membership(organization: Organization) -> Membership | None:
     )
 
 
+def is_current_member(organization: Organization) -> bool:
+    return Membership.objects.filter(
+        organization=organization, status__in=Membership.CURRENT_STATUSES
+    ).exists()
+
+
 def invoices_of(organization: Organization) -> QuerySet[Invoice]:
     """The organization's issued invoices (no drafts), newest first, with their lines,
     payments and balances."""

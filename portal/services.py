@@ -18,7 +18,7 @@ from core.mail import send_templated
 from core.services import atomic, set_change_reason, user_or_none
 from crm.models import Affiliation, Contact, Organization
 from crm.normalize import normalize_email
-from crm.services import affiliation_delete, affiliation_save, contact_save
+from crm.services import affiliation_delete, affiliation_save, contact_save, organization_save
 from portal import links
 from portal.models import PortalAccount
 
@@ -247,3 +247,17 @@ def portal_primary_move(*, affiliation: Affiliation, by_contact: Contact) -> Aff
         set_change_reason(affiliation, "Made primary representative by the previous one")
         affiliation_save(affiliation=affiliation, by=by)
     return affiliation
+
+
+def portal_directory_update(
+    *, organization: Organization, listed: bool, text: str, by_contact: Contact
+) -> Organization:
+    """The primary representative sets the organization's listing in the member directory:
+    whether it appears there and its description."""
+    with as_portal_contact(by_contact) as by:
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        organization.directory_listed = listed
+        organization.directory_text = text.strip()
+        set_change_reason(organization, "Directory listing changed")
+        organization_save(organization=organization, by=by)
+    return organization

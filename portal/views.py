@@ -20,7 +20,7 @@ from crm.models import Affiliation, Contact
 from events.models import Registration
 from outreach.net import client_address
 from portal import links, selectors, services
-from portal.forms import DetailsForm, InviteForm, SignInForm
+from portal.forms import DetailsForm, DirectoryForm, InviteForm, SignInForm
 from portal.models import PortalAccount
 from portal.permissions import Can, access, may
 
@@ -217,6 +217,7 @@ def _org_context(affiliation: Affiliation, tab: str) -> dict[str, Any]:
         "organization": affiliation.organization,
         "may_bill": may(affiliation, Can.BILLING),
         "may_colleagues": may(affiliation, Can.COLLEAGUES),
+        "may_directory": may(affiliation, Can.DIRECTORY),
     }
 
 
@@ -397,3 +398,40 @@ def colleague_make_primary(request: HttpRequest, affiliation: Affiliation, pk: i
         "{name} is now the primary representative.",
         "portal:organization",
     )
+
+
+# --- the directory listing --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@_organization_page(Can.DIRECTORY)
+def directory(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
+    organization = affiliation.organization
+    status = 200
+    if request.method == "POST":
+        form = DirectoryForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                services.portal_directory_update(
+                    organization=organization,
+                    listed=form.cleaned_data["directory_listed"],
+                    text=form.cleaned_data["directory_text"],
+                    by_contact=request.portal_contact,  # type: ignore[attr-defined]
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Your directory listing is saved.")
+                return redirect("portal:directory", organization_id=organization.pk)
+    else:
+        form = DirectoryForm(
+            initial={
+                "directory_listed": organization.directory_listed,
+                "directory_text": organization.directory_text,
+            }
+        )
+    context = _org_context(affiliation, "directory")
+    context["form"] = form
+    context["is_member"] = selectors.is_current_member(organization)
+    return _page(request, "directory", context, status=status)

@@ -3,6 +3,7 @@ contact who made each change through the portal."""
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from crm.models import Affiliation, Contact
 from portal.models import PortalAccount
@@ -191,3 +192,45 @@ def test_it_lets_a_contact_choose_among_several_organizations(portal_world):
     assert "Choose the organization" in page
     assert f"/members/{portal_world.organization.pk}/" in page
     assert f"/members/{portal_world.other_organization.pk}/" in page
+
+
+def test_it_lists_the_organization_in_the_directory_as_changed_by_its_representative(
+    portal_world,
+):
+    organization = portal_world.organization
+    client = signed_in(portal_world.primary.contact)
+    response = client.post(
+        f"/members/{organization.pk}/directory/",
+        {"directory_listed": "on", "directory_text": "  Bread and pastries since 1921.  "},
+    )
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    assert organization.directory_listed
+    assert organization.directory_text == "Bread and pastries since 1921."
+    latest = organization.history.latest()
+    assert latest.history_change_reason == "Member portal, Dana Rivera: Directory listing changed"
+    assert (
+        latest.history_user == PortalAccount.objects.get(contact=portal_world.primary.contact).user
+    )
+
+    listed = Client().get("/api/v1/public/directory/").json()
+    (member,) = [m for m in listed["results"] if m["name"] == "Front Street Bakery"]
+    assert member["description"] == "Bread and pastries since 1921."
+
+    client.post(f"/members/{organization.pk}/directory/", {"directory_text": "x"})
+    organization.refresh_from_db()
+    assert not organization.directory_listed
+    listed = Client().get("/api/v1/public/directory/").json()
+    assert "Front Street Bakery" not in [m["name"] for m in listed["results"]]
+
+
+def test_it_refuses_a_description_over_2000_characters(portal_world):
+    organization = portal_world.organization
+    response = signed_in(portal_world.primary.contact).post(
+        f"/members/{organization.pk}/directory/",
+        {"directory_listed": "on", "directory_text": "x" * 2001},
+    )
+    assert response.status_code == 400
+    assert b"at most 2000 characters" in response.content
+    organization.refresh_from_db()
+    assert not organization.directory_listed
