@@ -9,6 +9,7 @@ What a contact may do at an organization follows their roles there (crm's Affili
 | invoices, payments, receipts, the statement, what is due | yes | yes | no | no |
 | colleagues (invite, remove, move the primary role) | yes | no | no | no |
 | the directory listing (description, listed or not) | yes | no | no | no |
+| a plan change (upgrade now, downgrade at renewal) | yes | no | no | no |
 
 A contact who is not at the organization, an organization that does not exist and a record
 (an invoice, a payment, a colleague) of another organization all get the same 404; a contact
@@ -28,6 +29,7 @@ class Can(StrEnum):
     BILLING = "billing"
     COLLEAGUES = "colleagues"
     DIRECTORY = "directory"
+    PLAN = "plan"
 
 
 NEEDS = {
@@ -35,6 +37,7 @@ NEEDS = {
     Can.BILLING: "the billing contact or the primary representative",
     Can.COLLEAGUES: "the primary representative",
     Can.DIRECTORY: "the primary representative",
+    Can.PLAN: "the primary representative",
 }
 
 

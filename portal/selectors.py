@@ -12,7 +12,16 @@ from billing.models import Invoice, Payment
 from billing.money import ZERO
 from billing.selectors import invoice_list_with_lines_and_payments
 from billing.services.credits import credit_balance
-from crm.models import Affiliation, Contact, DuesDeductibility, Membership, Organization, Pledge
+from crm.models import (
+    Affiliation,
+    Contact,
+    DuesDeductibility,
+    Membership,
+    MembershipPlan,
+    MembershipPlanChange,
+    Organization,
+    Pledge,
+)
 from crm.selectors import membership_renewal_quote
 
 
@@ -147,4 +156,25 @@ def statement(organization: Organization, *, today: date) -> Statement:
         invoices=list(invoices_of(organization).order_by("issue_date", "pk")),
         credit=credit_balance(organization),
         dues_statement_years=years,
+    )
+
+
+def plans_to_change_to(membership: Membership) -> QuerySet[MembershipPlan]:
+    """The plans a member may move to by themselves: those offered on the join page, but its
+    own (a plan staff keep for some members, say municipal partners, is staff's to give)."""
+    return (
+        MembershipPlan.objects.filter(is_active=True, offered_publicly=True)
+        .exclude(pk=membership.plan_id)
+        .prefetch_related("brackets")
+        .order_by("sort_order", "name")
+    )
+
+
+def pending_plan_change(membership: Membership) -> MembershipPlanChange | None:
+    return (
+        MembershipPlanChange.objects.filter(
+            membership=membership, status=MembershipPlanChange.Status.PENDING
+        )
+        .select_related("to_plan")
+        .first()
     )

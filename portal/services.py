@@ -16,9 +16,17 @@ from core.audit import audit_source
 from core.exceptions import InvalidData, ServiceError
 from core.mail import send_templated
 from core.services import atomic, set_change_reason, user_or_none
-from crm.models import Affiliation, Contact, Organization
+from crm.models import (
+    Affiliation,
+    Contact,
+    Membership,
+    MembershipPlan,
+    MembershipPlanChange,
+    Organization,
+)
 from crm.normalize import normalize_email
 from crm.services import affiliation_delete, affiliation_save, contact_save, organization_save
+from crm.services.renewals import membership_change_plan
 from portal import links
 from portal.models import PortalAccount
 
@@ -261,3 +269,15 @@ def portal_directory_update(
         set_change_reason(organization, "Directory listing changed")
         organization_save(organization=organization, by=by)
     return organization
+
+
+def portal_plan_change(
+    *, membership: Membership, plan: MembershipPlan, by_contact: Contact
+) -> MembershipPlanChange:
+    """The primary representative moves the membership to a plan offered on the join page:
+    the service staff use (membership_change_plan), so an upgrade is invoiced now for the rest
+    of the year and a downgrade waits for the renewal."""
+    if not (plan.is_active and plan.offered_publicly):
+        raise InvalidData(f"The {plan} plan is not offered: ask the Alliance.", field="plan")
+    with as_portal_contact(by_contact) as by:
+        return membership_change_plan(membership=membership, plan=plan, by=by)

@@ -19,6 +19,7 @@ urlpatterns = [
     path(f"{org}statement/", views.statement, name="statement"),
     path(f"{org}statement/<int:year>/pdf/", views.dues_statement_pdf, name="dues-statement"),
     path(f"{org}directory/", views.directory, name="directory"),
+    path(f"{org}plan/", views.plan, name="plan"),
     path(f"{org}colleagues/", views.colleagues, name="colleagues"),
     path(f"{org}colleagues/<int:pk>/remove/", views.colleague_remove, name="colleague-remove"),
     path(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from billing import documents
 from core.exceptions import ServiceError
 from crm.models import Affiliation, Contact
+from crm.services.renewals import plan_change_preview
 from events.models import Registration
 from outreach.net import client_address
 from portal import links, selectors, services
@@ -218,6 +219,7 @@ def _org_context(affiliation: Affiliation, tab: str) -> dict[str, Any]:
         "may_bill": may(affiliation, Can.BILLING),
         "may_colleagues": may(affiliation, Can.COLLEAGUES),
         "may_directory": may(affiliation, Can.DIRECTORY),
+        "may_plan": may(affiliation, Can.PLAN),
     }
 
 
@@ -435,3 +437,56 @@ def directory(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
     context["form"] = form
     context["is_member"] = selectors.is_current_member(organization)
     return _page(request, "directory", context, status=status)
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@_organization_page(Can.PLAN)
+def plan(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
+    organization = affiliation.organization
+    membership = selectors.current_membership(organization)
+    context = _org_context(affiliation, "plan")
+    context["membership"] = membership
+    if membership is None or not membership.is_current or membership.paid_through is None:
+        context["options"] = []
+        return _page(request, "plan", context)
+    plans = selectors.plans_to_change_to(membership)
+    if request.method == "POST":
+        choice = request.POST.get("plan") or ""
+        valid = choice.isdigit() and len(choice) <= 12
+        chosen = plans.filter(pk=int(choice)).first() if valid else None
+        if chosen is None:
+            messages.error(request, "Choose one of the plans below.")
+            return redirect("portal:plan", organization_id=organization.pk)
+        try:
+            change = services.portal_plan_change(
+                membership=membership,
+                plan=chosen,
+                by_contact=request.portal_contact,  # type: ignore[attr-defined]
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            return redirect("portal:plan", organization_id=organization.pk)
+        if change.invoice is not None:
+            done = (
+                f"You are now on the {chosen} plan. Invoice {change.invoice.number} for the "
+                "rest of the year is under Invoices and payments."
+            )
+        else:
+            done = (
+                f"Your membership moves to the {chosen} plan at the renewal on "
+                f"{change.effective_date:%B %-d, %Y}."
+            )
+        messages.success(request, done)
+        return redirect("portal:organization", organization_id=organization.pk)
+    options = []
+    for option in plans:
+        try:
+            options.append(plan_change_preview(membership=membership, plan=option))
+        except ServiceError:
+            continue  # a plan that cannot price this organization is not offered to it
+    context["options"] = options
+    context["pending"] = selectors.pending_plan_change(membership)
+    return _page(request, "plan", context)

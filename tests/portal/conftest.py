@@ -12,7 +12,7 @@ from django.test import Client, TestCase
 
 from billing import services as billing
 from billing.models import Invoice, Payment
-from crm.models import Affiliation, Contact, Membership, Organization
+from crm.models import Affiliation, Contact, Membership, MembershipPlan, Organization
 from crm.services.renewals import membership_renewal_invoice
 from portal.services import portal_account
 from portal.views import SESSION_KEY
@@ -45,12 +45,13 @@ class PortalWorld:
     other_invoice: Invoice
     other_payment: Payment
     unaffiliated: Contact
+    bigger_plan: MembershipPlan
 
 
 def _member(organization: Organization, plan_name: str) -> tuple[Membership, Invoice, Payment]:
     membership = MembershipFactory(
         organization=organization,
-        plan=PlanFactory(name=plan_name, flat_amount=Decimal("600.00")),
+        plan=PlanFactory(name=plan_name, flat_amount=Decimal("600.00"), offered_publicly=False),
         status=Membership.Status.APPROVED,
         start_date=date(YEAR, 1, 1),
     )
@@ -102,6 +103,9 @@ def portal_world(db) -> PortalWorld:
         )
         _, other_invoice, other_payment = _member(other_organization, "Other Plan")
         unaffiliated = ContactFactory(first_name="Lou", email="lou@nowhere.example.com")
+        bigger_plan = PlanFactory(
+            code="business", name="Business", flat_amount=Decimal("900.00"), sort_order=1
+        )
     mail.outbox.clear()  # the invoices' and receipts' mail: the tests read their own
     return PortalWorld(
         organization=organization,
@@ -118,6 +122,7 @@ def portal_world(db) -> PortalWorld:
         other_invoice=other_invoice,
         other_payment=other_payment,
         unaffiliated=unaffiliated,
+        bigger_plan=bigger_plan,
     )
 
 

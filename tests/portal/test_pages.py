@@ -1,11 +1,14 @@
 """What the portal's pages show and what its actions change, with the history naming the
 contact who made each change through the portal."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.test import Client
 
-from crm.models import Affiliation, Contact
+from crm.models import Affiliation, Contact, Membership, MembershipPlanChange
 from portal.models import PortalAccount
 from tests.portal.conftest import signed_in
 
@@ -234,3 +237,64 @@ def test_it_refuses_a_description_over_2000_characters(portal_world):
     assert b"at most 2000 characters" in response.content
     organization.refresh_from_db()
     assert not organization.directory_listed
+
+
+def test_it_upgrades_the_plan_now_for_what_the_quote_said(portal_world):
+    from decimal import Decimal
+
+    org = portal_world.organization.pk
+    client = signed_in(portal_world.primary.contact)
+    page = client.get(f"/members/{org}/plan/").content.decode()
+    assert "Business" in page and "Upgrade to Business now" in page
+    quoted = re.search(r'id="plan-business">.*?class="amount">\$([\d,.]+) now', page, re.S)
+    assert quoted, page
+
+    response = client.post(f"/members/{org}/plan/", {"plan": portal_world.bigger_plan.pk})
+    assert response.status_code == 302
+    membership = Membership.objects.get(pk=portal_world.membership.pk)
+    assert membership.plan == portal_world.bigger_plan
+    change = MembershipPlanChange.objects.get(membership=membership)
+    assert change.kind == "upgrade" and change.invoice.status == "open"
+    assert change.invoice.total == Decimal(quoted.group(1).replace(",", ""))
+    assert change.by == PortalAccount.objects.get(contact=portal_world.primary.contact).user
+    followed = client.get(response["Location"]).content.decode()
+    assert f"Invoice {change.invoice.number} for the rest of the year" in followed
+
+
+def test_it_moves_to_a_cheaper_plan_at_the_renewal(portal_world):
+    from tests.factories import PlanFactory
+
+    cheaper = PlanFactory(code="starter", name="Starter", flat_amount="400.00")
+    org = portal_world.organization.pk
+    client = signed_in(portal_world.primary.contact)
+    assert "Move to Starter at renewal" in client.get(f"/members/{org}/plan/").content.decode()
+
+    client.post(f"/members/{org}/plan/", {"plan": cheaper.pk})
+    membership = Membership.objects.get(pk=portal_world.membership.pk)
+    assert membership.plan.name == "Small Business"  # until the renewal
+    change = MembershipPlanChange.objects.get(membership=membership)
+    assert change.status == "pending" and change.to_plan == cheaper
+    assert change.effective_date == membership.paid_through + timedelta(days=1)
+    page = client.get(f"/members/{org}/plan/").content.decode()
+    assert "moves to the Starter plan at the renewal" in page
+    # The renewal's quote follows the move.
+    glance = client.get(f"/members/{org}/").content.decode()
+    assert 'id="renewal-amount">$400.00' in glance
+
+
+@pytest.mark.parametrize("choice", ["own", "not offered", "x", "9" * 30])
+def test_it_refuses_a_plan_not_offered_and_changes_nothing(portal_world, choice):
+    from tests.factories import PlanFactory
+
+    hidden = PlanFactory(code="municipal", name="Municipal", offered_publicly=False)
+    value = {
+        "own": portal_world.membership.plan_id,
+        "not offered": hidden.pk,
+        "x": "x",
+        "9" * 30: "9" * 30,
+    }[choice]
+    org = portal_world.organization.pk
+    client = signed_in(portal_world.primary.contact)
+    response = client.post(f"/members/{org}/plan/", {"plan": value}, follow=True)
+    assert "Choose one of the plans below." in response.content.decode()
+    assert not MembershipPlanChange.objects.exists()

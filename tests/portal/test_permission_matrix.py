@@ -55,6 +55,8 @@ ROUTES = [
     Route("receipt-pdf", "GET", "/members/{org}/payments/{payment}/receipt/", MONEY),
     Route("statement", "GET", "/members/{org}/statement/", MONEY),
     Route("dues-statement", "GET", "/members/{org}/statement/{year}/pdf/", MONEY),
+    Route("plan", "GET", "/members/{org}/plan/", PRIMARY_ONLY),
+    Route("plan", "POST", "/members/{org}/plan/", PRIMARY_ONLY, (("plan", "{bigger_plan}"),)),
     Route("directory", "GET", "/members/{org}/directory/", PRIMARY_ONLY),
     Route("directory", "POST", "/members/{org}/directory/", PRIMARY_ONLY,
           (("directory_listed", "on"), ("directory_text", "Bread since 1921."))),
@@ -89,6 +91,7 @@ def _fill(path: str, world: PortalWorld) -> str:
         plain=world.plain.pk,
         event=world.event.pk,
         year=world.paid_invoice.issue_date.year,
+        bigger_plan=world.bigger_plan.pk,
     )
 
 
@@ -192,4 +195,4 @@ def _call(client, route: Route, world: PortalWorld):  # type: ignore[no-untyped-
     path = _fill(route.path, world)
     if route.method == "GET":
         return client.get(path)
-    return client.post(path, dict(route.data))
+    return client.post(path, {name: _fill(value, world) for name, value in route.data})
