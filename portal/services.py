@@ -27,6 +27,8 @@ from crm.models import (
 from crm.normalize import normalize_email
 from crm.services import affiliation_delete, affiliation_save, contact_save, organization_save
 from crm.services.renewals import membership_change_plan
+from events.models import Registration
+from events.services import registration_cancel
 from portal import links
 from portal.models import PortalAccount
 
@@ -281,3 +283,17 @@ def portal_plan_change(
         raise InvalidData(f"The {plan} plan is not offered: ask the Alliance.", field="plan")
     with as_portal_contact(by_contact) as by:
         return membership_change_plan(membership=membership, plan=plan, by=by)
+
+
+def portal_registration_cancel(*, registration: Registration, by_contact: Contact) -> Registration:
+    """A contact cancels their own registration, as the registrant (until the event's
+    cancellation cutoff; a paid one is refunded, the seats go to the waitlist)."""
+    if registration.contact_id != by_contact.pk:
+        raise ServiceError("Only the person registered cancels a registration here.")
+    with as_portal_contact(by_contact) as by:
+        return registration_cancel(
+            registration=registration,
+            reason="Cancelled by the registrant in the member portal.",
+            by=by,
+            by_registrant=True,
+        )

@@ -12,6 +12,11 @@ urlpatterns = [
     path("sign-in/<str:token>/", views.sign_in_link, name="link"),
     path("sign-out/", views.sign_out, name="sign-out"),
     path("me/", views.my_details, name="me"),
+    path(
+        "me/registrations/<int:pk>/cancel/",
+        views.registration_cancel,
+        name="registration-cancel",
+    ),
     path(org, views.organization, name="organization"),
     path(f"{org}invoices/", views.invoices, name="invoices"),
     path(f"{org}invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice-pdf"),

@@ -19,6 +19,7 @@ from core.exceptions import ServiceError
 from crm.models import Affiliation, Contact
 from crm.services.renewals import plan_change_preview
 from events.models import Registration
+from events.services.registrations.cancelling import registrant_may_cancel
 from outreach.net import client_address
 from portal import links, selectors, services
 from portal.forms import DetailsForm, DirectoryForm, InviteForm, SignInForm
@@ -172,11 +173,14 @@ def my_details(request: HttpRequest) -> HttpResponse:
                 "title": contact.title,
             }
         )
-    registrations = (
-        Registration.objects.filter(contact=contact, event__starts_at__gte=timezone.now())
+    registrations = [
+        (registration, registrant_may_cancel(registration))
+        for registration in Registration.objects.filter(
+            contact=contact, event__starts_at__gte=timezone.now()
+        )
         .select_related("event", "ticket_type")
         .order_by("event__starts_at", "pk")
-    )
+    ]
     return _page(
         request,
         "me",
@@ -187,6 +191,24 @@ def my_details(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_POST
+@contact_required
+def registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    contact: Contact = request.portal_contact  # type: ignore[attr-defined]
+    registration = (
+        Registration.objects.select_related("event").filter(contact=contact, pk=pk).first()
+    )
+    if registration is None:
+        raise Http404
+    try:
+        services.portal_registration_cancel(registration=registration, by_contact=contact)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Your registration for {registration.event.title} is cancelled.")
+    return redirect("portal:me")
 
 
 # --- an organization --------------------------------------------------------------------------

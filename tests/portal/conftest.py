@@ -14,6 +14,8 @@ from billing import services as billing
 from billing.models import Invoice, Payment
 from crm.models import Affiliation, Contact, Membership, MembershipPlan, Organization
 from crm.services.renewals import membership_renewal_invoice
+from events.models import Registration
+from events.services import registration_create
 from portal.services import portal_account
 from portal.views import SESSION_KEY
 from tests.factories import (
@@ -24,6 +26,7 @@ from tests.factories import (
     OrganizationFactory,
     PlanFactory,
     PledgeFactory,
+    TicketTypeFactory,
 )
 
 YEAR = date.today().year
@@ -46,6 +49,7 @@ class PortalWorld:
     other_payment: Payment
     unaffiliated: Contact
     bigger_plan: MembershipPlan
+    registration: Registration
 
 
 def _member(organization: Organization, plan_name: str) -> tuple[Membership, Invoice, Payment]:
@@ -103,6 +107,12 @@ def portal_world(db) -> PortalWorld:
         )
         _, other_invoice, other_payment = _member(other_organization, "Other Plan")
         unaffiliated = ContactFactory(first_name="Lou", email="lou@nowhere.example.com")
+        coffee = TicketTypeFactory(
+            event__title="Members' Coffee", member_price=Decimal("0"), non_member_price=Decimal("0")
+        )
+        registration = registration_create(
+            event=coffee.event, ticket_type=coffee, contact=primary.contact
+        )
         bigger_plan = PlanFactory(
             code="business", name="Business", flat_amount=Decimal("900.00"), sort_order=1
         )
@@ -123,6 +133,7 @@ def portal_world(db) -> PortalWorld:
         other_payment=other_payment,
         unaffiliated=unaffiliated,
         bigger_plan=bigger_plan,
+        registration=registration,
     )
 
 

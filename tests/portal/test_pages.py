@@ -298,3 +298,28 @@ def test_it_refuses_a_plan_not_offered_and_changes_nothing(portal_world, choice)
     response = client.post(f"/members/{org}/plan/", {"plan": value}, follow=True)
     assert "Choose one of the plans below." in response.content.decode()
     assert not MembershipPlanChange.objects.exists()
+
+
+def test_it_cancels_ones_own_registration(portal_world):
+    registration = portal_world.registration
+    assert registration.status == "confirmed"
+    client = signed_in(portal_world.primary.contact)
+    page = client.get("/members/me/").content.decode()
+    assert "Cancel my registration for Members&#x27; Coffee" in page
+
+    response = client.post(f"/members/me/registrations/{registration.pk}/cancel/", follow=True)
+    assert "Your registration for Members&#x27; Coffee is cancelled." in response.content.decode()
+    registration.refresh_from_db()
+    assert registration.status == "cancelled"
+    assert registration.status_reason == "Cancelled by the registrant in the member portal."
+
+
+def test_it_refuses_to_cancel_a_colleagues_registration_as_missing(portal_world):
+    registration = portal_world.registration
+    client = signed_in(portal_world.billing.contact)
+    theirs = client.post(f"/members/me/registrations/{registration.pk}/cancel/")
+    missing = client.post("/members/me/registrations/999999/cancel/")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.content == missing.content
+    registration.refresh_from_db()
+    assert registration.status == "confirmed"

@@ -38,6 +38,7 @@ class Route:
     who: frozenset[str]  # who may; the rest of the organization's people get 403
     data: tuple[tuple[str, str], ...] = ()
     for_organization: bool = True  # other organizations' contacts get 404, anonymous 302
+    refused: int = 403  # what the organization's people without the role get
 
 
 INVITE = (("first_name", "Ivy"), ("last_name", "Nguyen"), ("email", "ivy@frontstreet.example.com"))
@@ -49,6 +50,8 @@ ROUTES = [
     Route("me", "POST", "/members/me/", SIGNED_IN,
           (("first_name", "Sam"), ("last_name", "Ortiz"), ("phone", "860-555-0100")),
           for_organization=False),
+    Route("registration-cancel", "POST", "/members/me/registrations/{registration}/cancel/",
+          PRIMARY_ONLY, for_organization=False, refused=404),  # one's own only: Dana's
     Route("organization", "GET", "/members/{org}/", ALL_ROLES),
     Route("invoices", "GET", "/members/{org}/invoices/", MONEY),
     Route("invoice-pdf", "GET", "/members/{org}/invoices/{invoice}/pdf/", MONEY),
@@ -92,6 +95,7 @@ def _fill(path: str, world: PortalWorld) -> str:
         event=world.event.pk,
         year=world.paid_invoice.issue_date.year,
         bigger_plan=world.bigger_plan.pk,
+        registration=world.registration.pk,
     )
 
 
@@ -104,7 +108,7 @@ def _expected(route: Route, caller: str) -> int:
         return 200 if route.method == "GET" else 302
     if route.for_organization and caller not in ALL_ROLES:
         return 404
-    return 403
+    return route.refused
 
 
 def test_it_has_a_row_for_every_portal_url():
