@@ -28,7 +28,9 @@ class PortalContactAdmin(ContactAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list:
         fields = list(super().get_readonly_fields(request, obj))
-        return [*fields, "member_portal"] if obj is not None else fields
+        if obj is None or not self.has_change_permission(request, obj):
+            return fields  # the line offers the link: only for whoever may send it
+        return [*fields, "member_portal"]
 
     @admin.display(description="member portal")
     def member_portal(self, obj: Contact) -> str:

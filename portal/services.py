@@ -67,8 +67,14 @@ def portal_account(contact: Contact) -> PortalAccount:
             user.set_unusable_password()
             user.save()
             return PortalAccount.objects.create(contact=contact, user=user)
-    except IntegrityError:  # made at the same moment by another request
-        return PortalAccount.objects.select_related("user").get(contact=contact)
+    except IntegrityError:  # made at the same moment by another request, or a name taken
+        account = PortalAccount.objects.select_related("user").filter(contact=contact).first()
+        if account is None:
+            raise ServiceError(
+                f"A login named portal-contact-{contact.pk} already exists and is not this "
+                "contact's portal login: rename it in the admin (Users) first."
+            ) from None
+        return account
 
 
 @contextmanager

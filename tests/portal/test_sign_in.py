@@ -212,3 +212,15 @@ def test_it_signs_out(dana):
     assert SESSION_KEY not in client.session
     assert client.get("/members/me/").status_code == 302
     assert client.get("/members/sign-out/").status_code == 405  # a link cannot sign anyone out
+
+
+def test_it_refuses_to_take_over_a_login_that_happens_to_have_the_portal_name(dana):
+    from core.exceptions import ServiceError
+    from portal.services import portal_send_sign_in_link
+    from tests.factories import UserFactory
+
+    staff = UserFactory(username=f"portal-contact-{dana.pk}")
+    with pytest.raises(ServiceError, match="already exists"):
+        portal_send_sign_in_link(contact=dana)
+    assert not PortalAccount.objects.filter(user=staff).exists()
+    assert mail.outbox == []
