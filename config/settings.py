@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "outreach",
+    "portal",
     "demo",
     "axes",
 ]
@@ -264,6 +265,28 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# The member portal (/members/, portal/): a sign-in link is good for PORTAL_LINK_MINUTES and
+# once (django-sesame's single-use tokens); a typed address may ask for
+# PORTAL_LINK_REQUESTS_PER_ADDRESS links an hour and one client address for
+# PORTAL_LINK_REQUESTS_PER_CLIENT (counted in the cache: set REDIS_URL to share the count).
+PORTAL_LINK_MINUTES = env_int("PORTAL_LINK_MINUTES", 15)
+PORTAL_LINK_REQUESTS_PER_ADDRESS = env_int("PORTAL_LINK_REQUESTS_PER_ADDRESS", 3)
+PORTAL_LINK_REQUESTS_PER_CLIENT = env_int("PORTAL_LINK_REQUESTS_PER_CLIENT", 20)
+if (
+    not 1 <= PORTAL_LINK_MINUTES <= 24 * 60
+    or PORTAL_LINK_REQUESTS_PER_ADDRESS < 1
+    or PORTAL_LINK_REQUESTS_PER_CLIENT < 1
+):
+    raise ImproperlyConfigured(
+        "PORTAL_LINK_MINUTES must be 1 to 1440 and PORTAL_LINK_REQUESTS_PER_ADDRESS and "
+        "PORTAL_LINK_REQUESTS_PER_CLIENT 1 or more."
+    )
+# django-sesame signs the links (portal/links.py); it is no authentication backend here, so a
+# link never logs anyone into Django (nor the admin, nor the staff API).
+SESAME_MAX_AGE = PORTAL_LINK_MINUTES * 60
+SESAME_ONE_TIME = True
+SESAME_SALT = "portal.sign-in"
 
 # The largest body the public API reads (its forms are a few kilobytes); anything else stops at
 # Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB). Over either: 413 in the API's error shape.

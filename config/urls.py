@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("billing/", include("billing.urls")),
     path("newsletters/", include("outreach.urls")),
+    path("members/", include("portal.urls")),
     path("", include("crm.urls")),
     # Joining and the events: pages rendered from the public API's own serializers (api/pages.py).
     path("", include("api.page_urls")),

@@ -43,6 +43,8 @@ def request_channel(request: Any) -> str:
         return "On the website (public API)"
     if path.startswith("/api/v1/"):
         return "Through the staff API"
+    if path.startswith("/members/"):
+        return "Through the member portal"
     return "On the website"
 
 

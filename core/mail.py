@@ -139,14 +139,19 @@ def over_daily_limit(recipients: Iterable[str]) -> bool:
     over = False
     for address in {address.strip().lower() for address in recipients if address}:
         key = f"mail-per-recipient:{day}:{hashlib.sha256(address.encode()).hexdigest()}"
-        cache.add(key, 0, timeout=_TWO_DAYS)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr: this is its first today
-            cache.add(key, 1, timeout=_TWO_DAYS)
-            count = 1
-        over = over or count > limit
+        over = count_in_cache(key, timeout=_TWO_DAYS) > limit or over
     return over
+
+
+def count_in_cache(key: str, *, timeout: int) -> int:
+    """Add one to the counter `key` (created at 0, kept `timeout` seconds) and return it: one
+    atomic `cache.incr`, shared by every process when the cache is Redis (REDIS_URL)."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # evicted between add and incr: this is its first
+        cache.add(key, 1, timeout=timeout)
+        return 1
 
 
 _TWO_DAYS = 2 * 24 * 60 * 60

@@ -373,3 +373,31 @@ def membership_renewals_overview(*, today: date) -> dict[str, QuerySet[Membershi
             ),
         ),
     }
+
+
+def membership_renewal_quote(membership: Membership) -> Any:
+    """The quote of the membership's next period as its renewal invoice will price it (the
+    plan's rule for that period, or the plan of a downgrade waiting for it, and the
+    organization's employees today); None for a membership that is not renewed (not in good
+    standing, or with no paid-through date)."""
+    from crm import pricing
+    from crm.models import MembershipPlanChange
+
+    if membership.status not in Membership.CURRENT_STATUSES or membership.paid_through is None:
+        return None
+    start = membership.paid_through + timedelta(days=1)
+    change = (
+        MembershipPlanChange.objects.filter(
+            membership=membership,
+            status=MembershipPlanChange.Status.PENDING,
+            effective_date=start,
+        )
+        .select_related("to_plan")
+        .first()
+    )
+    plan = change.to_plan if change is not None else membership.plan
+    return pricing.quote(
+        plan.pricing_rule(on=start),
+        employees=membership.organization.employees or 0,
+        start=start,
+    )

@@ -84,6 +84,7 @@ ADMIN: dict[str, Page] = {
         urls={"import-roster/": {"GET": staff(M), "POST": staff(M)},
               "duplicates/": {"GET": ALL},
               "merge/": {"GET": staff(M, E), "POST": staff(M, E)},
+              "<int:pk>/portal-link/": {"GET": staff(M, E), "POST": staff(M, E)},
               "export/": {"GET": ALL}}),
     "crm.affiliation": Page(view=ALL, add=staff(M, E), change=staff(M, E), delete=staff(M),
         actions={"confirm_pending": staff(M, E), "reject_pending": staff(M, E), EXPORT: ALL},

@@ -33,6 +33,7 @@ from crm.services import applications, dues, imports, merges, renewals
 from events import services as events
 from events.models import Registration
 from outreach.services import subscriptions
+from portal.services import portal_send_sign_in_link
 from tests.permission_world import SUPERUSER
 from tests.test_admin_permission_matrix import ADMIN, EXPORT, _actions, _model_admin
 from webhooks import services as webhooks
@@ -109,6 +110,7 @@ ADMIN_URLS: dict[tuple[str, str], tuple[dict[str, Any], Callable[..., Any] | Non
                                           merges.organization_merge),
     ("crm.contact", "POST merge/"): ({"keep": "{pk}", "remove": "{other}"},
                                      merges.contact_merge),
+    ("crm.contact", "POST <int:pk>/portal-link/"): ({}, portal_send_sign_in_link),
     ("crm.membership", "POST renewals/"): ({"action": "send_reminder", "membership": "{pk}"},
                                            renewals.membership_send_reminder),
     ("crm.application", "POST renewals/"): ({"action": "drop", "membership": "{pk}",

@@ -43,9 +43,10 @@ PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
     },
     # Roles that see newsletter subscriptions read them on a contact's page: one query more.
     "contact": {
-        MEMBERSHIP: (7, 4, 9, 8),
+        # The change page's "member portal" line (portal/admin.py) reads the portal account.
+        MEMBERSHIP: (7, 4, 10, 8),
         FINANCE: (7, REFUSED, 8, 8),
-        EVENTS: (7, 4, 8, 8),
+        EVENTS: (7, 4, 9, 8),
         READ_ONLY: (7, REFUSED, 9, 8),
     },
     "affiliation": {

@@ -86,9 +86,11 @@ def open_page(browser, live_server):
 
 
 @pytest.fixture
-def page(open_page):
-    """A fresh phone-sized page; requests to any other host are refused and recorded."""
-    return open_page(PHONE)
+def page(open_page, request):
+    """A fresh page, phone-sized unless parametrized indirectly with another viewport
+    (`@pytest.mark.parametrize("page", [PHONE, DESKTOP], indirect=True)`); requests to any
+    other host are refused and recorded."""
+    return open_page(getattr(request, "param", PHONE))
 
 
 @pytest.fixture

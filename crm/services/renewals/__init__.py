@@ -28,8 +28,10 @@ from crm.services.renewals.invoices import (
 )
 from crm.services.renewals.lifecycle import _step_grace, _step_lapse, _step_plan_changes
 from crm.services.renewals.plan_changes import (
+    PlanChangePreview,
     UpgradeQuote,
     membership_change_plan,
+    plan_change_preview,
     upgrade_quote,
 )
 from crm.services.renewals.pledges import _step_installments, _step_pledges_completed
@@ -58,6 +60,7 @@ def renewals_run(*, today: date | None = None, dry_run: bool = False) -> RunRepo
 
 __all__ = [
     "STEPS",
+    "PlanChangePreview",
     "RunReport",
     "UpgradeQuote",
     "charge_invoice_later",
@@ -66,6 +69,7 @@ __all__ = [
     "membership_reinstate_and_bill",
     "membership_renewal_invoice",
     "membership_send_reminder",
+    "plan_change_preview",
     "reminder_kind",
     "renewals_run",
     "upgrade_quote",

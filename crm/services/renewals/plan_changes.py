@@ -99,6 +99,64 @@ def upgrade_quote(
     return UpgradeQuote(old, new, amount, lines, explanation)
 
 
+def _downgrade_explanation(
+    *, from_plan: MembershipPlan, plan: MembershipPlan, old: Decimal, new: Decimal, renewal: date
+) -> str:
+    return (
+        f"Annual dues on the {plan} plan would be {format_usd(new)} against "
+        f"{format_usd(old)} on the {from_plan} plan: the move takes effect at the "
+        f"renewal on {renewal.isoformat()}, and the renewal invoice is priced on "
+        f"the {plan} plan."
+    )
+
+
+@dataclass(frozen=True)
+class PlanChangePreview:
+    """What membership_change_plan would do today: an upgrade billed now (`amount_now`, the
+    upgrade quote's lines and explanation) or a move at the renewal (`effective`)."""
+
+    plan: MembershipPlan
+    is_upgrade: bool
+    effective: date
+    amount_now: Decimal
+    lines: tuple[pricing.QuoteLine, ...]
+    explanation: str
+
+
+def plan_change_preview(
+    *, membership: Membership, plan: MembershipPlan, today: date | None = None
+) -> PlanChangePreview:
+    """The quote of a move to `plan`, decided and priced as membership_change_plan does (for a
+    member in good standing with a paid-through date; ServiceError otherwise)."""
+    today = today or timezone.localdate()
+    if membership.status not in Membership.CURRENT_STATUSES or membership.paid_through is None:
+        raise ServiceError(
+            f"Only a member in good standing changes plan; this membership is "
+            f"{membership.get_status_display().lower()}."
+        )
+    employees = membership.organization.employees or 0
+    old_rule, new_rule = membership.plan.pricing_rule(), plan.pricing_rule()
+    try:
+        old = pricing.annual_dues(old_rule, employees)
+        new = pricing.annual_dues(new_rule, employees)
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from exc
+    renewal = membership.paid_through + timedelta(days=1)
+    if new <= old:
+        explanation = _downgrade_explanation(
+            from_plan=membership.plan, plan=plan, old=old, new=new, renewal=renewal
+        )
+        return PlanChangePreview(plan, False, renewal, ZERO, (), explanation)
+    quote = upgrade_quote(
+        old_rule=old_rule,
+        new_rule=new_rule,
+        employees=employees,
+        effective=today,
+        paid_through=membership.paid_through,
+    )
+    return PlanChangePreview(plan, True, today, quote.amount, quote.lines, quote.explanation)
+
+
 def membership_change_plan(
     *,
     membership: Membership,
@@ -157,11 +215,8 @@ def membership_change_plan(
                 kind=MembershipPlanChange.Kind.DOWNGRADE,
                 status=MembershipPlanChange.Status.PENDING,
                 effective_date=renewal,
-                explanation=(
-                    f"Annual dues on the {plan} plan would be {format_usd(new)} against "
-                    f"{format_usd(old)} on the {locked.plan} plan: the move takes effect at the "
-                    f"renewal on {renewal.isoformat()}, and the renewal invoice is priced on "
-                    f"the {plan} plan."
+                explanation=_downgrade_explanation(
+                    from_plan=locked.plan, plan=plan, old=old, new=new, renewal=renewal
                 ),
                 by=user_or_none(by),
             )

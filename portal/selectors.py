@@ -1,0 +1,180 @@
+"""What the portal's pages read, scoped to one organization (the permission check has already
+said the contact may see it)."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from billing.models import Invoice, Payment
+from billing.money import ZERO
+from billing.selectors import invoice_list_with_lines_and_payments
+from billing.services.credits import credit_balance
+from crm.models import (
+    Affiliation,
+    Contact,
+    DuesDeductibility,
+    Membership,
+    MembershipPlan,
+    MembershipPlanChange,
+    Organization,
+    Pledge,
+)
+from crm.selectors import membership_renewal_quote
+
+
+def affiliations_of(contact: Contact) -> QuerySet[Affiliation]:
+    return (
+        Affiliation.objects.filter(contact=contact)
+        .select_related("organization")
+        .order_by("organization__name", "pk")
+    )
+
+
+def current_membership(organization: Organization) -> Membership | None:
+    """The organization's open membership, else its latest."""
+    memberships = Membership.objects.filter(organization=organization).select_related(
+        "plan", "organization"
+    )
+    return (
+        memberships.filter(status__in=Membership.OPEN_STATUSES).first()
+        or memberships.order_by("-start_date", "-pk").first()
+    )
+
+
+def is_current_member(organization: Organization) -> bool:
+    return Membership.objects.filter(
+        organization=organization, status__in=Membership.CURRENT_STATUSES
+    ).exists()
+
+
+def invoices_of(organization: Organization) -> QuerySet[Invoice]:
+    """The organization's issued invoices (no drafts), newest first, with their lines,
+    payments and balances."""
+    return (
+        invoice_list_with_lines_and_payments()
+        .filter(organization=organization)
+        .exclude(status=Invoice.Status.DRAFT)
+        .order_by("-issue_date", "-pk")
+    )
+
+
+def invoice_of(organization: Organization, pk: int) -> Invoice | None:
+    return invoices_of(organization).filter(pk=pk).first()
+
+
+def payment_of(organization: Organization, pk: int) -> Payment | None:
+    return (
+        Payment.objects.filter(invoice__organization=organization, pk=pk)
+        .exclude(invoice__status=Invoice.Status.DRAFT)
+        .first()
+    )
+
+
+@dataclass
+class Glance:
+    """The organization at a glance: its membership, next renewal, what is due, investments."""
+
+    organization: Organization
+    membership: Membership | None
+    renewal_date: date | None = None
+    renewal_quote: Any = None
+    due: list[Invoice] = field(default_factory=list)
+    credit: Decimal = ZERO
+    pledges: list[Pledge] = field(default_factory=list)
+
+    @property
+    def total_due(self) -> Decimal:
+        return sum((invoice.amount_due for invoice in self.due), ZERO)
+
+
+def glance(organization: Organization, *, with_money: bool) -> Glance:
+    membership = current_membership(organization)
+    result = Glance(organization=organization, membership=membership)
+    result.pledges = list(
+        Pledge.objects.filter(
+            organization=organization,
+            status__in=[Pledge.Status.CONFIRMED, Pledge.Status.SUBMITTED],
+        )
+        .select_related("level")
+        .order_by("-start_date", "-pk")
+    )
+    if membership is not None and membership.paid_through is not None and membership.is_current:
+        result.renewal_date = membership.paid_through + timedelta(days=1)
+    if not with_money:
+        return result
+    if membership is not None:
+        result.renewal_quote = membership_renewal_quote(membership)
+    result.due = [
+        invoice
+        for invoice in invoices_of(organization).filter(status__in=Invoice.PAYABLE_STATUSES)
+        if invoice.amount_due > ZERO
+    ]
+    result.credit = credit_balance(organization)
+    return result
+
+
+@dataclass
+class Statement:
+    """The statement of account: every issued invoice with what was paid, refunded and is
+    still due, and the totals."""
+
+    organization: Organization
+    invoices: list[Invoice]
+    credit: Decimal
+    dues_statement_years: list[int]
+
+    @property
+    def billed(self) -> Decimal:
+        return sum((i.total for i in self.invoices if i.status != Invoice.Status.VOID), ZERO)
+
+    @property
+    def paid(self) -> Decimal:
+        return sum((i.amount_paid for i in self.invoices), ZERO)
+
+    @property
+    def refunded(self) -> Decimal:
+        return sum((i.amount_refunded for i in self.invoices), ZERO)
+
+    @property
+    def due(self) -> Decimal:
+        return sum((i.amount_due for i in self.invoices), ZERO)
+
+
+def statement(organization: Organization, *, today: date) -> Statement:
+    """With the years whose annual dues statement (billing.documents) can be printed: the
+    years that have their non-deductible share set, up to this one."""
+    years = list(
+        DuesDeductibility.objects.filter(year__lte=today.year)
+        .order_by("-year")
+        .values_list("year", flat=True)[:5]
+    )
+    return Statement(
+        organization=organization,
+        invoices=list(invoices_of(organization).order_by("issue_date", "pk")),
+        credit=credit_balance(organization),
+        dues_statement_years=years,
+    )
+
+
+def plans_to_change_to(membership: Membership) -> QuerySet[MembershipPlan]:
+    """The plans a member may move to by themselves: those offered on the join page, but its
+    own (a plan staff keep for some members, say municipal partners, is staff's to give)."""
+    return (
+        MembershipPlan.objects.filter(is_active=True, offered_publicly=True)
+        .exclude(pk=membership.plan_id)
+        .prefetch_related("brackets")
+        .order_by("sort_order", "name")
+    )
+
+
+def pending_plan_change(membership: Membership) -> MembershipPlanChange | None:
+    return (
+        MembershipPlanChange.objects.filter(
+            membership=membership, status=MembershipPlanChange.Status.PENDING
+        )
+        .select_related("to_plan")
+        .first()
+    )
