@@ -17,6 +17,7 @@ from crm.admin.common import (
     PreloadedAutocompleteInline,
 )
 from crm.admin.data_tools import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
+from crm.admin.pipeline import InteractionInline, OrganizationAccountMixin
 from crm.models import (
     Affiliation,
     Contact,
@@ -157,6 +158,7 @@ class ContactNoteInline(NoteInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(
+    OrganizationAccountMixin,
     IndexedSearchAdminMixin,
     DuesStatementMixin,
     OrganizationDataTools,
@@ -164,7 +166,7 @@ class OrganizationAdmin(
     HistoryAdmin,
 ):
     resource_classes = [OrganizationResource]
-    actions = ["merge_selected"]
+    actions = ["merge_selected", "set_account_owner"]
     list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]
     list_filter = [MembershipStatusFilter, PlanFilter, "county", "industry", "directory_listed"]
     search_fields = ["name", "website", "email_domain", "contacts__email"]
@@ -177,8 +179,9 @@ class OrganizationAdmin(
         CreditEntryInline,
         OrganizationNoteInline,
         EmailLogInline,
+        InteractionInline,
     ]
-    readonly_fields = ["created", "modified"]
+    readonly_fields = ["created", "modified", *OrganizationAccountMixin.account_readonly_fields]
     fieldsets = [
         (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),
         (
@@ -195,6 +198,7 @@ class OrganizationAdmin(
             },
         ),
         ("Directory", {"fields": ["directory_listed", "directory_text"]}),
+        OrganizationAccountMixin.account_fieldset,
         ("Record", {"fields": ["created", "modified"], "classes": ["collapse"]}),
     ]
 
