@@ -9,9 +9,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -30,6 +30,27 @@ from crm.services.pipeline import (
 
 def active_staff() -> QuerySet:
     return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Records written once through a service and never edited: viewed, and deleted by those
+    who may, who then land back on the list (Django sends anyone without the change permission
+    to the admin's front page)."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> Any:
+        response = super().response_delete(request, obj_display, obj_id)
+        if isinstance(response, HttpResponseRedirect) and self.has_view_permission(request):
+            opts = self.opts
+            return HttpResponseRedirect(
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_changelist",
+                    current_app=self.admin_site.name,
+                )
+            )
+        return response
 
 
 # --- On the organization's page --------------------------------------------------------------
@@ -162,7 +183,7 @@ class ProspectAdmin(ServiceErrorMessageMixin, HistoryAdmin):
 
 
 @admin.register(Inquiry)
-class InquiryAdmin(admin.ModelAdmin):
+class InquiryAdmin(RecordAdmin):
     """What businesses sent from the website; read only (the lead it started is a prospect)."""
 
     list_display = ["created", "kind", "organization", "contact"]
@@ -174,9 +195,6 @@ class InquiryAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -206,7 +224,7 @@ class StaffChoiceMixin:
 
 
 @admin.register(Task)
-class TaskAdmin(ServiceErrorMessageMixin, StaffChoiceMixin, HistoryAdmin):
+class TaskAdmin(ServiceErrorMessageMixin, StaffChoiceMixin, RecordAdmin, HistoryAdmin):
     """Tasks are created and completed (through the services), not edited."""
 
     staff_fields = ("assignee",)
@@ -219,9 +237,6 @@ class TaskAdmin(ServiceErrorMessageMixin, StaffChoiceMixin, HistoryAdmin):
     fields = ["title", "organization", "assignee", "due_date", "notes", "done_at", "done_by"]
     readonly_fields = ["done_at", "done_by"]
     show_full_result_count = False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_complete_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("crm.change_task")
@@ -278,7 +293,7 @@ class TaskAdmin(ServiceErrorMessageMixin, StaffChoiceMixin, HistoryAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(ServiceErrorMessageMixin, admin.ModelAdmin):
+class InteractionAdmin(ServiceErrorMessageMixin, RecordAdmin):
     """Recorded once it happened; a record is not edited afterwards."""
 
     list_display = ["occurred_on", "organization", "kind", "contact", "recorded_by"]
@@ -289,9 +304,6 @@ class InteractionAdmin(ServiceErrorMessageMixin, admin.ModelAdmin):
     fields = ["organization", "contact", "kind", "occurred_on", "summary", "recorded_by"]
     readonly_fields = ["recorded_by"]
     show_full_result_count = False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def save_model(self, request: HttpRequest, obj: Interaction, form: Any, change: bool) -> None:
         recorded = interaction_record(
