@@ -369,8 +369,8 @@ def organization_engagement(
         .values("organization_id")
         .annotate(n=Count("contact__registrations__event", distinct=True))
     )
-    for row in attended:
-        facts[row["organization_id"]]["events_attended"] = row["n"]
+    for counted in attended:
+        facts[counted["organization_id"]]["events_attended"] = counted["n"]
     paid = (
         Invoice.objects.filter(
             organization_id__in=ids,
@@ -381,22 +381,22 @@ def organization_engagement(
         .values("organization_id")
         .annotate(paid=Count("pk"), on_time=Count("pk", filter=Q(paid_at__date__lte=F("due_date"))))
     )
-    for row in paid:
-        facts[row["organization_id"]]["invoices_paid"] = row["paid"]
-        facts[row["organization_id"]]["invoices_paid_on_time"] = row["on_time"]
+    for payer in paid:
+        facts[payer["organization_id"]]["invoices_paid"] = payer["paid"]
+        facts[payer["organization_id"]]["invoices_paid_on_time"] = payer["on_time"]
     for invoice in invoice_list().filter(organization_id__in=ids, status=Invoice.Status.OPEN):
         due = invoice.amount_due
-        row = facts[invoice.organization_id]
-        row["open_balance"] = row.get("open_balance", Decimal("0")) + due
+        owed = facts[invoice.organization_id]
+        owed["open_balance"] = owed.get("open_balance", Decimal("0")) + due
         if invoice.due_date is not None and invoice.due_date < today:
-            row["overdue_balance"] = row.get("overdue_balance", Decimal("0")) + due
+            owed["overdue_balance"] = owed.get("overdue_balance", Decimal("0")) + due
     since = (
         Membership.objects.filter(organization_id__in=ids, member_since__isnull=False)
         .values("organization_id")
         .annotate(first=Min("member_since"))
     )
-    for row in since:
-        facts[row["organization_id"]]["member_since"] = row["first"]
+    for member in since:
+        facts[member["organization_id"]]["member_since"] = member["first"]
     return {
         pk: engagement_score(EngagementFacts(**values), today=today) for pk, values in facts.items()
     }

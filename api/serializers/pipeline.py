@@ -141,7 +141,7 @@ class AccountOwnerSerializer(serializers.Serializer):
 
 class FactorSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     weight = serializers.IntegerField(help_text="The most points this factor can give.")
     value = serializers.CharField(help_text="What was measured, in words.")
     points = serializers.IntegerField()

@@ -191,7 +191,7 @@ class InquiryAdmin(RecordAdmin):
     search_fields = ["organization__name", "contact__email", "message"]
     list_select_related = ["organization", "contact"]
     fields = ["created", "kind", "organization", "contact", "message", "match_note"]
-    readonly_fields = fields
+    readonly_fields = ["created", "kind", "organization", "contact", "message", "match_note"]
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
