@@ -162,12 +162,6 @@ class AtRiskSerializer(EngagementScoreSerializer):
     renews_on = serializers.DateField(help_text="The day after which the dues run out.")
 
 
-class AtRiskListSerializer(serializers.Serializer):
-    days = serializers.IntegerField(help_text="Renewing within this many days.")
-    threshold = serializers.IntegerField(help_text="With a score below this.")
-    results = AtRiskSerializer(many=True)
-
-
 def score_data(organization: Any, engagement: Any) -> dict[str, Any]:
     return {
         "organization": organization.pk,

@@ -3,7 +3,6 @@ scores. Writes call crm/services/pipeline.py; see api/views/staff_base.py for th
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from api.filters.crm import OrganizationFilter
 from api.filters.pipeline import InteractionFilter, ProspectFilter, TaskFilter
 from api.serializers.pipeline import (
-    AtRiskListSerializer,
+    AtRiskSerializer,
     EngagementScoreSerializer,
     InteractionSerializer,
     MoveStageSerializer,
@@ -173,13 +172,13 @@ class EngagementScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, S
         return Response(self._scores([self.get_object()])[0])
 
     @extend_schema(
-        responses=AtRiskListSerializer,
+        responses=AtRiskSerializer(many=True),
         parameters=[
             OpenApiParameter("account_owner", int, description="Only this account owner's members.")
         ],
         description="Members at risk before their renewal: renewing within "
-        "ENGAGEMENT_RISK_DAYS with a score below ENGAGEMENT_RISK_THRESHOLD, soonest first, "
-        "each with its factors.",
+        "ENGAGEMENT_RISK_DAYS (90 by default) with a score below ENGAGEMENT_RISK_THRESHOLD (50 "
+        "by default), soonest renewal first, each with its factors.",
         filters=False,
     )
     @action(
@@ -187,7 +186,6 @@ class EngagementScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, S
         methods=["get"],
         url_path="at-risk",
         required_perms=["crm.view_organization", "crm.view_membership"],
-        pagination_class=None,
         filter_backends=[],
     )
     def at_risk(self, request: Request) -> Response:
@@ -210,12 +208,6 @@ class EngagementScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, S
             }
             for row in rows
         ]
-        return Response(
-            AtRiskListSerializer(
-                {
-                    "days": settings.ENGAGEMENT_RISK_DAYS,
-                    "threshold": settings.ENGAGEMENT_RISK_THRESHOLD,
-                    "results": results,
-                }
-            ).data
-        )
+        page = self.paginate_queryset(results)  # type: ignore[arg-type]
+        assert page is not None  # the staff API always paginates
+        return self.get_paginated_response(AtRiskSerializer(page, many=True).data)
