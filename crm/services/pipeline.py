@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.exceptions import InvalidData, ServiceError, TransitionNotAllowed
@@ -127,12 +128,12 @@ def prospect_move_stage(
                     f"“{Stage(stage).label.lower()}”"
                     + (f"; it can move to: {allowed}." if allowed else "; won is final.")
                 )
+        if stage == current and amount in (None, prospect.amount_proposed):
+            return prospect  # already there: a retried click changes nothing
         if amount is not None:
             prospect.amount_proposed = amount
         if stage == Stage.PROPOSAL and prospect.amount_proposed is None:
             raise InvalidData("A proposal needs the amount proposed.", field="amount_proposed")
-        if stage == current and amount is None:
-            return prospect  # already there: a retried click changes nothing
         prospect.organization = organization
         prospect.stage = stage
         if stage != current:
@@ -318,7 +319,10 @@ def account_summaries_send(*, today: date | None = None) -> SummaryRun:
     users = (
         get_user_model()
         .objects.filter(is_active=True, is_staff=True)
-        .exclude(owned_organizations=None, crm_tasks=None)
+        .filter(
+            Q(owned_organizations__isnull=False)
+            | Q(crm_tasks__isnull=False, crm_tasks__done_at__isnull=True)
+        )
         .distinct()
         .order_by("pk")
     )

@@ -322,6 +322,8 @@ def test_it_mails_the_weekly_summary_once_a_week(owner, django_capture_on_commit
     )
     prospect_move_stage(organization=organization, stage="contacted")
     UserFactory(username="nobody-owns")  # staff with nothing to sum up: no mail
+    finished = UserFactory(username="all-done")  # only a task done: nothing to sum up either
+    task_complete(task=task_create(title="Done", assignee=finished, due_date=monday), by=finished)
 
     with django_capture_on_commit_callbacks(execute=True):
         first = account_summaries_send(today=monday)
