@@ -270,7 +270,8 @@ def inquiry_submit(
             match_note="\n".join(notes),
         )
         validated_save(inquiry)
-        has_prospect = Prospect.objects.filter(organization=org).exists()
+        # Made just now: it has no prospect yet (nor a membership or pledge).
+        has_prospect = not new and Prospect.objects.filter(organization=org).exists()
         if not has_prospect and (new or not _is_customer(org)):
             prospect = Prospect(
                 organization=org,

@@ -119,3 +119,15 @@ def test_it_throttles_a_burst_from_one_address(api, monkeypatch):
 
     assert codes == [202] * 3 + [429] * 3
     assert Inquiry.objects.count() == 3
+
+
+def test_it_takes_an_inquiry_in_at_most_25_queries(api, django_assert_max_num_queries):
+    known = OrganizationFactory(name="Nutmeg Robotics")
+    AffiliationFactory(organization=known)
+
+    with django_assert_max_num_queries(25):
+        new = api.post(URL, body(organization={"name": "Brand New LLC"}), format="json")
+    with django_assert_max_num_queries(25):
+        matched = api.post(URL, body(), format="json")
+
+    assert new.status_code == matched.status_code == 202
