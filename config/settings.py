@@ -346,6 +346,9 @@ SPECTACULAR_SETTINGS = {
         "EventStatusEnum": "events.models.Event.Status",
         "RegistrationStatusEnum": "events.models.Registration.Status",
         "PayoutStatusEnum": "billing.models.Payout.Status",
+        "ProspectStageEnum": "crm.models.pipeline.Prospect.Stage",
+        "InteractionKindEnum": "crm.models.pipeline.Interaction.Kind",
+        "InquiryKindEnum": "crm.models.pipeline.Inquiry.Kind",
     },
 }
 

@@ -37,6 +37,10 @@ class ProspectSerializer(StaffModelSerializer):
     stage_note = serializers.CharField(
         required=False, allow_blank=True, max_length=2000, help_text="Why it moved (kept)."
     )
+    # Plain text in the schema: an enum would take the name "SourceEnum" from memberships'.
+    source = serializers.CharField(
+        read_only=True, help_text="staff (entered by staff) or website (an inquiry)."
+    )
 
     class Meta:
         model = Prospect
