@@ -38,7 +38,7 @@ class ProspectSerializer(StaffModelSerializer):
         required=False, allow_blank=True, max_length=2000, help_text="Why it moved (kept)."
     )
     # Plain text in the schema: an enum would take the name "SourceEnum" from memberships'.
-    source = serializers.CharField(
+    source = serializers.CharField(  # type: ignore[assignment]  # a field, not Field.source
         read_only=True, help_text="staff (entered by staff) or website (an inquiry)."
     )
 
