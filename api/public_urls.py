@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from api.views import public, public_events, public_newsletters
+from api.views import public, public_events, public_inquiries, public_newsletters
 
 urlpatterns = [
     # Joining and investing.
@@ -18,6 +18,8 @@ urlpatterns = [
     path("invest/", public.InvestCreate.as_view(), name="public-invest"),
     path("invest/<str:reference>/", public.InvestDetail.as_view(), name="public-invest-detail"),
     path("directory/", public.Directory.as_view(), name="public-directory"),
+    # Site-selector and contact forms
+    path("inquiries/", public_inquiries.InquiryCreate.as_view(), name="public-inquiries"),
     # Newsletters
     path("newsletters/", public_newsletters.NewsletterList.as_view(), name="public-newsletters"),
     path(

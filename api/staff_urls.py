@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from api.views import billing, crm, events, payouts
+from api.views import billing, crm, events, payouts, pipeline
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -14,6 +14,10 @@ router.register("membership-plans", crm.MembershipPlanViewSet, basename="members
 router.register("investor-levels", crm.InvestorLevelViewSet, basename="investor-level")
 router.register("memberships", crm.MembershipViewSet, basename="membership")
 router.register("pledges", crm.PledgeViewSet, basename="pledge")
+router.register("prospects", pipeline.ProspectViewSet, basename="prospect")
+router.register("tasks", pipeline.TaskViewSet, basename="task")
+router.register("interactions", pipeline.InteractionViewSet, basename="interaction")
+router.register("engagement-scores", pipeline.EngagementScoreViewSet, basename="engagement-score")
 router.register("events", events.EventViewSet, basename="event")
 router.register("ticket-types", events.TicketTypeViewSet, basename="ticket-type")
 router.register("registrations", events.RegistrationViewSet, basename="registration")

@@ -217,6 +217,16 @@ STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 1)
 INVOICE_DAYS_UNTIL_DUE = env_int("INVOICE_DAYS_UNTIL_DUE", 30)
 # The daily job invoices a pledge installment this many days before it is due.
 PLEDGE_INVOICE_LEAD_DAYS = env_int("PLEDGE_INVOICE_LEAD_DAYS", 30)
+# Members at risk: renewing within this many days with an engagement score below the threshold
+# (0 to 100; crm/engagement.py explains the score).
+ENGAGEMENT_RISK_DAYS = env_int("ENGAGEMENT_RISK_DAYS", 90)
+ENGAGEMENT_RISK_THRESHOLD = env_int("ENGAGEMENT_RISK_THRESHOLD", 50)
+if ENGAGEMENT_RISK_DAYS < 1:
+    raise ImproperlyConfigured(f"ENGAGEMENT_RISK_DAYS={ENGAGEMENT_RISK_DAYS} is not at least 1.")
+if not 0 <= ENGAGEMENT_RISK_THRESHOLD <= 100:
+    raise ImproperlyConfigured(
+        f"ENGAGEMENT_RISK_THRESHOLD={ENGAGEMENT_RISK_THRESHOLD} is not between 0 and 100."
+    )
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Who prints the documents (invoices, receipts, statements) and the charitable foundation that
 # acknowledges investments given through it.
@@ -361,6 +371,9 @@ SPECTACULAR_SETTINGS = {
         "EventStatusEnum": "events.models.Event.Status",
         "RegistrationStatusEnum": "events.models.Registration.Status",
         "PayoutStatusEnum": "billing.models.Payout.Status",
+        "ProspectStageEnum": "crm.models.pipeline.Prospect.Stage",
+        "InteractionKindEnum": "crm.models.pipeline.Interaction.Kind",
+        "InquiryKindEnum": "crm.models.pipeline.Inquiry.Kind",
     },
 }
 

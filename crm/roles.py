@@ -20,6 +20,9 @@ _CRM_PEOPLE = ["organization", "contact", "affiliation", "note"]
 _EVENTS = ["event", "tickettype", "registration", "attendee"]
 # Drafting a new dues schedule and comparing it with today's dues: membership and finance.
 _CRM_DUES_PLANNING = ["duesschedule", "duesschedulerule", "duesschedulebracket"]
+# Account work (prospects and their stages, tasks, interactions): the membership staff own the
+# accounts; finance and read-only read them (crm "view": "*"); inquiries are only read.
+_CRM_ACCOUNTS = ["prospect", "task", "interaction"]
 _CRM_MEMBERSHIP = [
     "membership",
     "membershipplan",
@@ -36,10 +39,12 @@ ROLES: dict[str, dict[str, Any]] = {
             "view": "*",
             "add": _CRM_PEOPLE
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
-            + _CRM_DUES_PLANNING,
+            + _CRM_DUES_PLANNING
+            + _CRM_ACCOUNTS,
             "change": _CRM_PEOPLE
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
-            + _CRM_DUES_PLANNING,
+            + _CRM_DUES_PLANNING
+            + _CRM_ACCOUNTS,
             "delete": [
                 "affiliation",
                 "note",

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.db import transaction
 
-from demo import billing, chamber, events, renewals
+from demo import billing, chamber, events, pipeline, renewals
 from demo.context import DemoContext
 from demo.staff import ensure_staff_users
 
@@ -16,6 +16,7 @@ STEPS: tuple[Callable[[DemoContext], str], ...] = (
     billing.seed,
     renewals.seed,
     events.seed,
+    pipeline.seed,
 )
 
 

@@ -159,6 +159,7 @@ def _records(world: World) -> None:
         Group.objects.get(name=READ_ONLY),
         *_outreach_records(),
         *_login_records(),
+        *_pipeline_records(organization, world.users[MEMBERSHIP]),
     ]
     for record in built:
         assert record is not None
@@ -167,6 +168,34 @@ def _records(world: World) -> None:
     world.records[Token] = Token.objects.get(user=world.users[READ_ONLY])
     assert isinstance(deposit, BankDeposit)
     assert world.records[DuesSchedule].status == DuesSchedule.Status.DRAFT
+
+
+def _pipeline_records(customer: Any, owner: Any) -> list[models.Model]:
+    """A prospect, an inquiry, a task and an interaction (account work)."""
+    from crm.models import Inquiry
+    from crm.services.pipeline import interaction_record, prospect_move_stage, task_create
+    from tests.factories import AffiliationFactory, OrganizationFactory
+
+    courted = OrganizationFactory(name="Matrix Prospects")
+    person = AffiliationFactory(organization=courted).contact
+    return [
+        prospect_move_stage(organization=courted, stage="contacted"),
+        Inquiry.objects.create(
+            kind=Inquiry.Kind.CONTACT, organization=courted, contact=person, message="Hello."
+        ),
+        task_create(
+            title="Call about the renewal",
+            assignee=owner,
+            due_date=timezone.localdate(),
+            organization=customer,
+        ),
+        interaction_record(
+            organization=courted,
+            kind="call",
+            occurred_on=timezone.localdate(),
+            summary="Talked about joining.",
+        ),
+    ]
 
 
 def _login_records() -> list[models.Model]:

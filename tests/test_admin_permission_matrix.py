@@ -73,7 +73,7 @@ DELETE = "delete_selected"
 # fmt: off
 ADMIN: dict[str, Page] = {
     "crm.organization": Page(view=ALL, add=staff(M, E), change=staff(M), delete=SU_ONLY,
-        actions={"merge_selected": staff(M), EXPORT: ALL},
+        actions={"merge_selected": staff(M), "set_account_owner": staff(M), EXPORT: ALL},
         urls={"import-roster/": {"GET": staff(M), "POST": staff(M)},
               "duplicates/": {"GET": ALL},
               "merge/": {"GET": staff(M), "POST": staff(M)},
@@ -120,6 +120,13 @@ ADMIN: dict[str, Page] = {
     "crm.pledgetoconfirm": Page(view=NOT_EVENTS, change=staff(M),
         actions={"confirm": staff(M), "decline": staff(M), EXPORT: NOT_EVENTS},
         urls={"export/": {"GET": NOT_EVENTS}}),
+    # Account work: membership staff own the accounts. Tasks are created and completed, and
+    # interactions recorded, never edited; inquiries come from the website only.
+    "crm.prospect": Page(view=NOT_EVENTS, add=staff(M), change=staff(M), delete=SU_ONLY),
+    "crm.task": Page(view=NOT_EVENTS, add=staff(M), delete=SU_ONLY,
+        actions={"mark_done": staff(M)}, urls={"my-accounts/": {"GET": NOT_EVENTS}}),
+    "crm.interaction": Page(view=NOT_EVENTS, add=staff(M), delete=SU_ONLY),
+    "crm.inquiry": Page(view=NOT_EVENTS, delete=SU_ONLY),
     "events.event": Page(view=ALL, add=staff(E), change=staff(E), delete=SU_ONLY,
         actions={"cancel_events": staff(E), "export_attendees": ALL, EXPORT: ALL},
         urls={"<int:event_id>/check-in/": {"GET": staff(E), "POST": staff(E)},

@@ -28,8 +28,9 @@ from api.staff_urls import router
 from billing import documents
 from billing import services as billing
 from billing.services import refunded
+from crm import selectors as crm_selectors
 from crm import services as crm
-from crm.services import applications, dues, imports, merges, renewals
+from crm.services import applications, dues, imports, merges, pipeline, renewals
 from events import services as events
 from events.models import Registration
 from outreach.services import subscriptions
@@ -45,6 +46,8 @@ REASON = {"apply": "yes", "reason": "checked by the one-service test"}
 # (model, action) -> the service; the form an action asks for is posted with it.
 ADMIN_ACTIONS: dict[tuple[str, str], Callable[..., Any] | None] = {
     ("crm.organization", "merge_selected"): READS_ONLY,  # forwards to the merge page below
+    ("crm.organization", "set_account_owner"): pipeline.organization_set_account_owner,
+    ("crm.task", "mark_done"): pipeline.task_complete,
     ("crm.contact", "merge_selected"): READS_ONLY,
     ("crm.affiliation", "confirm_pending"): crm.affiliation_confirm,
     ("crm.affiliation", "reject_pending"): crm.affiliation_reject,
@@ -100,6 +103,7 @@ ACTION_FORMS: dict[str, dict[str, Any]] = {
     "refund": {**REASON, "amount": "1.00"},
     "group_into_deposit": {"apply": "yes", "deposited_on": "2026-01-05"},
     "export": {"apply": "yes", "system": "qbo"},
+    "set_account_owner": {"apply": "yes", "owner": ""},
 }
 
 # (model, "METHOD url", the form) -> the service. The admin's GET pages only read.
@@ -131,6 +135,13 @@ ADMIN_URLS: dict[tuple[str, str], tuple[dict[str, Any], Callable[..., Any] | Non
 STAFF_API: dict[tuple[str, str], Callable[..., Any]] = {
     ("organizations", "create"): crm.organization_save,
     ("organizations", "update"): crm.organization_save,
+    ("organizations", "account-owner"): pipeline.organization_set_account_owner,
+    ("prospects", "create"): pipeline.prospect_move_stage,
+    ("prospects", "move"): pipeline.prospect_move_stage,
+    ("tasks", "create"): pipeline.task_create,
+    ("tasks", "complete"): pipeline.task_complete,
+    ("interactions", "create"): pipeline.interaction_record,
+    ("engagement-scores", "at-risk"): crm_selectors.members_at_risk,  # a read: the one selector
     ("contacts", "create"): crm.contact_save,
     ("contacts", "update"): crm.contact_save,
     ("affiliations", "create"): crm.affiliation_save,
@@ -337,6 +348,18 @@ def _api_body(world, values: dict[str, Any], resource: str, operation: str) -> d
             "capacity": 10,
         },
         "registrations": {"ticket_type": world.record(TicketType).pk, "contact": contact},
+        "prospects": {"organization": organization, "stage": "lead"},
+        "tasks": {
+            "title": "Call back",
+            "assignee": world.users[SUPERUSER].pk,
+            "due_date": date.today().isoformat(),
+        },
+        "interactions": {
+            "organization": organization,
+            "kind": "call",
+            "occurred_on": date.today().isoformat(),
+            "summary": "Talked.",
+        },
     }
     if operation == "create":
         return creates[resource]
@@ -348,6 +371,8 @@ def _api_body(world, values: dict[str, Any], resource: str, operation: str) -> d
         "record-payment": {"method": "check", "amount": "10.00", "received_on": "2026-01-05"},
         "refund": {"payment": world.record(Payment).pk, "amount": "1.00", "reason": "asked"},
         "cancel": {"reason": "asked", "refund": "none"},
+        "move": {"stage": "proposal", "amount_proposed": "5000.00"},
+        "account-owner": {"account_owner": None},
     }
     return bodies.get(operation, {"reason": "checked by the one-service test"})
 
@@ -369,7 +394,8 @@ def test_it_reaches_the_service_from_each_staff_api_write(world, values, resourc
     else:
         action = next(a for a in viewset.get_extra_actions() if a.url_path == operation)
         method = "post" if "post" in action.mapping else "get"  # a download is a GET
-        url = f"/api/v1/{resource}/{record}/{operation}/"
+        on_record = f"{record}/" if action.detail else ""  # a list's action names no record
+        url = f"/api/v1/{resource}/{on_record}{operation}/"
     service = STAFF_API[resource, operation]
     with functions_run() as run:
         response = getattr(client, method)(

@@ -77,10 +77,11 @@ class OrganizationSerializer(StaffModelSerializer):
             "directory_text",
             "current_membership",
             "primary_contact",
+            "account_owner",
             "created",
             "modified",
         ]
-        read_only_fields = ["created", "modified"]
+        read_only_fields = ["account_owner", "created", "modified"]
 
     # The values come from organization_list()'s annotations: no query per row.
     @extend_schema_field(CurrentMembershipSummarySerializer(allow_null=True))

@@ -36,11 +36,13 @@ from api.serializers.crm import (
     PledgeSerializer,
     ReinstateSerializer,
 )
+from api.serializers.pipeline import AccountOwnerSerializer
 from api.views.staff_base import (
     ServiceCreateMixin,
     ServiceDestroyMixin,
     ServiceUpdateMixin,
     StaffViewSet,
+    service_action,
     transition_action,
 )
 from crm import selectors, services
@@ -57,6 +59,7 @@ from crm.models import (
     Pledge,
 )
 from crm.services import applications
+from crm.services.pipeline import organization_set_account_owner
 from crm.services.renewals import membership_change_plan, membership_reinstate_and_bill
 
 
@@ -95,6 +98,19 @@ class OrganizationViewSet(ReadCreateUpdateViewSet):
     def update_object(self, instance: Organization, data: dict[str, Any]) -> Organization:
         return services.organization_save(
             organization=_assign(instance, data), by=self.request.user
+        )
+
+    @service_action(
+        permission="crm.change_organization",
+        description="Give the organization an account owner (a staff member's user id), or "
+        "none (null).",
+        response=OrganizationSerializer,
+        body=AccountOwnerSerializer,
+        url_path="account-owner",
+    )
+    def account_owner(self, organization: Organization, data: dict[str, Any], user: Any) -> None:
+        organization_set_account_owner(
+            organization=organization, owner=data["account_owner"], by=user
         )
 
 

@@ -18,6 +18,7 @@ from crm.admin.common import (
     PreloadedAutocompleteInline,
 )
 from crm.admin.data_tools import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
+from crm.admin.pipeline import InteractionInline, OrganizationAccountMixin
 from crm.models import (
     Affiliation,
     Contact,
@@ -211,6 +212,7 @@ class ContactNoteInline(NoteInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(
+    OrganizationAccountMixin,
     IndexedSearchAdminMixin,
     DuesStatementMixin,
     OrganizationDataTools,
@@ -218,7 +220,7 @@ class OrganizationAdmin(
     HistoryAdmin,
 ):
     resource_classes = [OrganizationResource]
-    actions = ["merge_selected"]
+    actions = ["merge_selected", "set_account_owner"]
     list_display = ["name", "plan", "status", "paid_through", "primary_contact", "county", "city"]
     list_filter = [
         MembershipStatusFilter,
@@ -239,8 +241,9 @@ class OrganizationAdmin(
         CreditEntryInline,
         OrganizationNoteInline,
         EmailLogInline,
+        InteractionInline,
     ]
-    readonly_fields = ["created", "modified"]
+    readonly_fields = ["created", "modified", *OrganizationAccountMixin.account_readonly_fields]
     fieldsets = [
         (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),
         (
@@ -257,6 +260,7 @@ class OrganizationAdmin(
             },
         ),
         ("Directory", {"fields": ["directory_listed", "directory_text"]}),
+        OrganizationAccountMixin.account_fieldset,
         ("Record", {"fields": ["created", "modified"], "classes": ["collapse"]}),
     ]
 

@@ -14,9 +14,11 @@ from crm.models.memberships import (
 )
 from crm.models.notes import Note
 from crm.models.organizations import Affiliation, Contact, County, Organization
+from crm.models.pipeline import AccountSummary, Inquiry, Interaction, Prospect, Task
 from crm.models.plans import BillingCycle, MembershipPlan, PlanBracket, PricingKind, Proration
 
 __all__ = [
+    "AccountSummary",
     "Affiliation",
     "Application",
     "BillingCycle",
@@ -27,6 +29,8 @@ __all__ = [
     "DuesScheduleBracket",
     "DuesScheduleRule",
     "EmailLog",
+    "Inquiry",
+    "Interaction",
     "InvestorLevel",
     "Membership",
     "MembershipPlan",
@@ -40,4 +44,6 @@ __all__ = [
     "PledgeToConfirm",
     "PricingKind",
     "Proration",
+    "Prospect",
+    "Task",
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
@@ -45,6 +46,16 @@ class Organization(TimeStampedModel):
     )
     directory_text = models.TextField("directory description", blank=True, max_length=2000)
     stripe_customer_id = models.CharField(max_length=255, blank=True, editable=False)
+    # Set through organization_set_account_owner (the admin's action, the staff API).
+    account_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_organizations",
+        editable=False,
+        help_text="The staff member who owns the relationship.",
+    )
 
     history = HistoricalRecords()
 

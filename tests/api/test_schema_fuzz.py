@@ -20,6 +20,7 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.utils import timezone
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.settings import spectacular_settings
 from hypothesis import strategies as st
@@ -108,6 +109,27 @@ def api_data(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def
         transaction.set_rollback(True)
 
 
+def _account_work() -> None:
+    """A prospect, a task and an interaction, for the account-work endpoints."""
+    from crm.services.pipeline import interaction_record, prospect_move_stage, task_create
+
+    courted = AffiliationFactory(organization__name="Fuzz Prospects")
+    prospect_move_stage(organization=courted.organization, stage="lead")
+    task_create(
+        title="Call",
+        assignee=UserFactory(username="fuzz-owner"),
+        due_date=timezone.localdate(),
+        organization=courted.organization,
+    )
+    interaction_record(
+        organization=courted.organization,
+        contact=courted.contact,
+        kind="call",
+        occurred_on=timezone.localdate(),
+        summary="Called.",
+    )
+
+
 def _make_rows(token: str) -> dict[str, Any]:
     plan = PlanFactory(offered_publicly=True)
     level = InvestorLevelFactory()
@@ -116,6 +138,7 @@ def _make_rows(token: str) -> dict[str, Any]:
     make_pledge(level=level)
     make_note()
     make_refund(make_payment(make_invoice()))
+    _account_work()
     event = EventFactory()
     TicketTypeFactory(event=event, code="general")
 

@@ -34,12 +34,13 @@ MEMBERSHIP, FINANCE, EVENTS, READ_ONLY = "Membership", "Finance", "Events", "Rea
 PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
     # The change page lists the years with a dues deductibility setting (one query) and, for
     # the roles that see billing, the organization's credit balance entries (one query), and
-    # its pending affiliations (one query).
+    # its pending affiliations (one query). An organization's page reads its engagement facts
+    # (four queries) and, for roles that see them, its interactions (one more).
     "organization": {
-        MEMBERSHIP: (8, 4, 12, 7),
-        FINANCE: (8, REFUSED, 12, 7),
-        EVENTS: (8, 4, 10, 7),
-        READ_ONLY: (8, REFUSED, 12, 7),
+        MEMBERSHIP: (8, 4, 17, 7),
+        FINANCE: (8, REFUSED, 17, 7),
+        EVENTS: (8, 4, 14, 7),
+        READ_ONLY: (8, REFUSED, 17, 7),
     },
     # Roles that see newsletter subscriptions read them on a contact's page: one query more.
     "contact": {

@@ -34,6 +34,12 @@ VIEW_ALL = {
         "duesschedulerule",
         "duesschedulebracket",
         "duesdeductibility",
+        # Account work: prospects, inquiries, tasks, interactions, the weekly summaries sent.
+        "prospect",
+        "inquiry",
+        "task",
+        "interaction",
+        "accountsummary",
     ]
 }
 # Drafting, comparing and applying a new dues schedule: membership and finance.
@@ -59,11 +65,15 @@ EDITS_PEOPLE_AND_MEMBERSHIPS = {
     ]
 }
 
+ACCOUNT_WORK = ["prospect", "task", "interaction"]
+
 EXPECTED_CRM_PERMISSIONS = {
     "Membership": VIEW_ALL
     | EDITS_PEOPLE_AND_MEMBERSHIPS
     | {"delete_affiliation", "delete_note", "delete_planbracket"}
-    | DUES_PLANNING,
+    | DUES_PLANNING
+    # The membership staff own the accounts: the pipeline, tasks and interactions.
+    | {f"{action}_{model}" for action in ("add", "change") for model in ACCOUNT_WORK},
     "Finance": VIEW_ALL
     | {"add_note", "change_note", "add_duesdeductibility", "change_duesdeductibility"}
     | DUES_PLANNING,

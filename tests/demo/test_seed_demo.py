@@ -12,6 +12,8 @@ from crm import roles
 from crm.models import (
     Affiliation,
     Contact,
+    Inquiry,
+    Interaction,
     InvestorLevel,
     Membership,
     MembershipPlan,
@@ -19,7 +21,10 @@ from crm.models import (
     Note,
     Organization,
     Pledge,
+    Prospect,
+    Task,
 )
+from crm.selectors import members_at_risk
 
 TODAY = date(2026, 11, 29)
 MODELS = (
@@ -32,6 +37,10 @@ MODELS = (
     MembershipTransition,
     Pledge,
     Note,
+    Prospect,
+    Task,
+    Interaction,
+    Inquiry,
 )
 
 
@@ -258,3 +267,20 @@ def test_it_backs_paid_memberships_with_payouts_a_deposit_and_a_journal(seeded):
     assert figures["dues_billed"] > 0
     assert figures["dues_collected"] > 0
     assert figures["active_members"] > 150
+
+
+def test_it_shows_a_pipeline_with_owners_tasks_and_members_at_risk(seeded):
+    by_stage = Counter(Prospect.objects.values_list("stage", flat=True))
+    assert set(by_stage) == set(Prospect.Stage.values)
+    assert Prospect.objects.filter(stage="proposal", amount_proposed__isnull=True).count() == 0
+    assert Prospect.objects.filter(source="website").count() == Inquiry.objects.count() > 0
+    owned = Organization.objects.filter(account_owner__username="membership").count()
+    assert owned > 50
+    assert not Organization.objects.filter(
+        memberships__status__in=Membership.CURRENT_STATUSES, account_owner=None
+    ).exists()
+    open_tasks = Task.objects.filter(assignee__username="membership", done_at=None)
+    assert open_tasks.filter(due_date__lt=TODAY).exists()
+    assert open_tasks.filter(due_date__gte=TODAY).exists()
+    assert Interaction.objects.count() >= 5
+    assert members_at_risk(today=TODAY)

@@ -45,7 +45,8 @@ class Resource:
 
 # fmt: off
 STAFF_API: dict[str, Resource] = {
-    "organizations":    Resource(view=EVERYONE, add={M, E}, change={M}),
+    "organizations":    Resource(view=EVERYONE, add={M, E}, change={M},
+                                 actions={"account-owner": {M}}),
     "contacts":         Resource(view=EVERYONE, add={M, E}, change={M, E}),
     "affiliations":     Resource(view=EVERYONE, add={M, E}, change={M, E}, delete={M},
                                  actions={"confirm": {M, E}, "reject": {M, E}}),
@@ -72,6 +73,11 @@ STAFF_API: dict[str, Resource] = {
     "payments":         Resource(view=EVERYONE, actions={"receipt": EVERYONE}),
     "refunds":          Resource(view=EVERYONE),
     "payouts":          Resource(view={M, F, RO}),
+    # Account work: the membership staff own the accounts; finance and read-only read them.
+    "prospects":        Resource(view={M, F, RO}, add={M}, actions={"move": {M}}),
+    "tasks":            Resource(view={M, F, RO}, add={M}, actions={"complete": {M}}),
+    "interactions":     Resource(view={M, F, RO}, add={M}),
+    "engagement-scores": Resource(view=EVERYONE, actions={"at-risk": EVERYONE}),
 }
 # fmt: on
 
