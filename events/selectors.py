@@ -160,14 +160,20 @@ def registration_by_reference(reference: str) -> Any:
 
 
 def registration_waitlist_position(registration: Any) -> int | None:
-    """1 for the first in line; None when not on the waitlist."""
+    """1 for the first in line; None when not on the waitlist. Counted once per instance while
+    it stays waitlisted: a registration just made is told its place in its mail and in the
+    API's answer from one count."""
     if registration.status != Registration.Status.WAITLISTED:
         return None
+    cached = registration.__dict__.get("_waitlist_position")
+    if cached is not None:
+        return cached
     ahead = Registration.objects.filter(
         ticket_type_id=registration.ticket_type_id,
         status=Registration.Status.WAITLISTED,
         pk__lt=registration.pk,
     ).count()
+    registration._waitlist_position = ahead + 1
     return ahead + 1
 
 

@@ -82,10 +82,10 @@ class InvestCreate(PublicAPIView):
         form = s.InvestIn(data=request.data)
         form.is_valid(raise_exception=True)
         pledge = investment_submit(**form.service_kwargs())
-        # Read back with its schedule, as GET invest/<reference>/ shows it.
-        created = selectors.pledge_by_reference(pledge.reference)
+        # Just made, with its organization, level and schedule in hand (as GET
+        # invest/<reference>/ shows it): not read again.
         return Response(
-            s.PledgeOut(created, context={"invoices": {}}).data, status=status.HTTP_201_CREATED
+            s.PledgeOut(pledge, context={"invoices": {}}).data, status=status.HTTP_201_CREATED
         )
 
 

@@ -130,4 +130,5 @@ class RegistrationCancelView(PublicAPIView):
         registration_cancel(
             registration=registration, reason="Cancelled by the registrant.", by_registrant=True
         )
-        return Response(RegistrationSerializer(_registration(reference)).data)
+        # registration_cancel() refreshed it from the row it locked: not read again.
+        return Response(RegistrationSerializer(registration).data)

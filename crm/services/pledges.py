@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from billing.money import format_usd, money
 from core.exceptions import InvalidData, ServiceError
-from core.services import locked_transition, validated_save
+from core.services import atomic, keep_prefetched, locked_transition, validated_save
 from crm.models import Contact, InvestorLevel, Organization, Pledge, PledgeInstallment
 from crm.schedule import installment_schedule
 from webhooks.payloads import emit_pledge_change
@@ -43,7 +43,7 @@ def pledge_create(
         )
     except ValueError as exc:
         raise InvalidData(str(exc)) from exc
-    with transaction.atomic():
+    with atomic():
         pledge = Pledge(
             organization=organization,
             level=level,
@@ -55,14 +55,17 @@ def pledge_create(
             message=message,
             status_changed_at=timezone.now(),
         )
-        # full_clean: the model's limits (a term of at most ten years) hold here too.
-        validated_save(pledge, by=by)
-        PledgeInstallment.objects.bulk_create(
+        # full_clean: the model's limits (a term of at most ten years) hold here too. The
+        # reference is a new random token: its unique index is the last word, not a query.
+        validated_save(pledge, by=by, checked=["reference"])
+        installments = PledgeInstallment.objects.bulk_create(
             PledgeInstallment(
                 pledge=pledge, number=item.number, due_date=item.due_date, amount=item.amount
             )
             for item in schedule
         )
+        # Its mail and the API's answer list the schedule just written: not read again.
+        keep_prefetched(pledge, "installments", installments)
     return pledge
 
 

@@ -36,20 +36,25 @@ def registration_page_url(registration: Registration) -> str:
     return f"{settings.SITE_URL}/registrations/{registration.reference}/"
 
 
-def _payer(registration: Registration) -> tuple[Organization, Any]:
+def _payer(registration: Registration, *, contact_is_new: bool = False) -> tuple[Organization, Any]:
     """Who the invoice is addressed to. Paying now: the registrant, under the organization they
     named (made when the chamber does not know it yet, or named after them when they gave
-    none). Invoiced: the member organization's billing contact."""
+    none). Invoiced: the member organization's billing contact. `contact_is_new`: the contact
+    was made with the registration, so it has no organization on record to look for."""
     contact = registration.contact
     if registration.payment == Registration.Payment.INVOICE and registration.organization:
         return registration.organization, bill_to(registration.organization) or contact
     organization = registration.organization
     if organization is None:
-        organization = _own_organization(contact, registration.organization_name)
+        organization = _own_organization(
+            contact, registration.organization_name, contact_is_new=contact_is_new
+        )
     return organization, contact
 
 
-def _own_organization(contact: Any, organization_name: str) -> Organization:
+def _own_organization(
+    contact: Any, organization_name: str, *, contact_is_new: bool = False
+) -> Organization:
     """The organization a payer's invoice is filed under when no membership was verified: the
     one they named (else one named after them) among those they are confirmed at, or a new one.
     An organization they merely typed is never billed: its statement would show a stranger's
@@ -58,11 +63,23 @@ def _own_organization(contact: Any, organization_name: str) -> Organization:
     # The address was typed, not verified: a member's record (its statement, its portal) is
     # never used, only a non-member one this contact is confirmed at (one made for an earlier
     # registration of theirs, say).
-    own = Organization.objects.filter(
-        affiliations__contact=contact, affiliations__status=Affiliation.Status.CONFIRMED
-    ).exclude(memberships__status__in=Membership.CURRENT_STATUSES)
-    for name in names:
-        found = own.filter(normalized_name=normalize_org_name(name)).order_by("pk").first()
+    keys = [normalize_org_name(name) for name in names]
+    # Both names in one read (the first name wins); none for a contact made just now.
+    own = (
+        []
+        if contact_is_new
+        else list(
+            Organization.objects.filter(
+                affiliations__contact=contact,
+                affiliations__status=Affiliation.Status.CONFIRMED,
+                normalized_name__in=keys,
+            )
+            .exclude(memberships__status__in=Membership.CURRENT_STATUSES)
+            .order_by("pk")
+        )
+    )
+    for key in keys:
+        found = next((o for o in own if o.normalized_name == key), None)
         if found is not None:
             return found
     organization = organization_save(organization=Organization(name=names[0][:200]))
@@ -95,13 +112,15 @@ def registration_payment_start(*, registration: Registration, by: Any = None) ->
     return invoice
 
 
-def registration_invoice_open_new(*, registration: Registration, by: Any = None) -> Invoice:
+def registration_invoice_open_new(
+    *, registration: Registration, by: Any = None, contact_is_new: bool = False
+) -> Invoice:
     """registration_payment_start() for a registration awaiting payment that the caller has
     just made in its still open transaction (with its event, ticket type and contact loaded):
     nobody else can see it yet, so it is neither locked nor searched for an invoice again, and
     the invoice is made and numbered within that transaction. After the commit the caller
     hands it to registration_payment_send() (Stripe and the mail)."""
-    invoice = _new_invoice(registration, by=by)
+    invoice = _new_invoice(registration, by=by, contact_is_new=contact_is_new)
     return invoice_open_new(invoice=invoice, by=by)
 
 
@@ -123,10 +142,10 @@ def _issue(registration: Registration, invoice: Invoice, *, by: Any, opened: boo
     )
 
 
-def _new_invoice(locked: Registration, *, by: Any) -> Invoice:
+def _new_invoice(locked: Registration, *, by: Any, contact_is_new: bool = False) -> Invoice:
     from billing.gateways import stripe_configured
 
-    organization, contact = _payer(locked)
+    organization, contact = _payer(locked, contact_is_new=contact_is_new)
     event = locked.event
     invoice = Invoice(
         organization=organization,

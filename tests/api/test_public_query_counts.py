@@ -1,13 +1,16 @@
-"""The website's POSTs run a bounded number of queries (issue 10: at most 30 each), measured as
-production runs them: outside any test transaction, mail delivered on commit. The benchmark
-measures the same at scale; this pins the bound so a change that adds round trips to the shared
-save paths (matching, history, invoices, mail) shows up here first."""
+"""The website's POSTs run a bounded number of statements, measured as production runs them:
+outside any test transaction, mail delivered on commit (BEGIN, COMMIT and savepoints count).
+Issue 19's target is at most 20 a POST (TARGET); the join and a paid registration are not there
+yet and are pinned at what they send today (docs/performance.md has the figures). The same
+bounds hold on SQLite and PostgreSQL (PostgreSQL sends one more for the join's matching lock).
+The benchmark measures the same at scale; this pins the bound so a change that adds round trips
+to the shared save paths (matching, history, invoices, mail) shows up here first."""
 
 from decimal import Decimal
 
 import pytest
 
-from crm.models import Membership
+from crm.models import Contact, Membership, Organization
 from tests.api.public_helpers import INVEST, JOIN, invest_body, join_body
 from tests.factories import (
     AffiliationFactory,
@@ -21,7 +24,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MAX_QUERIES = 30
+MAX_QUERIES = 30  # the join (29 on SQLite, 30 on PostgreSQL): over TARGET, see the docstring
+TARGET = 20
+PAID_REGISTRATION = 25  # over TARGET: the invoice's organization (see docs/performance.md)
 
 
 @pytest.fixture
@@ -57,30 +62,94 @@ def test_it_links_a_join_to_the_business_and_person_on_record_in_at_most_30_quer
     assert Membership.objects.get().organization == organization
 
 
-def test_it_takes_an_investment_in_at_most_30_queries(api, django_assert_max_num_queries):
+def test_it_takes_an_investment_in_at_most_20_statements(api, django_assert_max_num_queries):
     InvestorLevelFactory(code="leadership", minimum_annual_amount=Decimal("5000.00"))
 
-    with django_assert_max_num_queries(MAX_QUERIES):
+    with django_assert_max_num_queries(TARGET):
         response = api.post(INVEST, invest_body("leadership"), format="json")
 
     assert response.status_code == 201, response.json()
     assert len(response.json()["schedule"]) == 12
 
 
-def test_it_registers_for_a_paid_event_in_at_most_30_queries(api, django_assert_max_num_queries):
-    event = EventFactory(slug="gala")
-    TicketTypeFactory(event=event, code="general", non_member_price=Decimal("50.00"))
-    body = {
+def registration(organization: str = "") -> dict:
+    return {
         "ticket_type": "general",
         "quantity": 1,
         "contact": {"first_name": "Dana", "last_name": "Ortiz", "email": "dana@frontst.example"},
-        "organization": "",
+        "organization": organization,
         "attendees": [],
     }
 
-    with django_assert_max_num_queries(MAX_QUERIES):
-        response = api.post("/api/v1/public/events/gala/registrations/", body, format="json")
+
+REGISTER = "/api/v1/public/events/gala/registrations/"
+
+
+def test_it_registers_for_a_paid_event_in_at_most_25_statements(api, django_assert_max_num_queries):
+    event = EventFactory(slug="gala")
+    TicketTypeFactory(event=event, code="general", non_member_price=Decimal("50.00"))
+
+    with django_assert_max_num_queries(PAID_REGISTRATION):
+        response = api.post(REGISTER, registration("Front Street Bakery"), format="json")
 
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == "pending_payment"
     assert response.json()["total"] == "50.00"
+
+
+def test_it_registers_for_a_free_event_in_at_most_20_statements_and_makes_no_organization(
+    api, django_assert_max_num_queries
+):
+    event = EventFactory(slug="gala")
+    TicketTypeFactory(
+        event=event, code="general", member_price=Decimal("0.00"), non_member_price=Decimal("0.00")
+    )
+
+    with django_assert_max_num_queries(TARGET):
+        response = api.post(REGISTER, registration("Front Street Bakery"), format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "confirmed"
+    assert response.json()["organization"] == "Front Street Bakery"  # as typed, kept as text
+    assert not Organization.objects.exists()
+    assert Contact.objects.get().email == "dana@frontst.example"
+
+
+def test_it_waitlists_in_at_most_20_statements_and_makes_no_organization(
+    api, django_assert_max_num_queries
+):
+    event = EventFactory(slug="gala", waitlist_enabled=True)
+    TicketTypeFactory(event=event, code="general", non_member_price=Decimal("50.00"), capacity=0)
+
+    with django_assert_max_num_queries(TARGET):
+        response = api.post(REGISTER, registration("Front Street Bakery"), format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "waitlisted"
+    assert response.json()["waitlist_position"] == 1
+    assert not Organization.objects.exists()
+
+
+def test_it_cancels_a_registration_in_at_most_20_statements(api, django_assert_max_num_queries):
+    event = EventFactory(slug="gala")
+    TicketTypeFactory(
+        event=event, code="general", member_price=Decimal("0.00"), non_member_price=Decimal("0.00")
+    )
+    reference = api.post(REGISTER, registration(), format="json").json()["reference"]
+
+    with django_assert_max_num_queries(TARGET):
+        response = api.post(f"/api/v1/public/registrations/{reference}/cancel/", format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "cancelled"
+
+
+def test_it_signs_up_for_the_newsletter_in_at_most_20_statements(
+    api, hartbeat, django_assert_max_num_queries
+):
+    body = {"list": "hartbeat", "email": "dana@riverfront.example", "first_name": "Dana"}
+
+    with django_assert_max_num_queries(TARGET):
+        response = api.post("/api/v1/public/newsletter-subscriptions/", body, format="json")
+
+    assert response.status_code == 202, response.json()

@@ -231,7 +231,9 @@ def registration_create(
     whichever is first, never past the event's start; `expire_event_holds` releases them.
     `seat_limit`: one person holds at most EVENT_MAX_SEATS_PER_PERSON seats of an event across
     registrations (staff pass False to go past it); `contact_is_new`: the caller just made the
-    contact, so it has no other registration to wait for.
+    contact, so it has no other registration to wait for. A contact not saved yet (the
+    website's new registrant, `contact_is_new`) is saved in the registration's own transaction:
+    a refused registration leaves no contact behind, and two statements are saved.
 
     `public`: the website. There nothing typed grants member terms: the member price, a
     members-only ticket and invoicing the organization need `verified_by`, a contact signed in
@@ -332,6 +334,8 @@ def registration_create(
                 f"{locked.name} tickets are sold out ({left}) and this event keeps no waitlist.",
                 field="quantity" if free > 0 else None,
             )
+        if contact.pk is None:
+            _save_new_contact(contact)
         registration = Registration(
             event=event,
             ticket_type=locked,
@@ -367,7 +371,9 @@ def registration_create(
         emit_registration_change(registration, from_status="")
         if registration.status == Status.PENDING_PAYMENT:
             # Made and numbered with the registration; Stripe and mail wait for the commit.
-            invoice = registration_invoice_open_new(registration=registration, by=by)
+            invoice = registration_invoice_open_new(
+                registration=registration, by=by, contact_is_new=contact_is_new
+            )
     if invoice is not None:
         invoice = registration_payment_send(registration=registration, invoice=invoice, by=by)
     # A new registration's invoice is the one just made, or none: its mail and its page (the
@@ -390,12 +396,41 @@ def registration_create_for_person(
     **options: Any,
 ) -> Registration:
     """Register someone known only by name and email (the website): their contact is found by
-    email or made, and a refused registration leaves no new contact behind."""
-    contact, known = _registration_contact(first_name=first_name, last_name=last_name, email=email)
+    email or made, and a refused registration leaves no new contact behind. A new address's
+    contact is made in the registration's transaction (registration_create); of two
+    registrations racing to make it, the one the unique email refuses registers again with
+    the winner's contact."""
     if not options.get("attendees"):
         # The person as they typed themselves, not as the record has it: what the registration
         # shows must not tell a visitor the name on file for an address they typed.
         options["attendees"] = [AttendeeDetails(first_name, last_name, email)]
+    if not options.get("public"):
+        contact, known = _registration_contact(
+            first_name=first_name, last_name=last_name, email=email
+        )
+        return _register_contact(event, ticket_type, contact, known=known, options=options)
+    normalized = normalize_email(email)
+    if not normalized:
+        raise ServiceError("Give an email address.", field="contact.email")
+    existing = Contact.objects.filter(email__iexact=normalized).first()
+    if existing is not None:
+        return _register_contact(event, ticket_type, existing, known=True, options=options)
+    new = Contact(first_name=first_name.strip(), last_name=last_name.strip(), email=normalized)
+    try:
+        return _register_contact(event, ticket_type, new, known=False, options=options)
+    except IntegrityError:
+        existing = Contact.objects.filter(email__iexact=normalized).first()
+        if existing is None:
+            raise
+    return _register_contact(event, ticket_type, existing, known=True, options=options)
+
+
+def _register_contact(
+    event: Event, ticket_type: TicketType, contact: Contact, *, known: bool, options: dict
+) -> Registration:
+    # A new contact saved beforehand (not the website's: that one goes with the registration's
+    # own transaction) is removed again when the registration is refused.
+    made_before = not known and contact.pk is not None
     try:
         return registration_create(
             event=event,
@@ -405,9 +440,21 @@ def registration_create_for_person(
             **options,
         )
     except ServiceError:
-        if not known and not contact.registrations.exists():
+        if made_before and not contact.registrations.exists():
             contact.delete()
         raise
+
+
+def _save_new_contact(contact: Contact) -> None:
+    """The website's new registrant, saved in the registration's transaction. Its unique email
+    is the last word (an IntegrityError rolls the registration back; the caller retries with
+    the contact that won)."""
+    try:
+        validated_save(contact, checked=["email"])
+    except ServiceError as exc:
+        raise ServiceError(
+            exc.message, field=f"contact.{exc.field}" if exc.field else None
+        ) from exc
 
 
 def _mail_verification(registration: Registration) -> None:
