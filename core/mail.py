@@ -215,18 +215,13 @@ def deliver_email(
     EmailLog = email_log_model()
 
     # Run again (a worker that died before it reported the task done, a requeued task): a mail
-    # already recorded as sent is not sent twice. The log row is marked sent as it is claimed
-    # (one UPDATE that is also the check, instead of a read and then an update); a failure
-    # below marks it failed again, and a failed mail can be sent by a later run.
-    if log_id is not None:
-        claimed = (
-            EmailLog.objects.filter(pk=log_id)
-            .exclude(status=EmailLog.Status.SENT)
-            .update(status=EmailLog.Status.SENT, sent_at=timezone.now(), error="")
-        )
-        if not claimed:
-            logger.info("mail %s already sent: %s", log_id, reason)
-            return
+    # already recorded as sent is not sent twice.
+    if (
+        log_id is not None
+        and EmailLog.objects.filter(pk=log_id, status=EmailLog.Status.SENT).exists()
+    ):
+        logger.info("mail %s already sent: %s", log_id, reason)
+        return
     try:
         _send(
             {
@@ -241,11 +236,13 @@ def deliver_email(
     except Exception as exc:
         if log_id is not None:
             EmailLog.objects.filter(pk=log_id).update(
-                status=EmailLog.Status.FAILED,
-                sent_at=None,
-                error=f"{exc.__class__.__name__}: {exc}",
+                status=EmailLog.Status.FAILED, error=f"{exc.__class__.__name__}: {exc}"
             )
         raise
+    if log_id is not None:
+        EmailLog.objects.filter(pk=log_id).update(
+            status=EmailLog.Status.SENT, sent_at=timezone.now(), error=""
+        )
     logger.info("mail sent to %s: %s (%s)", ", ".join(to), subject, reason)
 
 
