@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 MAX_QUERIES = 30  # the join (29 on SQLite, 30 on PostgreSQL): over TARGET, see the docstring
 TARGET = 20
-PAID_REGISTRATION = 25  # over TARGET: the invoice's organization (see docs/performance.md)
+PAID_REGISTRATION = 26  # over TARGET: the invoice's organization (see docs/performance.md)
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def registration(organization: str = "") -> dict:
 REGISTER = "/api/v1/public/events/gala/registrations/"
 
 
-def test_it_registers_for_a_paid_event_in_at_most_25_statements(api, django_assert_max_num_queries):
+def test_it_registers_for_a_paid_event_in_at_most_26_statements(api, django_assert_max_num_queries):
     event = EventFactory(slug="gala")
     TicketTypeFactory(event=event, code="general", non_member_price=Decimal("50.00"))
 
