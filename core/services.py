@@ -17,6 +17,53 @@ def with_history_user(instance: models.Model, user: Any) -> None:
         instance._history_user = user  # type: ignore[attr-defined]
 
 
+def history_bulk_create(model: type[models.Model], instances: Iterable[models.Model]) -> None:
+    """Write the change-history rows of `instances` (saved, or snapshots of one saved record at
+    successive steps) in one insert, each as django-simple-history's post_save would have
+    written it after that save: its `_history_type` ("+" unless set), who (`_history_user`, else
+    the request's user), why (`_change_reason`), and the same pre/post signals, so the audit's
+    source and channel fill the reason as usual. For bulk inserts, which send no post_save."""
+    from simple_history.models import HistoricalRecords
+    from simple_history.signals import (
+        post_create_historical_record,
+        pre_create_historical_record,
+    )
+    from simple_history.utils import get_change_reason_from_object
+
+    history_model = model.history.model  # type: ignore[attr-defined]
+    request = getattr(HistoricalRecords.context, "request", None)
+    request_user = getattr(request, "user", None)
+    if not getattr(request_user, "is_authenticated", False):
+        request_user = None
+    rows = []
+    for instance in instances:
+        history_date = getattr(instance, "_history_date", timezone.now())
+        history_user = getattr(instance, "_history_user", request_user)
+        reason = get_change_reason_from_object(instance)
+        row = history_model(
+            history_date=history_date,
+            history_type=getattr(instance, "_history_type", "+"),
+            history_user=history_user,
+            history_change_reason=reason,
+            **{f.attname: getattr(instance, f.attname) for f in history_model.tracked_fields},
+        )
+        pre_create_historical_record.send(
+            sender=history_model,
+            instance=instance,
+            history_date=history_date,
+            history_user=history_user,
+            history_change_reason=reason,
+            history_instance=row,
+            using=None,
+        )
+        rows.append((instance, row))
+    history_model.objects.bulk_create([row for _instance, row in rows])
+    for instance, row in rows:
+        post_create_historical_record.send(
+            sender=history_model, instance=instance, history_instance=row, using=None
+        )
+
+
 def user_or_none(by: Any) -> Any:
     """The user to record as having made a change: None for a job or an anonymous visitor."""
     return by if by is not None and getattr(by, "is_authenticated", False) else None

@@ -67,11 +67,15 @@ class Organization(TimeStampedModel):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
+        self.normalize()
+        super().save(*args, **kwargs)
+
+    def normalize(self) -> None:
+        """Derive the matching fields (save() does it; a bulk insert calls it first)."""
         self.normalized_name = normalize_org_name(self.name)
         if self.website and not self.email_domain:
             self.email_domain = domain_from_website(self.website)
         self.email_domain = self.email_domain.strip().lower()
-        super().save(*args, **kwargs)
 
 
 class Contact(TimeStampedModel):
@@ -106,8 +110,12 @@ class Contact(TimeStampedModel):
         return f"{self.first_name} {self.last_name}".strip()
 
     def save(self, *args, **kwargs) -> None:
-        self.email = normalize_email(self.email)
+        self.normalize()
         super().save(*args, **kwargs)
+
+    def normalize(self) -> None:
+        """One spelling of the address (save() does it; a bulk insert calls it first)."""
+        self.email = normalize_email(self.email)
 
 
 class Affiliation(TimeStampedModel):

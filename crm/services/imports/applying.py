@@ -1,18 +1,16 @@
-"""Applying a roster: each row written through the CRM services in a savepoint of its own
-(records matched, blanks filled, nothing overwritten), the dry run that rolls the file back, and
-the report of what every row did and why."""
+"""Applying a roster row by row: each row written through the CRM services in a savepoint of its
+own (records matched, blanks filled, nothing overwritten). `batching` sends here the rows it does
+not write in bulk, and a whole chunk whose bulk write the database refused."""
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from core.exceptions import ServiceError
 from crm import services
-from crm.models import Affiliation, Contact, Membership, MembershipPlan, Organization
+from crm.models import Affiliation, Contact, Membership, Organization
 from crm.normalize import domain_from_website, normalize_org_name
 from crm.services import memberships  # the bare transitions
 from crm.services.imports.fields import (
@@ -26,94 +24,13 @@ from crm.services.imports.fields import (
     _roles,
     _text,
 )
-
-IMPORT_REASON = "imported from a roster file"
-
-_ROLE_LABELS = {
-    "is_primary": "primary representative",
-    "is_billing": "billing contact",
-    "is_event_contact": "event contact",
-}
-
-
-class Outcome(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    REFUSED = "refused"
-    SKIPPED = "skipped"
-
-
-@dataclass
-class RowResult:
-    number: int
-    outcome: Outcome
-    organization: str = ""
-    contact: str = ""
-    changes: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    reason: str = ""
-
-    @property
-    def message(self) -> str:
-        parts = [self.reason] if self.reason else []
-        return " ".join(parts + [f"{c[0].upper()}{c[1:]}." for c in self.changes + self.notes])
-
-
-@dataclass
-class ImportReport:
-    dry_run: bool
-    rows: list[RowResult] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    # Outcomes of rows handed to a caller's on_row instead of kept in `rows` (streaming).
-    streamed: Counter[Outcome] = field(default_factory=Counter)
-
-    def count(self, outcome: Outcome) -> int:
-        return self.streamed[outcome] + sum(1 for row in self.rows if row.outcome == outcome)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {outcome.value: self.count(outcome) for outcome in Outcome}
-
-    @property
-    def summary(self) -> str:
-        counted = ", ".join(f"{n} {name}" for name, n in self.counts.items() if n)
-        prefix = "Dry run, nothing saved" if self.dry_run else "Imported"
-        return f"{prefix}: {counted or 'no rows'}."
-
-
-def roster_import(
-    *,
-    rows: Iterable[RosterRow],
-    dry_run: bool,
-    by: Any = None,
-    ignored_columns: Iterable[str] = (),
-    on_row: Callable[[RowResult], None] | None = None,
-) -> ImportReport:
-    """Import roster rows, each all or nothing, and report every row's outcome and why.
-    With dry_run, everything runs and is then rolled back: the report is what a real run does.
-    With `on_row`, each row's result is handed to it as soon as the row is done and the report
-    only counts them, so a long roster streams through in constant memory."""
-    report = ImportReport(dry_run=dry_run, ignored_columns=list(ignored_columns))
-    context = _Context(by=by)
-    with transaction.atomic():
-        for row in rows:
-            result = _import_row_safely(row, context)
-            if on_row is None:
-                report.rows.append(result)
-            else:
-                on_row(result)
-                report.streamed[result.outcome] += 1
-        if dry_run:
-            transaction.set_rollback(True)
-    return report
-
-
-@dataclass
-class _Context:
-    by: Any
-    plans: dict[str, MembershipPlan | None] = field(default_factory=dict)
-    seen: dict[tuple[int, int | None], int] = field(default_factory=dict)
+from crm.services.imports.results import (
+    _ROLE_LABELS,
+    IMPORT_REASON,
+    Outcome,
+    RowResult,
+    _Context,
+)
 
 
 def _import_row_safely(row: RosterRow, context: _Context) -> RowResult:
@@ -137,21 +54,64 @@ def _import_row_safely(row: RosterRow, context: _Context) -> RowResult:
     return result
 
 
-def _import_row(row: RosterRow, result: RowResult, context: _Context) -> None:
+@dataclass
+class _Parsed:
+    """A row's cells turned into what the records take (no database writes yet)."""
+
+    values: dict[str, str]
+    org_fields: dict[str, Any]
+    contact_fields: dict[str, str] | None
+    flags: dict[str, bool]
+    membership_wish: _MembershipWish | None
+
+
+def _parse_row(row: RosterRow, result: RowResult, context: _Context) -> _Parsed:
     values = {key: _text(value) for key, value in row.values.items() if not key.startswith("_")}
     if row.values.get("_extra_cells"):
         raise _Refused("The row has more cells than the file has headings.")
     raw_dates = {key: row.values.get(key) for key in ("start_date", "paid_through")}
     result.organization = values.get("organization", "")
+    parsed = _Parsed(
+        values=values,
+        org_fields=_organization_fields(values),
+        contact_fields=_contact_fields(values),
+        flags=_roles(values.get("roles", "")),
+        membership_wish=_membership_wish(values, raw_dates, context.plans),
+    )
+    if parsed.flags and parsed.contact_fields is None:
+        raise _Refused("Roles are given but no contact (name or email).")
+    return parsed
+
+
+def _contact_label(contact: Contact) -> str:
+    return contact.full_name + (f" <{contact.email}>" if contact.email else "")
+
+
+def _membership_created(wish: _MembershipWish) -> str:
+    paid = f", paid through {wish.paid_through.isoformat()}" if wish.paid_through else ""
+    return f"created membership on the {wish.plan} plan ({wish.status.label.lower()}{paid})"
+
+
+def _finish(
+    result: RowResult, created: list[str], updated: list[str], *, first: int, number: int
+) -> None:
+    """The row's outcome from what it changed; `first`: the first row that named the same
+    organization and contact."""
+    result.changes = created + updated
+    if created:
+        result.outcome = Outcome.CREATED
+    elif updated:
+        result.outcome = Outcome.UPDATED
+    if result.outcome == Outcome.UNCHANGED:
+        result.notes.insert(0, f"same as row {first}" if first != number else "already up to date")
+
+
+def _import_row(row: RosterRow, result: RowResult, context: _Context) -> None:
+    parsed = _parse_row(row, result, context)
+    values, org_fields, contact_fields = parsed.values, parsed.org_fields, parsed.contact_fields
+    flags, membership_wish = parsed.flags, parsed.membership_wish
     created: list[str] = []
     updated: list[str] = []
-
-    org_fields = _organization_fields(values)
-    contact_fields = _contact_fields(values)
-    flags = _roles(values.get("roles", ""))
-    membership_wish = _membership_wish(values, raw_dates, context.plans)
-    if flags and contact_fields is None:
-        raise _Refused("Roles are given but no contact (name or email).")
 
     organization = _match_organization(values.get("organization", ""), org_fields.get("website"))
     if organization is None:
@@ -170,7 +130,7 @@ def _import_row(row: RosterRow, result: RowResult, context: _Context) -> None:
         contact, contact_created, contact_filled = _upsert_contact(
             organization, contact_fields, context, result
         )
-        result.contact = contact.full_name + (f" <{contact.email}>" if contact.email else "")
+        result.contact = _contact_label(contact)
         if contact_created:
             created.append(f"created contact {result.contact}")
         elif contact_filled:
@@ -189,17 +149,9 @@ def _import_row(row: RosterRow, result: RowResult, context: _Context) -> None:
     if membership_wish is not None:
         _upsert_membership(organization, membership_wish, context, result, created)
 
-    result.changes = created + updated
-    if created:
-        result.outcome = Outcome.CREATED
-    elif updated:
-        result.outcome = Outcome.UPDATED
     key = (organization.pk, contact.pk if contact else None)
     first = context.seen.setdefault(key, row.number)
-    if result.outcome == Outcome.UNCHANGED:
-        result.notes.insert(
-            0, f"same as row {first}" if first != row.number else "already up to date"
-        )
+    _finish(result, created, updated, first=first, number=row.number)
 
 
 def _save(instance: Any, saver: Any, *, by: Any) -> None:
@@ -229,18 +181,37 @@ def _match_organization(name: str, website: str | None) -> Organization | None:
     return None
 
 
-def _fill(instance: Any, fields: Mapping[str, Any], notes: list[str]) -> list[str]:
-    """Set the fields that are empty on the record; note the ones whose value differs."""
-    filled = []
+def _to_fill(instance: Any, fields: Mapping[str, Any], notes: list[str]) -> dict[str, Any]:
+    """The fields that are empty on the record (to fill); the ones whose value differs are
+    noted as kept."""
+    fill = {}
     for name, value in fields.items():
         current = getattr(instance, name)
-        verbose = str(type(instance)._meta.get_field(name).verbose_name)
         if current in ("", None, False):
-            setattr(instance, name, value)
-            filled.append(verbose)
+            fill[name] = value
         elif current != value:
+            verbose = type(instance)._meta.get_field(name).verbose_name
             notes.append(f"kept {verbose} '{current}' (the file says '{value}')")
-    return filled
+    return fill
+
+
+def _fill(instance: Any, fields: Mapping[str, Any], notes: list[str]) -> list[str]:
+    """Set the fields that are empty on the record; note the ones whose value differs."""
+    fill = _to_fill(instance, fields, notes)
+    for name, value in fill.items():
+        setattr(instance, name, value)
+    return [str(type(instance)._meta.get_field(name).verbose_name) for name in fill]
+
+
+def _contact_fill(contact: Contact, fields: Mapping[str, str]) -> dict[str, str]:
+    """What a row offers an existing contact: its non-empty cells, minus the email it was found
+    by and a name that differs only in capitals."""
+    fill = {k: v for k, v in fields.items() if v and k != "email"}
+    if contact.first_name.lower() == fill.get("first_name", "").lower():
+        fill.pop("first_name")
+    if contact.last_name.lower() == fill.get("last_name", "").lower():
+        fill.pop("last_name")
+    return fill
 
 
 def _upsert_contact(
@@ -269,12 +240,7 @@ def _upsert_contact(
         contact = Contact(**fields)
         _save(contact, services.contact_save, by=context.by)
         return contact, True, []
-    fill = {k: v for k, v in fields.items() if v and k != "email"}
-    if contact.first_name.lower() == fill.get("first_name", "").lower():
-        fill.pop("first_name")
-    if contact.last_name.lower() == fill.get("last_name", "").lower():
-        fill.pop("last_name")
-    filled = _fill(contact, fill, result.notes)
+    filled = _fill(contact, _contact_fill(contact, fields), result.notes)
     if filled:
         _save(contact, services.contact_save, by=context.by)
     return contact, False, filled
@@ -375,7 +341,4 @@ def _upsert_membership(
         services.membership_lapse(membership=membership, by=by, reason=IMPORT_REASON)
     if wish.status == status.CANCELLED:
         services.membership_cancel(membership=membership, by=by, reason=IMPORT_REASON)
-    paid = f", paid through {wish.paid_through.isoformat()}" if wish.paid_through else ""
-    created.append(
-        f"created membership on the {wish.plan} plan ({wish.status.label.lower()}{paid})"
-    )
+    created.append(_membership_created(wish))
