@@ -13,9 +13,10 @@ PALETTE = ("#417690", "#e8a33d", "#79aec8", "#ba2121", "#5b8c5a", "#8a6fb5")
 def _label(value: Decimal | int, money: bool) -> str:
     if money:
         amount = Decimal(value)
+        sign = "-" if amount < 0 else ""
         if abs(amount) >= 1000:
-            return f"${amount / 1000:,.1f}k"
-        return f"${amount:,.0f}"
+            return f"{sign}${abs(amount) / 1000:,.1f}k"
+        return f"{sign}${abs(amount):,.0f}"
     return f"{value:,}"
 
 
@@ -28,8 +29,12 @@ def bar_chart(
     width: int = 640,
     height: int = 240,
 ) -> SafeString:
-    """Grouped bars: one group per category, one bar per series, with a legend."""
+    """Grouped bars: one group per category, one bar per series, with a legend. The legend
+    wraps onto more lines (the chart grows taller) rather than running off its right edge."""
     left, right, top, bottom = 56, 12, 28, 36
+    legend = _legend_rows([name for name, _ in series], left=left, width=width - right)
+    height += LEGEND_LINE * (len(legend) - 1)
+    bottom += LEGEND_LINE * (len(legend) - 1)
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max((Decimal(v) for _, values in series for v in values), default=Decimal(0))
     peak = peak if peak > 0 else Decimal(1)
@@ -65,15 +70,39 @@ def bar_chart(
             f'font-size="10" text-anchor="middle" fill="#666">{escape(category)}</text>'
         )
     if len(series) > 1:
-        x = left
-        for j, (name, _) in enumerate(series):
-            parts.append(
-                f'<rect x="{x}" y="{height - 12}" width="10" height="10" '
-                f'fill="{PALETTE[j % len(PALETTE)]}"/>'
-                f'<text x="{x + 14}" y="{height - 3}" font-size="10" fill="#333">'
-                f"{escape(name)}</text>"
-            )
-            x += 14 + 7 * len(name) + 16
+        for row, items in enumerate(legend):
+            y = height - LEGEND_LINE * (len(legend) - 1 - row)
+            for j, name, x in items:
+                parts.append(
+                    f'<rect x="{x}" y="{y - 12}" width="10" height="10" '
+                    f'fill="{PALETTE[j % len(PALETTE)]}"/>'
+                    f'<text x="{x + 14}" y="{y - 3}" font-size="10" fill="#333">'
+                    f"{escape(name)}</text>"
+                )
     parts.append("</svg>")
     # Every piece of text above went through escape().
     return mark_safe("".join(parts))
+
+
+LEGEND_LINE = 14  # px from one legend line to the next
+
+
+def legend_width(name: str) -> int:
+    """The room a legend entry takes: its swatch, the name (at most 7 px a character in the
+    10 px font) and the gap to the next."""
+    return 14 + 7 * len(name) + 16
+
+
+def _legend_rows(
+    names: Sequence[str], *, left: int, width: int
+) -> list[list[tuple[int, str, int]]]:
+    """(series index, name, x) of each legend entry, line by line, none past `width`."""
+    rows: list[list[tuple[int, str, int]]] = [[]]
+    x = left
+    for j, name in enumerate(names):
+        if rows[-1] and x + legend_width(name) - 16 > width:
+            rows.append([])
+            x = left
+        rows[-1].append((j, name, x))
+        x += legend_width(name)
+    return rows

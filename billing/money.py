@@ -27,5 +27,8 @@ def from_minor_units(cents: int) -> Decimal:
 
 
 def format_usd(amount: Decimal) -> str:
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(money(amount)):,.2f}"
+    """The one way an amount is written for people: $1,450.00; -$6,875.00 (the sign before
+    the dollar); rounded to the cent first, so -0.004 is $0.00. CSV keeps plain numbers."""
+    rounded = money(amount)
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}${abs(rounded):,.2f}"

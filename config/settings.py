@@ -231,13 +231,13 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Who prints the documents (invoices, receipts, statements) and the charitable foundation that
 # acknowledges investments given through it.
 CHAMBER_NAME = env_str("CHAMBER_NAME", "MetroHartford Alliance")
-CHAMBER_ADDRESS = env_str("CHAMBER_ADDRESS", "20 Church Street, Hartford, CT 06103")
+CHAMBER_ADDRESS = env_str("CHAMBER_ADDRESS", "185 Asylum St., Ste. 111, Hartford, CT 06103")
 FOUNDATION_NAME = env_str("FOUNDATION_NAME", "MetroHartford Alliance Foundation")
 # How an invoice tells a payer to pay when Stripe is not configured ({number}: the invoice's).
 BILLING_PAYMENT_INSTRUCTIONS = env_str(
     "BILLING_PAYMENT_INSTRUCTIONS",
-    "Pay by check to the MetroHartford Alliance, 20 Church Street, Hartford, CT 06103, writing "
-    "invoice {number} on the check, or ask finance for ACH or wire instructions.",
+    "Pay by check to the MetroHartford Alliance, 185 Asylum St., Ste. 111, Hartford, CT 06103, "
+    "writing invoice {number} on the check, or ask finance for ACH or wire instructions.",
 )
 # The general ledger accounts of the money path (revenue accounts live on plans, levels, events).
 BILLING_GL_ACCOUNTS = {

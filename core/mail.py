@@ -41,7 +41,13 @@ def email_log_model() -> Any:
 
 def render_templated(*, template: str, context: dict[str, Any]) -> tuple[str, str | None]:
     """The text and (if its template exists) HTML bodies of an email."""
-    context = {"site_url": settings.SITE_URL, **context}
+    context = {
+        "site_url": settings.SITE_URL,
+        # The footer of every mail: who sends it and the chamber's address.
+        "chamber_name": settings.CHAMBER_NAME,
+        "chamber_address": settings.CHAMBER_ADDRESS,
+        **context,
+    }
     text = render_to_string(f"emails/{template}.txt", context)
     try:
         html = render_to_string(f"emails/{template}.html", context)

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from billing import services
+from billing.admin.common import MoneyDisplayMixin
 from billing.models import CreditEntry
 from billing.money import format_usd
 from core.admin.actions import ActionPage, FormAction, run_service_action
@@ -17,7 +18,7 @@ from core.exceptions import ServiceError
 CREDIT_FIELDS = ("created", "kind", "amount", "invoice", "payment", "refund", "memo")
 
 
-class CreditEntryInline(admin.TabularInline):
+class CreditEntryInline(MoneyDisplayMixin, admin.TabularInline):
     """The credit ledger rows of an organization or an invoice."""
 
     model = CreditEntry
@@ -56,7 +57,7 @@ def _once_per_organization(call: Any) -> Any:
 
 
 @admin.register(CreditEntry)
-class CreditEntryAdmin(admin.ModelAdmin):
+class CreditEntryAdmin(MoneyDisplayMixin, admin.ModelAdmin):
     list_display = ["created", "organization", "kind", "amount", "invoice", "balance"]
     list_filter = ["kind", "created"]
     search_fields = ["organization__name", "invoice__number"]

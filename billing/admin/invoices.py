@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from billing import selectors, services
-from billing.admin.common import ReadOnlyMixin, form_page
+from billing.admin.common import MoneyDisplayMixin, ReadOnlyMixin, form_page
 from billing.admin.credits import InvoiceCreditEntryInline
 from billing.admin.documents import InvoiceDocumentsMixin
 from billing.models import (
@@ -44,14 +44,14 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class InvoiceLineInline(ReadOnlyMixin, admin.TabularInline):
+class InvoiceLineInline(MoneyDisplayMixin, ReadOnlyMixin, admin.TabularInline):
     model = InvoiceLine
     extra = 0
     fields = ("description", "amount", "gl_account", "period_start", "period_end", "kind")
     readonly_fields = fields
 
 
-class PaymentInline(ReadOnlyMixin, admin.TabularInline):
+class PaymentInline(MoneyDisplayMixin, ReadOnlyMixin, admin.TabularInline):
     model = Payment
     extra = 0
     show_change_link = True
@@ -90,7 +90,7 @@ class RefundForm(forms.Form):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(IndexedSearchAdminMixin, InvoiceDocumentsMixin, HistoryAdmin):
+class InvoiceAdmin(MoneyDisplayMixin, IndexedSearchAdminMixin, InvoiceDocumentsMixin, HistoryAdmin):
     list_display = [
         "number_or_draft",
         "organization",

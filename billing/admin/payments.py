@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from billing import services
-from billing.admin.common import ReadOnlyMixin, form_page
+from billing.admin.common import MoneyDisplayMixin, ReadOnlyMixin, form_page
 from billing.admin.documents import PaymentDocumentsMixin
 from billing.models import (
     Dispute,
@@ -28,7 +28,7 @@ class DepositForm(forms.Form):
     memo = forms.CharField(max_length=500, required=False)
 
 
-class PaymentDisputeInline(ReadOnlyMixin, admin.TabularInline):
+class PaymentDisputeInline(MoneyDisplayMixin, ReadOnlyMixin, admin.TabularInline):
     model = Dispute
     extra = 0
     show_change_link = True
@@ -37,7 +37,7 @@ class PaymentDisputeInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(PaymentDocumentsMixin, ReadOnlyMixin, HistoryAdmin):
+class PaymentAdmin(MoneyDisplayMixin, PaymentDocumentsMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = ["invoice", "method", "status", "amount", "fee", "net", "received_on", "created"]
     list_filter = ["method", "status", "received_on"]
     search_fields = [
@@ -88,7 +88,7 @@ class PaymentAdmin(PaymentDocumentsMixin, ReadOnlyMixin, HistoryAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyMixin, HistoryAdmin):
+class RefundAdmin(MoneyDisplayMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = ["payment", "amount", "status", "reason", "outcome", "created"]
     list_filter = ["status"]
     search_fields = ["payment__invoice__number", "stripe_refund_id", "reason"]
@@ -96,7 +96,7 @@ class RefundAdmin(ReadOnlyMixin, HistoryAdmin):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadOnlyMixin, HistoryAdmin):
+class DisputeAdmin(MoneyDisplayMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = [
         "stripe_dispute_id",
         "payment",

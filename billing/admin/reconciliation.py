@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from billing import finance_views, selectors, services
-from billing.admin.common import ReadOnlyMixin
+from billing.admin.common import MoneyDisplayMixin, ReadOnlyMixin
 from billing.gateways import GatewayError
 from billing.models import (
     BalanceTransaction,
@@ -66,7 +66,7 @@ def _export_selected(
     return HttpResponseRedirect(reverse("admin:billing_journalbatch_change", args=[batch.pk]))
 
 
-class ReconciledAdmin(ReadOnlyMixin, HistoryAdmin):
+class ReconciledAdmin(MoneyDisplayMixin, ReadOnlyMixin, HistoryAdmin):
     """The admin of money that reached the bank (a payout, a deposit): its change page is its
     reconciliation page (`reconciliation_view`, in billing.finance_views), and its list says
     whether finance reviewed it and in which journal batch it was exported. Its actions mark the
@@ -214,7 +214,7 @@ class BankDepositAdmin(ReconciledAdmin):
         return self.export_selected(request, queryset)
 
 
-class JournalLineInline(ReadOnlyMixin, admin.TabularInline):
+class JournalLineInline(MoneyDisplayMixin, ReadOnlyMixin, admin.TabularInline):
     model = JournalLine
     extra = 0
     fields = ("entry_number", "entry_date", "account", "debit", "credit", "description", "name")
@@ -222,7 +222,7 @@ class JournalLineInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(JournalBatch)
-class JournalBatchAdmin(admin.ModelAdmin):
+class JournalBatchAdmin(MoneyDisplayMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "date_from",

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing.models.fields import amount_field
 from billing.models.invoices import Invoice, Payment, Refund
+from billing.money import format_usd
 
 
 class CreditEntry(models.Model):
@@ -66,4 +67,4 @@ class CreditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.amount} ({self.organization})"
+        return f"{self.get_kind_display()}: {format_usd(self.amount)} ({self.organization})"

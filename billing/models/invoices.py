@@ -11,7 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from billing.models.fields import amount_field
-from billing.money import ZERO
+from billing.money import ZERO, format_usd
 from core.models import TimeStampedModel, new_reference
 
 
@@ -279,7 +279,7 @@ class InvoiceLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.description}: {self.amount}"
+        return f"{self.description}: {format_usd(self.amount)}"
 
 
 class Payment(TimeStampedModel):
@@ -348,7 +348,8 @@ class Payment(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_method_display()} {self.amount} ({self.get_status_display().lower()})"
+        status = self.get_status_display().lower()
+        return f"{self.get_method_display()} {format_usd(self.amount)} ({status})"
 
     @property
     def is_stripe(self) -> bool:
@@ -421,7 +422,7 @@ class Refund(TimeStampedModel):
         ordering = ["-created"]
 
     def __str__(self) -> str:
-        return f"Refund {self.amount} of {self.payment}"
+        return f"Refund {format_usd(self.amount)} of {self.payment}"
 
 
 class Dispute(TimeStampedModel):

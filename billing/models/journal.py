@@ -6,7 +6,7 @@ from django.db import models
 
 from billing.models.fields import amount_field
 from billing.models.invoices import InvoiceLine
-from billing.money import ZERO
+from billing.money import ZERO, format_usd
 
 
 class JournalBatch(models.Model):
@@ -84,7 +84,7 @@ class RevenueRecognition(models.Model):
         ordering = ["month", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.amount} of {self.gl_account} in {self.month:%Y-%m}"
+        return f"{format_usd(self.amount)} of {self.gl_account} in {self.month:%Y-%m}"
 
 
 class JournalPeriodLock(models.Model):

@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 from billing.models.fields import amount_field
 from billing.models.invoices import Dispute, Payment, Refund
 from billing.models.journal import JournalBatch
-from billing.money import ZERO
+from billing.money import ZERO, format_usd
 from core.models import TimeStampedModel
 
 
@@ -73,7 +73,7 @@ class Payout(Reviewed):
         ordering = ["-arrival_date", "-pk"]
 
     def __str__(self) -> str:
-        return f"Payout {self.stripe_payout_id} of {self.amount} on {self.arrival_date}"
+        return f"Payout {self.stripe_payout_id} of {format_usd(self.amount)} on {self.arrival_date}"
 
 
 class BalanceTransaction(models.Model):
@@ -125,7 +125,7 @@ class BalanceTransaction(models.Model):
         ordering = ["payout", "stripe_created", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.amount} ({self.stripe_id})"
+        return f"{self.type} {format_usd(self.amount)} ({self.stripe_id})"
 
     @property
     def is_exception(self) -> bool:
@@ -159,7 +159,8 @@ class BankDeposit(Reviewed):
         ordering = ["-deposited_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"Deposit {self.reference or self.pk} of {self.total} on {self.deposited_on}"
+        name = self.reference or self.pk
+        return f"Deposit {name} of {format_usd(self.total)} on {self.deposited_on}"
 
 
 class BankDepositItem(models.Model):

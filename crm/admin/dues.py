@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from billing.admin.common import MoneyDisplayMixin
 from core.admin.actions import ActionPage, FormAction
 from core.admin.history import HistoryAdmin
 from core.exceptions import ServiceError
@@ -103,7 +104,7 @@ class DuesScheduleRuleFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("A plan may appear once in a dues schedule.")
 
 
-class DuesScheduleRuleInline(admin.TabularInline):
+class DuesScheduleRuleInline(MoneyDisplayMixin, admin.TabularInline):
     model = DuesScheduleRule
     form = DuesScheduleRuleForm
     formset = DuesScheduleRuleFormSet
@@ -129,7 +130,7 @@ class ApplyForm(forms.Form):
 
 
 @admin.register(DuesSchedule)
-class DuesScheduleAdmin(HistoryAdmin):
+class DuesScheduleAdmin(MoneyDisplayMixin, HistoryAdmin):
     list_display = ["name", "status", "effective_from", "plans", "applied_at", "what_if_link"]
     list_filter = ["status"]
     search_fields = ["name"]

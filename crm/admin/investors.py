@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from billing.admin.common import MoneyDisplayMixin
+from billing.money import format_usd
 from core.admin.actions import (
     ActionPage,
     FormAction,
@@ -27,7 +29,7 @@ from crm.services import applications
 
 
 @admin.register(InvestorLevel)
-class InvestorLevelAdmin(CsvXlsxExportMixin, HistoryAdmin):
+class InvestorLevelAdmin(MoneyDisplayMixin, CsvXlsxExportMixin, HistoryAdmin):
     list_display = ["name", "code", "minimum_annual_amount", "gl_account", "offered_publicly"]
     prepopulated_fields = {"code": ["name"]}
     search_fields = ["name", "code"]
@@ -36,7 +38,7 @@ class InvestorLevelAdmin(CsvXlsxExportMixin, HistoryAdmin):
         services.investor_level_save(level=obj, by=request.user)
 
 
-class PledgeInstallmentInline(admin.TabularInline):
+class PledgeInstallmentInline(MoneyDisplayMixin, admin.TabularInline):
     model = PledgeInstallment
     extra = 0
     can_delete = False
@@ -52,7 +54,9 @@ class PledgeInstallmentInline(admin.TabularInline):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ServiceErrorMessageMixin, ServiceSaveMixin, CsvXlsxExportMixin, HistoryAdmin):
+class PledgeAdmin(
+    MoneyDisplayMixin, ServiceErrorMessageMixin, ServiceSaveMixin, CsvXlsxExportMixin, HistoryAdmin
+):
     list_display = [
         "organization",
         "level",
@@ -91,8 +95,8 @@ class PledgeAdmin(ServiceErrorMessageMixin, ServiceSaveMixin, CsvXlsxExportMixin
     ]
 
     @admin.display(description="total commitment")
-    def total(self, obj: Pledge) -> Any:
-        return obj.total_commitment
+    def total(self, obj: Pledge) -> str:
+        return format_usd(obj.total_commitment)
 
     def update_object(self, obj: Pledge, by: Any) -> None:
         services.pledge_update(pledge=obj, by=by)

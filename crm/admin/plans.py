@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from billing.admin.common import MoneyDisplayMixin
 from core.admin.history import HistoryAdmin, child_history
 from core.services import validated_save
 from crm import pricing
@@ -46,14 +47,16 @@ class BracketFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(str(exc)) from exc
 
 
-class PlanBracketInline(admin.TabularInline):
+class PlanBracketInline(MoneyDisplayMixin, admin.TabularInline):
     model = PlanBracket
     formset = BracketFormSet
     extra = 0
 
 
 @admin.register(MembershipPlan)
-class MembershipPlanAdmin(CsvXlsxExportMixin, InlineServiceSaveMixin, HistoryAdmin):
+class MembershipPlanAdmin(
+    MoneyDisplayMixin, CsvXlsxExportMixin, InlineServiceSaveMixin, HistoryAdmin
+):
     list_display = [
         "name",
         "code",

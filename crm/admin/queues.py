@@ -163,7 +163,7 @@ class PledgeToConfirmAdmin(QueuePermissions, PledgeAdmin):
             "organization",
             "contact",
             "level",
-            "annual_amount",
+            "annual_amount_usd",  # MoneyDisplayMixin (from PledgeAdmin): $6,000.00
             "start_date",
             "term_years",
             "installments_per_year",

@@ -114,7 +114,7 @@ class DuesScheduleBracket(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"up to {self.max_employees} employees: {self.amount}"
+        return f"up to {self.max_employees} employees: {format_usd(self.amount)}"
 
 
 def scheduled_pricing_rule(plan: MembershipPlan, on: date) -> pricing.PricingRule | None:

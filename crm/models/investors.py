@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from billing.money import format_usd
 from core.models import TimeStampedModel, new_reference
 from crm.models.organizations import Contact, Organization
 from crm.models.plans import money_field
@@ -100,7 +101,8 @@ class Pledge(TimeStampedModel):
         ordering = ["-created"]
 
     def __str__(self) -> str:
-        return f"{self.organization} — {self.level} ({self.annual_amount}/yr × {self.term_years})"
+        a_year = format_usd(self.annual_amount)
+        return f"{self.organization} — {self.level} ({a_year}/yr × {self.term_years})"
 
     @property
     def total_commitment(self) -> Decimal:
@@ -129,4 +131,5 @@ class PledgeInstallment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Installment {self.number} of {self.pledge}: {self.amount} due {self.due_date}"
+        amount = format_usd(self.amount)
+        return f"Installment {self.number} of {self.pledge}: {amount} due {self.due_date}"

@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from billing.money import format_usd
 from core.models import TimeStampedModel
 from crm import pricing
 
@@ -181,4 +182,4 @@ class PlanBracket(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"up to {self.max_employees} employees: {self.amount}"
+        return f"up to {self.max_employees} employees: {format_usd(self.amount)}"

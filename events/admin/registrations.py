@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from billing.admin.common import MoneyDisplayMixin
 from core.admin.actions import run_service_action
 from core.admin.history import HistoryAdmin
 from crm.admin.data_tools import CsvXlsxExportMixin
@@ -22,7 +23,7 @@ from events.models import Attendee, Registration
 from events.selectors import registration_invoice
 
 
-class AttendeeInline(admin.TabularInline):
+class AttendeeInline(MoneyDisplayMixin, admin.TabularInline):
     model = Attendee
     extra = 0
     can_delete = False
@@ -52,7 +53,7 @@ class RegistrationCancelForm(forms.Form):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(CsvXlsxExportMixin, HistoryAdmin):
+class RegistrationAdmin(MoneyDisplayMixin, CsvXlsxExportMixin, HistoryAdmin):
     list_display = [
         "reference",
         "contact",

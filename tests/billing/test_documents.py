@@ -67,7 +67,7 @@ def test_it_prints_the_invoice_with_totals_instructions_and_the_notice(open_invo
     assert "Amount due $300.00" in text
     assert "Amount paid $0.00" in text
     assert "Pay by check" in text  # no Stripe: the payment instructions
-    assert "20 Church Street, Hartford, CT 06103" in text  # the chamber's address
+    assert "185 Asylum St., Ste. 111, Hartford, CT 06103" in text  # the chamber's address
     # The notice: 12.5% of the $300.00 of dues lines.
     assert "Of your dues, 12.5% ($37.50) is not deductible" in text
 

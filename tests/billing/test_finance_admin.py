@@ -52,9 +52,9 @@ def test_it_shows_a_payout_with_its_exception_first_and_the_totals(
     rows = re.findall(r"<tr class=\"(exception)?\">", content)
     assert rows == ["exception", ""]
     assert "Front Street Bakery" in content
-    assert "350.00" in content  # gross
-    assert "-10.75" in content  # fees
-    assert "339.25" in content  # net, deposited
+    assert "$350.00" in content  # gross
+    assert "-$10.75" in content  # fees
+    assert "$339.25" in content  # net, deposited
 
 
 def test_it_lets_finance_resolve_the_exception_then_review(
