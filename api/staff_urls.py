@@ -14,6 +14,9 @@ router.register("membership-plans", crm.MembershipPlanViewSet, basename="members
 router.register("investor-levels", crm.InvestorLevelViewSet, basename="investor-level")
 router.register("memberships", crm.MembershipViewSet, basename="membership")
 router.register("pledges", crm.PledgeViewSet, basename="pledge")
+router.register(
+    "pledge-renewals", crm.PledgeRenewalProposalViewSet, basename="pledge-renewal-proposal"
+)
 router.register("events", events.EventViewSet, basename="event")
 router.register("ticket-types", events.TicketTypeViewSet, basename="ticket-type")
 router.register("registrations", events.RegistrationViewSet, basename="registration")

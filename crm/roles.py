@@ -27,6 +27,7 @@ _CRM_MEMBERSHIP = [
     "investorlevel",
     "pledge",
     "pledgeinstallment",
+    "pledgerenewalproposal",
     "membershiptransition",
 ]
 
@@ -37,8 +38,10 @@ ROLES: dict[str, dict[str, Any]] = {
             "add": _CRM_PEOPLE
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
             + _CRM_DUES_PLANNING,
+            # Renewal proposals are made by the daily run; staff accept or decline them.
             "change": _CRM_PEOPLE
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
+            + ["pledgerenewalproposal"]
             + _CRM_DUES_PLANNING,
             "delete": [
                 "affiliation",
