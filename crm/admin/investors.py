@@ -67,7 +67,18 @@ class PledgeCreateForm(forms.ModelForm):
 
     class Meta:
         model = Pledge
-        fields = "__all__"
+        fields = [
+            "organization",
+            "level",
+            "contact",
+            "annual_amount",
+            "start_date",
+            "term_years",
+            "installments_per_year",
+            "message",
+            "needs_attention",
+            "match_note",
+        ]
 
 
 @admin.register(Pledge)
@@ -141,6 +152,11 @@ class PledgeAdmin(ServiceErrorMessageMixin, ServiceSaveMixin, CsvXlsxExportMixin
             past_installments=getattr(obj, "_past_installments", "invoice"),
             by=by,
         )
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        # The schedule is made by the create service: a new pledge has none to show, and an
+        # empty formset on the add page would fail the admin's change message.
+        return list(self.inlines) if obj is not None else []
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         if change:

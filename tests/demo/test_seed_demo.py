@@ -258,3 +258,15 @@ def test_it_backs_paid_memberships_with_payouts_a_deposit_and_a_journal(seeded):
     assert figures["dues_billed"] > 0
     assert figures["dues_collected"] > 0
     assert figures["active_members"] > 150
+
+
+def test_it_enters_back_dated_pledges_with_their_past_installments_settled(seeded):
+    """The demo's pledges that began before today were paid until then outside this system: the
+    daily run invoiced none of their past, only what comes due from now on."""
+    from billing.models import InvoiceLine
+    from crm.models import PledgeInstallment
+
+    past = PledgeInstallment.objects.filter(due_date__lt=TODAY, pledge__status="confirmed")
+    assert past.exists()
+    assert not past.filter(settled_outside=False).exists()
+    assert not InvoiceLine.objects.filter(pledge_installment__settled_outside=True).exists()
