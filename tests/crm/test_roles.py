@@ -20,6 +20,7 @@ VIEW_ALL = {
         "investorlevel",
         "pledge",
         "pledgeinstallment",
+        "pledgerenewalproposal",
         "membershiptransition",
         # The admin's queues (proxies of membership and pledge, acting on those models' rights).
         "application",
@@ -63,6 +64,8 @@ EXPECTED_CRM_PERMISSIONS = {
     "Membership": VIEW_ALL
     | EDITS_PEOPLE_AND_MEMBERSHIPS
     | {"delete_affiliation", "delete_note", "delete_planbracket"}
+    # The daily run proposes renewals; membership staff accept or decline them.
+    | {"change_pledgerenewalproposal"}
     | DUES_PLANNING,
     "Finance": VIEW_ALL
     | {"add_note", "change_note", "add_duesdeductibility", "change_duesdeductibility"}
