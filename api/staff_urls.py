@@ -18,6 +18,9 @@ router.register("prospects", pipeline.ProspectViewSet, basename="prospect")
 router.register("tasks", pipeline.TaskViewSet, basename="task")
 router.register("interactions", pipeline.InteractionViewSet, basename="interaction")
 router.register("engagement-scores", pipeline.EngagementScoreViewSet, basename="engagement-score")
+router.register(
+    "pledge-renewals", crm.PledgeRenewalProposalViewSet, basename="pledge-renewal-proposal"
+)
 router.register("events", events.EventViewSet, basename="event")
 router.register("ticket-types", events.TicketTypeViewSet, basename="ticket-type")
 router.register("registrations", events.RegistrationViewSet, basename="registration")

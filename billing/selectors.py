@@ -114,7 +114,10 @@ def invoice_is_fully_refunded(invoice: Invoice) -> bool:
 
 
 def installment_is_settled(installment: PledgeInstallment) -> bool:
-    """Paid on an invoice that is paid and has not been refunded in full."""
+    """Paid on an invoice that is paid and has not been refunded in full, or paid outside this
+    system before a back-dated pledge was entered."""
+    if installment.settled_outside:
+        return True
     lines = InvoiceLine.objects.filter(
         pledge_installment=installment, invoice__status=Invoice.Status.PAID
     ).select_related("invoice")

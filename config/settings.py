@@ -227,6 +227,15 @@ if not 0 <= ENGAGEMENT_RISK_THRESHOLD <= 100:
     raise ImproperlyConfigured(
         f"ENGAGEMENT_RISK_THRESHOLD={ENGAGEMENT_RISK_THRESHOLD} is not between 0 and 100."
     )
+# Reminders of an open pledge-installment invoice, in days from its due date (before it when
+# negative), once per invoice and day: "-7, 7, 21" reminds a week before, then a week and three
+# weeks late. Empty: no installment reminders.
+PLEDGE_REMINDER_DAYS = sorted(
+    int(day) for day in env_str("PLEDGE_REMINDER_DAYS", "-7, 7, 21").split(",") if day.strip()
+)
+# The daily run proposes a pledge's renewal to the investor this many days before the due date of
+# its last installment.
+PLEDGE_RENEWAL_LEAD_DAYS = env_int("PLEDGE_RENEWAL_LEAD_DAYS", 60)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Who prints the documents (invoices, receipts, statements) and the charitable foundation that
 # acknowledges investments given through it.

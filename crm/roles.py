@@ -30,6 +30,7 @@ _CRM_MEMBERSHIP = [
     "investorlevel",
     "pledge",
     "pledgeinstallment",
+    "pledgerenewalproposal",
     "membershiptransition",
 ]
 
@@ -41,8 +42,10 @@ ROLES: dict[str, dict[str, Any]] = {
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
             + _CRM_DUES_PLANNING
             + _CRM_ACCOUNTS,
+            # Renewal proposals are made by the daily run; staff accept or decline them.
             "change": _CRM_PEOPLE
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
+            + ["pledgerenewalproposal"]
             + _CRM_DUES_PLANNING
             + _CRM_ACCOUNTS,
             "delete": [

@@ -29,6 +29,11 @@ def _add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
+def term_end(start: date, term_years: int) -> date:
+    """The first day after a term of `term_years` from `start`: where the next term starts."""
+    return _add_months(start, 12 * term_years)
+
+
 def total_commitment(annual_amount: Decimal, term_years: int) -> Decimal:
     return money(annual_amount * term_years)
 

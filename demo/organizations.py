@@ -320,6 +320,7 @@ class Writer:
                 contact=self.contact(business.primary),
                 levels=self.levels,
                 staff=self.staff,
+                today=self.ctx.today,
             )
         for note in business.notes:
             services.note_create(

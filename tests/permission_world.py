@@ -83,6 +83,7 @@ def _records(world: World) -> None:
         make_payment,
         make_pledge,
         make_refund,
+        make_renewal_proposal,
     )
     from tests.factories import (
         ContactFactory,
@@ -117,6 +118,7 @@ def _records(world: World) -> None:
         DuesDeductibility.objects.create(year=2026, non_deductible_percent=Decimal("12.5")),
         MembershipFactory(status=Membership.Status.APPLIED),  # an application in the queue
         make_pledge(),  # submitted: in the queue to confirm
+        make_renewal_proposal(),
         invoice,
         payment,
         refund,

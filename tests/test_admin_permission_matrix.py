@@ -117,6 +117,8 @@ ADMIN: dict[str, Page] = {
     "crm.application": Page(view=ALL, change=staff(M),
         actions={"approve": staff(M), "reject": staff(M), EXPORT: ALL},
         urls={"renewals/": {"GET": ALL, "POST": staff(M)}, "export/": {"GET": ALL}}),
+    "crm.pledgerenewalproposal": Page(view=NOT_EVENTS, change=staff(M), delete=SU_ONLY,
+        actions={"accept": staff(M), "decline": staff(M)}),
     "crm.pledgetoconfirm": Page(view=NOT_EVENTS, change=staff(M),
         actions={"confirm": staff(M), "decline": staff(M), EXPORT: NOT_EVENTS},
         urls={"export/": {"GET": NOT_EVENTS}}),

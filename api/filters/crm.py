@@ -15,6 +15,7 @@ from crm.models import (
     Note,
     Organization,
     Pledge,
+    PledgeRenewalProposal,
 )
 
 
@@ -187,3 +188,14 @@ class PledgeFilter(StaffFilterSet):
     class Meta:
         model = Pledge
         fields = ["organization", "contact", "installments_per_year"]
+
+
+class PledgeRenewalProposalFilter(StaffFilterSet):
+    status = filters.MultipleChoiceFilter(
+        choices=PledgeRenewalProposal.Status.choices, distinct=False, label="Repeat for several."
+    )
+    organization = filters.NumberFilter(field_name="pledge__organization")
+
+    class Meta:
+        model = PledgeRenewalProposal
+        fields = ["pledge", "level"]

@@ -20,7 +20,9 @@ from crm.models import (
     PlanBracket,
     Pledge,
     PledgeInstallment,
+    PledgeRenewalProposal,
 )
+from crm.services.pledges import PAST_INSTALLMENTS
 
 MEMBERSHIP_ACTIONS = (
     "The status changes only through the actions: approve, reject, drop and reinstate "
@@ -316,7 +318,7 @@ class MembershipDetailSerializer(MembershipSerializer):
 class PledgeInstallmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = PledgeInstallment
-        fields = ["number", "due_date", "amount"]
+        fields = ["number", "due_date", "amount", "settled_outside"]
         read_only_fields = fields
 
 
@@ -327,6 +329,14 @@ class PledgeSerializer(StaffModelSerializer):
     total_commitment = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
     installments = PledgeInstallmentSerializer(
         many=True, read_only=True, help_text="The schedule, made when the pledge is."
+    )
+    past_installments = serializers.ChoiceField(
+        choices=PAST_INSTALLMENTS,
+        default="invoice",
+        write_only=True,
+        help_text="On creation, what to do with installments due before today (a back-dated "
+        "pledge): `invoice` them like the others, or record them as `settled` (paid outside this "
+        "system, never invoiced).",
     )
     lifecycle_fields = {"status": PLEDGE_ACTIONS}
     _schedule = "The amounts and schedule are fixed: cancel the pledge and pledge anew."
@@ -356,6 +366,7 @@ class PledgeSerializer(StaffModelSerializer):
             "installments_per_year",
             "total_commitment",
             "installments",
+            "past_installments",
             "status",
             "status_changed_at",
             "status_reason",
@@ -373,6 +384,37 @@ class PledgeSerializer(StaffModelSerializer):
             "created",
             "modified",
         ]
+
+
+class PledgeRenewalProposalSerializer(serializers.ModelSerializer):
+    pledge_reference = serializers.CharField(source="pledge.reference", read_only=True)
+    organization = serializers.IntegerField(source="pledge.organization_id", read_only=True)
+    organization_name = serializers.CharField(source="pledge.organization.name", read_only=True)
+    level_code = serializers.CharField(source="level.code", read_only=True)
+    level_name = serializers.CharField(source="level.name", read_only=True)
+
+    class Meta:
+        model = PledgeRenewalProposal
+        fields = [
+            "id",
+            "pledge",
+            "pledge_reference",
+            "organization",
+            "organization_name",
+            "level",
+            "level_code",
+            "level_name",
+            "annual_amount",
+            "start_date",
+            "explanation",
+            "status",
+            "status_changed_at",
+            "status_reason",
+            "next_pledge",
+            "created",
+            "modified",
+        ]
+        read_only_fields = fields
 
 
 class ReinstateSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from api.filters.crm import (
     NoteFilter,
     OrganizationFilter,
     PledgeFilter,
+    PledgeRenewalProposalFilter,
 )
 from api.idempotency import idempotent
 from api.serializers.crm import (
@@ -33,6 +34,7 @@ from api.serializers.crm import (
     NoteSerializer,
     OrganizationSerializer,
     PlanChangeSerializer,
+    PledgeRenewalProposalSerializer,
     PledgeSerializer,
     ReinstateSerializer,
 )
@@ -57,10 +59,16 @@ from crm.models import (
     Note,
     Organization,
     Pledge,
+    PledgeRenewalProposal,
 )
 from crm.services import applications
 from crm.services.pipeline import organization_set_account_owner
-from crm.services.renewals import membership_change_plan, membership_reinstate_and_bill
+from crm.services.renewals import (
+    membership_change_plan,
+    membership_reinstate_and_bill,
+    pledge_renewal_accept,
+    pledge_renewal_decline,
+)
 
 
 class ReadCreateUpdateViewSet(
@@ -396,6 +404,7 @@ class PledgeViewSet(ReadCreateUpdateViewSet):
             term_years=data.get("term_years", 1),
             installments_per_year=data.get("installments_per_year", 1),
             message=data.get("message", ""),
+            past_installments=data.get("past_installments", "invoice"),
             by=self.request.user,
         )
 
@@ -426,3 +435,37 @@ class PledgeViewSet(ReadCreateUpdateViewSet):
     )
     def cancel(self, pledge: Pledge, reason: str, user: Any) -> None:
         services.pledge_cancel(pledge=pledge, by=user, reason=reason)
+
+
+class PledgeRenewalProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffViewSet):
+    """The renewals the daily run proposed before a pledge's last installment; accepting one makes
+    the next pledge (once), declining closes it."""
+
+    queryset = PledgeRenewalProposal.objects.all()
+    serializer_class = PledgeRenewalProposalSerializer
+    filterset_class = PledgeRenewalProposalFilter
+    search_fields = ["pledge__organization__name", "pledge__reference"]
+    ordering_fields = ["start_date", "annual_amount", "created", "modified"]
+    ordering = ["-created", "-pk"]
+
+    def get_queryset(self) -> QuerySet[PledgeRenewalProposal]:
+        return PledgeRenewalProposal.objects.select_related("pledge__organization", "level")
+
+    @service_action(
+        permission="crm.change_pledgerenewalproposal",
+        response=PledgeRenewalProposalSerializer,
+        description="Accept the proposal: the next pledge (the proposed level and amount, from "
+        "the day the current one ends, the same term and installments) is made and confirmed. "
+        "Accepting again changes nothing; the answer names the pledge in `next_pledge`.",
+    )
+    def accept(self, proposal: PledgeRenewalProposal, data: dict[str, Any], user: Any) -> None:
+        pledge_renewal_accept(proposal=proposal, by=user)
+
+    @transition_action(
+        permission="crm.change_pledgerenewalproposal",
+        response=PledgeRenewalProposalSerializer,
+        reason_required=True,
+        description="Decline the proposal, saying why; no pledge is made.",
+    )
+    def decline(self, proposal: PledgeRenewalProposal, reason: str, user: Any) -> None:
+        pledge_renewal_decline(proposal=proposal, by=user, reason=reason)

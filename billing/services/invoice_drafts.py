@@ -146,6 +146,11 @@ def invoice_create_for_installment(*, installment: PledgeInstallment, by: Any = 
             .get(pk=installment.pk)
         )
         pledge = installment.pledge
+        if installment.settled_outside:
+            raise ServiceError(
+                f"Installment {installment.number} of this pledge was paid outside this system: "
+                f"it is not invoiced."
+            )
         if pledge.status not in (Pledge.Status.SUBMITTED, Pledge.Status.CONFIRMED):
             raise ServiceError(
                 f"A pledge that is {pledge.get_status_display().lower()} is not billed."

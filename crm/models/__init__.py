@@ -4,7 +4,13 @@ from crm.models.dues import (
     DuesScheduleBracket,
     DuesScheduleRule,
 )
-from crm.models.investors import InvestorLevel, Pledge, PledgeInstallment, PledgeToConfirm
+from crm.models.investors import (
+    InvestorLevel,
+    Pledge,
+    PledgeInstallment,
+    PledgeRenewalProposal,
+    PledgeToConfirm,
+)
 from crm.models.mail import EmailLog
 from crm.models.memberships import (
     Application,
@@ -41,6 +47,7 @@ __all__ = [
     "PlanBracket",
     "Pledge",
     "PledgeInstallment",
+    "PledgeRenewalProposal",
     "PledgeToConfirm",
     "PricingKind",
     "Proration",

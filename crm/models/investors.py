@@ -123,6 +123,13 @@ class PledgeInstallment(models.Model):
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField(db_index=True)
     amount = money_field()
+    # A back-dated pledge (migrated from an old system) whose installment was paid before this
+    # system kept the books: settled, never invoiced here.
+    settled_outside = models.BooleanField(
+        "paid outside this system",
+        default=False,
+        help_text="Paid before the pledge was entered here (no invoice is made for it).",
+    )
 
     class Meta:
         ordering = ["pledge", "number"]
@@ -133,3 +140,49 @@ class PledgeInstallment(models.Model):
     def __str__(self) -> str:
         amount = format_usd(self.amount)
         return f"Installment {self.number} of {self.pledge}: {amount} due {self.due_date}"
+
+
+class PledgeRenewalProposal(TimeStampedModel):
+    """What the daily run proposes to an investor before a pledge's last installment: the next
+    pledge (same level, or the next one the organization's giving has reached) and why. Accepting
+    it makes the next pledge, once."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    pledge = models.OneToOneField(Pledge, on_delete=models.CASCADE, related_name="renewal_proposal")
+    level = models.ForeignKey(InvestorLevel, on_delete=models.PROTECT, related_name="+")
+    annual_amount = money_field()
+    start_date = models.DateField()
+    explanation = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PROPOSED, db_index=True
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_reason = models.TextField(blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    next_pledge = models.OneToOneField(
+        Pledge,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewed_from",
+        editable=False,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"Renewal of {self.pledge.organization}: {self.level}, {self.annual_amount}/yr"

@@ -14,6 +14,10 @@ from webhooks.payloads import emit_pledge_change
 
 Status = Pledge.Status
 
+# What pledge_create does with installments already due (a pledge entered back-dated, migrated
+# from an old system): invoice them like the others, or record them as paid outside this system.
+PAST_INSTALLMENTS = ("invoice", "settled")
+
 
 def pledge_create(
     *,
@@ -25,9 +29,21 @@ def pledge_create(
     installments_per_year: int,
     contact: Contact | None = None,
     message: str = "",
+    past_installments: str = "invoice",
+    today: date | None = None,
     by: Any = None,
 ) -> Pledge:
-    """A submitted commitment with its installment schedule stored beside it."""
+    """A submitted commitment with its installment schedule stored beside it.
+
+    `past_installments="settled"` records the installments due before today as paid outside this
+    system (a back-dated pledge migrated from an old system): they are never invoiced, and count
+    as paid when the pledge completes. "invoice" (the default) bills them like the others."""
+    if past_installments not in PAST_INSTALLMENTS:
+        raise InvalidData(
+            f"Past installments are either {' or '.join(map(repr, PAST_INSTALLMENTS))}.",
+            field="past_installments",
+        )
+    today = today or timezone.localdate()
     annual_amount = money(annual_amount)
     if annual_amount < level.minimum_annual_amount:
         raise InvalidData(
@@ -60,7 +76,11 @@ def pledge_create(
         validated_save(pledge, by=by, checked=["reference"])
         installments = PledgeInstallment.objects.bulk_create(
             PledgeInstallment(
-                pledge=pledge, number=item.number, due_date=item.due_date, amount=item.amount
+                pledge=pledge,
+                number=item.number,
+                due_date=item.due_date,
+                amount=item.amount,
+                settled_outside=past_installments == "settled" and item.due_date < today,
             )
             for item in schedule
         )

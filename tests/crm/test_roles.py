@@ -20,6 +20,7 @@ VIEW_ALL = {
         "investorlevel",
         "pledge",
         "pledgeinstallment",
+        "pledgerenewalproposal",
         "membershiptransition",
         # The admin's queues (proxies of membership and pledge, acting on those models' rights).
         "application",
@@ -72,6 +73,8 @@ EXPECTED_CRM_PERMISSIONS = {
     | EDITS_PEOPLE_AND_MEMBERSHIPS
     | {"delete_affiliation", "delete_note", "delete_planbracket"}
     | DUES_PLANNING
+    # The daily run proposes renewals; membership staff accept or decline them.
+    | {"change_pledgerenewalproposal"}
     # The membership staff own the accounts: the pipeline, tasks and interactions.
     | {f"{action}_{model}" for action in ("add", "change") for model in ACCOUNT_WORK},
     "Finance": VIEW_ALL

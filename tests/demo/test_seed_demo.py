@@ -284,3 +284,15 @@ def test_it_shows_a_pipeline_with_owners_tasks_and_members_at_risk(seeded):
     assert open_tasks.filter(due_date__gte=TODAY).exists()
     assert Interaction.objects.count() >= 5
     assert members_at_risk(today=TODAY)
+
+
+def test_it_enters_back_dated_pledges_with_their_past_installments_settled(seeded):
+    """The demo's pledges that began before today were paid until then outside this system: the
+    daily run invoiced none of their past, only what comes due from now on."""
+    from billing.models import InvoiceLine
+    from crm.models import PledgeInstallment
+
+    past = PledgeInstallment.objects.filter(due_date__lt=TODAY, pledge__status="confirmed")
+    assert past.exists()
+    assert not past.filter(settled_outside=False).exists()
+    assert not InvoiceLine.objects.filter(pledge_installment__settled_outside=True).exists()

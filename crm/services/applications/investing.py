@@ -94,7 +94,7 @@ def investment_confirm(
         _pledge_confirm(pledge=pledge, by=by, reason=reason)
         if not was_submitted:
             return pledge
-        for installment in pledge.installments.all():
+        for installment in pledge.installments.filter(settled_outside=False):
             invoice_create_for_installment(installment=installment, by=by)
     issued = investment_issue_due_invoices(pledge=pledge, by=by, today=today)
     _mail(

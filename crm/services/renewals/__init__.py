@@ -2,7 +2,8 @@
 
 `renewals_run(today=..., dry_run=...)` does, in order: pending downgrades that start today,
 renewal invoices (charged automatically for auto-renewing members with a saved card), reminders
-on each plan's schedule, grace and lapse, pledge installments coming due, pledges fully paid.
+on each plan's schedule and on the installments' (PLEDGE_REMINDER_DAYS), grace and lapse, pledge
+installments coming due, pledges fully paid, renewals proposed before a pledge's last installment.
 
 Every step decides from recorded facts, never from "did the job run today": a renewal invoice per
 membership period (billing's invoice_create_for_membership returns the standing one), a reminder row
@@ -34,6 +35,13 @@ from crm.services.renewals.plan_changes import (
     plan_change_preview,
     upgrade_quote,
 )
+from crm.services.renewals.pledge_renewals import (
+    _step_renewal_proposals,
+    pledge_renewal_accept,
+    pledge_renewal_decline,
+    pledge_renewal_propose,
+    pledge_renewal_terms,
+)
 from crm.services.renewals.pledges import _step_installments, _step_pledges_completed
 from crm.services.renewals.reinstatement import membership_reinstate_and_bill
 from crm.services.renewals.reminders import (
@@ -55,6 +63,7 @@ def renewals_run(*, today: date | None = None, dry_run: bool = False) -> RunRepo
     _step_lapse(report)
     _step_installments(report)
     _step_pledges_completed(report)
+    _step_renewal_proposals(report)
     return report
 
 
@@ -70,6 +79,10 @@ __all__ = [
     "membership_renewal_invoice",
     "membership_send_reminder",
     "plan_change_preview",
+    "pledge_renewal_accept",
+    "pledge_renewal_decline",
+    "pledge_renewal_propose",
+    "pledge_renewal_terms",
     "reminder_kind",
     "renewals_run",
     "upgrade_quote",

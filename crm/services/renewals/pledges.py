@@ -22,7 +22,7 @@ def _step_installments(report: RunReport) -> None:
     )
     installments = list(
         PledgeInstallment.objects.filter(
-            pledge__status=Pledge.Status.CONFIRMED, due_date__lte=horizon
+            pledge__status=Pledge.Status.CONFIRMED, due_date__lte=horizon, settled_outside=False
         )
         .exclude(Exists(billed))
         .select_related("pledge__organization", "pledge__level")
@@ -54,7 +54,9 @@ def _step_pledges_completed(report: RunReport) -> None:
         invoice__status=Invoice.Status.PAID,
         invoice__reversed_at__isnull=True,
     )
-    unsettled = PledgeInstallment.objects.filter(pledge=OuterRef("pk")).exclude(Exists(settled))
+    unsettled = PledgeInstallment.objects.filter(
+        pledge=OuterRef("pk"), settled_outside=False
+    ).exclude(Exists(settled))
     pledges = list(
         Pledge.objects.filter(status=Pledge.Status.CONFIRMED)
         .filter(Exists(PledgeInstallment.objects.filter(pledge=OuterRef("pk"))))

@@ -1,9 +1,10 @@
-"""Reminders of unpaid dues invoices, on each plan's schedule (once per invoice and kind), and
-the one staff send by hand."""
+"""Reminders of unpaid dues invoices, on each plan's schedule, and of unpaid pledge-installment
+invoices, on PLEDGE_REMINDER_DAYS (once per invoice and kind), and the one staff send by hand."""
 
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from billing.services.common import bill_to
 from core.exceptions import ServiceError
 from core.mail import send_templated
 from core.services import user_or_none
-from crm.models import Membership, MembershipPlan
+from crm.models import Membership, MembershipPlan, Pledge
 from crm.services.renewals.report import REMINDERS, MStatus, RunReport
 
 
@@ -46,11 +47,20 @@ def invoice_send_reminder(
             return None
         overdue = invoice.due_date is not None and invoice.due_date < today
         days = abs((invoice.due_date - today).days) if invoice.due_date else 0
-        lines = list(invoice.lines.select_related("membership__plan"))
+        lines = list(
+            invoice.lines.select_related("membership__plan", "pledge_installment__pledge__level")
+        )
         membership = next((line.membership for line in lines if line.membership), None)
+        installment = next(
+            (line.pledge_installment for line in lines if line.pledge_installment), None
+        )
+        if installment is not None:
+            template = "pledge_overdue" if overdue else "pledge_reminder"
+        else:
+            template = "renewal_overdue" if overdue else "renewal_reminder"
         send_templated(
             to=[contact.email],
-            template="renewal_overdue" if overdue else "renewal_reminder",
+            template=template,
             subject=(
                 f"Overdue: invoice {invoice.number}, {days} days past due"
                 if overdue
@@ -61,6 +71,8 @@ def invoice_send_reminder(
                 "organization": invoice.organization,
                 "contact": contact,
                 "membership": membership,
+                "installment": installment,
+                "pledge": installment.pledge if installment else None,
                 "lines": lines,
                 "days": days,
                 "pay_url": invoice.pay_url,
@@ -75,15 +87,15 @@ def invoice_send_reminder(
     return reminder
 
 
-def _step_reminders(report: RunReport) -> None:
-    today = report.today
+def _dues_to_remind(today: date) -> dict[int, tuple[Invoice, list[int]]]:
+    """Open dues invoices within reach of their plan's reminder schedule, with that schedule."""
     schedules = {
         plan.pk: plan.reminder_offsets
         for plan in MembershipPlan.objects.only("pk", "reminder_days")
     }
     offsets = [o for days in schedules.values() for o in days]
     if not offsets:
-        return
+        return {}
     lines = (
         InvoiceLine.objects.filter(
             kind=InvoiceLine.Kind.MEMBERSHIP,
@@ -96,23 +108,54 @@ def _step_reminders(report: RunReport) -> None:
         .select_related("invoice__organization", "membership")
         .order_by("invoice__due_date", "invoice_id", "position")
     )
-    invoices: dict[int, tuple[Invoice, int]] = {}
+    invoices: dict[int, tuple[Invoice, list[int]]] = {}
     for line in lines:
         if line.membership is not None:
-            invoices.setdefault(line.invoice_id, (line.invoice, line.membership.plan_id))
+            schedule = schedules.get(line.membership.plan_id, [])
+            invoices.setdefault(line.invoice_id, (line.invoice, schedule))
+    return invoices
+
+
+def _installments_to_remind(today: date) -> dict[int, tuple[Invoice, list[int]]]:
+    """Open invoices of confirmed pledges' installments within reach of PLEDGE_REMINDER_DAYS."""
+    offsets = list(settings.PLEDGE_REMINDER_DAYS)
+    if not offsets:
+        return {}
+    lines = (
+        InvoiceLine.objects.filter(
+            kind=InvoiceLine.Kind.PLEDGE_INSTALLMENT,
+            invoice__status=Invoice.Status.OPEN,
+            invoice__due_date__gte=today - timedelta(days=max(max(offsets), 0)),
+            invoice__due_date__lte=today + timedelta(days=max(-min(offsets), 0)),
+            pledge_installment__pledge__status=Pledge.Status.CONFIRMED,
+        )
+        .select_related("invoice__organization")
+        .order_by("invoice__due_date", "invoice_id", "position")
+    )
+    invoices: dict[int, tuple[Invoice, list[int]]] = {}
+    for line in lines:
+        invoices.setdefault(line.invoice_id, (line.invoice, offsets))
+    return invoices
+
+
+def _step_reminders(report: RunReport) -> None:
+    today = report.today
+    invoices = _dues_to_remind(today) | _installments_to_remind(today)
+    if not invoices:
+        return
     sent = set(
         InvoiceReminder.objects.filter(invoice_id__in=list(invoices)).values_list(
             "invoice_id", "kind"
         )
     )
     due: list[tuple[Invoice, str]] = []
-    for invoice_id, (invoice, plan_id) in invoices.items():
+    for invoice_id, (invoice, schedule) in invoices.items():
         assert invoice.due_date is not None
         # Only the latest reminder that has come round: a run missed for a few days sends one
         # mail, not every reminder it skipped. None on or before the day it was issued.
         reached = [
             o
-            for o in schedules.get(plan_id, [])
+            for o in schedule
             if invoice.due_date + timedelta(days=o) <= today
             and (
                 invoice.issue_date is None
@@ -124,6 +167,7 @@ def _step_reminders(report: RunReport) -> None:
         kind = reminder_kind(max(reached))
         if (invoice_id, kind) not in sent:
             due.append((invoice, kind))
+    due.sort(key=lambda item: (item[0].due_date, item[0].pk))
     for invoice, kind in due:
         if report.dry_run:
             report.add(REMINDERS, f"{invoice.organization}: reminder {kind} of {invoice.number}")

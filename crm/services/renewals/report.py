@@ -54,6 +54,7 @@ GRACE = "into grace"
 LAPSED = "lapsed"
 INSTALLMENTS = "pledge installments invoiced"
 PLEDGES_COMPLETED = "pledges completed"
+RENEWAL_PROPOSALS = "pledge renewals proposed"
 STEPS = (
     PLAN_CHANGES,
     RENEWAL_INVOICES,
@@ -62,6 +63,7 @@ STEPS = (
     LAPSED,
     INSTALLMENTS,
     PLEDGES_COMPLETED,
+    RENEWAL_PROPOSALS,
 )
 
 

@@ -11,7 +11,8 @@ from rest_framework.test import APIClient
 from billing import services as billing
 from billing.models import Invoice, Payment, Refund
 from crm import services
-from crm.models import Membership, Note, Organization, Pledge
+from crm.models import Membership, Note, Organization, Pledge, PledgeRenewalProposal
+from crm.services.renewals import pledge_renewal_propose
 from tests.factories import (
     AffiliationFactory,
     InvestorLevelFactory,
@@ -56,6 +57,14 @@ def make_pledge(**overrides) -> Pledge:
     }
     values.update(overrides)
     return services.pledge_create(**values)
+
+
+def make_renewal_proposal(**overrides) -> PledgeRenewalProposal:
+    """A confirmed pledge's renewal, proposed and waiting for the investor."""
+    pledge = make_pledge(**overrides)
+    Pledge.objects.filter(pk=pledge.pk).update(status=Pledge.Status.CONFIRMED)
+    pledge.refresh_from_db()
+    return pledge_renewal_propose(pledge=pledge)
 
 
 def make_note(**overrides) -> Note:

@@ -5,7 +5,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.pagination import PageNumberPagination
-from tests.api.staff.conftest import make_invoice, make_note, make_payment, make_pledge, make_refund
+from tests.api.staff.conftest import (
+    make_invoice,
+    make_note,
+    make_payment,
+    make_pledge,
+    make_refund,
+    make_renewal_proposal,
+)
 from tests.factories import (
     AffiliationFactory,
     BracketPlanFactory,
@@ -47,6 +54,7 @@ BUILDERS = {
     "investor-levels": InvestorLevelFactory,
     "memberships": MembershipFactory,
     "pledges": make_pledge,
+    "pledge-renewals": make_renewal_proposal,
     "invoices": _invoice,
     "payments": _invoice,
     "refunds": _invoice,

@@ -59,6 +59,7 @@ STAFF_API: dict[str, Resource] = {
     "pledges":          Resource(view={M, F, RO}, add={M}, change={M}, actions={
         "confirm": {M}, "decline": {M}, "cancel": {M},
     }),
+    "pledge-renewals":  Resource(view={M, F, RO}, actions={"accept": {M}, "decline": {M}}),
     "events":           Resource(view=EVERYONE, add={E}, change={E}, actions={
         "publish": {E}, "unpublish": {E}, "cancel": {E},
     }),

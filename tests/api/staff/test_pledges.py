@@ -36,7 +36,12 @@ def test_it_creates_a_pledge_with_its_schedule(membership_api):
     )
     assert len(body["installments"]) == 6
     assert sum(Decimal(i["amount"]) for i in body["installments"]) == Decimal("30000.00")
-    assert body["installments"][1] == {"number": 2, "due_date": "2027-07-01", "amount": "5000.00"}
+    assert body["installments"][1] == {
+        "number": 2,
+        "due_date": "2027-07-01",
+        "amount": "5000.00",
+        "settled_outside": False,
+    }
 
 
 def test_it_refuses_an_amount_below_the_level(membership_api):

@@ -48,6 +48,10 @@ def test_it_describes_every_staff_route(schema):
         assert "post" in documented[f"/api/v1/memberships/{{id}}/{action}/"]
     for action in ("confirm", "decline", "cancel"):
         assert "post" in documented[f"/api/v1/pledges/{{id}}/{action}/"]
+    assert set(documented["/api/v1/pledge-renewals/"]) == {"get"}
+    assert set(documented["/api/v1/pledge-renewals/{id}/"]) == {"get"}
+    for action in ("accept", "decline"):
+        assert set(documented[f"/api/v1/pledge-renewals/{{id}}/{action}/"]) == {"post"}
     for resource in ("invoices", "payments", "refunds"):
         assert set(documented[f"/api/v1/{resource}/"]) == {"get"}
         assert set(documented[f"/api/v1/{resource}/{{id}}/"]) == {"get"}
