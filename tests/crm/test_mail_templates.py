@@ -86,7 +86,9 @@ def _value(name: str) -> Any:
         return AMOUNT
     if name in COUNTS:
         return 3
-    if "date" in name or name.endswith(("_on", "_at", "_through", "deadline", "starts", "ends")):
+    if "date" in name or name.endswith(
+        ("_on", "_at", "_through", "deadline", "starts", "ends", "_start")
+    ):
         return WHEN
     return Anything(name)
 

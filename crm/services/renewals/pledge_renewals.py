@@ -1,10 +1,8 @@
 """Pledges that renew: before a pledge's last installment falls due, the daily run proposes the
 next pledge to the investor (the same level, or the next one when the organization's giving has
 reached it, with the amount explained); staff, or later the primary representative in the portal,
-accept it (the next pledge is made and confirmed, once) or decline it.
-
-A staff task for the organization's account owner would be made in pledge_renewal_propose, beside
-the proposal, once organizations have account owners."""
+accept it (the next pledge is made and confirmed, once) or decline it. The organization's account
+owner gets a task to follow the proposal up, due on the last installment's day."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,6 +21,7 @@ from crm.models import InvestorLevel, Pledge, PledgeInstallment, PledgeRenewalPr
 from crm.schedule import term_end
 from crm.services.applications.investing import investment_confirm
 from crm.services.applications.mail import _primary_emails
+from crm.services.pipeline import task_create
 from crm.services.pledges import pledge_create
 from crm.services.renewals.report import RENEWAL_PROPOSALS, RunReport, _each
 
@@ -100,7 +99,7 @@ def pledge_renewal_propose(
     with transaction.atomic():
         pledge = (
             Pledge.objects.select_for_update()
-            .select_related("organization", "level", "contact")
+            .select_related("organization__account_owner", "level", "contact")
             .get(pk=pledge.pk)
         )
         existing = PledgeRenewalProposal.objects.filter(pledge=pledge).first()
@@ -125,6 +124,7 @@ def pledge_renewal_propose(
                 validated_save(proposal, by=by)
         except IntegrityError:
             return PledgeRenewalProposal.objects.get(pledge=pledge)
+        _follow_up_task(pledge, proposal, by=by)
         send_templated(
             to=_investor_emails(pledge),
             template="pledge_renewal_proposal",
@@ -136,6 +136,24 @@ def pledge_renewal_propose(
             contact=pledge.contact,
         )
     return proposal
+
+
+def _follow_up_task(pledge: Pledge, proposal: PledgeRenewalProposal, *, by: Any) -> None:
+    """A task for the organization's account owner (when it has an active staff one) to follow
+    the proposal up with the investor, due on the day the pledge's last installment falls due."""
+    owner = pledge.organization.account_owner
+    if owner is None or not (owner.is_active and owner.is_staff):
+        return
+    last_due = pledge.installments.aggregate(last=Max("due_date"))["last"] or proposal.start_date
+    task_create(
+        title=f"Renewal of the {pledge.level} investment of {pledge.organization}",
+        assignee=owner,
+        due_date=last_due,
+        organization=pledge.organization,
+        notes=f"Proposed: {proposal.level} at {format_usd(proposal.annual_amount)} a year from "
+        f"{proposal.start_date:%B %-d, %Y}. {proposal.explanation}",
+        by=by,
+    )
 
 
 def pledge_renewal_accept(

@@ -11,7 +11,7 @@ from django.core import mail
 from billing.models import Invoice, InvoiceReminder
 from billing.services import invoice_create_for_installment
 from core.exceptions import InvalidData, ServiceError
-from crm.models import Pledge, PledgeInstallment, PledgeRenewalProposal
+from crm.models import Pledge, PledgeInstallment, PledgeRenewalProposal, Task
 from crm.services import pledge_create
 from crm.services.applications import investment_confirm
 from crm.services.renewals import pledge_renewal_accept, pledge_renewal_decline
@@ -22,6 +22,7 @@ from tests.factories import (
     InvestorLevelFactory,
     OrganizationFactory,
     PledgeFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +100,7 @@ def test_it_proposes_the_renewal_before_the_last_installment_and_accepting_makes
     [sent] = mails_to("pledge_renewal_proposal")
     assert sent.recipients == "lee@capitol.example.com"
     body = mail.outbox[-1].body
-    assert "the Partner level at $6000.00 a year" in body and proposal.explanation in body
+    assert "the Partner level at $6,000.00 a year" in body and proposal.explanation in body
 
     with on(date(2026, 8, 20)):
         first = pledge_renewal_accept(proposal=proposal)
@@ -124,6 +125,23 @@ def test_it_proposes_the_renewal_before_the_last_installment_and_accepting_makes
     assert (proposal.status, proposal.next_pledge) == ("accepted", first)
     with pytest.raises(ServiceError, match="that is accepted cannot be declined"):
         pledge_renewal_decline(proposal=proposal, reason="changed our mind")
+
+
+def test_it_gives_the_account_owner_a_follow_up_task_with_the_proposal(pledge):
+    owner = UserFactory(username="dana", is_staff=True)
+    pledge.organization.account_owner = owner
+    pledge.organization.save(update_fields=["account_owner"])
+
+    run_twice(date(2026, 8, 16))
+
+    [task] = Task.objects.all()
+    assert (task.assignee, task.organization, task.due_date) == (
+        owner,
+        pledge.organization,
+        date(2026, 10, 15),
+    )
+    assert task.title == "Renewal of the Partner investment of Capitol Insurance"
+    assert "Proposed: Partner at $6,000.00 a year from January 15, 2027." in task.notes
 
 
 def test_it_proposes_the_next_level_when_the_organizations_giving_reached_it(pledge):
