@@ -3,14 +3,15 @@ share. Each runs a fixed number of queries whatever the number of rows."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
 
-from billing.models import Invoice, InvoiceLine, Payment, Refund
+from billing.models import Dispute, Invoice, InvoiceLine, Payment, Refund
 from billing.money import ZERO
 from billing.selectors import invoice_list
 from crm.models import Membership, MembershipTransition, Pledge
@@ -45,18 +46,74 @@ class AgingRow:
         return sum(self.buckets.values(), ZERO)
 
 
+def _end_of(day: date) -> datetime:
+    """The first instant after `day` in the chamber's time zone: what happened before it had
+    happened by the end of that day."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
 def ar_aging(*, as_of: date) -> tuple[list[AgingRow], AgingRow]:
-    """What each organization owes on open invoices issued by `as_of`, by days past the due
-    date (the issue date when there is none); the second value is the totals row."""
-    invoices = (
-        invoice_list()
-        .filter(status=Invoice.Status.OPEN, issue_date__lte=as_of)
+    """What each organization owed at the end of `as_of` on the invoices open then, by days past
+    the due date (the issue date when there is none); the second value is the totals row.
+
+    Everything is as it was on that day, read from dated records: an invoice counts if it was
+    issued by then and was open then (its status in its change history at that moment: one paid,
+    voided, written off or refunded later was still open), and it owed its total less the
+    payments received by then (a payment the bank returned later still counted then; one that
+    had not arrived did not) plus what disputes had taken back by then (their history too).
+    Three queries whatever the number of invoices."""
+    cutoff = _end_of(as_of)
+    history = Invoice.history.model.objects.filter(id=OuterRef("pk"), history_date__lt=cutoff)
+    invoices = list(
+        Invoice.objects.select_related("organization")
+        .filter(issue_date__lte=as_of)
+        .exclude(status=Invoice.Status.DRAFT)
+        # Unchanged since the day: its status now is its status then; only open ones count.
+        .filter(Q(status=Invoice.Status.OPEN) | Q(status_changed_at__gte=cutoff))
+        .annotate(
+            status_then=Subquery(
+                history.order_by("-history_date", "-history_id").values("status")[:1]
+            )
+        )
         .order_by("organization__name", "pk")
     )
+    # No history row by then (a record older than its history): it changed later, so it was
+    # open then, as issued.
+    open_then = [
+        invoice
+        for invoice in invoices
+        if (invoice.status_then or Invoice.Status.OPEN) == Invoice.Status.OPEN
+    ]
+    ids = [invoice.pk for invoice in open_then]
+    paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    payments = (
+        Payment.objects.filter(invoice_id__in=ids)
+        .annotate(day=Coalesce("received_on", TruncDate("created")))
+        .filter(day__lte=as_of)
+        .filter(
+            Q(status=Payment.Status.SUCCEEDED)
+            | Q(status=Payment.Status.FAILED, returned_at__gte=cutoff)
+        )
+        .values("invoice_id")
+        .annotate(s=Sum("amount"))
+    )
+    for row in payments:
+        paid[row["invoice_id"]] += row["s"]
+    dispute_history = Dispute.history.model.objects.filter(
+        id=OuterRef("pk"), history_date__lt=cutoff
+    ).order_by("-history_date", "-history_id")
+    disputes = (
+        Dispute.objects.filter(payment__invoice_id__in=ids)
+        .annotate(taken_back_then=Subquery(dispute_history.values("taken_back")[:1]))
+        .filter(taken_back_then=True)
+        .values("payment__invoice_id", "amount")
+    )
+    for row in disputes:
+        paid[row["payment__invoice_id"]] -= row["amount"]
     rows: dict[int, AgingRow] = {}
     totals = AgingRow(0, "Total")
-    for invoice in invoices:
-        due = invoice.amount_due
+    for invoice in open_then:
+        due = invoice.total - paid[invoice.pk]
         if due <= ZERO:
             continue
         day = invoice.due_date or invoice.issue_date or as_of
