@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from billing import reports, services
 from billing.models import Invoice
@@ -123,3 +124,173 @@ def test_aging_as_of_a_past_day_uses_the_payments_and_statuses_of_that_day(time_
     # Before the first check arrived, all of the $1,200 invoice was owed.
     september_rows, _ = reports.ar_aging(as_of=date(2026, 9, 30))
     assert buckets(september_rows)["Front Street Bakery"] == {"current": Decimal("1800.00")}
+
+
+def paid_term(membership, start: date) -> Invoice:
+    """The membership's dues for the year from `start`, invoiced and paid by check today."""
+    with committed():
+        invoice = services.invoice_issue(
+            invoice=services.invoice_create_for_membership(
+                membership=membership, period_start=start
+            )
+        )
+    check(invoice, str(invoice.total), invoice.issue_date)
+    return invoice
+
+
+def test_retention_counts_each_term_under_the_plan_held_in_it(time_machine):
+    from crm.models import Membership
+    from crm.services.renewals import membership_change_plan
+    from tests.factories import MembershipFactory, PlanFactory
+
+    small = PlanFactory(name="Small Business", flat_amount=Decimal("600.00"))
+    corporate = PlanFactory(name="Corporate", flat_amount=Decimal("2500.00"))
+    moved, stayed, left = (
+        MembershipFactory(
+            plan=small, status=Membership.Status.APPROVED, start_date=date(2025, 1, 1)
+        )
+        for _ in range(3)
+    )
+    on(time_machine, date(2025, 1, 5))
+    for membership in (moved, stayed, left):
+        paid_term(membership, date(2025, 1, 1))
+    on(time_machine, date(2025, 12, 15))
+    paid_term(moved, date(2026, 1, 1))
+    paid_term(stayed, date(2026, 1, 1))
+    # The member moves up to Corporate in March 2026: its 2025 term was a Small Business one.
+    on(time_machine, date(2026, 3, 1))
+    membership_change_plan(membership=moved, plan=corporate)
+    moved.refresh_from_db()
+    assert moved.plan == corporate
+    on(time_machine, date(2027, 1, 10))
+    paid_term(moved, date(2027, 1, 1))
+
+    rows = reports.retention(as_of=date(2027, 1, 10))
+
+    assert [(r.plan, r.year, r.due, r.renewed, r.rate) for r in rows] == [
+        ("Small Business", 2025, 3, 2, Decimal("66.7")),
+        # The 2026 term was billed on the Small Business plan (the upgrade's prorated lines
+        # are not a term); only the 2027 term is a Corporate one, and it has not ended.
+        ("Small Business", 2026, 2, 1, Decimal("50.0")),
+    ]
+
+
+def test_the_migration_gives_existing_lines_the_plan_their_membership_had_when_billed(
+    time_machine,
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from billing.models import InvoiceLine
+    from tests.factories import MembershipFactory, PlanFactory
+
+    backfill = import_module(
+        "billing.migrations.0012_reports_invoice_line_plan"
+    ).plan_of_each_membership_line
+    small, corporate = PlanFactory(name="Small Business"), PlanFactory(name="Corporate")
+    on(time_machine, date(2025, 1, 5))
+    membership = MembershipFactory(plan=small, start_date=date(2025, 1, 1))
+    invoice = services.invoice_create_for_membership(membership=membership)
+    on(time_machine, date(2026, 3, 1))
+    membership.plan = corporate
+    membership.save()
+    InvoiceLine.objects.update(plan=None)  # as the lines were before the migration
+
+    backfill(apps, None)
+
+    assert [line.plan for line in invoice.lines.all()] == [small]
+
+
+def test_event_revenue_leaves_out_refunded_registrations_and_nets_partial_refunds(
+    django_capture_on_commit_callbacks,
+):
+    from billing.gateways import FakeGateway, use_gateway
+    from events.selectors import registration_invoice
+    from events.services import registration_cancel, registration_create
+    from tests.factories import ContactFactory, TicketTypeFactory
+
+    ticket = TicketTypeFactory(
+        event__gl_account="4310", non_member_price=Decimal("90.00"), capacity=10
+    )
+    with use_gateway(FakeGateway()) as stripe:
+        kept, refunded, partly = (
+            registration_create(
+                event=ticket.event, ticket_type=ticket, contact=ContactFactory(), quantity=2
+            )
+            for _ in range(3)
+        )
+        for registration in (kept, refunded, partly):
+            invoice = registration_invoice(registration)
+            stripe.pay(invoice.stripe_invoice_id)
+            services.invoice_sync_from_stripe(invoice=invoice)
+        with django_capture_on_commit_callbacks(execute=True):
+            registration_cancel(registration=refunded, reason="Cannot attend")
+            registration_cancel(
+                registration=partly, reason="Late cancellation fee", refund_amount=Decimal("150")
+            )
+
+    rows = reports.event_revenue(since=date(2000, 1, 1), until=date(2100, 12, 31))
+
+    event_month = timezone.localdate(ticket.event.starts_at).replace(day=1)
+    # $180 kept, $30 of the partly refunded $180, nothing of the one refunded in full.
+    assert rows == [
+        {"month": event_month, "gl_account": "4310", "amount": Decimal("210.00"), "lines": 2}
+    ]
+
+
+def test_the_front_page_and_the_dues_report_give_the_same_figures_for_the_year(
+    time_machine, client_for
+):
+    import csv
+
+    from django.urls import reverse
+
+    from crm.models import Membership
+    from crm.roles import FINANCE
+    from crm.services.renewals import membership_change_plan
+    from tests.factories import MembershipFactory, PlanFactory
+
+    small = PlanFactory(name="Small Business", flat_amount=Decimal("600.00"))
+    corporate = PlanFactory(name="Corporate", flat_amount=Decimal("2500.00"))
+    upgraded, refunded, voided = (
+        MembershipFactory(
+            plan=small, status=Membership.Status.APPROVED, start_date=date(2026, 1, 1)
+        )
+        for _ in range(3)
+    )
+    on(time_machine, date(2025, 12, 20))
+    paid_term(upgraded, date(2026, 1, 1))  # billed and collected last year
+    on(time_machine, date(2026, 1, 5))
+    refund_me = paid_term(refunded, date(2026, 1, 1))
+    with committed():
+        services.invoice_void(
+            invoice=services.invoice_issue(
+                invoice=services.invoice_create_for_membership(membership=voided)
+            ),
+            reason="Joined by mistake",
+        )
+    on(time_machine, date(2026, 3, 1))
+    membership_change_plan(membership=upgraded, plan=corporate)  # a prorated dues invoice
+    upgrade = Invoice.objects.get(kind=Invoice.Kind.DUES, status=Invoice.Status.OPEN)
+    on(time_machine, date(2026, 3, 10))
+    check(upgrade, "1000.00", date(2026, 3, 10))
+    services.refund_create(
+        payment=refund_me.payments.get(), reason="Overcharged", amount=Decimal("100.00")
+    )
+    on(time_machine, date(2026, 12, 5))
+
+    figures = reports.dashboard(today=date(2026, 12, 5))
+    response = client_for(FINANCE).get(
+        reverse("finance-report", args=["dues"]),
+        {"since": "2026-01-01", "until": "2026-12-05", "format": "csv"},
+    )
+
+    header, *_, totals = list(csv.reader(response.content.decode().splitlines()))
+    report = dict(zip(header, totals, strict=True))
+    # Billed this year: $600 of Small Business dues and the upgrade (not the voided invoice,
+    # not last year's); collected: $600 + $1,000 less the $100 refunded.
+    assert report["Small Business"] == "600.00"
+    assert report["Corporate"] == str(upgrade.total)
+    assert Decimal(report["Billed"]) == figures["dues_billed"] == 600 + upgrade.total
+    assert Decimal(report["Collected"]) == figures["dues_collected"] == Decimal("1500.00")
