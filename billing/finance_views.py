@@ -294,6 +294,33 @@ def _events(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _deferred(request: HttpRequest) -> dict[str, Any]:
+    since, until = _range(request)
+    rows, totals = reports.deferred_revenue_rollforward(since=since, until=until)
+
+    def figures(row: reports.RollForwardRow) -> list[Any]:
+        return [row.gl_account, row.opening, row.deferred, row.recognised, row.closing]
+
+    return {
+        "filters": {"since": since, "until": until},
+        "header": ["Revenue account", "Opening", "Deferred", "Recognised", "Closing"],
+        "rows": [figures(r) for r in rows],
+        "totals": figures(totals),
+        "chart": bar_chart(
+            ["Opening", "Deferred", "Recognised", "Closing"],
+            [("Deferred revenue", figures(totals)[1:])],
+            title="Deferred revenue over the period",
+        ),
+        "note": (
+            "The deferred revenue account over the period, as exported to the books: the "
+            "balance at the start, the dues paid for later months (less the deferred part of "
+            "refunds), what was recognised month by month, and the balance at the end, by the "
+            "revenue account each part is recognised in. It ties to the deferred revenue "
+            "account's lines in the journal batches; what is not exported yet is not in it."
+        ),
+    }
+
+
 REPORTS: dict[str, tuple[str, Callable[[HttpRequest], dict[str, Any]]]] = {
     "aging": ("AR aging (owed as of a day)", _aging),
     "retention": ("Retention by plan", _retention),
@@ -301,6 +328,7 @@ REPORTS: dict[str, tuple[str, Callable[[HttpRequest], dict[str, Any]]]] = {
     "dues": ("Dues billed and collected by plan", _dues),
     "pledges": ("Pledges committed, billed and paid", _pledges),
     "events": ("Event revenue (recognised)", _events),
+    "deferred": ("Deferred revenue roll-forward", _deferred),
 }
 
 

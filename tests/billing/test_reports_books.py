@@ -294,3 +294,96 @@ def test_the_front_page_and_the_dues_report_give_the_same_figures_for_the_year(
     assert report["Corporate"] == str(upgrade.total)
     assert Decimal(report["Billed"]) == figures["dues_billed"] == 600 + upgrade.total
     assert Decimal(report["Collected"]) == figures["dues_collected"] == Decimal("1500.00")
+
+
+def test_the_deferred_revenue_roll_forward_ties_to_the_exported_journal(time_machine):
+    from billing.models import JournalLine, RevenueRecognition
+    from tests.billing.test_journal import DEFERRED
+    from tests.billing.test_journal_periods import check_paid, deposited
+
+    on(time_machine, date(2026, 4, 1))
+    refunded = check_paid("Park Street Hardware", date(2026, 3, 2))
+    kept = check_paid("Front Street Bakery", date(2026, 3, 2))
+    deposited(refunded, date(2026, 3, 3))
+    deposited(kept, date(2026, 3, 3))
+    services.journal_export(date_to=date(2026, 3, 31))
+    on(time_machine, date(2026, 5, 10))
+    services.refund_create(payment=refunded, reason="Closed the shop")
+    on(time_machine, date(2026, 6, 1))
+    services.journal_export(date_to=date(2026, 5, 31))
+    on(time_machine, date(2026, 7, 1))
+    services.journal_export(date_to=date(2026, 6, 30))
+
+    rows, totals = reports.deferred_revenue_rollforward(
+        since=date(2026, 4, 1), until=date(2026, 6, 30)
+    )
+
+    def balance(**dated) -> Decimal:
+        lines = JournalLine.objects.filter(account=DEFERRED, **dated)
+        return sum((line.credit - line.debit for line in lines), Decimal(0))
+
+    def schedule(payment, months) -> Decimal:
+        parts = RevenueRecognition.objects.filter(
+            line__invoice=payment.invoice, month__in=[date(2026, m, 1) for m in months]
+        )
+        return sum((part.amount for part in parts), Decimal(0))
+
+    # It ties to the deferred revenue account of the exported batches ...
+    assert totals.opening == balance(entry_date__lt=date(2026, 4, 1))
+    assert totals.closing == balance(entry_date__lte=date(2026, 6, 30))
+    in_period = {"entry_date__gte": date(2026, 4, 1), "entry_date__lte": date(2026, 6, 30)}
+    assert totals.recognised == -balance(source__startswith="recognition", **in_period)
+    assert totals.deferred == balance(source__startswith="refund", **in_period)
+    # ... and to the dues, worked out by hand (by days: 2026 has 365): each $1,200 year had
+    # April to December (275 days, $904.11) deferred at the March deposit; the refund on May 10
+    # took June to December (214 days, $703.56) of one back; April and May (61 days, $200.55)
+    # of both and June (30 days, $98.63) of the one kept were recognised; July to December of
+    # the one kept (184 days, $604.93) is left.
+    assert totals.opening == Decimal("1808.22")
+    assert totals.deferred == Decimal("-703.56")
+    assert totals.recognised == Decimal("499.73") == 2 * Decimal("200.55") + Decimal("98.63")
+    assert totals.closing == Decimal("604.93") == schedule(kept, range(7, 13))
+    assert [(r.gl_account, r.closing) for r in rows] == [("4020", totals.closing)]
+
+
+def report_queries(client, slug: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(
+            reverse("finance-report", args=[slug]),
+            {"since": "2025-01-01", "until": "2026-12-05", "as_of": "2026-12-05"},
+        )
+        assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("slug", ["aging", "retention", "dues"])
+def test_each_report_runs_the_same_queries_for_more_rows(time_machine, client_for, slug):
+    from crm.roles import FINANCE
+
+    finance = client_for(FINANCE)
+    on(time_machine, date(2026, 9, 1))
+
+    from crm.models import Membership
+    from tests.factories import MembershipFactory
+
+    def business(name: str) -> None:
+        """An invoice part paid, and a paid dues term, of another business."""
+        organization = OrganizationFactory(name=name)
+        check(issued(organization, "900.00", date(2026, 10, 1)), "300.00", date(2026, 9, 1))
+        membership = MembershipFactory(
+            organization=organization,
+            status=Membership.Status.APPROVED,
+            start_date=date(2025, 9, 1),
+        )
+        paid_term(membership, date(2025, 9, 1))
+
+    business("Front Street Bakery")
+    few = report_queries(finance, slug)
+    for name in ("Asylum Hill Books", "Park Street Hardware", "Pratt Street Deli"):
+        business(name)
+
+    assert report_queries(finance, slug) == few
