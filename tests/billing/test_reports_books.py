@@ -387,3 +387,68 @@ def test_each_report_runs_the_same_queries_for_more_rows(time_machine, client_fo
         business(name)
 
     assert report_queries(finance, slug) == few
+
+
+def test_aging_as_of_a_day_before_a_lost_dispute_or_an_ach_return_shows_it_paid(
+    time_machine, settings
+):
+    """Through the real stripe library against the Stripe test double: money taken back after
+    the day was still paying the invoice on that day."""
+    from django.test import Client
+
+    from billing.models import Payment
+    from tests.billing.stripe_payloads import WEBHOOK_SECRET, deliver, event, stripe_object
+    from tests.billing.stripe_stub import stripe_stub
+    from tests.billing.test_disputes_and_returns import (
+        ach_paid,
+        dispute_event,
+        paid_by_card_now,
+    )
+    from tests.factories import MembershipFactory, PlanFactory
+
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    plan = PlanFactory(name="Small Business", flat_amount="600.00", billing_cycle="anniversary")
+
+    def member(name: str):
+        from crm.models import Membership
+
+        return MembershipFactory(
+            organization=OrganizationFactory(name=name),
+            plan=plan,
+            status=Membership.Status.APPROVED,
+            start_date=date(2026, 11, 1),
+        )
+
+    with stripe_stub(settings) as stub:
+        on(time_machine, date(2026, 11, 2))
+        disputed, disputed_intent = paid_by_card_now(stub, member("Front Street Bakery"))
+        returned, returned_intent = ach_paid(stub, member("Asylum Hill Books"))
+        on(time_machine, date(2026, 11, 20))
+        dispute = stub.dispute(disputed_intent, status="lost")
+        deliver(Client(), dispute_event("charge.dispute.closed", dispute["id"]))
+        on(time_machine, date(2026, 11, 24))
+        stub.fail_after_success(returned_intent)
+        deliver(
+            Client(),
+            event(
+                "charge.failed",
+                stripe_object(
+                    "charge", id="ch_any", payment_intent=returned_intent, status="failed"
+                ),
+            ),
+        )
+    assert Payment.objects.get(invoice=returned).status == Payment.Status.FAILED
+    disputed.refresh_from_db()
+    assert disputed.status == Invoice.Status.OPEN
+
+    def owed(as_of: date) -> dict[str, dict[str, Decimal]]:
+        return buckets(reports.ar_aging(as_of=as_of)[0])
+
+    assert owed(date(2026, 11, 1)) == {}  # not issued yet
+    assert owed(date(2026, 11, 19)) == {}  # both paid
+    # The dispute was lost on November 20; the ACH debit came back on November 24.
+    assert owed(date(2026, 11, 21)) == {"Front Street Bakery": {"current": Decimal("600.00")}}
+    assert owed(date(2026, 11, 30)) == {
+        "Asylum Hill Books": {"current": Decimal("600.00")},
+        "Front Street Bakery": {"current": Decimal("600.00")},
+    }
