@@ -21,6 +21,7 @@ from billing.charts import bar_chart
 from billing.exports import FORMATS, journal_csv
 from billing.gateways import GatewayError
 from billing.models import BalanceTransaction, BankDeposit, JournalBatch, Payout
+from billing.money import ZERO
 from billing.reports import AGING_BUCKETS
 from core.exceptions import ServiceError
 from crm.spreadsheet import formula_safe
@@ -150,6 +151,12 @@ def _aging(request: HttpRequest) -> dict[str, Any]:
         "chart": bar_chart(
             AGING_BUCKETS, [("Outstanding", list(totals.buckets.values()))], title="AR aging"
         ),
+        "note": (
+            "What each organization owed at the end of the day chosen, on the invoices open "
+            "then, by days past due: payments received and statuses as they were on that day "
+            "(an invoice voided, written off or paid later still counts). Written-off invoices "
+            "are not in it."
+        ),
     }
 
 
@@ -176,6 +183,11 @@ def _retention(request: HttpRequest) -> dict[str, Any]:
             title="Renewed out of due, by year the term ended",
             money=False,
         ),
+        "note": (
+            "Paid dues terms that ended by the day chosen, by the plan billed for that term "
+            "(not the member's plan today) and the year the term ended, and how many were "
+            "followed by a paid term. Counts members, not money."
+        ),
     }
 
 
@@ -200,20 +212,37 @@ def _members(request: HttpRequest) -> dict[str, Any]:
             title="New and lapsed members by month",
             money=False,
         ),
+        "note": "Members who first became active, and memberships that lapsed, in each month.",
     }
 
 
 def _dues(request: HttpRequest) -> dict[str, Any]:
     since, until = _range(request)
-    plans, rows = reports.dues_by_plan_by_month(since=since, until=until)
+    plans, rows = reports.dues_billed_by_plan_by_month(since=since, until=until)
+    collected = reports.dues_collected_by_month(since=since, until=until)
     return {
         "filters": {"since": since, "until": until},
-        "header": ["Month", *plans, "Total"],
-        "rows": [[f"{r['month']:%Y-%m}", *r["plans"], r["total"]] for r in rows],
+        "header": ["Month", *plans, "Billed", "Collected"],
+        "rows": [
+            [f"{r['month']:%Y-%m}", *r["plans"], r["total"], collected[r["month"]]] for r in rows
+        ],
+        "totals": [
+            "Total",
+            *[sum((r["plans"][i] for r in rows), ZERO) for i in range(len(plans))],
+            sum((r["total"] for r in rows), ZERO),
+            sum(collected.values(), ZERO),
+        ],
         "chart": bar_chart(
             [f"{r['month']:%b %y}" for r in rows],
             [(plan, [r["plans"][i] for r in rows]) for i, plan in enumerate(plans)],
-            title="Dues billed by plan by month",
+            title="Dues billed by plan by month of issue",
+        ),
+        "note": (
+            "Billed: the dues invoices issued in the month and not voided, under the plan each "
+            "line billed. Collected: the dues payments received in the month less the refunds "
+            "made in it. Neither is revenue: the journal recognises dues month by month over "
+            "the period they pay for. The front page's figures for the year are these totals "
+            "from January 1 to today."
         ),
     }
 
@@ -235,6 +264,11 @@ def _pledges(request: HttpRequest) -> dict[str, Any]:
             ],
             title="Pledges billed, paid and outstanding",
         ),
+        "note": (
+            "Committed: confirmed and completed pledges over their whole term. Billed: "
+            "installment invoices issued and not voided. Paid: collected on them, net of "
+            "refunds. Outstanding: committed less paid."
+        ),
     }
 
 
@@ -242,7 +276,7 @@ def _events(request: HttpRequest) -> dict[str, Any]:
     since, until = _range(request)
     rows = reports.event_revenue(since=since, until=until)
     months = reports.months(since, until)
-    by_month = {m: sum(r["amount"] for r in rows if r["month"] == m) for m in months}
+    by_month = {m: sum((r["amount"] for r in rows if r["month"] == m), ZERO) for m in months}
     return {
         "filters": {"since": since, "until": until},
         "header": ["Month", "GL account", "Registrations", "Revenue"],
@@ -250,19 +284,51 @@ def _events(request: HttpRequest) -> dict[str, Any]:
         "chart": bar_chart(
             [f"{m:%b %y}" for m in months],
             [("Revenue", list(by_month.values()))],
-            title="Event revenue by month",
+            title="Event revenue by month of the event",
         ),
-        "note": "Revenue from paid registration lines; events add them.",
+        "note": (
+            "Revenue recognised in the event's month, as the journal books it: paid "
+            "registration lines, net of what was refunded of them (a registration refunded in "
+            "full is not counted)."
+        ),
+    }
+
+
+def _deferred(request: HttpRequest) -> dict[str, Any]:
+    since, until = _range(request)
+    rows, totals = reports.deferred_revenue_rollforward(since=since, until=until)
+
+    def figures(row: reports.RollForwardRow) -> list[Any]:
+        return [row.gl_account, row.opening, row.deferred, row.recognised, row.closing]
+
+    return {
+        "filters": {"since": since, "until": until},
+        "header": ["Revenue account", "Opening", "Deferred", "Recognised", "Closing"],
+        "rows": [figures(r) for r in rows],
+        "totals": figures(totals),
+        "chart": bar_chart(
+            ["Opening", "Deferred", "Recognised", "Closing"],
+            [("Deferred revenue", figures(totals)[1:])],
+            title="Deferred revenue over the period",
+        ),
+        "note": (
+            "The deferred revenue account over the period, as exported to the books: the "
+            "balance at the start, the dues paid for later months (less the deferred part of "
+            "refunds), what was recognised month by month, and the balance at the end, by the "
+            "revenue account each part is recognised in. It ties to the deferred revenue "
+            "account's lines in the journal batches; what is not exported yet is not in it."
+        ),
     }
 
 
 REPORTS: dict[str, tuple[str, Callable[[HttpRequest], dict[str, Any]]]] = {
-    "aging": ("AR aging", _aging),
-    "retention": ("Retention", _retention),
+    "aging": ("AR aging (owed as of a day)", _aging),
+    "retention": ("Retention by plan", _retention),
     "members": ("New and lapsed members", _members),
-    "dues": ("Dues revenue by plan", _dues),
-    "pledges": ("Pledges", _pledges),
-    "events": ("Event revenue", _events),
+    "dues": ("Dues billed and collected by plan", _dues),
+    "pledges": ("Pledges committed, billed and paid", _pledges),
+    "events": ("Event revenue (recognised)", _events),
+    "deferred": ("Deferred revenue roll-forward", _deferred),
 }
 
 

@@ -254,6 +254,16 @@ class InvoiceLine(models.Model):
         on_delete=models.PROTECT,
         related_name="invoice_lines",
     )
+    # The plan a membership's line bills (the membership may move to another plan later):
+    # reports count the term under it.
+    plan = models.ForeignKey(
+        "crm.MembershipPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["invoice", "position", "pk"]

@@ -114,6 +114,7 @@ def invoice_create_for_membership(
                 period_start=quote.period_start,
                 period_end=quote.period_end,
                 membership=membership,
+                plan=plan,
             )
             for position, line in enumerate(quote.lines)
         ]
@@ -213,10 +214,12 @@ def invoice_create_draft(
     membership: Any = None,
     kind: str = Invoice.Kind.DUES,
     line_kind: str = InvoiceLine.Kind.OTHER,
+    plan: Any = None,
 ) -> Invoice:
     """A draft invoice of `lines` to the organization's billing contact. Lines that name a
     membership but are not "membership" lines (the default kind) move no paid-through date when
-    paid, and take none back when refunded."""
+    paid, and take none back when refunded. Their plan is `plan` (an upgrade bills the plan it
+    moves to), else the membership's."""
     invoice = Invoice(
         organization=organization,
         contact=bill_to(organization),
@@ -236,6 +239,7 @@ def invoice_create_draft(
             period_start=line.period_start,
             period_end=line.period_end,
             membership=membership,
+            plan=plan or (membership.plan if membership is not None else None),
         )
         for position, line in enumerate(lines)
     )
@@ -275,6 +279,7 @@ def _add_line(
         period_start=line.period_start,
         period_end=line.period_end,
         membership=membership,
+        plan=membership.plan if membership is not None else None,
     )
     locked.explanation = f"{locked.explanation} {explanation}".strip()
     locked.save(update_fields=["explanation", "modified"])

@@ -20,7 +20,7 @@ from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
 
-REPORTS = ["aging", "retention", "members", "dues", "pledges", "events"]
+REPORTS = ["aging", "retention", "members", "dues", "pledges", "events", "deferred"]
 
 
 @pytest.fixture

@@ -145,7 +145,9 @@ def test_it_sums_dues_billed_by_plan_and_month():
     dues_term(corporate, date(2026, 1, 15), date(2027, 1, 14), "2500.00")
     dues_term(corporate, date(2026, 2, 1), date(2027, 1, 31), "75.00", status=Invoice.Status.VOID)
 
-    plans, rows = reports.dues_by_plan_by_month(since=date(2026, 1, 1), until=date(2026, 2, 28))
+    plans, rows = reports.dues_billed_by_plan_by_month(
+        since=date(2026, 1, 1), until=date(2026, 2, 28)
+    )
 
     assert plans == ["Corporate", "Small Business"]
     assert rows == [

@@ -258,6 +258,7 @@ def membership_change_plan(
             explanation=quote.explanation,
             reason=f"plan upgrade to {plan}",
             by=by,
+            plan=plan,
         )
         from_plan = locked.plan
         _membership_switch_plan(
