@@ -186,7 +186,7 @@ class PledgeAdmin(
 
 
 @admin.register(PledgeRenewalProposal)
-class PledgeRenewalProposalAdmin(ServiceErrorMessageMixin, HistoryAdmin):
+class PledgeRenewalProposalAdmin(MoneyDisplayMixin, ServiceErrorMessageMixin, HistoryAdmin):
     """The renewals the daily run proposed before a pledge's last installment."""
 
     list_display = [

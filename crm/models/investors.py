@@ -185,4 +185,5 @@ class PledgeRenewalProposal(TimeStampedModel):
         ordering = ["-created"]
 
     def __str__(self) -> str:
-        return f"Renewal of {self.pledge.organization}: {self.level}, {self.annual_amount}/yr"
+        amount = format_usd(self.annual_amount)
+        return f"Renewal of {self.pledge.organization}: {self.level}, {amount} a year"
