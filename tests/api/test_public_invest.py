@@ -74,7 +74,7 @@ def test_it_mails_the_investor_and_the_staff(api, level):
     assert recipients == ["membership@example.org", "sam@capitolinsurance.example"]
     investor = next(m for m in mail.outbox if m.to == ["sam@capitolinsurance.example"])
     assert "$" not in investor.subject
-    assert "30000.00" in investor.body
+    assert "$30,000.00" in investor.body
 
 
 def test_it_links_a_pledge_to_the_existing_organization_and_contact(api, level):

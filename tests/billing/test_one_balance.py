@@ -125,7 +125,7 @@ def test_it_takes_a_check_off_what_stripe_asks_so_the_card_pays_only_the_rest(st
     assert not CreditEntry.objects.exists()
     final = mails("payment_receipt")[-1]
     assert final.subject == f"Receipt: invoice {invoice.number} is paid"
-    assert "Paid on this invoice so far: $1250.00" in final.body
+    assert "Paid on this invoice so far: $1,250.00" in final.body
     assert "Still due: $0.00" in final.body
 
 
@@ -215,7 +215,7 @@ def test_money_over_the_total_becomes_a_visible_credit_balance(stub, membership)
     )
     assert services.credit_balance(membership.organization) == Decimal("1250.00")
     receipt = mails("payment_receipt")[-1]
-    assert "$1250.00 of this payment was more than the invoice asked for" in receipt.body
+    assert "$1,250.00 of this payment was more than the invoice asked for" in receipt.body
 
     # Syncing again adds nothing more.
     sync(invoice)
@@ -243,7 +243,7 @@ def test_finance_refunds_a_credit_balance_through_stripe(stub, membership):
     assert invoice.status == Invoice.Status.PAID
     assert invoice.reversed_at is None
     (notice,) = mails("refund_notice")
-    assert "We are refunding $1250.00 of your Card payment" in notice.body
+    assert "We are refunding $1,250.00 of your Card payment" in notice.body
     with pytest.raises(ServiceError, match="no credit balance"):
         services.credit_refund(organization=membership.organization, reason="again")
 
@@ -313,7 +313,7 @@ def test_a_refund_of_a_check_gets_a_notice(stub, membership):
     (notice,) = mails("refund_notice")
     assert notice.subject == f"Refund of $50.00 on invoice {invoice.number}"
     assert "a check is on its way to you" in notice.body
-    assert "Paid on this invoice, net of refunds: $1200.00" in notice.body
+    assert "Paid on this invoice, net of refunds: $1,200.00" in notice.body
 
 
 def test_the_gateway_sends_a_credit_note_before_payment():

@@ -46,7 +46,7 @@ def test_it_shows_my_accounts(client_for):
     page = client.get("/admin/crm/task/my-accounts/").content.decode()
 
     assert "Send the proposal" in page and "overdue" in page
-    assert "Nutmeg Robotics</a> ($9000.00)" in page
+    assert "Nutmeg Robotics</a> ($9,000.00)" in page
     assert "Drifting Widgets" in page
     assert "<strong>25</strong> / 100" in page
 
