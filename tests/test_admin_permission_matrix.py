@@ -189,7 +189,7 @@ SITE: dict[str, Who] = {
     "/admin/": staff(M, F, E, RO, NO_ROLE),
     "/admin/reports/": NOT_EVENTS,
     **{f"/admin/reports/{slug}/": NOT_EVENTS for slug in (
-        "aging", "retention", "members", "dues", "pledges", "events")},
+        "aging", "retention", "members", "dues", "pledges", "events", "deferred")},
 }
 # fmt: on
 

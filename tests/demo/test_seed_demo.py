@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from crm import roles
 from crm.models import (
@@ -263,7 +264,9 @@ def test_it_backs_paid_memberships_with_payouts_a_deposit_and_a_journal(seeded):
     deposit = BankDeposit.objects.get()
     assert deposit.items.count() == 4
     assert Invoice.objects.filter(status=Invoice.Status.OPEN).exists()
-    figures = dashboard(today=TODAY)
+    # The demo's story is dated as of TODAY, but invoices are issued and paid on the clock's
+    # day (invoice_issue): the year so far as of the later of the two holds them.
+    figures = dashboard(today=max(TODAY, timezone.localdate()))
     assert figures["dues_billed"] > 0
     assert figures["dues_collected"] > 0
     assert figures["active_members"] > 150
