@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from api.serializers.staff_base import StaffModelSerializer
+from api.serializers.staff_base import StaffModelSerializer, username
 from crm.models import Interaction, Prospect, Task
 
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -89,12 +89,8 @@ class TaskSerializer(StaffModelSerializer):
         queryset=_active_staff(), help_text="The staff member's user id."
     )
     done = serializers.BooleanField(source="is_done", read_only=True)
-    done_by = serializers.CharField(
-        source="done_by.get_username", read_only=True, allow_null=True, default=None
-    )
-    created_by = serializers.CharField(
-        source="created_by.get_username", read_only=True, allow_null=True, default=None
-    )
+    done_by = username("done_by")
+    created_by = username("created_by")
 
     class Meta:
         model = Task
@@ -116,9 +112,7 @@ class TaskSerializer(StaffModelSerializer):
 
 
 class InteractionSerializer(StaffModelSerializer):
-    recorded_by = serializers.CharField(
-        source="recorded_by.get_username", read_only=True, allow_null=True, default=None
-    )
+    recorded_by = username("recorded_by")
 
     class Meta:
         model = Interaction

@@ -16,294 +16,40 @@ or on the first open day when its month is locked or already exported. Each payo
 refund, reversal and month of recognition is exported once.
 """
 
-import calendar
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from billing import selectors
 from billing.models import (
-    BalanceTransaction,
     BankDeposit,
-    Invoice,
-    InvoiceLine,
     JournalBatch,
     JournalLine,
     JournalPeriodLock,
-    Payment,
     Payout,
     Refund,
     RevenueRecognition,
 )
-from billing.money import ZERO, format_usd, money
-from billing.services.payouts import RETURNED_PAYOUT_TYPES, payout_problems
+from billing.money import ZERO, format_usd
+from billing.services.journal_entries import (
+    EntryBuilder,
+    deposit_entry,
+    journal_lines,
+    month_end,
+    payout_entry,
+    recognition_entry,
+    refund_entry,
+    reversal_entry,
+)
+from billing.services.payouts import payout_problems
 from core.exceptions import InvalidData, ServiceError
 from core.services import user_or_none
 
-
-def _account(key: str) -> str:
-    return settings.BILLING_GL_ACCOUNTS[key]
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def split_by_month(amount: Decimal, start: date, end: date) -> list[tuple[date, Decimal]]:
-    """`amount` spread over the months of start..end by the days of each, to the cent, the
-    last month taking the rounding so the parts add up exactly."""
-    total_days = (end - start).days + 1
-    parts: list[tuple[date, Decimal]] = []
-    month = start.replace(day=1)
-    given = ZERO
-    while month <= end:
-        last = month_end(month)
-        days = (min(last, end) - max(month, start)).days + 1
-        part = money(amount * days / total_days)
-        parts.append((month, part))
-        given += part
-        month = last + timedelta(days=1)
-    if parts:
-        parts[-1] = (parts[-1][0], parts[-1][1] + amount - given)
-    return parts
-
-
-def allocate(amount: Decimal, lines: list[InvoiceLine]) -> list[tuple[InvoiceLine, Decimal]]:
-    """`amount` (signed) shared among the invoice's lines in proportion to their amounts, to
-    the cent; the largest line takes the rounding."""
-    total = sum((line.amount for line in lines), ZERO)
-    if not lines or total == ZERO:
-        return []
-    shares = [(line, money(amount * line.amount / total)) for line in lines]
-    rest = amount - sum((share for _, share in shares), ZERO)
-    if rest:
-        biggest = max(range(len(shares)), key=lambda i: abs(shares[i][0].amount))
-        line, share = shares[biggest]
-        shares[biggest] = (line, share + rest)
-    return shares
-
-
-@dataclass
-class Posting:
-    """One signed amount: positive is a debit, negative a credit."""
-
-    account: str
-    amount: Decimal
-    description: str
-    name: str = ""
-
-
-@dataclass
-class Deferral:
-    line: InvoiceLine
-    month: date
-    amount: Decimal  # revenue to recognise that month (negative for a refund of it)
-
-
-class EntryBuilder:
-    def __init__(self, *, posted_on: date, source: str) -> None:
-        self.posted_on = posted_on
-        self.source = source
-        self.postings: list[Posting] = []
-        self.deferrals: list[Deferral] = []
-
-    def post(self, account: str, amount: Decimal, description: str, name: str = "") -> None:
-        if amount:
-            self.postings.append(Posting(account, amount, description, name))
-
-    def revenue(self, invoice: Invoice, amount: Decimal, what: str) -> None:
-        """Credit `amount` (signed: a refund is negative) of `invoice` to its lines' revenue
-        accounts, deferring what pays for months after this one."""
-        name = invoice.organization.name
-        description = f"{what}: invoice {invoice.number}"
-        lines = list(invoice.lines.all())
-        shares = allocate(amount, lines)
-        if not shares:
-            self.post(_account("stripe_clearing"), -amount, description + " (no lines)", name)
-            return
-        # Lines of one account and period (dues and their proration credit) are split as one,
-        # so the months come out as they would on the net amount.
-        merged: dict[tuple[str, str, date | None, date | None], tuple[InvoiceLine, Decimal]] = {}
-        for line, share in shares:
-            key = (line.gl_account, line.kind, line.period_start, line.period_end)
-            first, total = merged.get(key, (line, ZERO))
-            merged[key] = (first, total + share)
-        for line, share in merged.values():
-            now = share
-            if (
-                line.kind == InvoiceLine.Kind.MEMBERSHIP
-                and line.period_start is not None
-                and line.period_end is not None
-                and line.period_end > month_end(self.posted_on)
-            ):
-                later = [
-                    (month, part)
-                    for month, part in split_by_month(share, line.period_start, line.period_end)
-                    if month > self.posted_on
-                ]
-                deferred = sum((part for _, part in later), ZERO)
-                now = share - deferred
-                self.post(
-                    _account("deferred_revenue"), -deferred, description + " (deferred)", name
-                )
-                self.deferrals += [Deferral(line, month, part) for month, part in later if part]
-            self.post(line.gl_account, -now, description, name)
-
-
-def _payout_entry(payout: Payout, posted_on: date) -> EntryBuilder:
-    entry = EntryBuilder(posted_on=posted_on, source=f"payout {payout.stripe_payout_id}")
-    entry.post(_account("bank"), payout.amount, f"Stripe payout {payout.stripe_payout_id}")
-    transactions = payout.transactions.select_related(
-        "payment__invoice__organization", "dispute"
-    ).prefetch_related("payment__invoice__lines")
-    fees = ZERO
-    for txn in transactions:
-        if txn.dispute is not None:
-            # A dispute's fee (or the fee returned with a won one) is an expense of its own.
-            entry.post(
-                _account("dispute_fees"),
-                txn.fee,
-                f"Dispute fee {txn.dispute.stripe_dispute_id}",
-                txn.payment.invoice.organization.name if txn.payment is not None else "",
-            )
-        else:
-            fees += txn.fee
-        if txn.match == BalanceTransaction.Match.NOT_APPLICABLE and txn.type in (
-            RETURNED_PAYOUT_TYPES
-        ):
-            entry.post(
-                _account("stripe_clearing"),
-                -txn.amount,
-                f"Returned by payout {txn.source_id}: {txn.type} {txn.stripe_id}",
-            )
-            continue
-        if txn.match == BalanceTransaction.Match.NOT_APPLICABLE:
-            entry.post(
-                _account("processing_fees"), -txn.amount, f"Stripe {txn.type} {txn.stripe_id}"
-            )
-            continue
-        if txn.payment is None or txn.expected_amount is None:
-            entry.post(
-                _account("stripe_clearing"),
-                -txn.amount,
-                f"Not matched: {txn.type} {txn.stripe_id}"
-                + (f" ({txn.resolution})" if txn.resolution else ""),
-            )
-            continue
-        entry.revenue(txn.payment.invoice, txn.expected_amount, f"Stripe {txn.type}")
-        difference = txn.amount - txn.expected_amount
-        entry.post(
-            _account("stripe_clearing"),
-            -difference,
-            f"Differs from ours: {txn.type} {txn.stripe_id}",
-            txn.payment.invoice.organization.name,
-        )
-    entry.post(_account("processing_fees"), fees, f"Stripe fees, payout {payout.stripe_payout_id}")
-    return entry
-
-
-def _deposit_entry(deposit: BankDeposit, posted_on: date) -> EntryBuilder:
-    label = deposit.reference or f"#{deposit.pk}"
-    entry = EntryBuilder(posted_on=posted_on, source=f"deposit {label}")
-    entry.post(_account("bank"), deposit.total, f"Bank deposit {label}")
-    payments = (
-        Payment.objects.filter(deposit_item__deposit=deposit)
-        .select_related("invoice__organization")
-        .prefetch_related("invoice__lines")
-    )
-    for payment in payments:
-        entry.revenue(payment.invoice, payment.amount, _payment_label(payment))
-    return entry
-
-
-def _payment_label(payment: Payment) -> str:
-    return payment.get_method_display() + (
-        f" {payment.check_number}" if payment.check_number else ""
-    )
-
-
-def _refund_entry(refund: Refund, posted_on: date) -> EntryBuilder:
-    """An offline refund (a check mailed back): the money leaves the bank (or goes back to the
-    account credit it came from) and the revenue, with its months still deferred, is debited
-    back; the deferred months' schedule gets their negative, so their recognition stops."""
-    payment = refund.payment
-    invoice = payment.invoice
-    what = f"Refund of {_payment_label(payment)}"
-    entry = EntryBuilder(posted_on=posted_on, source=f"refund {refund.pk}")
-    account = _account("bank") if payment.method in Payment.OFFLINE_METHODS else payment.gl_account
-    entry.post(
-        account,
-        -refund.amount,
-        f"{what}: invoice {invoice.number} ({refund.reason[:200]})",
-        invoice.organization.name,
-    )
-    entry.revenue(invoice, -refund.amount, what)
-    return entry
-
-
-def _reversal_entry(payout: Payout, posted_on: date) -> EntryBuilder:
-    """A payout that failed after its export never reached the bank: the money is back in
-    Stripe's balance (it comes out again in a later payout, as a payout_failure line booked to
-    the same clearing account), so the bank's debit moves to Stripe clearing. The revenue it
-    booked stands: Stripe collected it."""
-    source = f"payout {payout.stripe_payout_id} reversed"
-    entry = EntryBuilder(posted_on=posted_on, source=source)
-    batch = getattr(payout.journal_batch, "number", "")
-    why = f"Stripe payout {payout.stripe_payout_id} {payout.get_status_display().lower()}"
-    why += f" after export in batch {batch}" + (
-        f": {payout.failure_message[:200]}" if payout.failure_message else ""
-    )
-    entry.post(_account("bank"), -payout.amount, why)
-    entry.post(_account("stripe_clearing"), payout.amount, why)
-    return entry
-
-
-def _recognition_entry(
-    month: date, rows: list[RevenueRecognition], posted_on: date
-) -> EntryBuilder:
-    entry = EntryBuilder(posted_on=posted_on, source=f"recognition {month:%Y-%m}")
-    for row in rows:
-        invoice = row.line.invoice
-        description = f"Dues recognised for {month:%B %Y}: invoice {invoice.number}"
-        name = invoice.organization.name
-        entry.post(_account("deferred_revenue"), row.amount, description, name)
-        entry.post(row.gl_account, -row.amount, description, name)
-    return entry
-
-
-def _lines(batch: JournalBatch, number: str, entry: EntryBuilder) -> list[JournalLine]:
-    # One line per account, customer and description, in the order they first appear.
-    merged: dict[tuple[str, str, str], Decimal] = defaultdict(lambda: ZERO)
-    for posting in entry.postings:
-        merged[(posting.account, posting.name, posting.description)] += posting.amount
-    if sum(merged.values(), ZERO) != ZERO:
-        raise ServiceError(f"The entry for {entry.source} does not balance: nothing exported.")
-    return [
-        JournalLine(
-            batch=batch,
-            entry_number=number,
-            entry_date=entry.posted_on,
-            account=account,
-            debit=amount if amount > 0 else ZERO,
-            credit=-amount if amount < 0 else ZERO,
-            description=description[:500],
-            name=name[:255],
-            source=entry.source[:100],
-        )
-        for (account, name, description), amount in merged.items()
-        if amount
-    ]
-
-
-# Any constant will do: it names the lock an export or a period lock holds to its commit.
 _JOURNAL_LOCK = 4_240_011
 
 
@@ -430,10 +176,10 @@ def journal_export(
         if problems:
             raise ServiceError("Nothing exported: " + "; ".join(problems) + ".")
         entries: list[EntryBuilder] = (
-            [_payout_entry(p, dated(p.arrival_date)) for p in locked_payouts]
-            + [_deposit_entry(d, dated(d.deposited_on)) for d in locked_deposits]
-            + [_refund_entry(r, dated(timezone.localdate(r.created))) for r in refunds]
-            + [_reversal_entry(p, dated(p.arrival_date)) for p in reversals]
+            [payout_entry(p, dated(p.arrival_date)) for p in locked_payouts]
+            + [deposit_entry(d, dated(d.deposited_on)) for d in locked_deposits]
+            + [refund_entry(r, dated(timezone.localdate(r.created))) for r in refunds]
+            + [reversal_entry(p, dated(p.arrival_date)) for p in reversals]
         )
         if chosen:
             date_to = max((entry.posted_on for entry in entries), default=None)
@@ -479,13 +225,13 @@ def journal_export(
             if month_end(row.month) <= date_to:
                 by_month[row.month].append(row)
         entries += [
-            _recognition_entry(month, rows, dated(month_end(month)))
+            recognition_entry(month, rows, dated(month_end(month)))
             for month, rows in sorted(by_month.items())
         ]
         batch.date_from = min((e.posted_on for e in entries), default=date_to)
         lines: list[JournalLine] = []
         for seq, entry in enumerate(entries, start=1):
-            lines += _lines(batch, f"{batch.number}-{seq}", entry)
+            lines += journal_lines(batch, f"{batch.number}-{seq}", entry)
         if not lines:
             raise ServiceError(
                 f"Nothing to export through {_long(date_to)}: everything is exported already."

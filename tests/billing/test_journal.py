@@ -12,7 +12,7 @@ import pytest
 from billing import services
 from billing.exports import journal_csv
 from billing.models import JournalLine, Payout, RevenueRecognition
-from billing.services.journal import allocate, split_by_month
+from billing.services.journal_entries import allocate, split_by_month
 from core.exceptions import ServiceError
 from crm.models import Membership
 from tests.billing.stripe_payloads import committed

@@ -1,0 +1,283 @@
+"""The journal's entries, built in memory before an export writes them (billing.services.journal):
+a payout's, a bank deposit's, an offline refund's, a failed payout's reversal and a month's
+recognition, each a list of postings that balance; revenue allocated over an invoice's lines,
+the months after the entry's own deferred."""
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+
+from billing.models import (
+    BalanceTransaction,
+    BankDeposit,
+    Invoice,
+    InvoiceLine,
+    JournalBatch,
+    JournalLine,
+    Payment,
+    Payout,
+    Refund,
+    RevenueRecognition,
+)
+from billing.money import ZERO, money
+from billing.services.payouts import RETURNED_PAYOUT_TYPES
+from core.exceptions import ServiceError
+
+
+def _account(key: str) -> str:
+    return settings.BILLING_GL_ACCOUNTS[key]
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def split_by_month(amount: Decimal, start: date, end: date) -> list[tuple[date, Decimal]]:
+    """`amount` spread over the months of start..end by the days of each, to the cent, the
+    last month taking the rounding so the parts add up exactly."""
+    total_days = (end - start).days + 1
+    parts: list[tuple[date, Decimal]] = []
+    month = start.replace(day=1)
+    given = ZERO
+    while month <= end:
+        last = month_end(month)
+        days = (min(last, end) - max(month, start)).days + 1
+        part = money(amount * days / total_days)
+        parts.append((month, part))
+        given += part
+        month = last + timedelta(days=1)
+    if parts:
+        parts[-1] = (parts[-1][0], parts[-1][1] + amount - given)
+    return parts
+
+
+def allocate(amount: Decimal, lines: list[InvoiceLine]) -> list[tuple[InvoiceLine, Decimal]]:
+    """`amount` (signed) shared among the invoice's lines in proportion to their amounts, to
+    the cent; the largest line takes the rounding."""
+    total = sum((line.amount for line in lines), ZERO)
+    if not lines or total == ZERO:
+        return []
+    shares = [(line, money(amount * line.amount / total)) for line in lines]
+    rest = amount - sum((share for _, share in shares), ZERO)
+    if rest:
+        biggest = max(range(len(shares)), key=lambda i: abs(shares[i][0].amount))
+        line, share = shares[biggest]
+        shares[biggest] = (line, share + rest)
+    return shares
+
+
+@dataclass
+class Posting:
+    """One signed amount: positive is a debit, negative a credit."""
+
+    account: str
+    amount: Decimal
+    description: str
+    name: str = ""
+
+
+@dataclass
+class Deferral:
+    line: InvoiceLine
+    month: date
+    amount: Decimal  # revenue to recognise that month (negative for a refund of it)
+
+
+class EntryBuilder:
+    def __init__(self, *, posted_on: date, source: str) -> None:
+        self.posted_on = posted_on
+        self.source = source
+        self.postings: list[Posting] = []
+        self.deferrals: list[Deferral] = []
+
+    def post(self, account: str, amount: Decimal, description: str, name: str = "") -> None:
+        if amount:
+            self.postings.append(Posting(account, amount, description, name))
+
+    def revenue(self, invoice: Invoice, amount: Decimal, what: str) -> None:
+        """Credit `amount` (signed: a refund is negative) of `invoice` to its lines' revenue
+        accounts, deferring what pays for months after this one."""
+        name = invoice.organization.name
+        description = f"{what}: invoice {invoice.number}"
+        lines = list(invoice.lines.all())
+        shares = allocate(amount, lines)
+        if not shares:
+            self.post(_account("stripe_clearing"), -amount, description + " (no lines)", name)
+            return
+        # Lines of one account and period (dues and their proration credit) are split as one,
+        # so the months come out as they would on the net amount.
+        merged: dict[tuple[str, str, date | None, date | None], tuple[InvoiceLine, Decimal]] = {}
+        for line, share in shares:
+            key = (line.gl_account, line.kind, line.period_start, line.period_end)
+            first, total = merged.get(key, (line, ZERO))
+            merged[key] = (first, total + share)
+        for line, share in merged.values():
+            now = share
+            if (
+                line.kind == InvoiceLine.Kind.MEMBERSHIP
+                and line.period_start is not None
+                and line.period_end is not None
+                and line.period_end > month_end(self.posted_on)
+            ):
+                later = [
+                    (month, part)
+                    for month, part in split_by_month(share, line.period_start, line.period_end)
+                    if month > self.posted_on
+                ]
+                deferred = sum((part for _, part in later), ZERO)
+                now = share - deferred
+                self.post(
+                    _account("deferred_revenue"), -deferred, description + " (deferred)", name
+                )
+                self.deferrals += [Deferral(line, month, part) for month, part in later if part]
+            self.post(line.gl_account, -now, description, name)
+
+
+def payout_entry(payout: Payout, posted_on: date) -> EntryBuilder:
+    entry = EntryBuilder(posted_on=posted_on, source=f"payout {payout.stripe_payout_id}")
+    entry.post(_account("bank"), payout.amount, f"Stripe payout {payout.stripe_payout_id}")
+    transactions = payout.transactions.select_related(
+        "payment__invoice__organization", "dispute"
+    ).prefetch_related("payment__invoice__lines")
+    fees = ZERO
+    for txn in transactions:
+        if txn.dispute is not None:
+            # A dispute's fee (or the fee returned with a won one) is an expense of its own.
+            entry.post(
+                _account("dispute_fees"),
+                txn.fee,
+                f"Dispute fee {txn.dispute.stripe_dispute_id}",
+                txn.payment.invoice.organization.name if txn.payment is not None else "",
+            )
+        else:
+            fees += txn.fee
+        if txn.match == BalanceTransaction.Match.NOT_APPLICABLE and txn.type in (
+            RETURNED_PAYOUT_TYPES
+        ):
+            entry.post(
+                _account("stripe_clearing"),
+                -txn.amount,
+                f"Returned by payout {txn.source_id}: {txn.type} {txn.stripe_id}",
+            )
+            continue
+        if txn.match == BalanceTransaction.Match.NOT_APPLICABLE:
+            entry.post(
+                _account("processing_fees"), -txn.amount, f"Stripe {txn.type} {txn.stripe_id}"
+            )
+            continue
+        if txn.payment is None or txn.expected_amount is None:
+            entry.post(
+                _account("stripe_clearing"),
+                -txn.amount,
+                f"Not matched: {txn.type} {txn.stripe_id}"
+                + (f" ({txn.resolution})" if txn.resolution else ""),
+            )
+            continue
+        entry.revenue(txn.payment.invoice, txn.expected_amount, f"Stripe {txn.type}")
+        difference = txn.amount - txn.expected_amount
+        entry.post(
+            _account("stripe_clearing"),
+            -difference,
+            f"Differs from ours: {txn.type} {txn.stripe_id}",
+            txn.payment.invoice.organization.name,
+        )
+    entry.post(_account("processing_fees"), fees, f"Stripe fees, payout {payout.stripe_payout_id}")
+    return entry
+
+
+def deposit_entry(deposit: BankDeposit, posted_on: date) -> EntryBuilder:
+    label = deposit.reference or f"#{deposit.pk}"
+    entry = EntryBuilder(posted_on=posted_on, source=f"deposit {label}")
+    entry.post(_account("bank"), deposit.total, f"Bank deposit {label}")
+    payments = (
+        Payment.objects.filter(deposit_item__deposit=deposit)
+        .select_related("invoice__organization")
+        .prefetch_related("invoice__lines")
+    )
+    for payment in payments:
+        entry.revenue(payment.invoice, payment.amount, _payment_label(payment))
+    return entry
+
+
+def _payment_label(payment: Payment) -> str:
+    return payment.get_method_display() + (
+        f" {payment.check_number}" if payment.check_number else ""
+    )
+
+
+def refund_entry(refund: Refund, posted_on: date) -> EntryBuilder:
+    """An offline refund (a check mailed back): the money leaves the bank (or goes back to the
+    account credit it came from) and the revenue, with its months still deferred, is debited
+    back; the deferred months' schedule gets their negative, so their recognition stops."""
+    payment = refund.payment
+    invoice = payment.invoice
+    what = f"Refund of {_payment_label(payment)}"
+    entry = EntryBuilder(posted_on=posted_on, source=f"refund {refund.pk}")
+    account = _account("bank") if payment.method in Payment.OFFLINE_METHODS else payment.gl_account
+    entry.post(
+        account,
+        -refund.amount,
+        f"{what}: invoice {invoice.number} ({refund.reason[:200]})",
+        invoice.organization.name,
+    )
+    entry.revenue(invoice, -refund.amount, what)
+    return entry
+
+
+def reversal_entry(payout: Payout, posted_on: date) -> EntryBuilder:
+    """A payout that failed after its export never reached the bank: the money is back in
+    Stripe's balance (it comes out again in a later payout, as a payout_failure line booked to
+    the same clearing account), so the bank's debit moves to Stripe clearing. The revenue it
+    booked stands: Stripe collected it."""
+    source = f"payout {payout.stripe_payout_id} reversed"
+    entry = EntryBuilder(posted_on=posted_on, source=source)
+    batch = getattr(payout.journal_batch, "number", "")
+    why = f"Stripe payout {payout.stripe_payout_id} {payout.get_status_display().lower()}"
+    why += f" after export in batch {batch}" + (
+        f": {payout.failure_message[:200]}" if payout.failure_message else ""
+    )
+    entry.post(_account("bank"), -payout.amount, why)
+    entry.post(_account("stripe_clearing"), payout.amount, why)
+    return entry
+
+
+def recognition_entry(month: date, rows: list[RevenueRecognition], posted_on: date) -> EntryBuilder:
+    entry = EntryBuilder(posted_on=posted_on, source=f"recognition {month:%Y-%m}")
+    for row in rows:
+        invoice = row.line.invoice
+        description = f"Dues recognised for {month:%B %Y}: invoice {invoice.number}"
+        name = invoice.organization.name
+        entry.post(_account("deferred_revenue"), row.amount, description, name)
+        entry.post(row.gl_account, -row.amount, description, name)
+    return entry
+
+
+def journal_lines(batch: JournalBatch, number: str, entry: EntryBuilder) -> list[JournalLine]:
+    # One line per account, customer and description, in the order they first appear.
+    merged: dict[tuple[str, str, str], Decimal] = defaultdict(lambda: ZERO)
+    for posting in entry.postings:
+        merged[(posting.account, posting.name, posting.description)] += posting.amount
+    if sum(merged.values(), ZERO) != ZERO:
+        raise ServiceError(f"The entry for {entry.source} does not balance: nothing exported.")
+    return [
+        JournalLine(
+            batch=batch,
+            entry_number=number,
+            entry_date=entry.posted_on,
+            account=account,
+            debit=amount if amount > 0 else ZERO,
+            credit=-amount if amount < 0 else ZERO,
+            description=description[:500],
+            name=name[:255],
+            source=entry.source[:100],
+        )
+        for (account, name, description), amount in merged.items()
+        if amount
+    ]
+
+
+# Any constant will do: it names the lock an export or a period lock holds to its commit.

@@ -1,0 +1,203 @@
+"""What the primary representative manages: colleagues (invite, remove, the primary role),
+the directory listing and the plan."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.exceptions import ServiceError
+from crm.models import Affiliation
+from crm.services.renewals import plan_change_preview
+from portal import selectors, services
+from portal.forms import DirectoryForm, InviteForm
+from portal.permissions import Can
+from portal.views.base import (
+    org_context,
+    organization_page,
+    render_page,
+)
+
+# --- colleagues -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@organization_page(Can.COLLEAGUES)
+def colleagues(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
+    organization = affiliation.organization
+    status = 200
+    form = InviteForm()
+    if request.method == "POST":
+        form = InviteForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                services.portal_colleague_invite(
+                    organization=organization,
+                    by_contact=request.portal_contact,  # type: ignore[attr-defined]
+                    **form.cleaned_data,
+                )
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"{form.cleaned_data['email']} is invited: we sent them a sign-in link.",
+                )
+                return redirect("portal:colleagues", organization_id=organization.pk)
+    context = org_context(affiliation, "colleagues")
+    context["form"] = form
+    context["colleagues"] = (
+        Affiliation.objects.filter(organization=organization)
+        .select_related("contact")
+        .order_by("-is_primary", "contact__last_name", "contact__first_name", "pk")
+    )
+    return render_page(request, "colleagues", context, status=status)
+
+
+def _colleague(affiliation: Affiliation, pk: int) -> Affiliation:
+    found = (
+        Affiliation.objects.select_related("contact", "organization")
+        .filter(organization_id=affiliation.organization_id, pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def _colleague_action(
+    request: HttpRequest,
+    affiliation: Affiliation,
+    pk: int,
+    act: Callable[..., Any],
+    done: str,
+    back: str,
+) -> HttpResponse:
+    colleague = _colleague(affiliation, pk)
+    try:
+        act(affiliation=colleague, by_contact=request.portal_contact)  # type: ignore[attr-defined]
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done.format(name=colleague.contact.full_name))
+    return redirect(back, organization_id=affiliation.organization_id)
+
+
+@require_POST
+@organization_page(Can.COLLEAGUES)
+def colleague_remove(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
+    return _colleague_action(
+        request,
+        affiliation,
+        pk,
+        services.portal_colleague_remove,
+        "{name} is no longer listed at this organization.",
+        "portal:colleagues",
+    )
+
+
+@require_POST
+@organization_page(Can.COLLEAGUES)
+def colleague_make_primary(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
+    return _colleague_action(
+        request,
+        affiliation,
+        pk,
+        services.portal_primary_move,
+        "{name} is now the primary representative.",
+        "portal:organization",
+    )
+
+
+# --- the directory listing --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@organization_page(Can.DIRECTORY)
+def directory(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
+    organization = affiliation.organization
+    status = 200
+    if request.method == "POST":
+        form = DirectoryForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                services.portal_directory_update(
+                    organization=organization,
+                    listed=form.cleaned_data["directory_listed"],
+                    text=form.cleaned_data["directory_text"],
+                    by_contact=request.portal_contact,  # type: ignore[attr-defined]
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Your directory listing is saved.")
+                return redirect("portal:directory", organization_id=organization.pk)
+    else:
+        form = DirectoryForm(
+            initial={
+                "directory_listed": organization.directory_listed,
+                "directory_text": organization.directory_text,
+            }
+        )
+    context = org_context(affiliation, "directory")
+    context["form"] = form
+    context["is_member"] = selectors.is_current_member(organization)
+    return render_page(request, "directory", context, status=status)
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@organization_page(Can.PLAN)
+def plan(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
+    organization = affiliation.organization
+    membership = selectors.current_membership(organization)
+    context = org_context(affiliation, "plan")
+    context["membership"] = membership
+    if membership is None or not membership.is_current or membership.paid_through is None:
+        context["options"] = []
+        return render_page(request, "plan", context)
+    plans = selectors.plans_to_change_to(membership)
+    if request.method == "POST":
+        choice = request.POST.get("plan") or ""
+        valid = choice.isdigit() and len(choice) <= 12
+        chosen = plans.filter(pk=int(choice)).first() if valid else None
+        if chosen is None:
+            messages.error(request, "Choose one of the plans below.")
+            return redirect("portal:plan", organization_id=organization.pk)
+        try:
+            change = services.portal_plan_change(
+                membership=membership,
+                plan=chosen,
+                by_contact=request.portal_contact,  # type: ignore[attr-defined]
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            return redirect("portal:plan", organization_id=organization.pk)
+        if change.invoice is not None:
+            done = (
+                f"You are now on the {chosen} plan. Invoice {change.invoice.number} for the "
+                "rest of the year is under Invoices and payments."
+            )
+        else:
+            done = (
+                f"Your membership moves to the {chosen} plan at the renewal on "
+                f"{change.effective_date:%B %-d, %Y}."
+            )
+        messages.success(request, done)
+        return redirect("portal:organization", organization_id=organization.pk)
+    options = []
+    for option in plans:
+        try:
+            options.append(plan_change_preview(membership=membership, plan=option))
+        except ServiceError:
+            continue  # a plan that cannot price this organization is not offered to it
+    context["options"] = options
+    context["pending"] = selectors.pending_plan_change(membership)
+    return render_page(request, "plan", context)
