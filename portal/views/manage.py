@@ -69,48 +69,35 @@ def _colleague(affiliation: Affiliation, pk: int) -> Affiliation:
     return found
 
 
-def _colleague_action(
-    request: HttpRequest,
-    affiliation: Affiliation,
-    pk: int,
-    act: Callable[..., Any],
-    done: str,
-    back: str,
-) -> HttpResponse:
-    colleague = _colleague(affiliation, pk)
-    try:
-        act(affiliation=colleague, by_contact=request.portal_contact)  # type: ignore[attr-defined]
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done.format(name=colleague.contact.full_name))
-    return redirect(back, organization_id=affiliation.organization_id)
+def _colleague_view(act: Callable[..., Any], done: str, back: str) -> Callable[..., HttpResponse]:
+    """A primary representative's step on a colleague (`act`, a portal service taking the
+    colleague's affiliation and the acting contact), then back to the page `back`."""
+
+    @require_POST
+    @organization_page(Can.COLLEAGUES)
+    def view(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
+        colleague = _colleague(affiliation, pk)
+        try:
+            act(affiliation=colleague, by_contact=request.portal_contact)  # type: ignore[attr-defined]
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, done.format(name=colleague.contact.full_name))
+        return redirect(back, organization_id=affiliation.organization_id)
+
+    return view
 
 
-@require_POST
-@organization_page(Can.COLLEAGUES)
-def colleague_remove(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
-    return _colleague_action(
-        request,
-        affiliation,
-        pk,
-        services.portal_colleague_remove,
-        "{name} is no longer listed at this organization.",
-        "portal:colleagues",
-    )
-
-
-@require_POST
-@organization_page(Can.COLLEAGUES)
-def colleague_make_primary(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
-    return _colleague_action(
-        request,
-        affiliation,
-        pk,
-        services.portal_primary_move,
-        "{name} is now the primary representative.",
-        "portal:organization",
-    )
+colleague_remove = _colleague_view(
+    services.portal_colleague_remove,
+    "{name} is no longer listed at this organization.",
+    "portal:colleagues",
+)
+colleague_make_primary = _colleague_view(
+    services.portal_primary_move,
+    "{name} is now the primary representative.",
+    "portal:organization",
+)
 
 
 # --- the directory listing --------------------------------------------------------------------
