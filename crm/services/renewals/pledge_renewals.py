@@ -98,7 +98,7 @@ def pledge_renewal_propose(
     today = today or timezone.localdate()
     with transaction.atomic():
         pledge = (
-            Pledge.objects.select_for_update()
+            Pledge.objects.select_for_update(of=("self",))
             .select_related("organization__account_owner", "level", "contact")
             .get(pk=pledge.pk)
         )
@@ -164,7 +164,7 @@ def pledge_renewal_accept(
     pledge services. Accepting again returns the same pledge."""
     with transaction.atomic():
         locked = (
-            PledgeRenewalProposal.objects.select_for_update()
+            PledgeRenewalProposal.objects.select_for_update(of=("self",))
             .select_related("pledge__organization", "pledge__contact", "level", "next_pledge")
             .get(pk=proposal.pk)
         )
