@@ -32,8 +32,11 @@ def browser() -> Iterator:
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # An assertion waits as long as an action does (10 s): a busy CI machine answers a page's
+    # script later than 5 s now and then, which is slowness, not a wrong page.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
