@@ -62,20 +62,28 @@ class MoneyDisplayMixin:
 
     Every money field `x` named in list_display, or shown read-only on the change page (or an
     inline), is shown through a column `x_usd` ("<field>_usd" on this admin: described as the
-    field, sorted by it). An editable field stays a number input. Put it first in the bases so
-    that it sees every name the other mixins add."""
+    field, sorted by it). An editable field stays a number input. Amounts the model computes
+    (properties such as an invoice's amount paid) are named in `money_properties`. Put it first in
+    the bases so that it sees every name the other mixins add."""
 
     model: type[models.Model]
+    money_properties: tuple[str, ...] = ()
 
     def _money_names(self) -> set[str]:
-        return {field.name for field in self.model._meta.concrete_fields if is_money(field)}
+        fields = {field.name for field in self.model._meta.concrete_fields if is_money(field)}
+        return fields | set(self.money_properties)
 
     def __getattr__(self, name: str) -> Any:
         field_name = name.removesuffix("_usd")
         if name.endswith("_usd") and field_name in self._money_names():
-            description = str(self.model._meta.get_field(field_name).verbose_name)  # type: ignore[union-attr]
+            computed = field_name in self.money_properties
+            description = (
+                field_name.replace("_", " ")
+                if computed
+                else str(self.model._meta.get_field(field_name).verbose_name)  # type: ignore[union-attr]
+            )
 
-            @admin.display(description=description, ordering=field_name)
+            @admin.display(description=description, ordering=None if computed else field_name)
             def column(obj: Any) -> str:
                 value = getattr(obj, field_name)
                 return "" if value is None else format_usd(value)

@@ -110,6 +110,7 @@ class InvoiceAdmin(MoneyDisplayMixin, IndexedSearchAdminMixin, InvoiceDocumentsM
     list_select_related = ["organization"]
     inlines = [InvoiceLineInline, PaymentInline, InvoiceCreditEntryInline]
     actions = ["issue", "resend", "void", "write_off", "record_payment", "refund", "bill_again"]
+    money_properties = ("amount_paid", "amount_refunded")
     readonly_fields = [
         "number",
         "organization",

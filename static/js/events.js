@@ -79,6 +79,9 @@
     refresh();
 
     const key = API.newKey();
+    // Marked once the script takes the form over (tests wait for it; without the script the
+    // form is posted to the server as it stands).
+    form.dataset.enhanced = "true";
     form.addEventListener("submit", async function (e) {
       e.preventDefault();
       const button = document.getElementById("register-button");
