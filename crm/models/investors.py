@@ -1,12 +1,11 @@
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from billing.money import format_usd
-from core.models import TimeStampedModel, new_reference
+from core.models import TimeStampedModel, new_reference, staff_user_field
 from crm.models.organizations import Contact, Organization
 from crm.models.plans import money_field
 from crm.schedule import total_commitment
@@ -80,14 +79,7 @@ class Pledge(TimeStampedModel):
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_reason = models.TextField(blank=True, editable=False)
     confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    confirmed_by = staff_user_field()
     message = models.TextField(blank=True, max_length=2000)
     # Set when an online commitment was linked to records that already existed.
     needs_attention = models.BooleanField(default=False, db_index=True)
@@ -162,14 +154,7 @@ class PledgeRenewalProposal(TimeStampedModel):
     )
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_reason = models.TextField(blank=True, editable=False)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    decided_by = staff_user_field()
     next_pledge = models.OneToOneField(
         Pledge,
         null=True,

@@ -9,7 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, staff_user_field
 from crm.models.organizations import Contact, Organization
 
 
@@ -104,22 +104,8 @@ class Task(TimeStampedModel):
     )
     due_date = models.DateField(db_index=True)
     done_at = models.DateTimeField(null=True, blank=True, editable=False)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    done_by = staff_user_field()
+    created_by = staff_user_field()
 
     history = HistoricalRecords()
 
@@ -153,14 +139,7 @@ class Interaction(TimeStampedModel):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     occurred_on = models.DateField(db_index=True)
     summary = models.TextField(max_length=4000)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    recorded_by = staff_user_field()
 
     class Meta:
         ordering = ["-occurred_on", "-pk"]
