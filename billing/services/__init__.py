@@ -17,8 +17,8 @@ from billing.services.invoice_drafts import (
 )
 from billing.services.invoices import (
     invoice_charge_automatically,
+    invoice_create_open,
     invoice_issue,
-    invoice_open_new,
     invoice_resend,
     invoice_set_memo,
     invoice_void,
@@ -65,8 +65,8 @@ __all__ = [
     "invoice_create_draft",
     "invoice_create_for_installment",
     "invoice_create_for_membership",
+    "invoice_create_open",
     "invoice_issue",
-    "invoice_open_new",
     "invoice_resend",
     "invoice_set_memo",
     "invoice_sync_from_stripe",

@@ -16,6 +16,7 @@ from billing.documents import keep_deductibility
 from billing.models import Invoice, InvoiceLine
 from billing.money import ZERO, format_usd
 from billing.services.common import bill_to, lock_invoice, save_with_reason
+from billing.services.invoices import invoice_create_open
 from core.exceptions import ServiceError
 from core.services import atomic, keep_prefetched, user_or_none
 from crm import pricing
@@ -57,6 +58,7 @@ def invoice_create_for_membership(
     due_date: date | None = None,
     fresh: bool = False,
     contact: Contact | None = None,
+    issue: bool = False,
 ) -> Invoice:
     """The draft dues invoice for one membership period, priced by crm.pricing.quote: its lines
     are the quote's (annual dues, then any proration credit) and its explanation the quote's
@@ -66,7 +68,8 @@ def invoice_create_for_membership(
     same invoice. `fresh`: the caller created `membership` (with its plan and organization
     loaded) in its still open transaction, so it is current, unseen by others and has no
     invoice yet: it is not read again. `contact`: the payer when the caller knows it (else the
-    organization's billing contact, bill_to())."""
+    organization's billing contact, bill_to()). `issue`: made numbered and open at once
+    (invoice_create_open()), for a caller that issues it after its transaction commits."""
     with atomic():
         if not fresh:
             locked = Membership.objects.select_for_update().select_related("plan", "organization")
@@ -127,10 +130,13 @@ def invoice_create_for_membership(
             total=_total_of(lines),
             created_by=user_or_none(by),
         )
-        save_with_reason(invoice, reason="dues invoice created", by=by)
-        for line in lines:
-            line.invoice = invoice
-        InvoiceLine.objects.bulk_create(lines)
+        if issue:
+            invoice_create_open(invoice=invoice, lines=lines, reason="dues invoice created", by=by)
+        else:
+            save_with_reason(invoice, reason="dues invoice created", by=by)
+            for line in lines:
+                line.invoice = invoice
+            InvoiceLine.objects.bulk_create(lines)
         keep_deductibility(invoice, plan)  # a plan read with this year's dues notice
         if fresh:  # nothing changes them before the invoice is mailed
             keep_prefetched(invoice, "lines", lines)

@@ -30,7 +30,7 @@ from billing.services.common import (
     settle_if_paid,
 )
 from core.exceptions import InvalidData, ServiceError
-from core.services import with_history_user
+from core.services import atomic, keep_prefetched, with_history_user
 from crm.models import Organization
 
 Status = Invoice.Status
@@ -127,7 +127,7 @@ def invoice_issue(
     only retries what has not happened yet (Stripe, the first mail). Never raises because
     Stripe is down: `invoice.stripe_error` says what failed. `charge_automatically` makes the
     Stripe invoice one to charge with the saved payment method (invoice_charge_automatically).
-    `opened`: the caller numbered and opened `invoice` with invoice_open_new() in a transaction
+    `opened`: the caller numbered and opened `invoice` with invoice_create_open() in a transaction
     that has committed since; only Stripe and the mail remain."""
     if not opened:
         with transaction.atomic():
@@ -209,35 +209,48 @@ def _one_run_at_a_time() -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_RETRY_LOCK])
 
 
-def _open(locked: Invoice, *, by: Any) -> None:
-    """Number and open a draft the caller holds locked (or has just made)."""
+def _opening(invoice: Invoice) -> dict[str, Any]:
+    """What opening a draft sets: its number, issue date and due date (a due date it already
+    has is kept when it has not passed)."""
     today = timezone.localdate()
     due = today + timedelta(days=settings.INVOICE_DAYS_UNTIL_DUE)
-    if locked.due_date is not None and locked.due_date >= today:
-        due = locked.due_date
-    set_status(
-        locked,
-        to=Status.OPEN,
-        reason="issued",
-        by=by,
-        number=_next_number(today.year),
-        issue_date=today,
-        due_date=due,
-    )
+    if invoice.due_date is not None and invoice.due_date >= today:
+        due = invoice.due_date
+    return {"number": _next_number(today.year), "issue_date": today, "due_date": due}
+
+
+def _open(locked: Invoice, *, by: Any) -> None:
+    """Number and open a draft the caller holds locked."""
+    set_status(locked, to=Status.OPEN, reason="issued", by=by, **_opening(locked))
     # Nothing to pay (a complimentary plan): settled at once, with its effects.
     if locked.total == ZERO:
         settle_if_paid(locked, by=by)
 
 
-def invoice_open_new(*, invoice: Invoice, by: Any = None) -> Invoice:
-    """The first half of invoice_issue() for a draft with lines that the caller has just made
-    in its still open transaction (nobody else can see it, so it is not locked and read
-    again): numbered and opened with the caller's other changes. After the commit the caller
-    calls invoice_issue(opened=True) for Stripe and the mail, which must not run inside a
-    transaction."""
-    if invoice.status != Status.DRAFT or invoice.pk is None:
-        raise ServiceError("Only a draft just made is opened this way.")
-    _open(invoice, by=by)
+def invoice_create_open(
+    *, invoice: Invoice, lines: list[InvoiceLine], reason: str, by: Any = None
+) -> Invoice:
+    """A new invoice (not saved yet, its total set) with its lines, numbered and open from its
+    first save, in the caller's open transaction: one row and one history row, not a draft
+    then its opening. After the commit the caller calls invoice_issue(opened=True) for Stripe
+    and the mail, which must not run inside a transaction."""
+    if invoice.pk is not None or invoice.status != Status.DRAFT:
+        raise ServiceError("Only a new invoice is created open.")
+    if invoice.total != sum((line.amount for line in lines), ZERO):
+        raise ServiceError("An invoice's total must be the sum of its lines.")
+    with atomic():
+        for name, value in _opening(invoice).items():
+            setattr(invoice, name, value)
+        invoice.status = Status.OPEN
+        invoice.status_changed_at = timezone.now()
+        invoice.status_reason = "issued"
+        save_with_reason(invoice, reason=f"{reason}; issued", by=by)
+        for line in lines:
+            line.invoice = invoice
+        InvoiceLine.objects.bulk_create(lines)
+        keep_prefetched(invoice, "lines", lines)
+        if invoice.total == ZERO:
+            settle_if_paid(invoice, by=by)
     return invoice
 
 

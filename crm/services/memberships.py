@@ -95,11 +95,15 @@ def membership_create(
     message: str = "",
     auto_renew: bool = False,
     organization_locked: bool = False,
+    approved_because: str = "",
+    match_note: str = "",
 ) -> Membership:
     """A new application. Refused when the organization already has an open membership.
     `organization_locked`: the caller holds the organization's row lock already (or created it
     in this transaction), so it is not taken again, and the unique index alone refuses a second
-    open membership (a ServiceError that does not describe the other one)."""
+    open membership (a ServiceError that does not describe the other one). `approved_because`:
+    approved as it is made (a plan that needs no review), with that reason; its transitions say
+    it was applied for, then approved. `match_note`: flagged for staff with that note."""
     if not plan.is_active:
         raise ServiceError(f"The {plan} plan is no longer offered.", field="plan")
     with atomic():
@@ -113,10 +117,15 @@ def membership_create(
             source=source,
             application_message=message,
             auto_renew=auto_renew,
-            status=Status.APPLIED,
+            status=Status.APPROVED if approved_because else Status.APPLIED,
             status_changed_at=timezone.now(),
+            status_reason=approved_because,
+            needs_attention=bool(match_note),
+            match_note=match_note,
         )
         with_history_user(membership, by)
+        if approved_because:
+            set_change_reason(membership, f"applied; approved: {approved_because}")
         try:
             # The partial unique index is the last word when two applications race. (Within
             # all_or_nothing() no savepoint: the refusal undoes the whole submission anyway.)
@@ -124,7 +133,19 @@ def membership_create(
                 membership.save()
         except IntegrityError:
             raise ServiceError("This organization already has an open membership.") from None
-        _record(membership, from_status="", by=by, reason="applied")
+        steps = [("", Status.APPLIED, "applied")]
+        if approved_because:
+            steps.append((Status.APPLIED, Status.APPROVED, approved_because))
+        MembershipTransition.objects.bulk_create(
+            MembershipTransition(
+                membership=membership,
+                from_status=from_status,
+                to_status=to_status,
+                by=_user(by),
+                reason=reason,
+            )
+            for from_status, to_status, reason in steps
+        )
     return membership
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.money import ZERO, format_usd, money
-from billing.services import invoice_issue, invoice_open_new, invoice_void, refund_create
+from billing.services import invoice_create_open, invoice_issue, invoice_void, refund_create
 from billing.services.common import bill_to, save_with_reason
 from core.exceptions import InvalidData, ServiceError
 from core.mail import send_templated
@@ -120,8 +120,7 @@ def registration_invoice_open_new(
     nobody else can see it yet, so it is neither locked nor searched for an invoice again, and
     the invoice is made and numbered within that transaction. After the commit the caller
     hands it to registration_payment_send() (Stripe and the mail)."""
-    invoice = _new_invoice(registration, by=by, contact_is_new=contact_is_new)
-    return invoice_open_new(invoice=invoice, by=by)
+    return _new_invoice(registration, by=by, contact_is_new=contact_is_new, issue=True)
 
 
 def registration_payment_send(
@@ -142,7 +141,11 @@ def _issue(registration: Registration, invoice: Invoice, *, by: Any, opened: boo
     )
 
 
-def _new_invoice(locked: Registration, *, by: Any, contact_is_new: bool = False) -> Invoice:
+def _new_invoice(
+    locked: Registration, *, by: Any, contact_is_new: bool = False, issue: bool = False
+) -> Invoice:
+    """The registration's invoice: a draft, or (`issue`) numbered and open from its first save
+    for a caller that hands it to Stripe and the mail after its transaction commits."""
     from billing.gateways import stripe_configured
 
     organization, contact = _payer(locked, contact_is_new=contact_is_new)
@@ -163,10 +166,8 @@ def _new_invoice(locked: Registration, *, by: Any, contact_is_new: bool = False)
     if locked.payment == Registration.Payment.NOW and stripe_configured():
         # Paying now on Stripe's page; without Stripe it is paid by check on the usual terms.
         invoice.due_date = timezone.localdate()
-    save_with_reason(invoice, reason="event registration invoice created", by=by)
     starts = timezone.localdate(event.starts_at)
-    InvoiceLine.objects.create(
-        invoice=invoice,
+    line = InvoiceLine(
         kind=InvoiceLine.Kind.REGISTRATION,
         description=f"{event.title} ({starts:%B %-d, %Y}): "
         f"{locked.quantity} × {locked.ticket_type.name}",
@@ -176,6 +177,12 @@ def _new_invoice(locked: Registration, *, by: Any, contact_is_new: bool = False)
         period_end=max(starts, timezone.localdate(event.ends_at)),
         registration=locked,
     )
+    reason = "event registration invoice created"
+    if issue:
+        return invoice_create_open(invoice=invoice, lines=[line], reason=reason, by=by)
+    save_with_reason(invoice, reason=reason, by=by)
+    line.invoice = invoice
+    line.save()
     return invoice
 
 

@@ -59,3 +59,38 @@ def test_it_refuses_a_plan_that_is_not_offered_online():
         submit(plan)
 
     assert not Organization.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_join_whose_new_contact_is_taken_meanwhile_runs_again_with_that_contact(monkeypatch):
+    """The join saves a new address's contact without a savepoint: when the unique address
+    refuses it (another submission made that contact since it looked), the whole join is undone
+    and runs once more, and nothing of the first attempt remains."""
+    from django.db import IntegrityError
+
+    from billing.models import Invoice
+    from crm.services.applications import matching
+
+    plan = PlanFactory()
+    real_save = matching.contact_save
+    calls = []
+
+    def refused_once(*, contact, **kwargs):
+        calls.append(contact.email)
+        if len(calls) == 1:
+            # As the unique index answers when another submission took the address meanwhile.
+            real_save(contact=contact, **kwargs)
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real_save(contact=contact, **kwargs)
+
+    monkeypatch.setattr(matching, "contact_save", refused_once)
+
+    submitted = submit(plan)
+
+    assert calls == ["ana@riverfront.example", "ana@riverfront.example"]
+    assert Organization.objects.count() == 1
+    assert Contact.objects.count() == 1
+    assert Membership.objects.get() == submitted.membership
+    invoice = Invoice.objects.get()
+    assert invoice.status == Invoice.Status.OPEN
+    assert invoice.number.endswith("-00001")  # the undone attempt gave its number back

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from billing.models import Invoice, Payment
 from billing.money import ZERO
@@ -14,7 +14,6 @@ from billing.selectors import invoice_for_membership
 from billing.services import (
     invoice_create_for_membership,
     invoice_issue,
-    invoice_open_new,
     invoice_void,
     refund_create,
 )
@@ -24,7 +23,7 @@ from core.services import all_or_nothing
 from crm import pricing
 from crm.models import Contact, Membership, MembershipPlan
 from crm.services.applications.mail import _mail, _mail_received, _primary_emails
-from crm.services.applications.matching import ContactInput, OrganizationInput, _flag, _match
+from crm.services.applications.matching import ContactInput, Match, OrganizationInput, _match
 from crm.services.memberships import _membership_approve, _membership_reject, membership_create
 
 # How far a start date may lie from today: a little back (an application finished after the
@@ -47,6 +46,7 @@ def _draft_dues_invoice(
     by: Any,
     fresh: bool = False,
     payer: Contact | None = None,
+    issue: bool = False,
 ) -> Invoice:
     """The first dues invoice of an approved application, from its start date. `employees` is
     what the applicant declared (the number the quote used), else the record's. `fresh`: the
@@ -60,6 +60,7 @@ def _draft_dues_invoice(
         plan=membership.plan,
         fresh=fresh,
         contact=payer,
+        issue=issue,
     )
 
 
@@ -82,6 +83,61 @@ def _quote_for(plan: MembershipPlan, organization: OrganizationInput, start: dat
     )
 
 
+def _record_application(
+    plan: MembershipPlan,
+    organization: OrganizationInput,
+    contact: ContactInput,
+    billing_contact: ContactInput | None,
+    start_date: date,
+    message: str,
+    *,
+    retried: bool = False,
+) -> tuple[Match, Membership, Invoice]:
+    """application_submit()'s one transaction: matching, the membership and its invoice,
+    numbered and open. `retried`: see _match()."""
+    with all_or_nothing():
+        match = _match(
+            organization=organization,
+            contact=contact,
+            billing_contact=billing_contact,
+            retried=retried,
+        )
+        try:
+            membership = membership_create(
+                organization=match.organization,
+                plan=plan,
+                start_date=start_date,
+                source=Membership.Source.WEBSITE,
+                message=message,
+                # Matching locked it (select_for_update) or created it just now.
+                organization_locked=True,
+                approved_because="" if plan.requires_review else "the plan needs no review",
+                match_note=match.note if match.found_existing else "",
+            )
+        except ServiceError:
+            # Said without naming the plan or state of someone else's membership.
+            raise ServiceError(
+                "This organization already has a membership or an application in progress. "
+                "Please contact the membership team.",
+                field="organization.name",
+            ) from None
+        # The dues are invoiced with the application (docs/public-api.md): a business can pay
+        # at once.
+        # Paying does not skip review: the payment waits on the application and approval
+        # activates it; a rejection voids or refunds the invoice.
+        # Numbered with the application (a rollback gives the number back); Stripe and the
+        # mail wait for the commit.
+        draft = _draft_dues_invoice(
+            membership,
+            employees=organization.employees,
+            by=None,
+            fresh=True,
+            payer=match.payer,
+            issue=True,
+        )
+    return match, membership, draft
+
+
 def application_submit(
     *,
     plan: MembershipPlan,
@@ -97,41 +153,16 @@ def application_submit(
     if not (plan.is_active and plan.offered_publicly):
         raise ServiceError("This plan is not offered for joining online.", field="plan")
     quote = _quote_for(plan, organization, start_date)
-    with all_or_nothing():
-        match = _match(organization=organization, contact=contact, billing_contact=billing_contact)
-        try:
-            membership = membership_create(
-                organization=match.organization,
-                plan=plan,
-                start_date=start_date,
-                source=Membership.Source.WEBSITE,
-                message=message,
-                # Matching locked it (select_for_update) or created it just now.
-                organization_locked=True,
-            )
-        except ServiceError:
-            # Said without naming the plan or state of someone else's membership.
-            raise ServiceError(
-                "This organization already has a membership or an application in progress. "
-                "Please contact the membership team.",
-                field="organization.name",
-            ) from None
-        # Approval below saves the membership anyway: the flag rides along.
-        _flag(membership, match, save=plan.requires_review)
-        if not plan.requires_review:
-            _membership_approve(
-                membership=membership, reason="the plan needs no review", fresh=True
-            )
-        # The dues are invoiced with the application (docs/public-api.md): a business can pay
-        # at once.
-        # Paying does not skip review: the payment waits on the application and approval
-        # activates it; a rejection voids or refunds the invoice.
-        draft = _draft_dues_invoice(
-            membership, employees=organization.employees, by=None, fresh=True, payer=match.payer
+    try:
+        match, membership, draft = _record_application(
+            plan, organization, contact, billing_contact, start_date, message, retried=True
         )
-        # Numbered with the application (a rollback gives the number back); Stripe and the
-        # mail wait for the commit.
-        invoice_open_new(invoice=draft, by=None)
+    except IntegrityError:
+        # A new contact's address was taken by another submission meanwhile: everything was
+        # undone, and this time matching finds that contact.
+        match, membership, draft = _record_application(
+            plan, organization, contact, billing_contact, start_date, message
+        )
     # The invoice mail and the two below go out together (mail_batch: two queries, not six).
     with mail_batch():
         invoice = _issue(draft, by=None, opened=True)

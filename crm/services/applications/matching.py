@@ -80,7 +80,13 @@ def _fill_blanks(instance: Any, values: dict[str, Any]) -> tuple[list[str], bool
     return differing, filled
 
 
-def _find_or_create_contact(data: ContactInput, *, role: str) -> tuple[Contact, list[str]]:
+def _find_or_create_contact(
+    data: ContactInput, *, role: str, retried: bool = False
+) -> tuple[Contact, list[str]]:
+    """The contact with this address (blanks filled from the form), else a new one. `retried`:
+    the caller runs its whole transaction again when this one fails, so a new address's
+    contact is saved without a savepoint of its own; of two submissions racing to make it, the
+    loser's transaction is undone and it runs again with the winner's contact."""
     email = normalize_email(data.email)
     existing = Contact.objects.select_for_update().filter(email__iexact=email).first()
     values = {
@@ -91,6 +97,9 @@ def _find_or_create_contact(data: ContactInput, *, role: str) -> tuple[Contact, 
     }
     if existing is None:
         contact = Contact(email=email, **values)
+        if retried:
+            contact_save(contact=contact, checked=["email"])
+            return contact, []
         try:
             # Another submission with the same address may be creating it at this moment: the
             # unique index decides (so it is not asked beforehand), and the loser links to the
@@ -246,10 +255,13 @@ def _match(
     organization: OrganizationInput,
     contact: ContactInput,
     billing_contact: ContactInput | None = None,
+    retried: bool = False,
 ) -> Match:
+    """`retried`: the caller runs its transaction again when a new contact's unique address
+    refuses it (_find_or_create_contact)."""
     _serialize_matching()
     org, notes, new_organization = _find_or_create_organization(organization)
-    person, contact_notes = _find_or_create_contact(contact, role="applicant")
+    person, contact_notes = _find_or_create_contact(contact, role="applicant", retried=retried)
     notes += contact_notes
     # Everyone at the organization, in one read (a new one has nobody yet).
     links: list[Affiliation] = (
@@ -270,7 +282,9 @@ def _match(
     )
     payer: Contact | None = None
     if billing_contact is not None:
-        payer, payer_notes = _find_or_create_contact(billing_contact, role="billing contact")
+        payer, payer_notes = _find_or_create_contact(
+            billing_contact, role="billing contact", retried=retried
+        )
         notes += payer_notes
         notes += _affiliate(
             contact=payer,
