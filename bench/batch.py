@@ -32,6 +32,9 @@ from bench.report import Row, at_most, missing
 
 MAX_TIME_RATIO = 2.3
 MAX_MEMORY_RATIO = 1.2
+# Run after run, the time ratio at twice the data stays within this spread (largest / smallest).
+MAX_RATIO_SPREAD = 1.2
+RUNS = 3
 
 
 @dataclass
@@ -401,10 +404,11 @@ def run(
     env: dict[str, str],
     copy_database: Callable[[], str],
     only: list[str] | None = None,
+    runs_each: int = RUNS,
 ) -> list[Row]:
     """`copy_database()` makes a fresh copy of the measured database and returns its URL;
-    `only` names the jobs to run (default: all)."""
-    from django.db import connections
+    `only` names the jobs to run (default: all); `runs_each`: how many times each job is
+    measured at its size and twice it (the figures are the median run's, with the spread)."""
 
     rows: list[Row] = []
     for job in jobs():
@@ -417,48 +421,74 @@ def run(
             )
             continue
         size = job.size(scale)
-        results = []
         try:
-            for factor in (1, 2):
-                connections.close_all()
-                url = copy_database()
-                child_env = {**env, "DATABASE_URL": url}
-                with tempfile.TemporaryDirectory(prefix="bench-batch-") as workdir:
-                    spec = [
-                        job.name,
-                        "--size",
-                        str(size),
-                        "--factor",
-                        str(factor),
-                        "--workdir",
-                        workdir,
-                    ]
-                    facts = _child(["prepare", *spec], child_env)
-                    result = _child(["run", *spec, "--facts", json.dumps(facts)], child_env)
-                results.append(result)
+            # Run after run: each run measures the job at its size and at twice it.
+            runs = [_one_run(job, size, env, copy_database) for _ in range(max(runs_each, 1))]
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             rows.append(missing("batch", job.title, f"failed: {exc}", ["time ratio at 2x"]))
             continue
-        for factor, result in zip((1, 2), results, strict=True):
-            figures = {
-                "rows": result["rows"],
-                "seconds": round(result["seconds"], 2),
-                "rows_per_s": round(result["rows"] / max(result["seconds"], 1e-6)),
-                "peak_rss_mb": round(result["maxrss_kb"] / 1024, 1),
-                "start_rss_mb": round(result["start_rss_kb"] / 1024, 1),
-            }
-            targets = []
-            if factor == 2:
-                one = results[0]
-                time_ratio = round(result["seconds"] / max(one["seconds"], 1e-6), 2)
-                memory_ratio = round(result["maxrss_kb"] / max(one["maxrss_kb"], 1), 2)
-                figures["time_ratio"] = time_ratio
-                figures["memory_ratio"] = memory_ratio
-                targets = [
-                    at_most("time ratio at 2x", time_ratio, MAX_TIME_RATIO),
-                    at_most("memory ratio at 2x", memory_ratio, MAX_MEMORY_RATIO),
-                ]
-            rows.append(Row("batch", f"{job.title} x{factor}", figures, targets))
+        rows.extend(_rows(job, runs))
+    return rows
+
+
+def _one_run(
+    job: Job, size: int, env: dict[str, str], copy_database: Callable[[], str]
+) -> list[dict[str, Any]]:
+    """The job at its size and at twice it, each on a fresh copy of the data."""
+    from django.db import connections
+
+    results = []
+    for factor in (1, 2):
+        connections.close_all()
+        url = copy_database()
+        child_env = {**env, "DATABASE_URL": url}
+        with tempfile.TemporaryDirectory(prefix="bench-batch-") as workdir:
+            spec = [job.name, "--size", str(size), "--factor", str(factor), "--workdir", workdir]
+            facts = _child(["prepare", *spec], child_env)
+            results.append(_child(["run", *spec, "--facts", json.dumps(facts)], child_env))
+    return results
+
+
+def _rows(job: Job, runs: list[list[dict[str, Any]]]) -> list[Row]:
+    """One row for each size: the median run's figures, the range over the runs, and at twice
+    the size the time ratio of each run with its spread (largest over smallest)."""
+    ratios = [round(two["seconds"] / max(one["seconds"], 1e-6), 2) for one, two in runs]
+    # The run whose time ratio is the median one speaks for all.
+    median = sorted(range(len(runs)), key=lambda i: ratios[i])[len(runs) // 2]
+    rows = []
+    for index, factor in enumerate((1, 2)):
+        result = runs[median][index]
+        seconds = [run[index]["seconds"] for run in runs]
+        figures: dict[str, Any] = {
+            "rows": result["rows"],
+            "seconds": round(result["seconds"], 2),
+            "seconds_range": [round(min(seconds), 2), round(max(seconds), 2)],
+            "runs": len(runs),
+            "rows_per_s": round(result["rows"] / max(result["seconds"], 1e-6)),
+            "peak_rss_mb": round(result["maxrss_kb"] / 1024, 1),
+            "start_rss_mb": round(result["start_rss_kb"] / 1024, 1),
+        }
+        targets = []
+        if factor == 2:
+            one = runs[median][0]
+            memory_ratio = round(result["maxrss_kb"] / max(one["maxrss_kb"], 1), 2)
+            spread = round(max(ratios) / max(min(ratios), 1e-6), 2)
+            figures.update(
+                time_ratio=ratios[median],
+                time_ratios=ratios,
+                ratio_spread=spread,
+                memory_ratio=memory_ratio,
+            )
+            targets = [
+                at_most("time ratio at 2x", ratios[median], MAX_TIME_RATIO),
+                at_most(
+                    f"spread of the time ratio over {len(runs)} runs",
+                    spread if len(runs) > 1 else None,
+                    MAX_RATIO_SPREAD,
+                ),
+                at_most("memory ratio at 2x", memory_ratio, MAX_MEMORY_RATIO),
+            ]
+        rows.append(Row("batch", f"{job.title} x{factor}", figures, targets))
     return rows
 
 

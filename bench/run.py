@@ -86,6 +86,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="scale of the payout and import jobs (default: --scale); the daily command always "
         "runs over every membership",
     )
+    parser.add_argument(
+        "--batch-runs",
+        type=int,
+        help="how many times each batch job is measured at its size and twice it, for the "
+        "spread of its time ratio (default 3; 1 with --quick)",
+    )
     parser.add_argument("--load-seconds", type=float, help="length of the load run (default 30)")
     parser.add_argument(
         "--jobs",
@@ -314,7 +320,13 @@ def run_scale(
         report.meta["batch_scale"] = batch_scale
         only_jobs = [n.strip() for n in args.jobs.split(",")] if args.jobs else None
         report.rows.extend(
-            batch.run(scale=batch_scale, env=env, copy_database=copy_database, only=only_jobs)
+            batch.run(
+                scale=batch_scale,
+                env=env,
+                copy_database=copy_database,
+                only=only_jobs,
+                runs_each=args.batch_runs or (1 if quick else batch.RUNS),
+            )
         )
         connections.close_all()
         if scratch.exists():
