@@ -289,3 +289,41 @@ def test_invoices_issued_while_the_books_were_on_the_cash_basis_stay_there(time_
     # The old invoice's check is revenue as before; the new one's clears its receivable.
     assert AR not in balances(april)
     assert april.lines.filter(source=f"invoice {new.number}", account=AR).exists()
+
+
+def test_the_front_page_the_dues_report_and_the_journal_recognise_the_same_dues(
+    time_machine, client_for
+):
+    import csv
+
+    from django.urls import reverse
+
+    from billing import reports
+    from crm.roles import FINANCE
+
+    on(time_machine, date(2026, 3, 10))
+    issued("Park Street Hardware")
+    on(time_machine, date(2026, 4, 1))
+    march = services.journal_export(date_to=date(2026, 3, 31))
+    on(time_machine, date(2026, 5, 1))
+    april = services.journal_export(date_to=date(2026, 4, 30))
+
+    figures = reports.dashboard(today=date(2026, 4, 30))
+    response = client_for(FINANCE).get(
+        reverse("finance-report", args=["dues"]),
+        {"since": "2026-01-01", "until": "2026-04-30", "format": "csv"},
+    )
+    header, *rows, totals = list(csv.reader(response.content.decode().splitlines()))
+    report = dict(zip(header, totals, strict=True))
+
+    journal = -(balances(march)[DUES] + balances(april)[DUES])
+    # January to March earned when issued ($295.89), April recognised ($98.63); billed $1,200.
+    assert journal == Decimal("394.52")
+    assert Decimal(report["Recognised"]) == figures["dues_recognised"] == journal
+    assert Decimal(report["Billed"]) == figures["dues_billed"] == Decimal("1200.00")
+    assert [row[header.index("Recognised")] for row in rows] == [
+        "0.00",
+        "0.00",
+        "295.89",
+        "98.63",
+    ]
