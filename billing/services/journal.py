@@ -1,15 +1,18 @@
 """Journal entries for the accounting system.
 
-Revenue is booked when the money reaches the bank: a payout's entry debits the bank (what
-arrived) and the processing fees, and credits the revenue account of every invoice line the
-payments paid, allocated in proportion to the lines; refunds and lost disputes debit it back.
-What is not ours, or differs from our amount, goes to the Stripe clearing account for finance
-to move by hand. A bank deposit is the same without fees.
+On the accrual basis (JOURNAL_BASIS, the default) an issued invoice posts the receivable and
+its revenue (billing.services.journal_accrual) and a payment clears the receivable; on the cash
+basis revenue is booked when the money reaches the bank. Either way a payout's entry debits the
+bank (what arrived) and the processing fees, and credits the receivable (accrual) or the revenue
+account of every invoice line the payments paid, allocated in proportion to the lines (cash);
+refunds and lost disputes debit it back. What is not ours, or differs from our amount, goes to
+the Stripe clearing account for finance to move by hand. A bank deposit is the same without
+fees.
 
-A dues line whose service period runs past the month of the deposit books the later months to
-deferred revenue, and a schedule recognises each month's part in the export that reaches that
-month's end. An offline refund debits the revenue back and takes the refunded months off the
-schedule; a payout that fails after its export is moved back out of the bank.
+A line whose period (dues, an upgrade, a pledge, an event) runs past the entry's month books
+the later months to deferred revenue, and a schedule recognises each month's part in the export
+that reaches that month's end. An offline refund debits the revenue back and takes the refunded
+months off the schedule; a payout that fails after its export is moved back out of the bank.
 
 An export takes what is not exported yet, whatever its date: an entry is dated on its own day,
 or on the first open day when its month is locked or already exported. Each payout, deposit,
