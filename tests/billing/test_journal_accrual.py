@@ -12,12 +12,16 @@ from billing import selectors, services
 from billing.models import Invoice, RevenueRecognition
 from billing.services.invoice_drafts import DraftLineSpec
 from crm.models import Membership
+from tests.billing import test_one_balance
 from tests.billing.stripe_payloads import committed
 from tests.billing.test_journal import BANK, DEFERRED, FEES, assert_balanced, balances
 from tests.billing.test_payouts import paid_by_card, sync
 from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
+
+# The Stripe stub and the $1,250 Corporate member of the credit-balance tests.
+stub, corporate_member = test_one_balance.stub, test_one_balance.membership
 
 AR, BAD_DEBT, CREDITS, DUES = "1200", "6170", "2450", "4020"
 
@@ -327,3 +331,36 @@ def test_the_front_page_the_dues_report_and_the_journal_recognise_the_same_dues(
         "295.89",
         "98.63",
     ]
+
+
+def test_a_credit_balance_applied_to_the_next_invoice_clears_its_receivable(
+    stub, corporate_member, time_machine
+):
+    from django.utils import timezone
+
+    issued_for_next_period, overpaid = (
+        test_one_balance.issued_for_next_period,
+        test_one_balance.overpaid,
+    )
+
+    on(time_machine, date(2026, 12, 3))
+    overpaid(stub, corporate_member)
+    renewal = issued_for_next_period(corporate_member)
+    with committed():
+        payment = services.credit_apply(invoice=renewal)
+
+    batch = services.journal_export(date_to=timezone.localdate())
+
+    assert_balanced(batch)
+    applied = {
+        line.account: line.debit - line.credit
+        for line in batch.lines.filter(source=f"credit payment {payment.pk}")
+    }
+    assert applied == {CREDITS: Decimal("1250.00"), AR: Decimal("-1250.00")}
+    payment.refresh_from_db()
+    assert payment.journal_batch == batch
+    renewal_ar = sum(
+        line.debit - line.credit
+        for line in batch.lines.filter(account=AR, description__contains=renewal.number)
+    )
+    assert renewal_ar == 0
