@@ -220,17 +220,26 @@ def _dues(request: HttpRequest) -> dict[str, Any]:
     since, until = _range(request)
     plans, rows = reports.dues_billed_by_plan_by_month(since=since, until=until)
     collected = reports.dues_collected_by_month(since=since, until=until)
+    recognised = reports.dues_recognised_by_month(since=since, until=until)
     return {
         "filters": {"since": since, "until": until},
-        "header": ["Month", *plans, "Billed", "Collected"],
+        "header": ["Month", *plans, "Billed", "Collected", "Recognised"],
         "rows": [
-            [f"{r['month']:%Y-%m}", *r["plans"], r["total"], collected[r["month"]]] for r in rows
+            [
+                f"{r['month']:%Y-%m}",
+                *r["plans"],
+                r["total"],
+                collected[r["month"]],
+                recognised[r["month"]],
+            ]
+            for r in rows
         ],
         "totals": [
             "Total",
             *[sum((r["plans"][i] for r in rows), ZERO) for i in range(len(plans))],
             sum((r["total"] for r in rows), ZERO),
             sum(collected.values(), ZERO),
+            sum(recognised.values(), ZERO),
         ],
         "chart": bar_chart(
             [f"{r['month']:%b %y}" for r in rows],
@@ -240,9 +249,10 @@ def _dues(request: HttpRequest) -> dict[str, Any]:
         "note": (
             "Billed: the dues invoices issued in the month and not voided, under the plan each "
             "line billed. Collected: the dues payments received in the month less the refunds "
-            "made in it. Neither is revenue: the journal recognises dues month by month over "
-            "the period they pay for. The front page's figures for the year are these totals "
-            "from January 1 to today."
+            "made in it. Neither is revenue. Recognised: the dues revenue the exported journal "
+            "booked in the month (earned over the period the dues pay for; what is not "
+            "exported yet is not in it). The front page's figures for the year are these "
+            "totals from January 1 to today."
         ),
     }
 

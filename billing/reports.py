@@ -23,7 +23,7 @@ from billing.models import (
 )
 from billing.money import ZERO, money
 from billing.selectors import invoice_list
-from crm.models import Membership, MembershipTransition, Pledge
+from crm.models import Membership, MembershipPlan, MembershipTransition, Pledge
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
 # Invoices that are billed: not a draft, not voided.
@@ -297,6 +297,26 @@ def dues_collected_by_month(*, since: date, until: date) -> dict[date, Decimal]:
     return collected
 
 
+def dues_recognised_by_month(*, since: date, until: date) -> dict[date, Decimal]:
+    """Dues recognised, by month, as the exported journal books them: what its entries dated in
+    the month credited (less debited) to the plans' dues revenue accounts (the part of an
+    invoice or payment earned at once, and each month's recognition of deferred dues). What is
+    not exported yet is not in it."""
+    accounts = MembershipPlan.objects.values("gl_revenue_account").distinct()
+    rows = (
+        JournalLine.objects.filter(
+            account__in=accounts, entry_date__gte=since, entry_date__lte=until
+        )
+        .annotate(m=TruncMonth("entry_date"))
+        .values("m")
+        .annotate(s=Sum(F("credit") - F("debit"), output_field=_MONEY))
+    )
+    recognised = dict.fromkeys(months(since, until), ZERO)
+    for row in rows:
+        recognised[_month(row["m"])] += row["s"]
+    return recognised
+
+
 def pledge_summary() -> list[dict[str, Any]]:
     """By investor level: committed (confirmed and completed pledges over their term),
     billed, paid (net of refunds) and outstanding (committed less paid)."""
@@ -450,11 +470,13 @@ def dashboard(*, today: date) -> dict[str, Any]:
     # The same figures as the dues report for the year so far.
     _, dues_months = dues_billed_by_plan_by_month(since=year_start, until=today)
     collected = dues_collected_by_month(since=year_start, until=today)
+    recognised = dues_recognised_by_month(since=year_start, until=today)
     return {
         "active_members": members["active"],
         "renewals_due": members["renewals_due"],
         "dues_billed": sum((row["total"] for row in dues_months), ZERO),
         "dues_collected": sum(collected.values(), ZERO),
+        "dues_recognised": sum(recognised.values(), ZERO),
         "ar_outstanding": aging_totals.total,
         "ar_organizations": len(aging_rows),
         "aging": aging_totals.buckets,

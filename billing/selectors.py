@@ -4,6 +4,7 @@ import calendar
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
@@ -262,6 +263,16 @@ def journal_closed_through() -> date | None:
             exported if exported.day == last_day else exported.replace(day=1) - timedelta(days=1)
         )
     return max(closed, default=None)
+
+
+def journal_accrual_from() -> date | None:
+    """The first issue day of the invoices on the accrual basis (None on the cash basis): the
+    day after the last batch exported on the cash basis, so invoices whose payments the cash
+    books took as revenue stay there when the books move to accrual; date.min if none was."""
+    if settings.JOURNAL_BASIS != "accrual":
+        return None
+    last = JournalBatch.objects.filter(basis="cash").aggregate(d=Max("date_to"))["d"]
+    return last + timedelta(days=1) if last is not None else date.min
 
 
 def journal_open_from() -> date | None:

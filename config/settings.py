@@ -261,7 +261,15 @@ BILLING_GL_ACCOUNTS = {
     # Money received over what was invoiced, owed back to the organization until refunded or
     # applied to another invoice (a liability).
     "customer_credits": env_str("GL_CUSTOMER_CREDITS", "2450"),
+    # Invoices written off on the accrual basis (what was owed and will not be collected).
+    "bad_debt": env_str("GL_BAD_DEBT", "6170"),
 }
+# The journal's basis: "accrual" books an invoice when issued (receivable and revenue, or
+# deferred revenue for the months to come) and a payment as clearing the receivable; "cash"
+# books revenue when the money reaches the bank.
+JOURNAL_BASIS = env_str("JOURNAL_BASIS", "accrual")
+if JOURNAL_BASIS not in {"accrual", "cash"}:
+    raise ImproperlyConfigured(f"JOURNAL_BASIS={JOURNAL_BASIS!r} is not accrual or cash.")
 # The names the accounting system knows the accounts by ("1000=Checking,4010=Dues - Small
 # Business"): QuickBooks Online imports journal lines by account name. Unnamed accounts go as
 # their number.

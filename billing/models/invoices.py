@@ -15,6 +15,17 @@ from billing.money import ZERO, format_usd
 from core.models import TimeStampedModel, new_reference
 
 
+def _journal_batch_field(related_name: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        "billing.JournalBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        editable=False,
+    )
+
+
 class InvoiceNumberSequence(models.Model):
     """The last invoice number given out in a year. Its row is locked while a number is taken,
     so two invoices issued at the same moment never share one and none is skipped."""
@@ -85,6 +96,14 @@ class Invoice(TimeStampedModel):
         related_name="+",
         editable=False,
     )
+    # When it was written off and what it owed then (the bad debt on the accrual basis).
+    written_off_at = models.DateTimeField(null=True, blank=True, editable=False)
+    written_off_amount = amount_field(null=True, blank=True, editable=False)
+    # On the accrual basis, the journal batches that posted its issue (the receivable), its
+    # void and its write-off; each is posted once.
+    accrued_in = _journal_batch_field("accrued_invoices")
+    void_posted_in = _journal_batch_field("voided_invoices")
+    write_off_posted_in = _journal_batch_field("written_off_invoices")
     stripe_invoice_id = models.CharField(
         max_length=255, unique=True, null=True, blank=True, editable=False
     )
@@ -344,6 +363,9 @@ class Payment(TimeStampedModel):
     stripe_state_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When the bank returned it after it had succeeded (an ACH return): it counts as failed.
     returned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # On the accrual basis, the batch that posted an account-credit payment (the customer's
+    # credit clears the receivable); other payments are posted with their payout or deposit.
+    journal_batch = _journal_batch_field("credit_payments")
 
     history = HistoricalRecords()
 

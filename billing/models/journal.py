@@ -27,6 +27,11 @@ class JournalBatch(models.Model):
     )
     total_debits = amount_field(default=ZERO)
     total_credits = amount_field(default=ZERO)
+    # The basis it was exported on (JOURNAL_BASIS): invoices issued up to the last cash-basis
+    # batch stay on the cash basis when the books move to accrual.
+    basis = models.CharField(
+        max_length=10, choices=[("accrual", "Accrual"), ("cash", "Cash")], editable=False
+    )
 
     class Meta:
         ordering = ["-number"]

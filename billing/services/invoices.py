@@ -400,6 +400,7 @@ def invoice_write_off(*, invoice: Invoice, reason: str, by: Any = None) -> Invoi
         locked = lock_invoice(invoice)
         if locked.status == Status.OPEN:
             due = locked.amount_due
+            locked.written_off_at, locked.written_off_amount = timezone.now(), due
             set_status(
                 locked,
                 to=Status.UNCOLLECTIBLE,

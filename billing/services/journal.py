@@ -1,15 +1,18 @@
 """Journal entries for the accounting system.
 
-Revenue is booked when the money reaches the bank: a payout's entry debits the bank (what
-arrived) and the processing fees, and credits the revenue account of every invoice line the
-payments paid, allocated in proportion to the lines; refunds and lost disputes debit it back.
-What is not ours, or differs from our amount, goes to the Stripe clearing account for finance
-to move by hand. A bank deposit is the same without fees.
+On the accrual basis (JOURNAL_BASIS, the default) an issued invoice posts the receivable and
+its revenue (billing.services.journal_accrual) and a payment clears the receivable; on the cash
+basis revenue is booked when the money reaches the bank. Either way a payout's entry debits the
+bank (what arrived) and the processing fees, and credits the receivable (accrual) or the revenue
+account of every invoice line the payments paid, allocated in proportion to the lines (cash);
+refunds and lost disputes debit it back. What is not ours, or differs from our amount, goes to
+the Stripe clearing account for finance to move by hand. A bank deposit is the same without
+fees.
 
-A dues line whose service period runs past the month of the deposit books the later months to
-deferred revenue, and a schedule recognises each month's part in the export that reaches that
-month's end. An offline refund debits the revenue back and takes the refunded months off the
-schedule; a payout that fails after its export is moved back out of the bank.
+A line whose period (dues, an upgrade, a pledge, an event) runs past the entry's month books
+the later months to deferred revenue, and a schedule recognises each month's part in the export
+that reaches that month's end. An offline refund debits the revenue back and takes the refunded
+months off the schedule; a payout that fails after its export is moved back out of the bank.
 
 An export takes what is not exported yet, whatever its date: an entry is dated on its own day,
 or on the first open day when its month is locked or already exported. Each payout, deposit,
@@ -17,10 +20,11 @@ refund, reversal and month of recognition is exported once.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -28,14 +32,17 @@ from django.utils import timezone
 from billing import selectors
 from billing.models import (
     BankDeposit,
+    Invoice,
     JournalBatch,
     JournalLine,
     JournalPeriodLock,
+    Payment,
     Payout,
     Refund,
     RevenueRecognition,
 )
 from billing.money import ZERO, format_usd
+from billing.services import journal_accrual as accrual
 from billing.services.journal_entries import (
     EntryBuilder,
     deposit_entry,
@@ -175,7 +182,11 @@ def journal_export(
         problems = _refused(locked_payouts, locked_deposits)
         if problems:
             raise ServiceError("Nothing exported: " + "; ".join(problems) + ".")
-        entries: list[EntryBuilder] = (
+        accrual = _Accruals()
+        if not chosen and (accrual_from := selectors.journal_accrual_from()) is not None:
+            assert date_to is not None
+            accrual.read(accrual_from, date_to, dated)
+        entries: list[EntryBuilder] = accrual.entries + (
             [payout_entry(p, dated(p.arrival_date)) for p in locked_payouts]
             + [deposit_entry(d, dated(d.deposited_on)) for d in locked_deposits]
             + [refund_entry(r, dated(timezone.localdate(r.created))) for r in refunds]
@@ -199,6 +210,7 @@ def journal_export(
                     date_from=None,
                     date_to=date_to,
                     created_by=user_or_none(by),
+                    basis=settings.JOURNAL_BASIS,
                 )
         except IntegrityError:
             raise ServiceError("Another export is running: try again.") from None
@@ -251,10 +263,64 @@ def journal_export(
             journal_batch=batch
         )
         Refund.objects.filter(pk__in=[r.pk for r in refunds]).update(journal_batch=batch)
+        accrual.mark(batch)
         RevenueRecognition.objects.filter(
             pk__in=[row.pk for rows in by_month.values() for row in rows]
         ).update(recognized_in=batch)
     return batch
+
+
+class _Accruals:
+    """On the accrual basis, what an export posts besides the money: the invoices issued, voided
+    and written off, and account-credit payments, each once. An invoice voided before its issue
+    was posted posts nothing."""
+
+    def __init__(self) -> None:
+        self.entries: list[EntryBuilder] = []
+        self.issued: list[Invoice] = []
+        self.silent: list[Invoice] = []
+        self.voided: list[Invoice] = []
+        self.written_off: list[Invoice] = []
+        self.credits: list[Payment] = []
+
+    def read(self, accrual_from: date, date_to: date, dated: Callable[[date], date]) -> None:
+        for invoice in accrual.to_accrue(accrual_from, date_to):
+            if invoice.status == Invoice.Status.VOID:
+                self.silent.append(invoice)
+                continue
+            assert invoice.issue_date is not None
+            self.issued.append(invoice)
+            self.entries.append(accrual.invoice_entry(invoice, dated(invoice.issue_date)))
+        silent = {invoice.pk for invoice in self.silent}
+        for invoice in accrual.to_reverse(accrual_from, date_to):
+            if invoice.pk in silent:
+                continue
+            if invoice.written_off_at is not None and invoice.write_off_posted_in_id is None:
+                day = accrual.write_off_day(invoice)
+                if day <= date_to:
+                    self.written_off.append(invoice)
+                    self.entries.append(accrual.write_off_entry(invoice, dated(day)))
+            if invoice.status == Invoice.Status.VOID and invoice.void_posted_in_id is None:
+                assert invoice.status_changed_at is not None
+                day = timezone.localdate(invoice.status_changed_at)
+                if day <= date_to:
+                    self.voided.append(invoice)
+                    self.entries.append(accrual.void_entry(invoice, dated(day)))
+        for payment in accrual.credit_payments(accrual_from, date_to):
+            assert payment.received_on is not None
+            self.credits.append(payment)
+            self.entries.append(accrual.credit_payment_entry(payment, dated(payment.received_on)))
+
+    def mark(self, batch: JournalBatch) -> None:
+        def pks(invoices: list[Invoice]) -> list[int]:
+            return [invoice.pk for invoice in invoices]
+
+        Invoice.objects.filter(pk__in=pks(self.issued + self.silent)).update(accrued_in=batch)
+        Invoice.objects.filter(pk__in=pks(self.voided + self.silent)).update(void_posted_in=batch)
+        Invoice.objects.filter(
+            pk__in=pks(self.written_off + [i for i in self.silent if i.written_off_at])
+        ).update(write_off_posted_in=batch)
+        Payment.objects.filter(pk__in=[p.pk for p in self.credits]).update(journal_batch=batch)
 
 
 def journal_period_lock(*, month: date, reason: str, by: Any = None) -> JournalPeriodLock:

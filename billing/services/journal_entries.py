@@ -11,9 +11,11 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from billing import selectors
 from billing.models import (
     BalanceTransaction,
     BankDeposit,
+    CreditEntry,
     Invoice,
     InvoiceLine,
     JournalBatch,
@@ -93,6 +95,13 @@ class EntryBuilder:
         self.source = source
         self.postings: list[Posting] = []
         self.deferrals: list[Deferral] = []
+        self.accrual_from = selectors.journal_accrual_from()
+
+    def accrues(self, invoice: Invoice) -> bool:
+        """Whether the invoice is on the accrual basis: its issue posted the receivable."""
+        return self.accrual_from is not None and (
+            invoice.issue_date is not None and invoice.issue_date >= self.accrual_from
+        )
 
     def post(self, account: str, amount: Decimal, description: str, name: str = "") -> None:
         if amount:
@@ -100,7 +109,9 @@ class EntryBuilder:
 
     def revenue(self, invoice: Invoice, amount: Decimal, what: str) -> None:
         """Credit `amount` (signed: a refund is negative) of `invoice` to its lines' revenue
-        accounts, deferring what pays for months after this one."""
+        accounts, deferring what pays for months after this one: a line's own period (dues,
+        an upgrade, a pledge installment, an event's days), else the period of the membership
+        line it goes with (a reinstatement fee)."""
         name = invoice.organization.name
         description = f"{what}: invoice {invoice.number}"
         lines = list(invoice.lines.all())
@@ -112,20 +123,16 @@ class EntryBuilder:
         # so the months come out as they would on the net amount.
         merged: dict[tuple[str, str, date | None, date | None], tuple[InvoiceLine, Decimal]] = {}
         for line, share in shares:
-            key = (line.gl_account, line.kind, line.period_start, line.period_end)
+            start, end = line_period(line, lines)
+            key = (line.gl_account, line.kind, start, end)
             first, total = merged.get(key, (line, ZERO))
             merged[key] = (first, total + share)
-        for line, share in merged.values():
+        for (_, _, start, end), (line, share) in merged.items():
             now = share
-            if (
-                line.kind == InvoiceLine.Kind.MEMBERSHIP
-                and line.period_start is not None
-                and line.period_end is not None
-                and line.period_end > month_end(self.posted_on)
-            ):
+            if start is not None and end is not None and end > month_end(self.posted_on):
                 later = [
                     (month, part)
-                    for month, part in split_by_month(share, line.period_start, line.period_end)
+                    for month, part in split_by_month(share, start, end)
                     if month > self.posted_on
                 ]
                 deferred = sum((part for _, part in later), ZERO)
@@ -136,13 +143,70 @@ class EntryBuilder:
                 self.deferrals += [Deferral(line, month, part) for month, part in later if part]
             self.post(line.gl_account, -now, description, name)
 
+    def settle(self, payment: Payment, amount: Decimal, what: str) -> None:
+        """Money in (or, negative, taken back: an ACH return, a dispute) for `payment`. On the
+        cash basis it is revenue. On the accrual basis it clears the receivable the invoice
+        posted when issued (or owes it again), what it brought in over the total goes to the
+        customer's credit, and a payment after a write-off recovers the bad debt."""
+        invoice = payment.invoice
+        if not self.accrues(invoice):
+            self.revenue(invoice, amount, what)
+            return
+        name = invoice.organization.name
+        description = f"{what}: invoice {invoice.number}"
+        if amount > 0:
+            excess = -sum((c.amount for c in _credits(payment, "added")), ZERO)
+            excess = max(excess, -amount)
+            self.post(_account("customer_credits"), excess, description + " (credit)", name)
+            amount += excess
+        written_off = invoice.written_off_at
+        recovered = written_off is not None and payment.created > written_off
+        account = _account("bad_debt") if recovered else _account("receivable")
+        self.post(account, -amount, description + (" (recovered)" if recovered else ""), name)
+
+    def refund(self, refund: Refund, amount: Decimal, what: str) -> None:
+        """A refund (`amount` negative): what gave back a credit balance comes off the
+        customer's credit on the accrual basis, the rest reduces the revenue."""
+        invoice = refund.payment.invoice
+        if self.accrues(invoice):
+            credit = max(sum((c.amount for c in _credits(refund, "refunded")), ZERO), amount)
+            description = f"{what}: invoice {invoice.number} (credit refunded)"
+            self.post(_account("customer_credits"), -credit, description, invoice.organization.name)
+            amount -= credit
+        self.revenue(invoice, amount, what)
+
+
+def _credits(owner: Payment | Refund, kind: str) -> list[CreditEntry]:
+    return [entry for entry in owner.credit_entries.all() if entry.kind == kind]
+
+
+def line_period(line: InvoiceLine, lines: list[InvoiceLine]) -> tuple[date | None, date | None]:
+    """The days a line's revenue is earned over: its own period, else that of the line for the
+    same membership on the invoice (a reinstatement fee goes with the term it reinstates)."""
+    if line.period_start is not None and line.period_end is not None:
+        return line.period_start, line.period_end
+    for other in lines:
+        if (
+            line.membership_id is not None
+            and other.membership_id == line.membership_id
+            and other.period_start is not None
+            and other.period_end is not None
+        ):
+            return other.period_start, other.period_end
+    return None, None
+
 
 def payout_entry(payout: Payout, posted_on: date) -> EntryBuilder:
     entry = EntryBuilder(posted_on=posted_on, source=f"payout {payout.stripe_payout_id}")
     entry.post(_account("bank"), payout.amount, f"Stripe payout {payout.stripe_payout_id}")
     transactions = payout.transactions.select_related(
-        "payment__invoice__organization", "dispute"
-    ).prefetch_related("payment__invoice__lines")
+        "payment__invoice__organization", "dispute", "refund__payment__invoice__organization"
+    ).prefetch_related(
+        "payment__invoice__lines",
+        "payment__credit_entries",
+        "refund__credit_entries",
+        "refund__payment__invoice__lines",
+    )
     fees = ZERO
     for txn in transactions:
         if txn.dispute is not None:
@@ -177,7 +241,10 @@ def payout_entry(payout: Payout, posted_on: date) -> EntryBuilder:
                 + (f" ({txn.resolution})" if txn.resolution else ""),
             )
             continue
-        entry.revenue(txn.payment.invoice, txn.expected_amount, f"Stripe {txn.type}")
+        if txn.refund is not None:
+            entry.refund(txn.refund, txn.expected_amount, f"Stripe {txn.type}")
+        else:
+            entry.settle(txn.payment, txn.expected_amount, f"Stripe {txn.type}")
         difference = txn.amount - txn.expected_amount
         entry.post(
             _account("stripe_clearing"),
@@ -196,14 +263,14 @@ def deposit_entry(deposit: BankDeposit, posted_on: date) -> EntryBuilder:
     payments = (
         Payment.objects.filter(deposit_item__deposit=deposit)
         .select_related("invoice__organization")
-        .prefetch_related("invoice__lines")
+        .prefetch_related("invoice__lines", "credit_entries")
     )
     for payment in payments:
-        entry.revenue(payment.invoice, payment.amount, _payment_label(payment))
+        entry.settle(payment, payment.amount, payment_label(payment))
     return entry
 
 
-def _payment_label(payment: Payment) -> str:
+def payment_label(payment: Payment) -> str:
     return payment.get_method_display() + (
         f" {payment.check_number}" if payment.check_number else ""
     )
@@ -215,7 +282,7 @@ def refund_entry(refund: Refund, posted_on: date) -> EntryBuilder:
     back; the deferred months' schedule gets their negative, so their recognition stops."""
     payment = refund.payment
     invoice = payment.invoice
-    what = f"Refund of {_payment_label(payment)}"
+    what = f"Refund of {payment_label(payment)}"
     entry = EntryBuilder(posted_on=posted_on, source=f"refund {refund.pk}")
     account = _account("bank") if payment.method in Payment.OFFLINE_METHODS else payment.gl_account
     entry.post(
@@ -224,7 +291,7 @@ def refund_entry(refund: Refund, posted_on: date) -> EntryBuilder:
         f"{what}: invoice {invoice.number} ({refund.reason[:200]})",
         invoice.organization.name,
     )
-    entry.revenue(invoice, -refund.amount, what)
+    entry.refund(refund, -refund.amount, what)
     return entry
 
 
@@ -249,7 +316,7 @@ def recognition_entry(month: date, rows: list[RevenueRecognition], posted_on: da
     entry = EntryBuilder(posted_on=posted_on, source=f"recognition {month:%Y-%m}")
     for row in rows:
         invoice = row.line.invoice
-        description = f"Dues recognised for {month:%B %Y}: invoice {invoice.number}"
+        description = f"Revenue recognised for {month:%B %Y}: invoice {invoice.number}"
         name = invoice.organization.name
         entry.post(_account("deferred_revenue"), row.amount, description, name)
         entry.post(row.gl_account, -row.amount, description, name)

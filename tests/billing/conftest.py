@@ -10,6 +10,12 @@ from tests.factories import AffiliationFactory, MembershipFactory, OrganizationF
 
 
 @pytest.fixture
+def cash_basis(settings):
+    """The journal on the cash basis (the accrual basis is the default)."""
+    settings.JOURNAL_BASIS = "cash"
+
+
+@pytest.fixture
 def fake_stripe():
     """Stripe configured, played by an in-memory fake."""
     with use_gateway(FakeGateway()) as gateway:

@@ -322,6 +322,7 @@ def test_an_ach_return_in_a_payout_is_matched_and_booked_back(fake_stripe):
 
 # The payouts arrive in December 2026; the journal exports nothing dated after today.
 @time_machine.travel(datetime(2027, 1, 5, 12, tzinfo=UTC), tick=False)
+@pytest.mark.usefixtures("cash_basis")
 def test_the_journal_books_the_dispute_fee_and_a_won_disputes_return(fake_stripe):
     disputed = paid_by_card(fake_stripe, "Asylum Hill Books")
     intent_id = disputed.stripe_payment_intent_id

@@ -19,7 +19,8 @@ from tests.billing.stripe_payloads import committed
 from tests.billing.test_payouts import paid_by_card, sync
 from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory
 
-pytestmark = pytest.mark.django_db
+# These entries are the cash basis's (test_journal_accrual.py has the accrual's).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cash_basis")]
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,8 @@ from tests.billing.test_journal import (
 from tests.billing.test_payouts import paid_by_card, sync
 from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# These entries are the cash basis's (test_journal_accrual.py has the accrual's).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cash_basis")]
 
 DUES = "4020"
 

@@ -296,6 +296,7 @@ def test_the_front_page_and_the_dues_report_give_the_same_figures_for_the_year(
     assert Decimal(report["Collected"]) == figures["dues_collected"] == Decimal("1500.00")
 
 
+@pytest.mark.usefixtures("cash_basis")
 def test_the_deferred_revenue_roll_forward_ties_to_the_exported_journal(time_machine):
     from billing.models import JournalLine, RevenueRecognition
     from tests.billing.test_journal import DEFERRED
