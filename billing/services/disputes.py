@@ -19,6 +19,7 @@ from billing.models import Dispute, Invoice, Payment
 from billing.money import format_usd
 from billing.services.common import lock_invoice, reopen_if_taken_back, settle_if_paid
 from billing.services.credits import credit_from_overpayment
+from billing.services.payments import close_on_stripe
 from billing.services.stripe_sync import StripeMoneyMismatch, stripe_payment_for
 
 LOST = "lost"
@@ -93,7 +94,11 @@ def _given_back(invoice: Invoice, payment: Payment, record: Dispute) -> list[str
     takes effect again; paid meanwhile another way, the excess becomes the organization's
     credit balance."""
     outcomes = [f"Won: {format_usd(record.amount)} given back to the payment."]
+    was_open = invoice.status in Invoice.PAYABLE_STATUSES
     outcomes += settle_if_paid(invoice, by=None)
+    if was_open and invoice.status == Invoice.Status.PAID and invoice.stripe_invoice_id:
+        # The new Stripe invoice made when it reopened asks for nothing any more.
+        close_on_stripe(invoice)
     credited = credit_from_overpayment(invoice=invoice, payment=payment)
     if credited:
         outcomes.append(

@@ -16,16 +16,18 @@ from billing.services.invoice_drafts import DraftLineSpec
 from billing.statements import statement_of_account
 from crm.models import Organization
 from crm.roles import EVENTS, FINANCE, MEMBERSHIP, READ_ONLY
+from tests.billing import test_disputes_and_returns as disputes
 from tests.billing.stripe_payloads import committed, deliver
-from tests.billing.test_disputes_and_returns import (  # noqa: F401 (fixtures)
+from tests.billing.test_disputes_and_returns import (
     dispute_event,
-    membership,
     paid_by_card_now,
-    stub,
 )
 from tests.factories import AffiliationFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+# The Stripe test double and a $600 membership, as the dispute tests have them.
+stub = disputes.stub
+membership = disputes.membership
 D = Decimal
 
 
@@ -106,7 +108,7 @@ def test_it_lists_every_movement_with_a_running_balance(organization):
     )
 
 
-def test_a_lost_then_won_dispute_paid_meanwhile_by_check_ends_in_credit(stub, membership):  # noqa: F811
+def test_a_lost_then_won_dispute_paid_meanwhile_by_check_ends_in_credit(stub, membership):
     invoice, intent_id = paid_by_card_now(stub, membership)
     dispute = stub.dispute(intent_id, status="lost")
     deliver(Client(), dispute_event("charge.dispute.closed", dispute["id"]))
