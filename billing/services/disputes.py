@@ -18,7 +18,7 @@ from billing.gateways.base import RemoteDispute
 from billing.models import Dispute, Invoice, Payment
 from billing.money import format_usd
 from billing.services.common import lock_invoice, reopen_if_taken_back, settle_if_paid
-from billing.services.credits import credit_from_overpayment
+from billing.services.credits import credit_from_overpayment, credit_take_back
 from billing.services.payments import close_on_stripe
 from billing.services.stripe_sync import StripeMoneyMismatch, stripe_payment_for
 
@@ -74,7 +74,10 @@ def _record(remote: RemoteDispute, payment: Payment | None, invoice: Invoice | N
             changes = [
                 f"{format_usd(record.amount)} taken back from the "
                 f"{payment.get_method_display()} payment by the dispute."
-            ] + reopen_if_taken_back(
+            ]
+            # Credit the payment brought in was never received: it goes first.
+            changes += credit_take_back(invoice=invoice, payment=payment, amount=record.amount)
+            changes += reopen_if_taken_back(
                 invoice,
                 payment=payment,
                 amount=record.amount,
