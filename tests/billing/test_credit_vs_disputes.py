@@ -9,8 +9,9 @@ Through the real `stripe` library against the local Stripe test double."""
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from billing import services
+from billing import reports, services
 from billing.models import CreditEntry, Invoice, Payment
 from billing.statements import statement_of_account
 from core.exceptions import ServiceError
@@ -104,3 +105,27 @@ def test_a_won_dispute_gives_the_credit_back(stub, membership):
     assert any("$1,250.00 over the invoice's total added" in o for o in outcomes)
     assert services.credit_balance(membership.organization) == D("1250.00")
     assert_statement_consistent(membership, "-1250.00")
+
+
+def collected() -> Decimal:
+    """The dues collected this year, as the dues report and the front page both say."""
+    today = timezone.localdate()
+    by_month = reports.dues_collected_by_month(since=today.replace(month=1, day=1), until=today)
+    assert reports.dashboard(today=today)["dues_collected"] == sum(by_month.values())
+    return sum(by_month.values(), D("0.00"))
+
+
+def test_dues_collected_are_net_of_lost_disputes_and_count_applied_credit_once(stub, membership):
+    _, card = overpaid(stub, membership)  # $1,250 by check and $1,250 by card
+    renewal = issued_for_next_period(membership)
+    with committed():
+        services.credit_apply(invoice=renewal)  # money already counted when it came in
+    assert collected() == D("2500.00")
+
+    lose(stub, card, status="needs_response")  # funds withdrawn while it is open
+
+    assert collected() == D("1250.00")
+
+    lose(stub, card, status="won", won=True)
+
+    assert collected() == D("2500.00")
