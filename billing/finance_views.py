@@ -241,9 +241,9 @@ def _dues(request: HttpRequest) -> dict[str, Any]:
             "Billed: the dues invoices issued in the month and not voided, under the plan each "
             "line billed. Collected: the dues payments received in the month less the refunds "
             "made in it and what disputes took back in it (a won dispute gives it back); "
-            "credit applied from the balance is not collected twice. Neither is revenue: the journal recognises dues month by month over "
-            "the period they pay for. The front page's figures for the year are these totals "
-            "from January 1 to today."
+            "credit applied from the balance is not collected twice. Neither is revenue: the "
+            "journal recognises dues month by month over the period they pay for. The front "
+            "page's figures for the year are these totals from January 1 to today."
         ),
     }
 
