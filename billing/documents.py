@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine, Payment, Refund
 from billing.money import ZERO, format_usd, money
+from billing.statements import statement_of_account
 from core.exceptions import ServiceError
 from crm.models import DuesDeductibility, Organization
 
@@ -297,6 +298,12 @@ def annual_statement_pdf(*, organization: Organization, year: int) -> bytes:
         "annual_statement",
         {"statement": statement, "organization": organization, "year": year},
     )
+
+
+def statement_pdf(*, organization: Organization) -> bytes:
+    """The statement of account (billing.statements) as the portal and the admin print it."""
+    statement = statement_of_account(organization)
+    return render_pdf("statement", {"statement": statement, "organization": organization})
 
 
 def organizations_with_dues_paid(year: int) -> Any:

@@ -249,10 +249,11 @@ def _dues(request: HttpRequest) -> dict[str, Any]:
         "note": (
             "Billed: the dues invoices issued in the month and not voided, under the plan each "
             "line billed. Collected: the dues payments received in the month less the refunds "
-            "made in it. Neither is revenue. Recognised: the dues revenue the exported journal "
-            "booked in the month (earned over the period the dues pay for; what is not "
-            "exported yet is not in it). The front page's figures for the year are these "
-            "totals from January 1 to today."
+            "made in it and what disputes took back in it (a won dispute gives it back); "
+            "credit applied from the balance is not collected twice. Neither is revenue. "
+            "Recognised: the dues revenue the exported journal booked in the month (earned over "
+            "the period the dues pay for; what is not exported yet is not in it). The front "
+            "page's figures for the year are these totals from January 1 to today."
         ),
     }
 

@@ -266,7 +266,10 @@ def dues_billed_by_plan_by_month(
 
 def dues_collected_by_month(*, since: date, until: date) -> dict[date, Decimal]:
     """Dues collected, by month: the payments on dues invoices received in the month, less the
-    refunds made in the month. Cash in, whatever the month it pays for."""
+    refunds made in the month and what disputes took back in the month (a won dispute gives it
+    back: it no longer counts). Cash in, whatever the month it pays for: a payment from the
+    credit balance is money already counted when it came in, and a returned ACH debit never
+    counts."""
     received = (
         Payment.objects.filter(
             invoice__kind=Invoice.Kind.DUES,
@@ -274,6 +277,7 @@ def dues_collected_by_month(*, since: date, until: date) -> dict[date, Decimal]:
             received_on__gte=since,
             received_on__lte=until,
         )
+        .exclude(method=Payment.Method.CREDIT)
         .annotate(m=TruncMonth("received_on"))
         .values("m")
         .annotate(s=Sum("amount"))
@@ -289,11 +293,23 @@ def dues_collected_by_month(*, since: date, until: date) -> dict[date, Decimal]:
         .values("m")
         .annotate(s=Sum("amount"))
     )
+    taken_back = (
+        Dispute.objects.filter(
+            payment__invoice__kind=Invoice.Kind.DUES,
+            taken_back=True,
+            created__date__gte=since,
+            created__date__lte=until,
+        )
+        .annotate(m=TruncMonth("created"))
+        .values("m")
+        .annotate(s=Sum("amount"))
+    )
     collected = dict.fromkeys(months(since, until), ZERO)
     for row in received:
         collected[_month(row["m"])] += row["s"]
-    for row in refunded:
-        collected[_month(row["m"])] -= row["s"]
+    for rows in (refunded, taken_back):
+        for row in rows:
+            collected[_month(row["m"])] -= row["s"]
     return collected
 
 

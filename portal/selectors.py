@@ -15,7 +15,6 @@ from billing.services.credits import credit_balance
 from crm.models import (
     Affiliation,
     Contact,
-    DuesDeductibility,
     Membership,
     MembershipPlan,
     MembershipPlanChange,
@@ -114,49 +113,6 @@ def glance(organization: Organization, *, with_money: bool) -> Glance:
     ]
     result.credit = credit_balance(organization)
     return result
-
-
-@dataclass
-class Statement:
-    """The statement of account: every issued invoice with what was paid, refunded and is
-    still due, and the totals."""
-
-    organization: Organization
-    invoices: list[Invoice]
-    credit: Decimal
-    dues_statement_years: list[int]
-
-    @property
-    def billed(self) -> Decimal:
-        return sum((i.total for i in self.invoices if i.status != Invoice.Status.VOID), ZERO)
-
-    @property
-    def paid(self) -> Decimal:
-        return sum((i.amount_paid for i in self.invoices), ZERO)
-
-    @property
-    def refunded(self) -> Decimal:
-        return sum((i.amount_refunded for i in self.invoices), ZERO)
-
-    @property
-    def due(self) -> Decimal:
-        return sum((i.amount_due for i in self.invoices), ZERO)
-
-
-def statement(organization: Organization, *, today: date) -> Statement:
-    """With the years whose annual dues statement (billing.documents) can be printed: the
-    years that have their non-deductible share set, up to this one."""
-    years = list(
-        DuesDeductibility.objects.filter(year__lte=today.year)
-        .order_by("-year")
-        .values_list("year", flat=True)[:5]
-    )
-    return Statement(
-        organization=organization,
-        invoices=list(invoices_of(organization).order_by("issue_date", "pk")),
-        credit=credit_balance(organization),
-        dues_statement_years=years,
-    )
 
 
 def plans_to_change_to(membership: Membership) -> QuerySet[MembershipPlan]:

@@ -22,6 +22,7 @@ urlpatterns = [
     path(f"{org}invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice-pdf"),
     path(f"{org}payments/<int:pk>/receipt/", views.receipt_pdf, name="receipt-pdf"),
     path(f"{org}statement/", views.statement, name="statement"),
+    path(f"{org}statement/pdf/", views.statement_pdf, name="statement-pdf"),
     path(f"{org}statement/<int:year>/pdf/", views.dues_statement_pdf, name="dues-statement"),
     path(f"{org}directory/", views.directory, name="directory"),
     path(f"{org}plan/", views.plan, name="plan"),

@@ -8,12 +8,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
 from billing import documents
 from billing.models import Invoice, Payment
+from billing.statements import statement_of_account
 from crm.models import DuesDeductibility, Organization
 
 VIEW_INVOICES = "billing.view_invoice"
@@ -122,14 +124,19 @@ class PaymentDocumentsMixin:
 
 
 class DuesStatementMixin:
-    """On the organization page: its annual dues statement for each year with a setting."""
+    """On the organization page: its statement of account (a page and the PDF the portal
+    prints too) and its annual dues statement for each year with a setting."""
 
     admin_site: admin.AdminSite
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view(self.dues_statement_view)
+        statement = self.admin_site.admin_view(self.statement_view)
+        statement_pdf = self.admin_site.admin_view(self.statement_pdf_view)
         return [
             path("<int:pk>/dues-statement/", view, name="crm_organization_dues_statement"),
+            path("<int:pk>/statement/", statement, name="crm_organization_statement"),
+            path("<int:pk>/statement/pdf/", statement_pdf, name="crm_organization_statement_pdf"),
             *super().get_urls(),  # type: ignore[misc]
         ]
 
@@ -137,10 +144,43 @@ class DuesStatementMixin:
         fieldsets = list(super().get_fieldsets(request, obj))  # type: ignore[misc]
         if obj is None or not request.user.has_perm(VIEW_INVOICES):
             return fieldsets
-        return [*fieldsets, ("Dues statements", {"fields": ["dues_statements"]})]
+        fields = ["statement_of_account", "dues_statements"]
+        return [*fieldsets, ("Statements", {"fields": fields})]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list:
-        return [*super().get_readonly_fields(request, obj), "dues_statements"]  # type: ignore[misc]
+        fields = super().get_readonly_fields(request, obj)  # type: ignore[misc]
+        return [*fields, "statement_of_account", "dues_statements"]
+
+    @admin.display(description="statement of account")
+    def statement_of_account(self, obj: Organization) -> str:
+        links = [
+            (reverse("admin:crm_organization_statement", args=[obj.pk]), "Statement of account"),
+            (reverse("admin:crm_organization_statement_pdf", args=[obj.pk]), "PDF"),
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    def _organization_for_statement(self, request: HttpRequest, pk: int) -> Organization:
+        _may_view_invoices(request)
+        if not request.user.has_perm("crm.view_organization"):
+            raise PermissionDenied
+        return get_object_or_404(Organization, pk=pk)
+
+    def statement_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Invoices, payments, credits, refunds and disputes with a running balance."""
+        organization = self._organization_for_statement(request, pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Statement of account: {organization}",
+            "opts": Organization._meta,
+            "organization": organization,
+            "statement": statement_of_account(organization),
+        }
+        return TemplateResponse(request, "admin/billing/statement.html", context)
+
+    def statement_pdf_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        organization = self._organization_for_statement(request, pk)
+        pdf = documents.statement_pdf(organization=organization)
+        return _pdf(pdf, f"statement-{organization.pk}-{timezone.localdate():%Y-%m-%d}.pdf")
 
     @admin.display(description="annual dues statements (PDF)")
     def dues_statements(self, obj: Organization) -> str:
@@ -157,10 +197,7 @@ class DuesStatementMixin:
         )
 
     def dues_statement_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        _may_view_invoices(request)
-        if not request.user.has_perm("crm.view_organization"):
-            raise PermissionDenied
-        organization = get_object_or_404(Organization, pk=pk)
+        organization = self._organization_for_statement(request, pk)
         back = reverse("admin:crm_organization_change", args=[pk])
         try:
             year = int(request.GET.get("year") or timezone.localdate().year - 1)

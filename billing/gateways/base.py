@@ -52,6 +52,13 @@ class DraftInvoice:
     # Charge the customer's saved payment method (auto-renewal) rather than send a payable
     # invoice; the charge itself is `Gateway.pay_invoice`.
     charge_automatically: bool = False
+    # The idempotency keys' stem: one per Stripe invoice of ours (a reopened invoice gets a
+    # new Stripe invoice of its own, since Stripe's first copy is paid).
+    key: str = ""
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.key or f"invoice-{self.invoice_id}"
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ class FakeGateway(FakePayouts):
 
     def issue_invoice(self, draft: DraftInvoice) -> RemoteInvoice:
         with self._lock:
-            key = f"invoice-{draft.invoice_id}-finalize"
+            key = f"{draft.idempotency_key}-finalize"
             replay = self._begin("create the invoice", key)
             if isinstance(replay, str):
                 return self.invoices[replay]

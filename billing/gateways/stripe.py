@@ -111,7 +111,7 @@ class StripeGateway:
         return created["id"]
 
     def issue_invoice(self, draft: DraftInvoice) -> RemoteInvoice:
-        key = f"invoice-{draft.invoice_id}"
+        key = draft.idempotency_key
         created = self._create(
             "create the invoice",
             self.client.v1.invoices.create,

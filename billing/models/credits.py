@@ -20,12 +20,22 @@ class CreditEntry(models.Model):
         ADDED = "added", "Credit added (overpayment)"
         APPLIED = "applied", "Credit applied to an invoice"
         REFUNDED = "refunded", "Credit refunded"
+        # The payment that brought it in was taken back (a lost dispute, an ACH return).
+        TAKEN_BACK = "taken_back", "Credit taken back (dispute or return)"
+        # An application undone: the credit that paid an invoice was taken back, so that
+        # account-credit payment no longer pays it and the credit comes back, to be taken.
+        RESTORED = "restored", "Credit restored (application undone)"
+
+    # The kinds that add to the balance; the others take from it.
+    POSITIVE_KINDS = (Kind.ADDED, Kind.RESTORED)
 
     organization = models.ForeignKey(
         "crm.Organization", on_delete=models.PROTECT, related_name="credit_entries"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    amount = amount_field(help_text="Added is positive; applied and refunded are negative.")
+    amount = amount_field(
+        help_text="Added and restored are positive; applied, refunded and taken back negative."
+    )
     invoice = models.ForeignKey(
         Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_entries"
     )
@@ -60,8 +70,8 @@ class CreditEntry(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="added") & Q(amount__gt=0))
-                | (~Q(kind="added") & Q(amount__lt=0)),
+                condition=(Q(kind__in=["added", "restored"]) & Q(amount__gt=0))
+                | (~Q(kind__in=["added", "restored"]) & Q(amount__lt=0)),
                 name="billing_credit_entry_sign",
             )
         ]

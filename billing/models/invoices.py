@@ -184,9 +184,8 @@ class Invoice(TimeStampedModel):
 
     @property
     def pay_url(self) -> str | None:
-        # Reopened after a dispute or a return, Stripe's copy still shows paid: pay another way.
-        if self.reopened_at is not None:
-            return None
+        # Reopened after a dispute or a return, the link is the new Stripe invoice's (none
+        # until it exists: then pay another way).
         if self.status in self.PAYABLE_STATUSES and self.stripe_hosted_url:
             return self.stripe_hosted_url
         return None

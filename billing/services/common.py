@@ -42,13 +42,24 @@ def settle_if_paid(invoice: Invoice, *, by: Any) -> list[str]:
     return outcomes
 
 
+def stripe_key(invoice: Invoice) -> str:
+    """The stem of the idempotency keys of the invoice's Stripe invoice: its own, or, reopened
+    by a lost dispute or a return (Stripe's first copy is paid), one per reopening."""
+    if invoice.reopened_at is None:
+        return f"invoice-{invoice.pk}"
+    return f"invoice-{invoice.pk}-reopened-{int(invoice.reopened_at.timestamp())}"
+
+
 def reopen_if_taken_back(
     invoice: Invoice, *, payment: Payment, amount: Any, what: str, by: Any
 ) -> list[str]:
     """With the invoice locked, after money that paid it was taken back (a lost dispute, an ACH
     return): when what is left no longer covers the total, the invoice owes again and what it
     paid for is undone as for an unpaid renewal (billing's reversal effects); the payer is told
-    what is owed and how to pay. Stripe's copy stays paid, so the rest is paid another way."""
+    what is owed and how to pay: Stripe's copy is paid and takes no other payment, so a new
+    Stripe invoice for what is owed is made and its link mailed (billing.services.invoices)."""
+    from billing.services.invoices import invoice_reissue_on_stripe
+
     if invoice.status != Invoice.Status.PAID or invoice.amount_paid >= invoice.total:
         return []
     outcomes = effects.reverse_paid(invoice, by=by)
@@ -61,6 +72,10 @@ def reopen_if_taken_back(
         paid_at=None,
         reopened_at=timezone.now(),
     )
+    if invoice_reissue_on_stripe(invoice, by=by):
+        outcomes.append(f"New Stripe invoice {invoice.stripe_invoice_id} for what is owed.")
+    elif invoice.stripe_error:
+        outcomes.append(f"No new Stripe invoice yet ({invoice.stripe_error}): stripe_retry.")
     send_templated(
         to=invoice_recipients(invoice),
         template="payment_taken_back",
@@ -213,4 +228,5 @@ __all__ = [
     "save_with_reason",
     "set_status",
     "settle_if_paid",
+    "stripe_key",
 ]

@@ -9,13 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from billing.models import CreditEntry, Invoice, Payment, Refund
 from billing.money import ZERO, format_usd
 from core.exceptions import InvalidData, ServiceError
-from core.services import user_or_none
+from core.services import set_change_reason, user_or_none
 from crm.models import Organization
 
 
@@ -27,12 +27,109 @@ def credit_balance(organization: Organization | int) -> Decimal:
 
 
 def _credit_added_for(invoice: Invoice) -> Decimal:
+    """What the invoice's payments brought into credit, less what disputes took back of it."""
+    kinds = [CreditEntry.Kind.ADDED, CreditEntry.Kind.TAKEN_BACK]
     return (
-        CreditEntry.objects.filter(invoice=invoice, kind=CreditEntry.Kind.ADDED).aggregate(
-            s=Sum("amount")
-        )["s"]
+        CreditEntry.objects.filter(invoice=invoice, kind__in=kinds).aggregate(s=Sum("amount"))["s"]
         or ZERO
     )
+
+
+def _credit_held_from(payment: Payment) -> Decimal:
+    """What of the credit `payment` brought in is still held: neither refunded nor taken back."""
+    held = CreditEntry.objects.filter(
+        Q(payment=payment, kind__in=[CreditEntry.Kind.ADDED, CreditEntry.Kind.TAKEN_BACK])
+        | Q(refund__payment=payment, kind=CreditEntry.Kind.REFUNDED)
+    ).aggregate(s=Sum("amount"))["s"]
+    return held or ZERO
+
+
+def credit_take_back(
+    *, invoice: Invoice, payment: Payment, amount: Decimal, by: Any = None
+) -> list[str]:
+    """With the invoice locked, once `amount` of `payment` was taken back (a lost dispute, an ACH
+    return) and before the invoice is reopened for the rest: credit that payment brought in was
+    never really received, so it comes off the credit balance first. Credit already applied to
+    another invoice is taken from there: that account-credit payment no longer pays it (the
+    invoice owes again, and gets a new way to pay), newest first. What the payment's credit
+    had already been refunded of is left to finance, said in the outcome."""
+    from billing.services.common import lock_invoice, reopen_if_taken_back
+
+    need = min(_credit_held_from(payment), amount)
+    if need <= ZERO:
+        return []
+    _lock_organization(invoice.organization_id)
+    available = credit_balance(invoice.organization_id)
+    outcomes: list[str] = []
+    applied = (
+        CreditEntry.objects.filter(
+            organization_id=invoice.organization_id,
+            kind=CreditEntry.Kind.APPLIED,
+            payment__status=Payment.Status.SUCCEEDED,
+        )
+        .select_related("payment")
+        .order_by("-created", "-pk")
+    )
+    for entry in applied:
+        if available >= need:
+            break
+        other = lock_invoice(entry.payment.invoice)  # type: ignore[union-attr]
+        outcomes += _undo_application(entry, payment, by=by)
+        outcomes += reopen_if_taken_back(
+            other,
+            payment=entry.payment,  # type: ignore[arg-type]
+            amount=-entry.amount,
+            what="The credit that paid it came from a payment your bank took back",
+            by=by,
+        )
+        available += -entry.amount
+    part = min(need, available)
+    if part > ZERO:
+        CreditEntry.objects.create(
+            organization_id=invoice.organization_id,
+            kind=CreditEntry.Kind.TAKEN_BACK,
+            amount=-part,
+            invoice=invoice,
+            payment=payment,
+            memo=(
+                f"{payment.get_method_display()} payment on invoice {invoice.number} taken back: "
+                f"the {format_usd(part)} of it held as credit was never received."
+            ),
+            created_by=user_or_none(by),
+        )
+        outcomes.insert(0, f"{format_usd(part)} of credit balance taken back first.")
+    if part < need:
+        outcomes.append(
+            f"{format_usd(need - part)} of the credit it brought in was refunded already: "
+            f"the payer has it twice; settle it with them."
+        )
+    return outcomes
+
+
+def _undo_application(entry: CreditEntry, source: Payment, *, by: Any) -> list[str]:
+    """The account-credit payment of `entry` no longer pays its invoice: it failed (returned),
+    and the credit it used comes back to the balance (to be taken back)."""
+    paid = entry.payment
+    assert paid is not None
+    paid.status = Payment.Status.FAILED
+    paid.returned_at = timezone.now()
+    paid.failure_message = (
+        f"The credit that paid it came from payment {source.pk}, taken back by the payer's bank."
+    )
+    set_change_reason(paid, paid.failure_message)
+    paid.save()
+    CreditEntry.objects.create(
+        organization_id=entry.organization_id,
+        kind=CreditEntry.Kind.RESTORED,
+        amount=-entry.amount,
+        invoice=paid.invoice,
+        payment=paid,
+        memo=f"Applied to invoice {paid.invoice.number}, undone: {paid.failure_message}",
+        created_by=user_or_none(by),
+    )
+    return [
+        f"{format_usd(-entry.amount)} of credit applied to invoice {paid.invoice.number} undone."
+    ]
 
 
 def credit_from_overpayment(*, invoice: Invoice, payment: Payment, by: Any = None) -> Decimal:

@@ -18,7 +18,8 @@ from billing.gateways.base import RemoteDispute
 from billing.models import Dispute, Invoice, Payment
 from billing.money import format_usd
 from billing.services.common import lock_invoice, reopen_if_taken_back, settle_if_paid
-from billing.services.credits import credit_from_overpayment
+from billing.services.credits import credit_from_overpayment, credit_take_back
+from billing.services.payments import close_on_stripe
 from billing.services.stripe_sync import StripeMoneyMismatch, stripe_payment_for
 
 LOST = "lost"
@@ -73,7 +74,10 @@ def _record(remote: RemoteDispute, payment: Payment | None, invoice: Invoice | N
             changes = [
                 f"{format_usd(record.amount)} taken back from the "
                 f"{payment.get_method_display()} payment by the dispute."
-            ] + reopen_if_taken_back(
+            ]
+            # Credit the payment brought in was never received: it goes first.
+            changes += credit_take_back(invoice=invoice, payment=payment, amount=record.amount)
+            changes += reopen_if_taken_back(
                 invoice,
                 payment=payment,
                 amount=record.amount,
@@ -93,7 +97,11 @@ def _given_back(invoice: Invoice, payment: Payment, record: Dispute) -> list[str
     takes effect again; paid meanwhile another way, the excess becomes the organization's
     credit balance."""
     outcomes = [f"Won: {format_usd(record.amount)} given back to the payment."]
+    was_open = invoice.status in Invoice.PAYABLE_STATUSES
     outcomes += settle_if_paid(invoice, by=None)
+    if was_open and invoice.status == Invoice.Status.PAID and invoice.stripe_invoice_id:
+        # The new Stripe invoice made when it reopened asks for nothing any more.
+        close_on_stripe(invoice)
     credited = credit_from_overpayment(invoice=invoice, payment=payment)
     if credited:
         outcomes.append(

@@ -28,6 +28,7 @@ from billing.services.common import (
     save_with_reason,
     set_status,
     settle_if_paid,
+    stripe_key,
 )
 from core.exceptions import InvalidData, ServiceError
 from core.services import atomic, keep_prefetched, with_history_user
@@ -95,8 +96,10 @@ def _push_to_stripe(invoice: Invoice, *, by: Any, charge_automatically: bool = F
                 ),
                 metadata={"organization_id": str(organization.pk), "kind": invoice.kind},
                 charge_automatically=charge_automatically,
+                key=stripe_key(invoice),
             )
         )
+        note_id = _lower_by_paid_before(invoice, remote.id) if invoice.reopened_at else ""
     except GatewayError as exc:
         logger.warning("invoice %s not sent to Stripe: %s", invoice.number, exc.message)
         Invoice.objects.filter(pk=invoice.pk).update(stripe_error=exc.message)
@@ -109,7 +112,48 @@ def _push_to_stripe(invoice: Invoice, *, by: Any, charge_automatically: bool = F
         locked.stripe_pdf_url = remote.pdf_url
         locked.stripe_error = ""
         save_with_reason(locked, reason="sent to Stripe", by=by)
+        if note_id:
+            # Every payment made before is inside that credit note: none is lowered again.
+            locked.payments.filter(
+                status=Payment.Status.SUCCEEDED,
+                stripe_payment_intent_id__isnull=True,
+                stripe_credit_note_id="",
+            ).update(stripe_credit_note_id=note_id)
     invoice.refresh_from_db()
+
+
+def _lower_by_paid_before(invoice: Invoice, stripe_invoice_id: str) -> str:
+    """A reopened invoice's new Stripe invoice bills its lines (the same total as ours, which
+    the money check compares); what is still paid on it is taken off by a credit note before
+    payment, so Stripe asks only for what is owed. The note's id, or "" with nothing paid."""
+    paid = invoice.amount_paid
+    if paid <= ZERO:
+        return ""
+    note = get_gateway().credit_invoice(
+        stripe_invoice_id,
+        amount=paid,
+        memo=f"{format_usd(paid)} already paid on invoice {invoice.number}.",
+        idempotency_key=f"{stripe_key(invoice)}-paid-before",
+        metadata={"invoice_id": str(invoice.pk)},
+    )
+    return note.id
+
+
+def invoice_reissue_on_stripe(invoice: Invoice, *, by: Any = None) -> bool:
+    """With the invoice locked, just reopened by a lost dispute or a bank return: Stripe's copy
+    is paid and cannot take another payment, so the invoice gets a new Stripe invoice asking
+    for what is owed (its pay link replaces the old one). On failure the invoice shows the
+    error and `manage.py stripe_retry` tries again; meanwhile the payer is told how to pay
+    another way. False when Stripe is not used or could not be reached."""
+    if not invoice.stripe_invoice_id or not get_gateway().is_remote:
+        return False
+    old = invoice.stripe_invoice_id
+    invoice.stripe_invoice_id = None
+    invoice.stripe_hosted_url = ""
+    invoice.stripe_pdf_url = ""
+    save_with_reason(invoice, reason=f"reopened: Stripe invoice {old} is paid already", by=by)
+    _push_to_stripe(invoice, by=by)
+    return bool(invoice.stripe_invoice_id)
 
 
 def invoice_issue(
@@ -154,6 +198,13 @@ def invoice_issue(
         _push_to_stripe(invoice, by=by, charge_automatically=charge_automatically)
         if invoice.stripe_error:
             return invoice
+        if invoice.reopened_at is not None and invoice.last_sent_at is not None:
+            # Reopened while Stripe was down: the payer now gets the new pay link.
+            mail_invoice(
+                invoice,
+                reason=f"invoice {invoice.number} reopened: new pay link",
+                subject=f"Invoice {invoice.number}: pay online",
+            )
     if send_email and invoice.last_sent_at is None:
         mail_invoice(
             invoice,

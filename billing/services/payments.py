@@ -19,6 +19,7 @@ from billing.services.common import (
     mail_receipt,
     mail_refund_notice,
     settle_if_paid,
+    stripe_key,
 )
 from billing.services.credits import credit_for_refund
 from billing.services.refunded import invoice_close_refunded
@@ -152,10 +153,11 @@ def record_payment_received(
         settle_if_paid(locked, by=by)
         mail_receipt(locked, payment)
     invoice.refresh_from_db()
-    # Reopened after a lost dispute or a return, Stripe's copy is paid already: nothing to lower.
-    if invoice.stripe_invoice_id and invoice.reopened_at is None and get_gateway().is_remote:
+    # Reopened after a lost dispute or a return, the Stripe invoice is the new one (or none
+    # yet: its credit note will cover this payment).
+    if invoice.stripe_invoice_id and get_gateway().is_remote:
         if invoice.status == Invoice.Status.PAID:
-            _close_on_stripe(invoice)
+            close_on_stripe(invoice)
         else:
             lower_on_stripe(invoice, payment)
     return payment
@@ -220,7 +222,6 @@ def payments_retry_stripe() -> list[Payment]:
             stripe_payment_intent_id__isnull=True,
             stripe_credit_note_id="",
             invoice__status__in=Invoice.PAYABLE_STATUSES,
-            invoice__reopened_at__isnull=True,
         )
         .exclude(invoice__stripe_invoice_id__isnull=True)
         .exclude(invoice__stripe_invoice_id="")
@@ -235,11 +236,12 @@ def payments_retry_stripe() -> list[Payment]:
     return tried
 
 
-def _close_on_stripe(invoice: Invoice) -> None:
-    """Tell Stripe the invoice was paid another way, so it stops asking the payer for it."""
+def close_on_stripe(invoice: Invoice) -> None:
+    """Tell Stripe the invoice was paid another way, so it stops asking the payer for it (a
+    reopened invoice's new Stripe invoice, too, when a won dispute pays it again)."""
     try:
         get_gateway().mark_paid_out_of_band(
-            invoice.stripe_invoice_id or "", idempotency_key=f"invoice-{invoice.pk}-paid-offline"
+            invoice.stripe_invoice_id or "", idempotency_key=f"{stripe_key(invoice)}-paid-offline"
         )
     except GatewayError as exc:
         message = f"Paid here, but Stripe still shows it open: {exc.message}"

@@ -217,9 +217,15 @@ def payout_reconcile(*, payout: Payout) -> list[str]:
 
 
 def payout_problems(payout: Payout) -> list[str]:
-    """What stops finance from signing the payout off: open exceptions, and a payout whose
-    amount is not the net of its transactions."""
-    problems = [
+    """What stops finance from signing the payout off: a payout in another currency than the
+    books', open exceptions, and a payout whose amount is not the net of its transactions."""
+    problems = []
+    if payout.currency.lower() != "usd":
+        problems.append(
+            f"It is in {payout.currency.upper()}, the books in USD: nothing of it is booked at "
+            f"face value. Post it by hand at the rate the bank converted it."
+        )
+    problems += [
         f"{txn.get_match_display()}: {txn.type} {txn.stripe_id} of {format_usd(txn.amount)}"
         + (f" (ours: {format_usd(txn.expected_amount)})" if txn.expected_amount is not None else "")
         for txn in payout.transactions.filter(

@@ -22,7 +22,11 @@ from billing.services.common import (
     set_status,
     settle_if_paid,
 )
-from billing.services.credits import credit_for_refund, credit_from_overpayment
+from billing.services.credits import (
+    credit_for_refund,
+    credit_from_overpayment,
+    credit_take_back,
+)
 from billing.services.payments import reverse_if_fully_refunded
 from core.services import set_change_reason
 
@@ -208,6 +212,7 @@ def _returned(invoice: Invoice, payment: Payment, remote: RemotePayment) -> list
     outcomes = [
         f"{what} returned by the payer's bank after it succeeded: {payment.failure_message}"
     ]
+    outcomes += credit_take_back(invoice=invoice, payment=payment, amount=payment.amount)
     return outcomes + reopen_if_taken_back(
         invoice,
         payment=payment,

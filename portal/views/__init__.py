@@ -22,6 +22,7 @@ from portal.views.billing import (
     organization,
     receipt_pdf,
     statement,
+    statement_pdf,
 )
 from portal.views.manage import (
     colleague_make_primary,
@@ -51,4 +52,5 @@ __all__ = [
     "sign_out",
     "signed_in_contact",
     "statement",
+    "statement_pdf",
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from billing import documents
+from billing.statements import statement_of_account
 from crm.models import Affiliation
 from portal import selectors
 from portal.permissions import Can
@@ -93,8 +94,22 @@ receipt_pdf = _pdf_view(
 @organization_page(Can.BILLING)
 def statement(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
     context = org_context(affiliation, "statement")
-    context["statement"] = selectors.statement(affiliation.organization, today=timezone.localdate())
+    context["statement"] = statement_of_account(affiliation.organization)
     return render_page(request, "statement", context)
+
+
+@require_GET
+@organization_page(Can.BILLING)
+def statement_pdf(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
+    organization = affiliation.organization
+    return _document(
+        request,
+        affiliation,
+        organization,
+        lambda: documents.statement_pdf(organization=organization),
+        f"statement-{timezone.localdate():%Y-%m-%d}.pdf",
+        back="portal:statement",
+    )
 
 
 @require_GET

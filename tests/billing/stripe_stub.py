@@ -62,7 +62,10 @@ class StripeStub:
         if method == "POST" and path == "/v1/customers":
             return 200, stripe_object("customer", id=f"cus_stub{len(self.replies)}")
         if method == "POST" and path == "/v1/invoices":
-            invoice_id = f"in_stub{form['metadata[invoice_id]'][0]}"
+            invoice_id = base = f"in_stub{form['metadata[invoice_id]'][0]}"
+            # A reopened invoice's second Stripe invoice gets an id of its own.
+            while invoice_id in self.invoices:
+                invoice_id = f"{base}r{next(self._ids)}"
             self.invoices[invoice_id] = stripe_object(
                 "invoice",
                 id=invoice_id,
@@ -379,7 +382,7 @@ class StripeStub:
                 if mode == "timeout":
                     stub.release.wait(30)
                     return self._reply(500, {"error": {"type": "api_error", "message": "late"}})
-                if mode == "error":
+                if mode == "error" or (mode == "posts_fail" and method == "POST"):
                     return self._reply(
                         500, {"error": {"type": "api_error", "message": "Stripe is having trouble"}}
                     )

@@ -108,7 +108,10 @@ def assert_reopened(invoice: Invoice, membership: Membership, due: str) -> None:
     assert invoice.status == Invoice.Status.OPEN
     assert invoice.amount_due == Decimal(due)
     assert invoice.reopened_at is not None
-    assert invoice.pay_url is None  # Stripe's copy stays paid: pay another way
+    # Stripe's first copy is paid: a new Stripe invoice asks for what is owed, and is the link.
+    assert invoice.stripe_invoice_id not in (None, f"in_stub{invoice.pk}")
+    assert invoice.pay_url == invoice.stripe_hosted_url
+    assert invoice.pay_url.endswith(invoice.stripe_invoice_id)
     # As an unpaid renewal: nothing paid any more, back to approved awaiting payment.
     assert (membership.status, membership.paid_through) == (Membership.Status.APPROVED, None)
 
@@ -138,12 +141,13 @@ def test_a_lost_chargeback_reopens_the_invoice_with_its_fee_recorded(stub, membe
     assert notice.to == ["ap@bushnellprint.example.com"]
     assert "the $600.00 of your Card payment" in notice.body
     assert "Still due: $600.00" in notice.body
-    assert "Pay by check to the MetroHartford Alliance" in notice.body
+    invoice.refresh_from_db()
+    assert f"To pay it: {invoice.pay_url}" in notice.body
     processed = StripeEvent.objects.get(type="charge.dispute.closed")
     assert processed.status == StripeEvent.Status.PROCESSED
 
 
-def test_a_check_pays_the_reopened_invoice_without_asking_stripe(stub, membership):
+def test_a_check_pays_the_reopened_invoice_and_closes_its_new_stripe_invoice(stub, membership):
     invoice, intent_id = paid_by_card_now(stub, membership)
     dispute = stub.dispute(intent_id, status="lost")
     deliver(Client(), dispute_event("charge.dispute.closed", dispute["id"]))
@@ -162,8 +166,11 @@ def test_a_check_pays_the_reopened_invoice_without_asking_stripe(stub, membershi
     membership.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID
     assert membership.status == Membership.Status.ACTIVE
-    # Stripe's copy is paid already: no credit note, no "paid out of band".
-    assert [r for r in stub.requests if r["method"] == "POST"] == posts_before
+    # Stripe's first copy was paid already; the new one is marked paid out of band.
+    (closed,) = [r for r in stub.requests if r["method"] == "POST"][len(posts_before) :]
+    assert closed["path"] == f"/v1/invoices/{invoice.stripe_invoice_id}/pay"
+    assert stub.invoices[invoice.stripe_invoice_id]["status"] == "paid"
+    assert stub.invoices[f"in_stub{invoice.pk}"]["paid_out_of_band"] is False
     assert invoice.stripe_error == ""
 
 
@@ -216,7 +223,8 @@ def test_dispute_events_twice_and_out_of_order_change_nothing_more(stub, members
     assert_reopened(invoice, membership, "600.00")
     assert len(taken_back_mails()) == 1
     # Reopened once.
-    assert invoice.history.filter(status_reason__contains="is owed again").count() == 1
+    reopened = invoice.history.filter(reopened_at__isnull=False).values("reopened_at")
+    assert reopened.distinct().count() == 1
     assert StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).count() == 0
 
 

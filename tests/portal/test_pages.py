@@ -71,6 +71,11 @@ def test_it_shows_the_statement_of_account(portal_world):
     assert portal_world.paid_invoice.number in page and portal_world.open_invoice.number in page
     assert 'id="balance-due">$600.00' in page
     assert "No annual dues statement is available yet." in page
+    # The same statement as the admin's, with its running balance and the PDF both print.
+    assert 'id="running-balance">$600.00' in page
+    pdf = client.get(f"/members/{portal_world.organization.pk}/statement/pdf/")
+    assert f"/members/{portal_world.organization.pk}/statement/pdf/" in page
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
 
 
 def test_it_prints_the_annual_dues_statement_of_a_year_with_its_setting(portal_world):

@@ -57,6 +57,7 @@ ROUTES = [
     Route("invoice-pdf", "GET", "/members/{org}/invoices/{invoice}/pdf/", MONEY),
     Route("receipt-pdf", "GET", "/members/{org}/payments/{payment}/receipt/", MONEY),
     Route("statement", "GET", "/members/{org}/statement/", MONEY),
+    Route("statement-pdf", "GET", "/members/{org}/statement/pdf/", MONEY),
     Route("dues-statement", "GET", "/members/{org}/statement/{year}/pdf/", MONEY),
     Route("plan", "GET", "/members/{org}/plan/", PRIMARY_ONLY),
     Route("plan", "POST", "/members/{org}/plan/", PRIMARY_ONLY, (("plan", "{bigger_plan}"),)),
