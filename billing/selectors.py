@@ -29,6 +29,7 @@ from billing.models import (
     Payment,
     Payout,
     Refund,
+    SavedPaymentMethod,
 )
 from billing.money import ZERO
 from crm.models import Membership, PledgeInstallment
@@ -279,3 +280,8 @@ def journal_open_from() -> date | None:
     """The first day an entry may be dated on (None: any day)."""
     closed = journal_closed_through()
     return None if closed is None else closed + timedelta(days=1)
+
+
+def saved_payment_method_of(organization_id: int) -> SavedPaymentMethod | None:
+    """The payment method the organization saved with Stripe for automatic renewal, if any."""
+    return SavedPaymentMethod.objects.filter(organization_id=organization_id).first()

@@ -10,6 +10,7 @@ What a contact may do at an organization follows their roles there (crm's Affili
 | colleagues (invite, remove, move the primary role) | yes | no | no | no |
 | the directory listing (description, listed or not) | yes | no | no | no |
 | a plan change (upgrade now, downgrade at renewal) | yes | no | no | no |
+| accepting a pledge's renewal proposal | yes | no | no | no |
 
 A contact who is not at the organization, an organization that does not exist and a record
 (an invoice, a payment, a colleague) of another organization all get the same 404; a contact
@@ -30,6 +31,7 @@ class Can(StrEnum):
     COLLEAGUES = "colleagues"
     DIRECTORY = "directory"
     PLAN = "plan"
+    RENEW_PLEDGE = "renew_pledge"
 
 
 NEEDS = {
@@ -38,6 +40,7 @@ NEEDS = {
     Can.COLLEAGUES: "the primary representative",
     Can.DIRECTORY: "the primary representative",
     Can.PLAN: "the primary representative",
+    Can.RENEW_PLEDGE: "the primary representative",
 }
 
 

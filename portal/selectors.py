@@ -20,6 +20,7 @@ from crm.models import (
     MembershipPlanChange,
     Organization,
     Pledge,
+    PledgeRenewalProposal,
 )
 from crm.selectors import membership_renewal_quote
 
@@ -133,4 +134,16 @@ def pending_plan_change(membership: Membership) -> MembershipPlanChange | None:
         )
         .select_related("to_plan")
         .first()
+    )
+
+
+def renewal_proposals_of(organization: Organization) -> QuerySet[PledgeRenewalProposal]:
+    """The organization's pledge renewal proposals still open, with their explanation."""
+    return (
+        PledgeRenewalProposal.objects.filter(
+            pledge__organization=organization,
+            status=PledgeRenewalProposal.Status.PROPOSED,
+        )
+        .select_related("pledge__level", "level")
+        .order_by("start_date", "pk")
     )

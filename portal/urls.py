@@ -24,6 +24,23 @@ urlpatterns = [
     path(f"{org}statement/", views.statement, name="statement"),
     path(f"{org}statement/pdf/", views.statement_pdf, name="statement-pdf"),
     path(f"{org}statement/<int:year>/pdf/", views.dues_statement_pdf, name="dues-statement"),
+    path(f"{org}payment-method/", views.payment_method, name="payment-method"),
+    path(
+        f"{org}payment-method/setup/",
+        views.payment_method_setup,
+        name="payment-method-setup",
+    ),
+    path(
+        f"{org}payment-method/saved/",
+        views.payment_method_saved,
+        name="payment-method-saved",
+    ),
+    path(f"{org}auto-renew/", views.auto_renew, name="auto-renew"),
+    path(
+        f"{org}pledge-renewals/<int:pk>/accept/",
+        views.pledge_renewal_accept,
+        name="pledge-renewal-accept",
+    ),
     path(f"{org}directory/", views.directory, name="directory"),
     path(f"{org}plan/", views.plan, name="plan"),
     path(f"{org}colleagues/", views.colleagues, name="colleagues"),

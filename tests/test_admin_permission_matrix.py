@@ -107,7 +107,7 @@ ADMIN: dict[str, Page] = {
     "crm.membership": Page(view=ALL, add=staff(M), change=staff(M), delete=SU_ONLY,
         actions={"approve": staff(M), "reject": staff(M), "drop": staff(M),
                  "reinstate": staff(M), "reinstate_with_fee": staff(M),
-                 "change_plan": staff(M), EXPORT: ALL},
+                 "change_plan": staff(M), "auto_renew_off": staff(M), EXPORT: ALL},
         urls={"renewals/": {"GET": ALL, "POST": staff(M)}, "export/": {"GET": ALL}}),
     "crm.investorlevel": Page(view=NOT_EVENTS, add=staff(M), change=staff(M), delete=SU_ONLY,
         actions={EXPORT: NOT_EVENTS}, urls={"export/": {"GET": NOT_EVENTS}}),

@@ -57,6 +57,7 @@ ADMIN_ACTIONS: dict[tuple[str, str], Callable[..., Any] | None] = {
     ("crm.membership", "reinstate"): renewals.membership_reinstate_and_bill,
     ("crm.membership", "reinstate_with_fee"): renewals.membership_reinstate_and_bill,
     ("crm.membership", "change_plan"): renewals.membership_change_plan,
+    ("crm.membership", "auto_renew_off"): renewals.membership_auto_renew_set,
     ("crm.application", "approve"): applications.application_approve,
     ("crm.application", "reject"): applications.application_reject,
     ("crm.pledge", "confirm"): applications.investment_confirm,

@@ -154,6 +154,19 @@ class CheckoutLine:
 
 
 @dataclass(frozen=True)
+class RemotePaymentMethod:
+    """A payment method saved with Stripe, as much as we show of it: `kind` is "card" or
+    "us_bank_account", `brand` the card's brand or the bank's name, `last4` its last digits."""
+
+    id: str
+    kind: str
+    brand: str = ""
+    last4: str = ""
+    exp_month: int | None = None
+    exp_year: int | None = None
+
+
+@dataclass(frozen=True)
 class CheckoutSession:
     id: str
     url: str
@@ -161,6 +174,10 @@ class CheckoutSession:
     payment_status: str = ""  # "paid", "unpaid", "no_payment_required"
     status: str = ""  # "open", "complete", "expired"
     metadata: dict[str, str] = field(default_factory=dict)
+    mode: str = "payment"  # or "setup": a payment method saved for later, nothing charged
+    customer_id: str = ""
+    # In setup mode, once complete: the payment method the payer saved.
+    payment_method: RemotePaymentMethod | None = None
 
 
 @dataclass(frozen=True)
@@ -268,6 +285,29 @@ class Gateway(Protocol):
 
     def retrieve_checkout_session(self, session_id: str) -> CheckoutSession: ...
 
+    def create_setup_session(
+        self,
+        *,
+        customer_id: str,
+        success_url: str,
+        cancel_url: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> CheckoutSession:
+        """Stripe Checkout in setup mode: the payer saves a card or a US bank account on the
+        customer's page at Stripe (card data never reaches us); nothing is charged."""
+        ...
+
+    def retrieve_setup_session(self, session_id: str) -> CheckoutSession:
+        """A setup-mode Checkout with the payment method it saved (once complete)."""
+        ...
+
+    def set_default_payment_method(
+        self, customer_id: str, payment_method_id: str, *, idempotency_key: str
+    ) -> None:
+        """Make the payment method the one Stripe charges the customer's invoices to."""
+        ...
+
     def list_payouts(self, *, since: date, until: date) -> list[RemotePayout]: ...
 
     def retrieve_payout(self, payout_id: str) -> RemotePayout: ...
@@ -355,6 +395,25 @@ class OfflineGateway:
         raise self._refuse()
 
     def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
+        raise self._refuse()
+
+    def create_setup_session(
+        self,
+        *,
+        customer_id: str,
+        success_url: str,
+        cancel_url: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> CheckoutSession:
+        raise self._refuse()
+
+    def retrieve_setup_session(self, session_id: str) -> CheckoutSession:
+        raise self._refuse()
+
+    def set_default_payment_method(
+        self, customer_id: str, payment_method_id: str, *, idempotency_key: str
+    ) -> None:
         raise self._refuse()
 
     def list_payouts(self, *, since: date, until: date) -> list[RemotePayout]:

@@ -18,6 +18,7 @@ from billing.gateways.base import (
     RemoteInvoice,
     RemoteInvoicePayment,
     RemotePayment,
+    RemotePaymentMethod,
     RemoteRefund,
 )
 from billing.gateways.fake_payouts import FakePayouts
@@ -38,6 +39,7 @@ class FakeGateway(FakePayouts):
         self.refunds: dict[str, list[RemoteRefund]] = {}
         self.credit_notes: dict[str, list[RemoteCreditNote]] = {}
         self.sessions: dict[str, CheckoutSession] = {}
+        self.success_urls: dict[str, str] = {}
         # Auto-renewal: customers' saved payment methods, and the ones whose card is declined.
         self.payment_methods: dict[str, str] = {}
         self.declined: set[str] = set()
@@ -264,6 +266,46 @@ class FakeGateway(FakePayouts):
             self._begin("read the checkout")
             return self.sessions[session_id]
 
+    def create_setup_session(
+        self,
+        *,
+        customer_id: str,
+        success_url: str,
+        cancel_url: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> CheckoutSession:
+        def start() -> CheckoutSession:
+            session_id = self._new_id("cs")
+            session = CheckoutSession(
+                id=session_id,
+                url=f"https://checkout.stripe.test/c/{session_id}",
+                status="open",
+                metadata=dict(metadata),
+                mode="setup",
+                customer_id=customer_id,
+            )
+            self.sessions[session_id] = session
+            self.success_urls[session_id] = success_url
+            return session
+
+        return self._once("start saving a payment method", idempotency_key, CheckoutSession, start)
+
+    def retrieve_setup_session(self, session_id: str) -> CheckoutSession:
+        with self._lock:
+            self._begin("read the saved payment method")
+            try:
+                return self.sessions[session_id]
+            except KeyError:
+                raise GatewayError(f"No such checkout: {session_id}", retriable=False) from None
+
+    def set_default_payment_method(
+        self, customer_id: str, payment_method_id: str, *, idempotency_key: str
+    ) -> None:
+        with self._lock:
+            self._begin("make the payment method the customer's default", idempotency_key)
+            self.payment_methods[customer_id] = payment_method_id
+
     # --- the payer's side, for tests -------------------------------------------------------
 
     def _get_invoice(self, invoice_id: str) -> RemoteInvoice:
@@ -322,6 +364,18 @@ class FakeGateway(FakePayouts):
             method = payment_method_id or self._new_id("pm")
             self.payment_methods[customer_id] = method
             return method
+
+    def complete_setup(
+        self, session_id: str, *, kind: str = "card", brand: str = "visa", last4: str = "4242"
+    ) -> str:
+        """The payer saves a card on Checkout's setup page; the URL Stripe sends them back to."""
+        with self._lock:
+            session = self.sessions[session_id]
+            card = kind == "card"
+            expiry = {"exp_month": 12, "exp_year": 2030} if card else {}
+            method = RemotePaymentMethod(self._new_id("pm"), kind, brand, last4, **expiry)
+            self.sessions[session_id] = replace(session, status="complete", payment_method=method)
+            return self.success_urls[session_id].replace("{CHECKOUT_SESSION_ID}", session_id)
 
     def pay(self, invoice_id: str, *, method: str = "card") -> str:
         """The payer pays the hosted invoice; returns the PaymentIntent id."""

@@ -304,6 +304,51 @@ class StripeGateway:
             )
         )
 
+    def create_setup_session(
+        self,
+        *,
+        customer_id: str,
+        success_url: str,
+        cancel_url: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> CheckoutSession:
+        params = objects.setup_params(
+            customer_id=customer_id,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            metadata=metadata,
+        )
+        session = self._create(
+            "start saving a payment method",
+            self.client.v1.checkout.sessions.create,
+            params,
+            idempotency_key,
+        )
+        return objects.checkout_session(session)
+
+    def retrieve_setup_session(self, session_id: str) -> CheckoutSession:
+        return objects.checkout_session(
+            self._call(
+                "read the saved payment method",
+                lambda: self.client.v1.checkout.sessions.retrieve(
+                    session_id, params={"expand": ["setup_intent.payment_method"]}
+                ),
+            )
+        )
+
+    def set_default_payment_method(
+        self, customer_id: str, payment_method_id: str, *, idempotency_key: str
+    ) -> None:
+        self._call(
+            "make the payment method the customer's default",
+            lambda: self.client.v1.customers.update(
+                customer_id,
+                params={"invoice_settings": {"default_payment_method": payment_method_id}},
+                options=self._options(idempotency_key),
+            ),
+        )
+
     # --- payouts ---------------------------------------------------------------------------
 
     def _list_all(self, what: str, fetch: Callable[[dict[str, Any]], Any]) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from billing.gateways.base import (
     RemoteInvoice,
     RemoteInvoicePayment,
     RemotePayment,
+    RemotePaymentMethod,
     RemotePayout,
     RemoteRefund,
     WebhookSignatureError,
@@ -164,6 +165,23 @@ def checkout_params(
     if customer_email:
         params["customer_email"] = customer_email
     return params
+
+
+def setup_params(
+    *, customer_id: str, success_url: str, cancel_url: str, metadata: dict[str, str]
+) -> dict[str, Any]:
+    """Checkout in setup mode: the payer saves a card or a US bank account on the customer for
+    later charges (off session); nothing is charged now."""
+    return {
+        "mode": "setup",
+        "customer": customer_id,
+        "currency": CURRENCY,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "payment_method_types": INVOICE_PAYMENT_METHODS,
+        "metadata": metadata,
+        "setup_intent_data": {"metadata": metadata},
+    }
 
 
 def arrival_dates(since: date, until: date) -> dict[str, int]:
@@ -368,7 +386,24 @@ def remote_balance_transaction(txn: Any) -> RemoteBalanceTransaction:
     )
 
 
+def remote_payment_method(method: Any) -> RemotePaymentMethod | None:
+    """A payment method object (None for a bare id or nothing)."""
+    if not method or isinstance(method, str):
+        return None
+    kind = method.get("type") or ""
+    details = method.get(kind) or {}
+    return RemotePaymentMethod(
+        id=method["id"],
+        kind=kind,
+        brand=str(details.get("brand") or details.get("bank_name") or ""),
+        last4=str(details.get("last4") or ""),
+        exp_month=details.get("exp_month"),
+        exp_year=details.get("exp_year"),
+    )
+
+
 def checkout_session(session: Any) -> CheckoutSession:
+    setup_intent = session.get("setup_intent")
     return CheckoutSession(
         id=session["id"],
         url=session.get("url") or "",
@@ -376,4 +411,9 @@ def checkout_session(session: Any) -> CheckoutSession:
         payment_status=session.get("payment_status") or "",
         status=session.get("status") or "",
         metadata=_metadata(session),
+        mode=session.get("mode") or "payment",
+        customer_id=object_id(session.get("customer")),
+        payment_method=remote_payment_method(
+            setup_intent.get("payment_method") if isinstance(setup_intent, dict) else None
+        ),
     )

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0012_reports_invoice_line_plan'),
+        ('billing', '0013_accrual_basis'),
         ('crm', '0013_pledge_renewals_proposals_settled_installments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

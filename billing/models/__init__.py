@@ -18,6 +18,7 @@ from billing.models.journal import (
     JournalPeriodLock,
     RevenueRecognition,
 )
+from billing.models.payment_methods import SavedPaymentMethod
 from billing.models.payouts import BalanceTransaction, BankDeposit, BankDepositItem, Payout
 from billing.models.stripe_events import StripeEvent
 
@@ -38,6 +39,7 @@ __all__ = [
     "Payout",
     "Refund",
     "RevenueRecognition",
+    "SavedPaymentMethod",
     "StripeEvent",
     "amount_field",
 ]

@@ -26,6 +26,10 @@ from billing.services.invoices import (
     invoices_retry_stripe,
 )
 from billing.services.journal import journal_export, journal_period_lock
+from billing.services.payment_methods import (
+    payment_method_save_from_checkout,
+    payment_method_setup_start,
+)
 from billing.services.payments import (
     payment_record_offline,
     payments_retry_stripe,
@@ -75,6 +79,8 @@ __all__ = [
     "invoices_retry_stripe",
     "journal_export",
     "journal_period_lock",
+    "payment_method_save_from_checkout",
+    "payment_method_setup_start",
     "payment_record_offline",
     "payment_sync_from_stripe",
     "payments_retry_stripe",

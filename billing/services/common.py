@@ -7,6 +7,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from billing import effects
+from billing.gateways import get_gateway
+from billing.gateways.base import CustomerDetails
 from billing.models import Invoice, Payment
 from billing.money import format_usd, money
 from core.mail import send_templated
@@ -14,6 +16,23 @@ from core.services import refresh_from, set_change_reason, set_status, with_hist
 from crm.models import Affiliation, Contact, Organization
 
 logger = logging.getLogger("billing")
+
+
+def stripe_customer(organization: Organization, *, email: str) -> str:
+    """The organization's Stripe customer id, the customer created (once, under an idempotency
+    key of the organization) and remembered the first time. Raises GatewayError."""
+    customer_id = get_gateway().ensure_customer(
+        CustomerDetails(
+            organization_id=organization.pk,
+            name=organization.name,
+            email=email,
+            existing_id=organization.stripe_customer_id,
+        )
+    )
+    if customer_id != organization.stripe_customer_id:
+        Organization.objects.filter(pk=organization.pk).update(stripe_customer_id=customer_id)
+        organization.stripe_customer_id = customer_id
+    return customer_id
 
 
 def lock_invoice(invoice: Invoice) -> Invoice:

@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from billing.gateways import GatewayError, get_gateway
-from billing.gateways.base import CustomerDetails, DraftInvoice, DraftLine
+from billing.gateways.base import DraftInvoice, DraftLine
 from billing.models import Invoice, InvoiceLine, InvoiceNumberSequence, Payment
 from billing.money import ZERO, format_usd
 from billing.services.common import (
@@ -28,6 +28,7 @@ from billing.services.common import (
     save_with_reason,
     set_status,
     settle_if_paid,
+    stripe_customer,
     stripe_key,
 )
 from core.exceptions import InvalidData, ServiceError
@@ -66,16 +67,7 @@ def _push_to_stripe(invoice: Invoice, *, by: Any, charge_automatically: bool = F
     organization = Organization.objects.get(pk=invoice.organization_id)
     contact = invoice.contact
     try:
-        customer_id = gateway.ensure_customer(
-            CustomerDetails(
-                organization_id=organization.pk,
-                name=organization.name,
-                email=contact.email if contact else "",
-                existing_id=organization.stripe_customer_id,
-            )
-        )
-        if customer_id != organization.stripe_customer_id:
-            Organization.objects.filter(pk=organization.pk).update(stripe_customer_id=customer_id)
+        customer_id = stripe_customer(organization, email=contact.email if contact else "")
         today = timezone.localdate()
         remote = gateway.issue_invoice(
             DraftInvoice(

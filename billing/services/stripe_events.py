@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from billing.models import StripeEvent
 from billing.services.disputes import dispute_record_from_stripe
+from billing.services.payment_methods import payment_method_save_from_checkout
 from billing.services.payouts import payout_refresh
 from billing.services.stripe_sync import (
     StripeMoneyMismatch,
@@ -75,6 +76,11 @@ def _dispute_event(obj: dict) -> list[str]:
 
 
 def _checkout_event(obj: dict) -> list[str]:
+    if obj.get("mode") == "setup":  # a payment method saved for automatic renewal
+        saved = payment_method_save_from_checkout(session_id=str(obj.get("id") or ""))
+        if saved is None:
+            return [f"Checkout {obj.get('id')} has saved no payment method yet."]
+        return [f"{saved.organization}: {saved} saved for automatic renewal."]
     intent_id = obj.get("payment_intent")
     if not intent_id:
         return [f"Checkout {obj.get('id')} has no payment yet."]

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from billing.selectors import saved_payment_method_of
 from core.admin.actions import (
     ActionPage,
     FormAction,
@@ -32,6 +33,7 @@ from crm.models import (
 from crm.selectors import membership_renewals_overview
 from crm.services import applications
 from crm.services.renewals import (
+    membership_auto_renew_set,
     membership_change_plan,
     membership_reinstate_and_bill,
     membership_renewal_invoice,
@@ -162,7 +164,15 @@ class MembershipAdmin(ServiceErrorMessageMixin, ServiceSaveMixin, CsvXlsxExportM
     autocomplete_fields = ["organization"]
     show_full_result_count = False
     inlines = [MembershipTransitionInline, MembershipPlanChangeInline]
-    actions = ["approve", "reject", "drop", "reinstate", "reinstate_with_fee", "change_plan"]
+    actions = [
+        "approve",
+        "reject",
+        "drop",
+        "reinstate",
+        "reinstate_with_fee",
+        "change_plan",
+        "auto_renew_off",
+    ]
     import_export_change_list_template = "admin/crm/membership_change_list.html"
     readonly_fields = [
         "status",
@@ -171,11 +181,31 @@ class MembershipAdmin(ServiceErrorMessageMixin, ServiceSaveMixin, CsvXlsxExportM
         "status_changed_at",
         "status_reason",
         "reference",
+        "saved_payment_method",
         "created",
         "modified",
     ]
 
     fixed_once_made = ["organization", "plan", "source"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Once made, automatic renewal is switched on by the member in the portal (it needs
+        # their saved card) and off by the action below.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "auto_renew"] if obj is not None else fields
+
+    @admin.display(description="saved payment method")
+    def saved_payment_method(self, obj: Membership) -> str:
+        saved = saved_payment_method_of(obj.organization_id) if obj.pk else None
+        return str(saved) if saved else "none (the renewal invoice is mailed to pay)"
+
+    auto_renew_off = ServiceAction(
+        "Turn off automatic renewal",
+        call=lambda m, by: membership_auto_renew_set(
+            membership=m, enabled=False, by=by, reason="by staff in the admin"
+        ),
+        done="set to renew by invoice",
+    )
 
     def update_object(self, obj: Membership, by: Any) -> None:
         services.membership_update(membership=obj, by=by)

@@ -31,9 +31,17 @@ from portal.views.manage import (
     directory,
     plan,
 )
+from portal.views.payment import (
+    auto_renew,
+    payment_method,
+    payment_method_saved,
+    payment_method_setup,
+    pledge_renewal_accept,
+)
 
 __all__ = [
     "SESSION_KEY",
+    "auto_renew",
     "colleague_make_primary",
     "colleague_remove",
     "colleagues",
@@ -44,7 +52,11 @@ __all__ = [
     "invoices",
     "my_details",
     "organization",
+    "payment_method",
+    "payment_method_saved",
+    "payment_method_setup",
     "plan",
+    "pledge_renewal_accept",
     "receipt_pdf",
     "registration_cancel",
     "sign_in",

@@ -14,7 +14,7 @@ from billing import documents
 from billing.statements import statement_of_account
 from crm.models import Affiliation
 from portal import selectors
-from portal.permissions import Can
+from portal.permissions import Can, may
 from portal.views.base import (
     org_context,
     organization_page,
@@ -27,6 +27,8 @@ from portal.views.base import (
 def organization(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
     context = org_context(affiliation, "glance")
     context["glance"] = selectors.glance(affiliation.organization, with_money=context["may_bill"])
+    if may(affiliation, Can.RENEW_PLEDGE):
+        context["renewal_proposals"] = selectors.renewal_proposals_of(affiliation.organization)
     return render_page(request, "organization", context)
 
 

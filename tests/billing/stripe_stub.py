@@ -19,9 +19,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from tests.billing.stripe_payloads import stripe_object
+from tests.billing.stripe_stub_setup import SavedPaymentMethods
 
 
-class StripeStub:
+class StripeStub(SavedPaymentMethods):
     def __init__(self) -> None:
         self.mode = "ok"
         self.requests: list[dict[str, Any]] = []
@@ -32,6 +33,10 @@ class StripeStub:
         self.credit_notes: list[dict[str, Any]] = []
         self.refunds: dict[str, list[dict[str, Any]]] = {}
         self.disputes: dict[str, dict[str, Any]] = {}
+        # Checkout in setup mode and the customers' saved payment methods (auto-renewal).
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.customers: dict[str, dict[str, Any]] = {}
+        self.declined: set[str] = set()  # payment methods whose charges are declined
         self._ids = iter(range(1, 10**9))
         self.release = threading.Event()
         self._lock = threading.Lock()
@@ -76,6 +81,8 @@ class StripeStub:
                 amount_paid=0,
                 amount_remaining=0,
                 paid_out_of_band=False,
+                customer=form.get("customer", [""])[0],
+                collection_method=form.get("collection_method", ["send_invoice"])[0],
                 metadata={
                     key[len("metadata[") : -1]: values[0]
                     for key, values in form.items()
@@ -108,8 +115,10 @@ class StripeStub:
         pay = re.fullmatch(r"/v1/invoices/(\w+)/pay", path)
         if method == "POST" and pay and pay.group(1) in self.invoices:
             invoice = self.invoices[pay.group(1)]
-            if invoice["status"] != "open" or form.get("paid_out_of_band") != ["true"]:
+            if invoice["status"] != "open":
                 return self._invalid(f"Invoice {invoice['id']} is {invoice['status']}.")
+            if form.get("paid_out_of_band") != ["true"]:
+                return self._charge_saved(invoice)
             invoice.update(status="paid", paid_out_of_band=True, amount_remaining=0)
             return 200, invoice
         void = re.fullmatch(r"/v1/invoices/(\w+)/void", path)
@@ -157,6 +166,9 @@ class StripeStub:
         dispute = re.fullmatch(r"/v1/disputes/(\w+)", path)
         if method == "GET" and dispute and dispute.group(1) in self.disputes:
             return 200, self.disputes[dispute.group(1)]
+        found = self._setup_answer(method, path, form)
+        if found is not None:
+            return found
         intent = re.fullmatch(r"/v1/payment_intents/(\w+)", path)
         if method == "GET" and intent and intent.group(1) in self.intents:
             return 200, self.intents[intent.group(1)]
@@ -202,43 +214,47 @@ class StripeStub:
         """The payer pays what Stripe's hosted page asks for now; the PaymentIntent's id. An
         ACH debit (`processing`) stays processing until settle()."""
         with self._lock:
-            invoice = self.invoices[invoice_id]
-            if invoice["status"] != "open" or invoice["amount_remaining"] <= 0:
-                raise AssertionError(f"Stripe asks nothing more for {invoice_id}.")
-            amount = invoice["amount_remaining"]
-            intent_id = f"pi_stub{next(self._ids)}"
-            charge_type = "us_bank_account" if method == "ach" else "card"
-            fee = round(amount * 0.008) if method == "ach" else round(amount * 0.029) + 30
-            self.intents[intent_id] = stripe_object(
-                "payment_intent",
-                id=intent_id,
-                amount=amount,
-                status="processing" if processing else "succeeded",
-                payment_method_types=[charge_type],
-                last_payment_error=None,
-                metadata={},
-                latest_charge={
-                    "id": f"ch_stub{next(self._ids)}",
-                    "object": "charge",
-                    "payment_method_details": {"type": charge_type},
-                    "balance_transaction": None
-                    if processing
-                    else {"id": "txn_stub", "fee": fee, "net": amount - fee},
-                },
+            return self._pay(invoice_id, method=method, processing=processing)
+
+    def _pay(self, invoice_id: str, *, method: str, processing: bool) -> str:
+        """pay() under the lock held."""
+        invoice = self.invoices[invoice_id]
+        if invoice["status"] != "open" or invoice["amount_remaining"] <= 0:
+            raise AssertionError(f"Stripe asks nothing more for {invoice_id}.")
+        amount = invoice["amount_remaining"]
+        intent_id = f"pi_stub{next(self._ids)}"
+        charge_type = "us_bank_account" if method == "ach" else "card"
+        fee = round(amount * 0.008) if method == "ach" else round(amount * 0.029) + 30
+        self.intents[intent_id] = stripe_object(
+            "payment_intent",
+            id=intent_id,
+            amount=amount,
+            status="processing" if processing else "succeeded",
+            payment_method_types=[charge_type],
+            last_payment_error=None,
+            metadata={},
+            latest_charge={
+                "id": f"ch_stub{next(self._ids)}",
+                "object": "charge",
+                "payment_method_details": {"type": charge_type},
+                "balance_transaction": None
+                if processing
+                else {"id": "txn_stub", "fee": fee, "net": amount - fee},
+            },
+        )
+        self.invoice_payments[invoice_id].append(
+            stripe_object(
+                "invoice_payment",
+                id=f"inpay_stub{next(self._ids)}",
+                invoice=invoice_id,
+                amount_paid=None if processing else amount,
+                status="open" if processing else "paid",
+                payment={"type": "payment_intent", "payment_intent": intent_id},
             )
-            self.invoice_payments[invoice_id].append(
-                stripe_object(
-                    "invoice_payment",
-                    id=f"inpay_stub{next(self._ids)}",
-                    invoice=invoice_id,
-                    amount_paid=None if processing else amount,
-                    status="open" if processing else "paid",
-                    payment={"type": "payment_intent", "payment_intent": intent_id},
-                )
-            )
-            if not processing:
-                self._settle(invoice, amount)
-            return intent_id
+        )
+        if not processing:
+            self._settle(invoice, amount)
+        return intent_id
 
     def settle(self, intent_id: str, *, succeeded: bool = True) -> None:
         """An ACH debit clears (or is returned by the bank)."""

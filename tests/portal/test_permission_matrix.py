@@ -14,7 +14,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import get_resolver
 
-from crm.models import DuesDeductibility
+from crm.models import DuesDeductibility, Pledge
+from crm.services.renewals import pledge_renewal_propose
 from tests.permission_world import changed_tables, database_state
 from tests.portal.conftest import PortalWorld, signed_in
 
@@ -39,6 +40,7 @@ class Route:
     data: tuple[tuple[str, str], ...] = ()
     for_organization: bool = True  # other organizations' contacts get 404, anonymous 302
     refused: int = 403  # what the organization's people without the role get
+    allowed: int = 0  # what those who may get, when not 200 for a page and 302 for an action
 
 
 INVITE = (("first_name", "Ivy"), ("last_name", "Nguyen"), ("email", "ivy@frontstreet.example.com"))
@@ -59,6 +61,13 @@ ROUTES = [
     Route("statement", "GET", "/members/{org}/statement/", MONEY),
     Route("statement-pdf", "GET", "/members/{org}/statement/pdf/", MONEY),
     Route("dues-statement", "GET", "/members/{org}/statement/{year}/pdf/", MONEY),
+    Route("payment-method", "GET", "/members/{org}/payment-method/", MONEY),
+    Route("payment-method-setup", "POST", "/members/{org}/payment-method/setup/", MONEY),
+    Route("payment-method-saved", "GET", "/members/{org}/payment-method/saved/?session_id=cs_1",
+          MONEY, allowed=302),  # Stripe's return: back to the page with what happened
+    Route("auto-renew", "POST", "/members/{org}/auto-renew/", MONEY, (("auto_renew", "on"),)),
+    Route("pledge-renewal-accept", "POST", "/members/{org}/pledge-renewals/{proposal}/accept/",
+          PRIMARY_ONLY),
     Route("plan", "GET", "/members/{org}/plan/", PRIMARY_ONLY),
     Route("plan", "POST", "/members/{org}/plan/", PRIMARY_ONLY, (("plan", "{bigger_plan}"),)),
     Route("directory", "GET", "/members/{org}/directory/", PRIMARY_ONLY),
@@ -97,7 +106,13 @@ def _fill(path: str, world: PortalWorld) -> str:
         year=world.paid_invoice.issue_date.year,
         bigger_plan=world.bigger_plan.pk,
         registration=world.registration.pk,
+        proposal=_proposal(world).pk,
     )
+
+
+def _proposal(world: PortalWorld):  # type: ignore[no-untyped-def]
+    """The renewal proposal of the organization's pledge (made the first time it is asked)."""
+    return pledge_renewal_propose(pledge=Pledge.objects.get(organization=world.organization))
 
 
 def _expected(route: Route, caller: str) -> int:
@@ -106,7 +121,7 @@ def _expected(route: Route, caller: str) -> int:
     if route.name == "home" and caller != NOWHERE:
         return 302  # a contact at one organization goes straight to it
     if caller in route.who:
-        return 200 if route.method == "GET" else 302
+        return route.allowed or (200 if route.method == "GET" else 302)
     if route.for_organization and caller not in ALL_ROLES:
         return 404
     return route.refused
@@ -125,6 +140,7 @@ def test_it_lets_each_caller_do_what_their_roles_allow(caller, portal_world):
     DuesDeductibility.objects.create(
         year=portal_world.paid_invoice.issue_date.year, non_deductible_percent=Decimal("10")
     )
+    _proposal(portal_world)  # made before the routes run: they are measured for changes
     contact = _contact(portal_world, caller)
     client = signed_in(contact) if contact is not None else Client()
     wrong = []
@@ -160,6 +176,7 @@ def test_it_answers_the_same_404_for_another_organizations_records_as_for_missin
         (f"/members/{other}/invoices/", f"/members/{missing}/invoices/"),
         (f"/members/{other}/statement/", f"/members/{missing}/statement/"),
         (f"/members/{other}/colleagues/", f"/members/{missing}/colleagues/"),
+        (f"/members/{other}/payment-method/", f"/members/{missing}/payment-method/"),
         (
             f"/members/{org}/invoices/{portal_world.other_invoice.pk}/pdf/",
             f"/members/{org}/invoices/{missing}/pdf/",

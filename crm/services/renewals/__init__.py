@@ -22,6 +22,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from crm.services.renewals.auto_renew import membership_auto_renew_set
 from crm.services.renewals.invoices import (
     _step_renewal_invoices,
     charge_invoice_later,
@@ -74,6 +75,7 @@ __all__ = [
     "UpgradeQuote",
     "charge_invoice_later",
     "invoice_send_reminder",
+    "membership_auto_renew_set",
     "membership_change_plan",
     "membership_reinstate_and_bill",
     "membership_renewal_invoice",
