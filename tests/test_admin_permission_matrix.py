@@ -143,7 +143,7 @@ ADMIN: dict[str, Page] = {
         actions={"issue": staff(F), "resend": staff(F), "void": staff(F),
                  "write_off": staff(F), "record_payment": staff(F), "refund": staff(F),
                  "bill_again": staff(F)},
-        urls={"<int:pk>/pdf/": {"GET": ALL}}),
+        urls={"<int:pk>/pdf/": {"GET": ALL}, "<int:pk>/record-payment/": {"POST": staff(F)}}),
     "billing.payment": Page(view=ALL, actions={"group_into_deposit": staff(F)},
         urls={"<int:pk>/receipt/": {"GET": ALL}, "<int:pk>/acknowledgement/": {"GET": ALL}}),
     "billing.refund": Page(view=ALL),

@@ -130,6 +130,9 @@ ADMIN_URLS: dict[tuple[str, str], tuple[dict[str, Any], Callable[..., Any] | Non
                                                           billing.payout_review),
     ("billing.bankdeposit", "POST <int:pk>/reconciliation/"): ({"action": "review"},
                                                                billing.deposit_review),
+    ("billing.invoice", "POST <int:pk>/record-payment/"): (
+        {"method": "cash", "amount": "10.00", "received_on": "2026-01-05"},
+        billing.payment_record_offline),
     ("crm.duesschedule", "POST new-from-plans/"): ({}, dues.dues_schedule_draft_from_plans),
     ("crm.duesschedule", "POST <int:pk>/what-if/"): ({"effective_from": "2027-01-01"},
                                                      dues.dues_schedule_apply),
