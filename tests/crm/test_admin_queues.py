@@ -8,6 +8,7 @@ from billing.models import Invoice
 from billing.services import invoice_create_for_membership, invoice_issue
 from crm.models import Membership, Pledge
 from crm.services import pledge_create
+from tests.billing.stripe_payloads import committed
 from tests.factories import (
     AffiliationFactory,
     InvestorLevelFactory,
@@ -15,7 +16,6 @@ from tests.factories import (
     OrganizationFactory,
     PlanFactory,
 )
-from tests.billing.stripe_payloads import committed
 
 pytestmark = pytest.mark.django_db
 QUEUE = "/admin/crm/application/"
