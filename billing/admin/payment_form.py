@@ -25,7 +25,6 @@ class PaymentForm(forms.Form):
     received_on = forms.DateField(
         label="Received on",
         initial=date.today,
-        help_text="YYYY-MM-DD",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     method = forms.ChoiceField(
