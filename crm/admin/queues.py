@@ -120,6 +120,7 @@ class ApplicationAdmin(QueuePermissions, MembershipAdmin):
 
     class Media:
         css = {"all": ["css/admin_pages.css"]}
+
     fieldsets = [
         (None, {"fields": ["organization", "plan", "status", "start_date", "source"]}),
         ("Application", {"fields": ["application_message", "needs_attention", "match_note"]}),
