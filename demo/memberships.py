@@ -306,6 +306,8 @@ def ensure_plans(by: Any) -> dict[str, MembershipPlan]:
                 offered_publicly=spec.offered_publicly,
                 requires_review=spec.requires_review,
                 gl_revenue_account=spec.gl_revenue_account,
+                min_employees=spec.min_employees,
+                max_employees=spec.max_employees,
                 sort_order=order * 10,
             )
             validated_save(plan, by=by)

@@ -118,7 +118,8 @@ ADMIN: dict[str, Page] = {
     # The queues of applications and of pledges to confirm follow memberships and pledges.
     "crm.application": Page(view=ALL, change=staff(M),
         actions={"approve": staff(M), "reject": staff(M), EXPORT: ALL},
-        urls={"renewals/": {"GET": ALL, "POST": staff(M)}, "export/": {"GET": ALL}}),
+        urls={"renewals/": {"GET": ALL, "POST": staff(M)}, "export/": {"GET": ALL},
+              "<int:pk>/approve/": {"POST": staff(M)}, "<int:pk>/reject/": {"POST": staff(M)}}),
     "crm.pledgerenewalproposal": Page(view=NOT_EVENTS, change=staff(M), delete=SU_ONLY,
         actions={"accept": staff(M), "decline": staff(M)}),
     "crm.pledgetoconfirm": Page(view=NOT_EVENTS, change=staff(M),
@@ -144,7 +145,7 @@ ADMIN: dict[str, Page] = {
         actions={"issue": staff(F), "resend": staff(F), "void": staff(F),
                  "write_off": staff(F), "record_payment": staff(F), "refund": staff(F),
                  "bill_again": staff(F)},
-        urls={"<int:pk>/pdf/": {"GET": ALL}}),
+        urls={"<int:pk>/pdf/": {"GET": ALL}, "<int:pk>/record-payment/": {"POST": staff(F)}}),
     "billing.payment": Page(view=ALL, actions={"group_into_deposit": staff(F)},
         urls={"<int:pk>/receipt/": {"GET": ALL}, "<int:pk>/acknowledgement/": {"GET": ALL}}),
     "billing.refund": Page(view=ALL),
@@ -203,6 +204,7 @@ URL_CALLS: dict[str, dict[str, dict[str, str]]] = {
         "POST": {"keep": "{pk}", "remove": "{pk}"},
     },
     "renewals/": {"POST": {"action": "send_reminder"}},
+    "<int:pk>/reject/": {"POST": {"reason": "checked by the permission matrix"}},
     "<int:event_id>/check-in/": {"POST": {"registration": "{registration}"}},
     "<int:pk>/reconciliation/": {"POST": {"action": "review"}},
 }

@@ -1,7 +1,6 @@
 """Invoices with their lines, payments and credit entries; issuing, voiding, writing off, recording
 a payment and refunding, each through its billing service."""
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -14,6 +13,12 @@ from billing import selectors, services
 from billing.admin.common import MoneyDisplayMixin, ReadOnlyMixin, form_page
 from billing.admin.credits import InvoiceCreditEntryInline
 from billing.admin.documents import InvoiceDocumentsMixin
+from billing.admin.payment_form import (
+    InvoicePaymentFormMixin,
+    payment_form,
+    payment_recorded_message,
+    record_payment_from,
+)
 from billing.models import (
     Dispute,
     Invoice,
@@ -68,16 +73,6 @@ class PaymentInline(MoneyDisplayMixin, ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-class PaymentForm(forms.Form):
-    method = forms.ChoiceField(
-        choices=[(m.value, m.label) for m in Payment.Method if m in Payment.OFFLINE_METHODS]
-    )
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-    received_on = forms.DateField(initial=date.today, help_text="YYYY-MM-DD")
-    check_number = forms.CharField(max_length=50, required=False)
-    memo = forms.CharField(max_length=500, required=False)
-
-
 class RefundForm(forms.Form):
     amount = forms.DecimalField(
         max_digits=12,
@@ -90,7 +85,13 @@ class RefundForm(forms.Form):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(MoneyDisplayMixin, IndexedSearchAdminMixin, InvoiceDocumentsMixin, HistoryAdmin):
+class InvoiceAdmin(
+    MoneyDisplayMixin,
+    IndexedSearchAdminMixin,
+    InvoicePaymentFormMixin,
+    InvoiceDocumentsMixin,
+    HistoryAdmin,
+):
     list_display = [
         "number_or_draft",
         "organization",
@@ -111,6 +112,7 @@ class InvoiceAdmin(MoneyDisplayMixin, IndexedSearchAdminMixin, InvoiceDocumentsM
     inlines = [InvoiceLineInline, PaymentInline, InvoiceCreditEntryInline]
     actions = ["issue", "resend", "void", "write_off", "record_payment", "refund", "bill_again"]
     money_properties = ("amount_paid", "amount_refunded")
+    change_form_template = "admin/billing/invoice_change_form.html"
     readonly_fields = [
         "number",
         "organization",
@@ -270,24 +272,11 @@ class InvoiceAdmin(MoneyDisplayMixin, IndexedSearchAdminMixin, InvoiceDocumentsM
             self.message_user(request, "Record a payment on one invoice at a time.", messages.ERROR)
             return None
         invoice = queryset.get()
-        form = PaymentForm(
-            request.POST if "apply" in request.POST else None,
-            initial={"amount": invoice.amount_due, "method": Payment.Method.CHECK},
-        )
-        if "apply" in request.POST and form.is_valid():
-            try:
-                services.payment_record_offline(
-                    invoice=invoice, by=request.user, **form.cleaned_data
-                )
-            except ServiceError as exc:
-                self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
-            else:
-                invoice.refresh_from_db()
-                self.message_user(
-                    request,
-                    f"Payment recorded on invoice {invoice.number}. {invoice.status_reason}",
-                    messages.SUCCESS,
-                )
+        form = payment_form(invoice, request.POST if "apply" in request.POST else None)
+        # Refused, the form comes back as typed, with the reason beside its field.
+        recorded = "apply" in request.POST and record_payment_from(form, invoice, by=request.user)
+        if recorded:
+            self.message_user(request, payment_recorded_message(invoice), messages.SUCCESS)
             return None
         return form_page(
             self,

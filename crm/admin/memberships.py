@@ -23,10 +23,10 @@ from core.admin.actions import (
 from core.admin.history import HistoryAdmin
 from crm import services
 from crm.admin.data_tools import CsvXlsxExportMixin
+from crm.admin.plan_change import PlanChangeAction
 from crm.models import (
     EmailLog,
     Membership,
-    MembershipPlan,
     MembershipPlanChange,
     MembershipTransition,
 )
@@ -34,7 +34,6 @@ from crm.selectors import membership_renewals_overview
 from crm.services import applications
 from crm.services.renewals import (
     membership_auto_renew_set,
-    membership_change_plan,
     membership_reinstate_and_bill,
     membership_renewal_invoice,
     membership_send_reminder,
@@ -87,23 +86,6 @@ class MembershipPlanChangeInline(admin.TabularInline):
             .get_queryset(request)
             .select_related("from_plan", "to_plan", "invoice__organization", "by")
         )
-
-
-class ChangePlanForm(forms.Form):
-    plan = forms.ModelChoiceField(queryset=MembershipPlan.objects.filter(is_active=True))
-    effective = forms.DateField(
-        required=False,
-        help_text="An upgrade's first day (default today). A move to a plan that costs the same "
-        "or less always takes effect at the renewal.",
-    )
-
-
-CHANGE_PLAN_PAGE = ActionPage(
-    "Change plan",
-    "An upgrade applies now and invoices the prorated difference; a move to a plan that costs "
-    "the same or less waits for the renewal.",
-    "Change plan",
-)
 
 
 class ReinstateForm(forms.Form):
@@ -252,13 +234,7 @@ class MembershipAdmin(ServiceErrorMessageMixin, ServiceSaveMixin, CsvXlsxExportM
         call=lambda m, by, **data: membership_reinstate_and_bill(membership=m, by=by, **data),
         done="reinstated",
     )
-    change_plan = FormAction(
-        "Change the plan of selected members…",
-        form_class=ChangePlanForm,
-        page=CHANGE_PLAN_PAGE,
-        call=lambda m, by, **data: membership_change_plan(membership=m, by=by, **data),
-        done="changed",
-    )
+    change_plan = PlanChangeAction()
 
     # --- the renewals page -------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ class MembershipPlanAdmin(
         "name",
         "code",
         "pricing_kind",
+        "intended_size_display",
         "billing_cycle",
         "proration",
         "grace_days",
@@ -74,6 +75,10 @@ class MembershipPlanAdmin(
     prepopulated_fields = {"code": ["name"]}
     inlines = [PlanBracketInline]
     readonly_fields = ["bracket_history"]
+
+    @admin.display(description="intended for")
+    def intended_size_display(self, obj: MembershipPlan) -> str:
+        return obj.intended_size or "any size"
 
     @admin.display(description="changes to the price brackets")
     def bracket_history(self, obj: MembershipPlan) -> str:

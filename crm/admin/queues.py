@@ -2,13 +2,17 @@
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.text import Truncator
 
 from billing.money import format_usd
+from core.admin.actions import ReasonForm
+from core.exceptions import InvalidData, ServiceError
 from crm.admin.investors import PledgeAdmin
 from crm.admin.memberships import MembershipAdmin
 from crm.models import (
@@ -17,6 +21,7 @@ from crm.models import (
     Pledge,
     PledgeToConfirm,
 )
+from crm.selectors.applications import application_review
 from crm.services import applications
 
 # --- The online queues ------------------------------------------------------------------------
@@ -68,24 +73,54 @@ class QueuePermissions:
         )
 
 
+class ApplicationStageFilter(admin.SimpleListFilter):
+    """Applications to review (the default), or approved ones still waiting for their dues."""
+
+    title = "waiting for"
+    parameter_name = "stage"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("review", "A decision"), ("payment", "Their dues (approved)")]
+
+    def choices(self, changelist: Any) -> Any:
+        current = self.value() or "review"
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        status = Membership.Status.APPROVED if self.value() == "payment" else None
+        return queryset.filter(status=status or Membership.Status.APPLIED)
+
+
 @admin.register(Application)
 class ApplicationAdmin(QueuePermissions, MembershipAdmin):
-    """Applications waiting for a decision, and approved ones waiting for their dues."""
+    """Applications waiting for a decision (newest first), and approved ones waiting for their
+    dues. Each application's page is its review: the applicant, the quote, the invoice, and
+    Approve / Reject, which call the same services as the list's actions."""
 
+    # Few, short columns (the start date and the rest are on the application's page), so that
+    # the list fits beside the admin's menu and filters at 1400 px.
     list_display = [
         "organization",
         "plan",
-        "status",
+        "employees",
         "applied_on",
-        "start_date",
-        "needs_attention",
         "duplicate_hint",
         "invoice_state",
     ]
-    list_filter = ["status", "needs_attention", "plan", "source"]
+    list_filter = [ApplicationStageFilter, "needs_attention", "plan", "source"]
     list_display_links = ["organization"]
     actions = ["approve", "reject"]
-    ordering = ["created"]
+    ordering = ["-created", "-pk"]
+    change_form_template = "admin/crm/application_change_form.html"
+
+    class Media:
+        css = {"all": ["css/admin_pages.css"]}
+
     fieldsets = [
         (None, {"fields": ["organization", "plan", "status", "start_date", "source"]}),
         ("Application", {"fields": ["application_message", "needs_attention", "match_note"]}),
@@ -115,13 +150,21 @@ class ApplicationAdmin(QueuePermissions, MembershipAdmin):
             "created",
         ]
 
+    @admin.display(description="employees", ordering="organization__employees")
+    def employees(self, obj: Membership) -> Any:
+        employees = obj.organization.employees
+        return "—" if employees is None else employees
+
     @admin.display(description="applied", ordering="created")
     def applied_on(self, obj: Membership) -> Any:
         return obj.created.date()
 
     @admin.display(description="duplicate hint")
     def duplicate_hint(self, obj: Membership) -> str:
-        return obj.match_note.splitlines()[0] if obj.match_note else "—"
+        if not obj.match_note:
+            return "—"
+        hint = Truncator(obj.match_note.splitlines()[0]).chars(70)
+        return f"Check: {hint}" if obj.needs_attention else hint
 
     @admin.display(description="dues invoice")
     def invoice_state(self, obj: Membership) -> str:
@@ -129,6 +172,72 @@ class ApplicationAdmin(QueuePermissions, MembershipAdmin):
         if invoice is None:
             return "not issued yet" if obj.status == Membership.Status.APPLIED else "—"
         return f"{invoice.number}: {invoice.status}"
+
+    # --- the review page: its Approve and Reject buttons -------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        approve = self.admin_site.admin_view(self.approve_view)
+        reject = self.admin_site.admin_view(self.reject_view)
+        return [
+            path("<int:pk>/approve/", approve, name="crm_application_approve"),
+            path("<int:pk>/reject/", reject, name="crm_application_reject"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        membership = self.get_object(request, object_id)
+        if membership is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "review": application_review(membership),
+                "can_decide": self.has_change_permission(request, membership)
+                and membership.status == Membership.Status.APPLIED,
+                "reason_form": ReasonForm(),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _decide(self, request: HttpRequest, pk: int, decide: Any, done: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        # Any membership: one decided already is refused by the service, with its reason.
+        membership = get_object_or_404(
+            Membership.objects.select_related("organization", "plan"), pk=pk
+        )
+        page = reverse("admin:crm_application_change", args=[pk])
+        try:
+            decide(membership)
+        except ServiceError as exc:
+            self.message_user(request, f"{membership.organization}: {exc.message}", messages.ERROR)
+            return HttpResponseRedirect(page)
+        self.message_user(
+            request, f"{membership.organization}: application {done}.", messages.SUCCESS
+        )
+        return HttpResponseRedirect(reverse("admin:crm_application_changelist"))
+
+    def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._decide(
+            request,
+            pk,
+            lambda m: applications.application_approve(membership=m, by=request.user),
+            "approved",
+        )
+
+    def reject_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        def reject(membership: Membership) -> Membership:
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                raise InvalidData(
+                    "Give the reason for the rejection: the applicant is sent it.", field="reason"
+                )
+            return applications.application_reject(
+                membership=membership, by=request.user, reason=form.cleaned_data["reason"]
+            )
+
+        return self._decide(request, pk, reject, "rejected")
 
 
 @admin.register(PledgeToConfirm)

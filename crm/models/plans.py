@@ -106,6 +106,20 @@ class MembershipPlan(TimeStampedModel):
         default=True, help_text="Applications wait for staff approval before they are billed."
     )
     gl_revenue_account = models.CharField("GL revenue account", max_length=50, default="4000")
+    # The size of business the plan is meant for: staff moving a member to it are warned when
+    # the organization's employee count falls outside (nothing is refused).
+    min_employees = models.PositiveIntegerField(
+        "intended for at least (employees)",
+        null=True,
+        blank=True,
+        help_text="Empty: no lower bound. Staff changing a member's plan are warned below it.",
+    )
+    max_employees = models.PositiveIntegerField(
+        "intended for at most (employees)",
+        null=True,
+        blank=True,
+        help_text="Empty: no upper bound. Staff changing a member's plan are warned above it.",
+    )
     is_active = models.BooleanField(default=True)
     # Set while an applied dues schedule prices some of this plan's renewals (crm.models.dues):
     # without it, pricing a period reads no schedule at all.
@@ -123,6 +137,48 @@ class MembershipPlan(TimeStampedModel):
     @property
     def reminder_offsets(self) -> list[int]:
         return parse_reminder_days(self.reminder_days)
+
+    def clean(self) -> None:
+        super().clean()
+        low, high = self.min_employees, self.max_employees
+        if low is not None and high is not None and low > high:
+            raise ValidationError(
+                {"max_employees": "The upper employee count is below the lower one."}
+            )
+
+    @property
+    def intended_size(self) -> str:
+        """The size of business the plan is meant for, in words ("" when any size)."""
+        low, high = self.min_employees, self.max_employees
+        if low is not None and high is not None:
+            return f"{low} to {high} employees"
+        if high is not None:
+            return f"up to {high} employees"
+        if low is not None:
+            return f"{low} or more employees"
+        return ""
+
+    def size_warning(self, employees: int | None) -> str:
+        """Why an organization of `employees` people is outside the plan's intended size, or
+        "" when it fits (or the plan is meant for any size)."""
+        size = self.intended_size
+        if not size:
+            return ""
+        if employees is None and self.min_employees is not None:
+            return (
+                f"The {self.name} plan is meant for {size}; the organization's number of "
+                f"employees is not on record."
+            )
+        low, high = self.min_employees, self.max_employees
+        if employees is None:
+            return ""
+        if (low is not None and employees < low) or (high is not None and employees > high):
+            people = "employee" if employees == 1 else "employees"
+            return (
+                f"The {self.name} plan is meant for {size}; this organization has "
+                f"{employees} {people}."
+            )
+        return ""
 
     def pricing_rule(
         self, brackets: list["PlanBracket"] | None = None, *, on: date | None = None

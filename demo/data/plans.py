@@ -21,6 +21,9 @@ class PlanSpec:
     grace_days: int = 30
     offered_publicly: bool = True
     requires_review: bool = True
+    # The size of business the plan is meant for (employees; None: no bound).
+    min_employees: int | None = None
+    max_employees: int | None = None
 
 
 SMALL_BUSINESS = "small-business"

@@ -5,13 +5,16 @@ import pytest
 from django.core import mail
 
 from billing.models import Invoice
+from billing.services import invoice_create_for_membership, invoice_issue
 from crm.models import Membership, Pledge
 from crm.services import pledge_create
+from tests.billing.stripe_payloads import committed
 from tests.factories import (
     AffiliationFactory,
     InvestorLevelFactory,
     MembershipFactory,
     OrganizationFactory,
+    PlanFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +66,10 @@ def test_it_approves_an_application_and_tells_the_applicant(
         "Welcome to the MetroHartford Alliance: your application is approved",
     ]
     assert all(m.to == ["owner@newco.example"] for m in mail.outbox)
-    queue = client_for("Membership").get(QUEUE).content.decode()
-    assert f"{invoice.number}: open" in queue
+    staff = client_for("Membership")
+    assert "Newco" not in staff.get(QUEUE).content.decode()  # decided: off the queue
+    awaiting_payment = staff.get(QUEUE, {"stage": "payment"}).content.decode()
+    assert f"{invoice.number}: open" in awaiting_payment
 
 
 def test_it_rejects_an_application_with_a_reason_the_applicant_reads(
@@ -149,3 +154,118 @@ def test_it_shows_an_application_with_its_match_and_lets_staff_clear_the_flag(cl
     assert saved.status_code == 302
     membership.refresh_from_db()
     assert not membership.needs_attention
+
+
+def _review_application(name="Riverside Dental", *, employees=12):
+    """An application as the website makes it: invoiced at once, on a plan priced by size."""
+    plan = PlanFactory(name="Small Business", flat_amount="600.00", proration="none")
+    organization = OrganizationFactory(
+        name=name,
+        employees=employees,
+        phone="860-555-0142",
+        address_line1="12 Main St.",
+        city="Hartford",
+        postal_code="06103",
+    )
+    AffiliationFactory(
+        organization=organization,
+        is_primary=True,
+        contact__first_name="Rosa",
+        contact__last_name="Diaz",
+        contact__email=f"rosa@{name.split()[0].lower()}.example",
+        contact__phone="860-555-0100",
+    )
+    membership = MembershipFactory(
+        organization=organization,
+        plan=plan,
+        status=Membership.Status.APPLIED,
+        source=Membership.Source.WEBSITE,
+        start_date=date(2026, 12, 1),
+    )
+    with committed():
+        invoice_issue(invoice=invoice_create_for_membership(membership=membership))
+    return membership
+
+
+def test_the_application_page_shows_the_applicant_the_quote_and_the_invoice(client_for):
+    membership = _review_application()
+
+    page = client_for("Membership").get(f"{QUEUE}{membership.pk}/change/").content.decode()
+
+    review = page[page.index('id="application-review"') :]
+    for shown in (
+        "Riverside Dental",
+        "Rosa Diaz",
+        "rosa@riverside.example",
+        "860-555-0100",
+        "860-555-0142",
+        "12 Main St., Hartford, CT 06103",
+        "Small Business, from 2026-12-01",
+        "$600.00",  # the quote and the invoice
+        "amount due $600.00",
+        ">Approve<",
+        'name="reason"',
+    ):
+        assert shown.replace(">Approve<", 'value="Approve"') in review, shown
+    assert ">12<" in review  # the employees
+
+
+def test_it_approves_from_the_application_page_and_the_application_leaves_the_queue(
+    client_for, django_capture_on_commit_callbacks
+):
+    membership = _review_application()
+    client = client_for("Membership")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{QUEUE}{membership.pk}/approve/", follow=True)
+
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.APPROVED
+    assert "Riverside Dental: application approved." in response.content.decode()
+    assert response.redirect_chain[-1][0] == QUEUE
+    assert "Riverside Dental" not in client.get(QUEUE).content.decode()
+    assert "Welcome to the MetroHartford Alliance" in [m.subject for m in mail.outbox][-1]
+
+
+def test_it_rejects_from_the_application_page_only_with_a_reason(
+    client_for, django_capture_on_commit_callbacks
+):
+    membership = _review_application()
+    client = client_for("Membership")
+    reject = f"{QUEUE}{membership.pk}/reject/"
+
+    refused = client.post(reject, {"reason": "  "}, follow=True)
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.APPLIED
+    assert "Give the reason for the rejection" in refused.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reject, {"reason": "Outside our three counties."}, follow=True)
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.REJECTED
+    assert membership.status_reason == "Outside our three counties."
+    assert Invoice.objects.get().status == Invoice.Status.VOID
+    assert "Riverside Dental" not in client.get(QUEUE).content.decode()
+
+
+def test_the_page_offers_no_decision_to_read_only_staff_nor_takes_one(client_for):
+    membership = _review_application()
+    client = client_for("Read-only")
+
+    page = client.get(f"{QUEUE}{membership.pk}/change/").content.decode()
+    posted = client.post(f"{QUEUE}{membership.pk}/approve/")
+
+    assert "Rosa Diaz" in page and 'value="Approve"' not in page
+    assert posted.status_code == 403
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.APPLIED
+
+
+def test_it_lists_the_newest_application_first(client_for):
+    older = _review_application("Older Co")
+    _review_application("Newer Co")
+    Membership.objects.filter(pk=older.pk).update(created=older.created.replace(year=2025))
+
+    listing = client_for("Membership").get(QUEUE).content.decode()
+
+    assert listing.index("Newer Co") < listing.index("Older Co")

@@ -1,5 +1,6 @@
 """A member's move to another plan mid-cycle: an upgrade at once, invoiced the prorated
-difference with the arithmetic shown; a downgrade at the renewal."""
+difference for the rest of the term (by month or by day, whatever the plan's rule for joining)
+with the arithmetic shown; a downgrade at the renewal."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -46,8 +47,10 @@ def upgrade_quote(
     paid_through: date,
 ) -> UpgradeQuote:
     """What moving up on `effective` costs for the rest of the year paid through
-    `paid_through`: the difference in annual dues, prorated by the new plan's rule (by month,
-    counting the month it starts in, or by day; a plan that does not prorate bills it all)."""
+    `paid_through`: the difference in annual dues for the part of the year left, whatever the
+    new plan's rule for joining. By month (counting the month it starts in) when the new plan
+    prorates joins by month, by day otherwise (a plan that bills a whole year to a business
+    joining mid-year still bills an upgrade for the days left, never the whole difference)."""
     old = pricing.annual_dues(old_rule, employees)
     new = pricing.annual_dues(new_rule, employees)
     difference = new - old
@@ -63,39 +66,28 @@ def upgrade_quote(
             (paid_through.year - effective.year) * 12 + paid_through.month - effective.month + 1
         )
         total, unit = 12, "month"
-    elif new_rule.proration == pricing.PRORATE_DAILY:
+    else:
         covered = (paid_through - effective).days + 1
         total, unit = (paid_through - year_start).days + 1, "day"
-    else:
-        covered = total = 1
-        unit = ""
     covered = max(0, min(covered, total))
     amount = money(difference * covered / total)
     period = f"{effective.isoformat()} to {paid_through.isoformat()}"
+    lines: tuple[pricing.QuoteLine, ...] = (first,)
     if amount != difference:
-        lines: tuple[pricing.QuoteLine, ...] = (
-            first,
+        lines += (
             pricing.QuoteLine(
                 f"Proration: {total - covered} of {total} {unit}s of the membership year "
                 f"{year_start.isoformat()} to {paid_through.isoformat()} are past and not billed",
                 amount - difference,
             ),
         )
-        explanation = (
-            f"Annual dues{who} are {format_usd(new)} on the {new_rule.plan_name} plan and "
-            f"{format_usd(old)} on the {old_rule.plan_name} plan; the difference of "
-            f"{format_usd(difference)} a year is billed for the {covered} of {total} {unit}s "
-            f"left in the membership year ({period}): {format_usd(difference)} × {covered}/"
-            f"{total} = {format_usd(amount)}."
-        )
-    else:
-        lines = (first,)
-        explanation = (
-            f"Annual dues{who} are {format_usd(new)} on the {new_rule.plan_name} plan and "
-            f"{format_usd(old)} on the {old_rule.plan_name} plan; the {new_rule.plan_name} "
-            f"plan does not prorate, so the full difference of {format_usd(difference)} is "
-            f"due for {period}."
-        )
+    explanation = (
+        f"Annual dues{who} are {format_usd(new)} on the {new_rule.plan_name} plan and "
+        f"{format_usd(old)} on the {old_rule.plan_name} plan; the difference of "
+        f"{format_usd(difference)} a year is billed for the {covered} of {total} {unit}s "
+        f"left in the membership year ({period}): {format_usd(difference)} × {covered}/"
+        f"{total} = {format_usd(amount)}."
+    )
     return UpgradeQuote(old, new, amount, lines, explanation)
 
 
@@ -112,8 +104,9 @@ def _downgrade_explanation(
 
 @dataclass(frozen=True)
 class PlanChangePreview:
-    """What membership_change_plan would do today: an upgrade billed now (`amount_now`, the
-    upgrade quote's lines and explanation) or a move at the renewal (`effective`)."""
+    """What membership_change_plan would do: an upgrade billed now (`amount_now`, the upgrade
+    quote's lines and explanation) or a move at the renewal (`effective`), and `size_warning`
+    when the organization's employee count is outside the size the plan is meant for."""
 
     plan: MembershipPlan
     is_upgrade: bool
@@ -121,40 +114,79 @@ class PlanChangePreview:
     amount_now: Decimal
     lines: tuple[pricing.QuoteLine, ...]
     explanation: str
+    size_warning: str = ""
+
+
+def _check_upgrade_start(effective: date, *, today: date, paid_through: date) -> None:
+    if not (today <= effective <= paid_through):
+        raise InvalidData(
+            f"An upgrade starts between today and the end of the paid year "
+            f"({paid_through.isoformat()}).",
+            field="effective",
+        )
+
+
+def _check_downgrade_start(effective: date | None, *, renewal: date) -> None:
+    if effective is not None and effective != renewal:
+        raise InvalidData(
+            f"A move to a plan that costs the same or less takes effect at the renewal, "
+            f"on {renewal.isoformat()}.",
+            field="effective",
+        )
 
 
 def plan_change_preview(
-    *, membership: Membership, plan: MembershipPlan, today: date | None = None
+    *,
+    membership: Membership,
+    plan: MembershipPlan,
+    effective: date | None = None,
+    today: date | None = None,
 ) -> PlanChangePreview:
-    """The quote of a move to `plan`, decided and priced as membership_change_plan does (for a
-    member in good standing with a paid-through date; ServiceError otherwise)."""
+    """The quote of a move to `plan` (an upgrade from `effective`, default today), decided and
+    priced as membership_change_plan does, refused as it would be (ServiceError: a member not in
+    good standing, a start date outside the paid year, the plan it is already on)."""
     today = today or timezone.localdate()
     if membership.status not in Membership.CURRENT_STATUSES or membership.paid_through is None:
         raise ServiceError(
             f"Only a member in good standing changes plan; this membership is "
             f"{membership.get_status_display().lower()}."
         )
-    employees = membership.organization.employees or 0
+    renewal = membership.paid_through + timedelta(days=1)
+    if plan.pk == membership.plan_id:
+        pending = membership.plan_changes.filter(status=MembershipPlanChange.Status.PENDING).first()
+        if pending is None:
+            raise InvalidData(f"The membership is already on the {plan} plan.", field="plan")
+        stays = (
+            f"The membership stays on the {plan} plan: the move to the {pending.to_plan} plan "
+            f"waiting for the renewal on {renewal.isoformat()} is cancelled."
+        )
+        return PlanChangePreview(plan, False, renewal, ZERO, (), stays)
+    employees = membership.organization.employees
+    warning = plan.size_warning(employees)
     old_rule, new_rule = membership.plan.pricing_rule(), plan.pricing_rule()
     try:
-        old = pricing.annual_dues(old_rule, employees)
-        new = pricing.annual_dues(new_rule, employees)
+        old = pricing.annual_dues(old_rule, employees or 0)
+        new = pricing.annual_dues(new_rule, employees or 0)
     except ValueError as exc:
         raise ServiceError(str(exc)) from exc
-    renewal = membership.paid_through + timedelta(days=1)
     if new <= old:
+        _check_downgrade_start(effective, renewal=renewal)
         explanation = _downgrade_explanation(
             from_plan=membership.plan, plan=plan, old=old, new=new, renewal=renewal
         )
-        return PlanChangePreview(plan, False, renewal, ZERO, (), explanation)
+        return PlanChangePreview(plan, False, renewal, ZERO, (), explanation, warning)
+    effective = effective or today
+    _check_upgrade_start(effective, today=today, paid_through=membership.paid_through)
     quote = upgrade_quote(
         old_rule=old_rule,
         new_rule=new_rule,
-        employees=employees,
-        effective=today,
+        employees=employees or 0,
+        effective=effective,
         paid_through=membership.paid_through,
     )
-    return PlanChangePreview(plan, True, today, quote.amount, quote.lines, quote.explanation)
+    return PlanChangePreview(
+        plan, True, effective, quote.amount, quote.lines, quote.explanation, warning
+    )
 
 
 def membership_change_plan(
@@ -202,12 +234,7 @@ def membership_change_plan(
             raise ServiceError(str(exc)) from exc
         renewal = locked.paid_through + timedelta(days=1)
         if new <= old:
-            if effective is not None and effective != renewal:
-                raise InvalidData(
-                    f"A move to a plan that costs the same or less takes effect at the renewal, "
-                    f"on {renewal.isoformat()}.",
-                    field="effective",
-                )
+            _check_downgrade_start(effective, renewal=renewal)
             change = MembershipPlanChange.objects.create(
                 membership=locked,
                 from_plan=locked.plan,
@@ -229,12 +256,7 @@ def membership_change_plan(
             )
             return change
         effective = effective or today
-        if not (today <= effective <= locked.paid_through):
-            raise InvalidData(
-                f"An upgrade starts between today and the end of the paid year "
-                f"({locked.paid_through.isoformat()}).",
-                field="effective",
-            )
+        _check_upgrade_start(effective, today=today, paid_through=locked.paid_through)
         quote = upgrade_quote(
             old_rule=old_rule,
             new_rule=new_rule,
