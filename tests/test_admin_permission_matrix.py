@@ -78,7 +78,8 @@ ADMIN: dict[str, Page] = {
               "duplicates/": {"GET": ALL},
               "merge/": {"GET": staff(M), "POST": staff(M)},
               "export/": {"GET": ALL},
-              "<int:pk>/dues-statement/": {"GET": ALL}}),
+              "<int:pk>/dues-statement/": {"GET": ALL},
+              "<int:pk>/benefits/use/": {"POST": staff(M)}}),
     "crm.contact": Page(view=ALL, add=staff(M, E), change=staff(M, E), delete=SU_ONLY,
         actions={"merge_selected": staff(M, E), EXPORT: ALL},
         urls={"import-roster/": {"GET": staff(M), "POST": staff(M)},
@@ -129,6 +130,10 @@ ADMIN: dict[str, Page] = {
         actions={"mark_done": staff(M)}, urls={"my-accounts/": {"GET": NOT_EVENTS}}),
     "crm.interaction": Page(view=NOT_EVENTS, add=staff(M), delete=SU_ONLY),
     "crm.inquiry": Page(view=NOT_EVENTS, delete=SU_ONLY),
+    # Benefits: membership staff define them; uses are recorded on the organization's page
+    # (or by registrations) and never edited.
+    "crm.benefit": Page(view=NOT_EVENTS, add=staff(M), change=staff(M), delete=SU_ONLY),
+    "crm.benefitusage": Page(view=NOT_EVENTS, delete=SU_ONLY),
     "events.event": Page(view=ALL, add=staff(E), change=staff(E), delete=SU_ONLY,
         actions={"cancel_events": staff(E), "export_attendees": ALL, EXPORT: ALL},
         urls={"<int:event_id>/check-in/": {"GET": staff(E), "POST": staff(E)},
@@ -189,7 +194,8 @@ SITE: dict[str, Who] = {
     "/admin/": staff(M, F, E, RO, NO_ROLE),
     "/admin/reports/": NOT_EVENTS,
     **{f"/admin/reports/{slug}/": NOT_EVENTS for slug in (
-        "aging", "retention", "members", "dues", "pledges", "events", "deferred")},
+        "aging", "retention", "members", "dues", "pledges", "events", "deferred",
+        "benefits")},
 }
 # fmt: on
 

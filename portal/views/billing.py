@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from billing import documents
 from crm.models import Affiliation
+from crm.selectors.benefits import organization_benefits_of
 from portal import selectors
 from portal.permissions import Can
 from portal.views.base import (
@@ -26,6 +27,9 @@ from portal.views.base import (
 def organization(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
     context = org_context(affiliation, "glance")
     context["glance"] = selectors.glance(affiliation.organization, with_money=context["may_bill"])
+    context["benefits"] = organization_benefits_of(
+        affiliation.organization, today=timezone.localdate()
+    )
     return render_page(request, "organization", context)
 
 

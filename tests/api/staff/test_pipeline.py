@@ -150,6 +150,8 @@ def test_it_shows_a_score_as_the_sum_of_its_factors(api_for):
         "on_time_payment",
         "years_of_membership",
         "open_balance",
+        "benefits_used",
+        "portal_sign_ins",
     }
 
 
@@ -166,7 +168,7 @@ def test_it_lists_members_at_risk_with_their_reasons(api_for, settings):
     [row] = body["results"]
     assert row["organization"] == organization.pk
     assert row["renews_on"] == (today + timedelta(days=10)).isoformat()
-    assert row["score"] == 0 + 15 + 0 + 10 == sum(f["points"] for f in row["factors"])
+    assert row["score"] == 0 + 12 + 0 + 10 + 5 + 0 == sum(f["points"] for f in row["factors"])
 
 
 def _prospect():
