@@ -156,9 +156,9 @@ def organization_benefits(
     )
     for row in used:
         benefits = result[row["organization_id"]]
-        entitlement = benefits.of(row["benefit_id"])
-        if entitlement is not None and row["term_start"] == benefits.term_start:
-            entitlement.used = row["n"]
+        counted = benefits.of(row["benefit_id"])
+        if counted is not None and row["term_start"] == benefits.term_start:
+            counted.used = row["n"]
     return result
 
 
