@@ -1,8 +1,9 @@
 """Benefits in the demo: the benefits its plans and investor levels grant, the events the
-complimentary seats are for, and some used (seats drawn by registrations to the Annual Meeting,
-the rest recorded by the membership staff), while about a third of the investors used nothing
-yet (the renewal risks of the benefits report). Written through the services; run again, it
-adds only what is missing (an investor with a use recorded is left alone)."""
+complimentary seats are for, and some used (seats drawn by registrations to the Economic
+Outlook Breakfast, the rest recorded by the membership staff), while about a third of the
+investors used nothing yet (the renewal risks of the benefits report). Written through the
+services; run again, it adds only what is missing (an investor with a use recorded is left
+alone)."""
 
 from datetime import datetime, time
 
@@ -77,9 +78,10 @@ def _tag_events(by: object) -> None:
 
 
 def _register_on_comp_seats(organization, ctx: DemoContext, by: object) -> int:  # type: ignore[no-untyped-def]
-    """Its primary representative registers for the Annual Meeting: the seats are drawn from
-    the organization's benefit by the registration itself."""
-    event = Event.objects.filter(slug="annual-meeting-awards-luncheon").first()
+    """Its primary representative registers for the Economic Outlook Breakfast (the Annual
+    Meeting is sold out): the seats are drawn from the organization's benefit by the
+    registration itself."""
+    event = Event.objects.filter(slug="economic-outlook-breakfast").first()
     person = organization.affiliations.filter(is_primary=True).select_related("contact").first()
     if event is None or person is None:
         return 0
@@ -98,7 +100,7 @@ def _register_on_comp_seats(organization, ctx: DemoContext, by: object) -> int: 
             by=by,
             now=now,
         )
-    except ServiceError:  # sold out without a waitlist, or the person has seats enough
+    except ServiceError:  # members only (an investor that is not a member), or seats enough
         return 0
     return registration.comp_seats
 
@@ -119,7 +121,7 @@ def seed(ctx: DemoContext) -> str:
     for organization_pk in investors:
         # Drawn for every investor, so the draws are the same each run.
         unused = rng.random() < UNUSED_SHARE
-        to_the_meeting = rng.random() < 0.5
+        to_the_breakfast = rng.random() < 0.5
         picks = [rng.random() for _ in BENEFITS]
         if BenefitUsage.objects.filter(organization_id=organization_pk).exists():
             continue
@@ -127,7 +129,7 @@ def seed(ctx: DemoContext) -> str:
             idle += 1
             continue
         organization = Organization.objects.get(pk=organization_pk)
-        if to_the_meeting:
+        if to_the_breakfast:
             seats += _register_on_comp_seats(organization, ctx, by)
         current = organization_benefits_of(organization, today=ctx.today)
         for entitlement, pick in zip(current.counted, picks, strict=False):

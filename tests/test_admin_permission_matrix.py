@@ -133,7 +133,7 @@ ADMIN: dict[str, Page] = {
     # Benefits: membership staff define them; uses are recorded on the organization's page
     # (or by registrations) and never edited.
     "crm.benefit": Page(view=NOT_EVENTS, add=staff(M), change=staff(M), delete=SU_ONLY),
-    "crm.benefitusage": Page(view=NOT_EVENTS, delete=SU_ONLY),
+    "crm.benefitusage": Page(view=NOT_EVENTS),
     "events.event": Page(view=ALL, add=staff(E), change=staff(E), delete=SU_ONLY,
         actions={"cancel_events": staff(E), "export_attendees": ALL, EXPORT: ALL},
         urls={"<int:event_id>/check-in/": {"GET": staff(E), "POST": staff(E)},

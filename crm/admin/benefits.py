@@ -83,6 +83,9 @@ class BenefitUsageAdmin(HistoryAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a use is history: one given back is marked so, not deleted
+
     @admin.display(description="given back", boolean=True)
     def given_back(self, obj: BenefitUsage) -> bool:
         return obj.returned_at is not None
