@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from api.views import billing, crm, events, payouts, pipeline
+from api.views import benefits, billing, crm, events, payouts, pipeline
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -12,6 +12,11 @@ router.register("affiliations", crm.AffiliationViewSet, basename="affiliation")
 router.register("notes", crm.NoteViewSet, basename="note")
 router.register("membership-plans", crm.MembershipPlanViewSet, basename="membership-plan")
 router.register("investor-levels", crm.InvestorLevelViewSet, basename="investor-level")
+router.register("benefits", benefits.BenefitViewSet, basename="benefit")
+router.register("benefit-usages", benefits.BenefitUsageViewSet, basename="benefit-usage")
+router.register(
+    "organization-benefits", benefits.OrganizationBenefitsViewSet, basename="organization-benefits"
+)
 router.register("memberships", crm.MembershipViewSet, basename="membership")
 router.register("pledges", crm.PledgeViewSet, basename="pledge")
 router.register("prospects", pipeline.ProspectViewSet, basename="prospect")

@@ -391,6 +391,7 @@ SPECTACULAR_SETTINGS = {
         "ProspectStageEnum": "crm.models.pipeline.Prospect.Stage",
         "InteractionKindEnum": "crm.models.pipeline.Interaction.Kind",
         "InquiryKindEnum": "crm.models.pipeline.Inquiry.Kind",
+        "BenefitKindEnum": "crm.models.benefits.Benefit.Kind",
     },
 }
 

@@ -13,9 +13,11 @@ class CrmConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from crm.reports import register_reports
         from crm.roles import sync_roles_after_migrate
         from crm.services.effects import register_billing_handlers
 
         register_billing_handlers()
+        register_reports()
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="crm.sync_roles")

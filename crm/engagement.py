@@ -5,32 +5,43 @@ and the weekly mail show the same factors.
 
 Factors, with their weights (the most points each can give):
 
-- events attended (30): 10 points for each event its people checked in to in the last 12
-  months, up to 3 events;
-- on-time payment (30): the share of its invoices of the last 3 years paid by their due date,
-  times 30 (rounded down); with no such invoice yet, half (15), neither good nor bad;
-- years of membership (20): 4 points per full year since it became a member, up to 5 years;
+- events attended (20): 5 points for each event its people checked in to in the last 12
+  months, up to 4 events;
+- on-time payment (25): the share of its invoices of the last 3 years paid by their due date,
+  times 25 (rounded down); with no such invoice yet, half (12), neither good nor bad;
+- years of membership (15): 3 points per full year since it became a member, up to 5 years;
 - open balance (20): 20 when nothing is owed, 10 when something is owed but not yet due, 0 when
-  something is overdue.
-
-Not counted yet: portal sign-ins (there is no member portal) and benefits used (benefits are
-not yet recorded). When they exist they become factors of their own, and the weights are
-rebalanced here, in one place.
+  something is overdue;
+- benefits used (10): the share of the counted benefits its plan and investor levels grant
+  this term that it used, times 10 (rounded down); with none granted, half (5);
+- portal sign-ins (10): 2 points for each sign-in of its people to the member portal in the
+  last 12 months, up to 5.
 """
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-EVENTS_WEIGHT = 30
-POINTS_PER_EVENT = 10
-ON_TIME_WEIGHT = 30
-YEARS_WEIGHT = 20
-POINTS_PER_YEAR = 4
+EVENTS_WEIGHT = 20
+POINTS_PER_EVENT = 5
+ON_TIME_WEIGHT = 25
+YEARS_WEIGHT = 15
+POINTS_PER_YEAR = 3
 BALANCE_WEIGHT = 20
-MAXIMUM = EVENTS_WEIGHT + ON_TIME_WEIGHT + YEARS_WEIGHT + BALANCE_WEIGHT  # 100
+BENEFITS_WEIGHT = 10
+SIGN_INS_WEIGHT = 10
+POINTS_PER_SIGN_IN = 2
+MAXIMUM = (
+    EVENTS_WEIGHT
+    + ON_TIME_WEIGHT
+    + YEARS_WEIGHT
+    + BALANCE_WEIGHT
+    + BENEFITS_WEIGHT
+    + SIGN_INS_WEIGHT
+)  # 100
 EVENTS_MONTHS = 12
 PAYMENT_YEARS = 3
+SIGN_IN_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,9 @@ class EngagementFacts:
     member_since: date | None = None
     open_balance: Decimal = Decimal("0")  # owed on open invoices
     overdue_balance: Decimal = Decimal("0")  # of which past its due date
+    benefits_granted: int = 0  # counted benefits its plan and levels grant this term
+    benefits_used: int = 0  # of those, used this term
+    portal_sign_ins: int = 0  # sign-ins of its people to the portal, last 12 months
 
 
 @dataclass(frozen=True)
@@ -147,8 +161,46 @@ def _balance(facts: EngagementFacts) -> Factor:
     )
 
 
+def _benefits(facts: EngagementFacts) -> Factor:
+    granted, used = facts.benefits_granted, min(facts.benefits_used, facts.benefits_granted)
+    if granted <= 0:
+        value, points = "no counted benefit granted this term", BENEFITS_WEIGHT // 2
+        how = "half the weight when there is nothing to judge by"
+    else:
+        value = f"{used} of {granted} used this term"
+        points = BENEFITS_WEIGHT * used // granted
+        how = f"{BENEFITS_WEIGHT} × the share used, rounded down"
+    return Factor(
+        key="benefits_used",
+        label="Benefits used",
+        weight=BENEFITS_WEIGHT,
+        value=value,
+        points=points,
+        explanation=how,
+    )
+
+
+def _sign_ins(facts: EngagementFacts) -> Factor:
+    n, cap = max(facts.portal_sign_ins, 0), SIGN_INS_WEIGHT // POINTS_PER_SIGN_IN
+    return Factor(
+        key="portal_sign_ins",
+        label="Portal sign-ins",
+        weight=SIGN_INS_WEIGHT,
+        value=f"{n} sign-in{'s' if n != 1 else ''} in the last {SIGN_IN_MONTHS} months",
+        points=min(n, cap) * POINTS_PER_SIGN_IN,
+        explanation=f"{POINTS_PER_SIGN_IN} points per sign-in, up to {cap} sign-ins",
+    )
+
+
 def engagement_score(facts: EngagementFacts, *, today: date) -> EngagementScore:
     """The score and its factors; the score is the sum of the factors' points."""
     return EngagementScore(
-        factors=(_events(facts), _on_time(facts), _years(facts, today), _balance(facts))
+        factors=(
+            _events(facts),
+            _on_time(facts),
+            _years(facts, today),
+            _balance(facts),
+            _benefits(facts),
+            _sign_ins(facts),
+        )
     )

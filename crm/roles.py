@@ -20,6 +20,9 @@ _CRM_PEOPLE = ["organization", "contact", "affiliation", "note"]
 _EVENTS = ["event", "tickettype", "registration", "attendee"]
 # Drafting a new dues schedule and comparing it with today's dues: membership and finance.
 _CRM_DUES_PLANNING = ["duesschedule", "duesschedulerule", "duesschedulebracket"]
+# Benefits: membership staff define them, grant them with plans and levels, and record uses
+# (a registration records its own); nobody edits a use afterwards.
+_CRM_BENEFITS = ["benefit", "benefitgrant"]
 # Account work (prospects and their stages, tasks, interactions): the membership staff own the
 # accounts; finance and read-only read them (crm "view": "*"); inquiries are only read.
 _CRM_ACCOUNTS = ["prospect", "task", "interaction"]
@@ -41,19 +44,23 @@ ROLES: dict[str, dict[str, Any]] = {
             "add": _CRM_PEOPLE
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
             + _CRM_DUES_PLANNING
-            + _CRM_ACCOUNTS,
+            + _CRM_ACCOUNTS
+            + _CRM_BENEFITS
+            + ["benefitusage"],
             # Renewal proposals are made by the daily run; staff accept or decline them.
             "change": _CRM_PEOPLE
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
             + ["pledgerenewalproposal"]
             + _CRM_DUES_PLANNING
-            + _CRM_ACCOUNTS,
+            + _CRM_ACCOUNTS
+            + _CRM_BENEFITS,
             "delete": [
                 "affiliation",
                 "note",
                 "planbracket",
                 "duesschedulerule",
                 "duesschedulebracket",
+                "benefitgrant",
             ],
         },
         "events": {"view": "*"},

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.db import transaction
 
-from demo import billing, chamber, events, pipeline, renewals
+from demo import benefits, billing, chamber, events, pipeline, renewals
 from demo.context import DemoContext
 from demo.staff import ensure_staff_users
 
@@ -17,6 +17,7 @@ STEPS: tuple[Callable[[DemoContext], str], ...] = (
     renewals.seed,
     events.seed,
     pipeline.seed,
+    benefits.seed,
 )
 
 

@@ -47,6 +47,12 @@ class Event(TimeStampedModel):
         "start; staff may cancel at any time.",
     )
     gl_account = models.CharField("GL revenue account", max_length=50, default="4300")
+    tags = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Comma-separated tags (e.g. luncheon, gala): an investor benefit of "
+        "complimentary seats names the tag it is good for.",
+    )
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_reason = models.TextField(blank=True, editable=False)
 
@@ -109,6 +115,12 @@ class TicketType(TimeStampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     sort_order = models.PositiveIntegerField(default=0)
+    tags = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Comma-separated tags (e.g. luncheon, gala): an investor benefit of "
+        "complimentary seats names the tag it is good for.",
+    )
 
     history = HistoricalRecords(table_name="crm_historicaltickettype")
 
@@ -198,6 +210,17 @@ class Registration(TimeStampedModel):
     )
     checked_in_at = models.DateTimeField(null=True, blank=True, editable=False)
     checked_in_by = staff_user_field()
+    # Seats drawn from the organization's benefit of complimentary seats (given back when
+    # the registration is cancelled).
+    comp_seats = models.PositiveSmallIntegerField("complimentary seats", default=0, editable=False)
+    benefit_usage = models.OneToOneField(
+        "crm.BenefitUsage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registration",
+        editable=False,
+    )
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_reason = models.TextField(blank=True, editable=False)
 

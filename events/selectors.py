@@ -229,7 +229,7 @@ def registration_list_staff() -> QuerySet:
     )
     return (
         registration_list()
-        .select_related("checked_in_by")
+        .select_related("checked_in_by", "benefit_usage__benefit")
         .prefetch_related("attendees")
         .annotate(
             invoice_pk=Subquery(invoice.values("pk")[:1]),

@@ -26,6 +26,7 @@ from crm.models import (
 )
 from crm.normalize import normalize_email
 from crm.services import affiliation_delete, affiliation_save, contact_save, organization_save
+from crm.services.benefits import portal_sign_in_record
 from crm.services.renewals import membership_change_plan
 from events.models import Registration
 from events.services import registration_cancel
@@ -180,6 +181,7 @@ def portal_sign_in(*, token: str) -> Contact:
         user.last_login = now
         user.save(update_fields=["last_login"])
         PortalAccount.objects.filter(pk=account.pk).update(last_sign_in_at=now)
+        portal_sign_in_record(contact=account.contact, at=now)
     return account.contact
 
 

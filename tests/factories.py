@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from crm.models import (
     Affiliation,
+    Benefit,
+    BenefitGrant,
     Contact,
     County,
     InvestorLevel,
@@ -146,6 +148,29 @@ class PledgeFactory(factory.django.DjangoModelFactory):
                 installments_per_year=self.installments_per_year,
             )
         )
+
+
+class BenefitFactory(factory.django.DjangoModelFactory):
+    """Complimentary seats at events tagged "luncheon"."""
+
+    class Meta:
+        model = Benefit
+
+    code = factory.Sequence(lambda n: f"benefit-{n}")
+    name = factory.Sequence(lambda n: f"Luncheon seats {n}")
+    kind = Benefit.Kind.EVENT_SEATS
+    event_tag = "luncheon"
+
+
+class BenefitGrantFactory(factory.django.DjangoModelFactory):
+    """A level's grant of a benefit (pass plan=..., level=None for a plan's)."""
+
+    class Meta:
+        model = BenefitGrant
+
+    benefit = factory.SubFactory(BenefitFactory)
+    level = factory.SubFactory(InvestorLevelFactory)
+    quantity = 2
 
 
 class NoteFactory(factory.django.DjangoModelFactory):

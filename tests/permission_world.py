@@ -162,6 +162,7 @@ def _records(world: World) -> None:
         *_outreach_records(),
         *_login_records(),
         *_pipeline_records(organization, world.users[MEMBERSHIP]),
+        *_benefit_records(),
     ]
     for record in built:
         assert record is not None
@@ -170,6 +171,22 @@ def _records(world: World) -> None:
     world.records[Token] = Token.objects.get(user=world.users[READ_ONLY])
     assert isinstance(deposit, BankDeposit)
     assert world.records[DuesSchedule].status == DuesSchedule.Status.DRAFT
+
+
+def _benefit_records() -> list[models.Model]:
+    """A benefit a level grants, and one use of it by an investor at that level."""
+    from crm.models import Pledge
+    from crm.services.benefits import benefit_use
+    from tests.factories import BenefitGrantFactory, PledgeFactory
+
+    grant = BenefitGrantFactory(quantity=5)
+    investor = PledgeFactory(
+        level=grant.level,
+        status=Pledge.Status.CONFIRMED,
+        start_date=timezone.localdate() - timedelta(days=10),
+        term_years=2,
+    ).organization
+    return [grant.benefit, benefit_use(organization=investor, benefit=grant.benefit)]
 
 
 def _pipeline_records(customer: Any, owner: Any) -> list[models.Model]:

@@ -80,7 +80,8 @@ ADMIN: dict[str, Page] = {
               "export/": {"GET": ALL},
               "<int:pk>/dues-statement/": {"GET": ALL},
               "<int:pk>/statement/": {"GET": ALL},
-              "<int:pk>/statement/pdf/": {"GET": ALL}}),
+              "<int:pk>/statement/pdf/": {"GET": ALL},
+              "<int:pk>/benefits/use/": {"POST": staff(M)}}),
     "crm.contact": Page(view=ALL, add=staff(M, E), change=staff(M, E), delete=SU_ONLY,
         actions={"merge_selected": staff(M, E), EXPORT: ALL},
         urls={"import-roster/": {"GET": staff(M), "POST": staff(M)},
@@ -132,6 +133,10 @@ ADMIN: dict[str, Page] = {
         actions={"mark_done": staff(M)}, urls={"my-accounts/": {"GET": NOT_EVENTS}}),
     "crm.interaction": Page(view=NOT_EVENTS, add=staff(M), delete=SU_ONLY),
     "crm.inquiry": Page(view=NOT_EVENTS, delete=SU_ONLY),
+    # Benefits: membership staff define them; uses are recorded on the organization's page
+    # (or by registrations) and never edited.
+    "crm.benefit": Page(view=NOT_EVENTS, add=staff(M), change=staff(M), delete=SU_ONLY),
+    "crm.benefitusage": Page(view=NOT_EVENTS),
     "events.event": Page(view=ALL, add=staff(E), change=staff(E), delete=SU_ONLY,
         actions={"cancel_events": staff(E), "export_attendees": ALL, EXPORT: ALL},
         urls={"<int:event_id>/check-in/": {"GET": staff(E), "POST": staff(E)},
@@ -192,7 +197,8 @@ SITE: dict[str, Who] = {
     "/admin/": staff(M, F, E, RO, NO_ROLE),
     "/admin/reports/": NOT_EVENTS,
     **{f"/admin/reports/{slug}/": NOT_EVENTS for slug in (
-        "aging", "retention", "members", "dues", "pledges", "events", "deferred")},
+        "aging", "retention", "members", "dues", "pledges", "events", "deferred",
+        "benefits")},
 }
 # fmt: on
 

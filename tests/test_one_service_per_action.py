@@ -30,7 +30,7 @@ from billing import services as billing
 from billing.services import refunded
 from crm import selectors as crm_selectors
 from crm import services as crm
-from crm.services import applications, dues, imports, merges, pipeline, renewals
+from crm.services import applications, benefits, dues, imports, merges, pipeline, renewals
 from events import services as events
 from events.models import Registration
 from outreach.services import subscriptions
@@ -138,6 +138,8 @@ ADMIN_URLS: dict[tuple[str, str], tuple[dict[str, Any], Callable[..., Any] | Non
     ("crm.duesschedule", "POST <int:pk>/what-if/"): ({"effective_from": "2027-01-01"},
                                                      dues.dues_schedule_apply),
     ("auth.user", "POST <id>/password/"): ({}, READS_ONLY),  # Django's own password form
+    ("crm.organization", "POST <int:pk>/benefits/use/"): ({"benefit": "{benefit}"},
+                                                         benefits.benefit_use),
 }
 
 # (resource, operation) -> the service. `update` is called as a PATCH (PUT reaches the same).
@@ -150,6 +152,9 @@ STAFF_API: dict[tuple[str, str], Callable[..., Any]] = {
     ("tasks", "create"): pipeline.task_create,
     ("tasks", "complete"): pipeline.task_complete,
     ("interactions", "create"): pipeline.interaction_record,
+    ("benefits", "create"): benefits.benefit_save,
+    ("benefits", "update"): benefits.benefit_save,
+    ("benefit-usages", "create"): benefits.benefit_use,
     ("engagement-scores", "at-risk"): crm_selectors.members_at_risk,  # a read: the one selector
     ("contacts", "create"): crm.contact_save,
     ("contacts", "update"): crm.contact_save,
@@ -230,11 +235,12 @@ def _code(service: Callable[..., Any]) -> CodeType:
 @pytest.fixture
 def values(world) -> dict[str, Any]:
     """What the forms and bodies name besides the world's records."""
-    from crm.models import Contact, Organization
+    from crm.models import Benefit, Contact, Organization
     from tests.factories import ContactFactory, OrganizationFactory, PlanFactory
 
     return {
         "plan": PlanFactory(code="one-service").pk,
+        "benefit": world.record(Benefit).pk,
         "registration": world.record(Registration).pk,
         "other": {
             Organization: OrganizationFactory(name="Second Widgets").pk,
@@ -256,6 +262,7 @@ def _fill(spec: dict[str, Any], world, values: dict[str, Any], key: str) -> dict
                 pk=world.record(model).pk,
                 plan=values["plan"],
                 registration=values["registration"],
+                benefit=values["benefit"],
                 other=values["other"].get(model._meta.concrete_model, ""),
             )
         filled[name] = value
@@ -365,6 +372,8 @@ def _api_body(world, values: dict[str, Any], resource: str, operation: str) -> d
             "assignee": world.users[SUPERUSER].pk,
             "due_date": date.today().isoformat(),
         },
+        "benefits": {"code": "created", "name": "Created", "kind": "other"},
+        "benefit-usages": {"organization": organization, "benefit": values["benefit"]},
         "interactions": {
             "organization": organization,
             "kind": "call",

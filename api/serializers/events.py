@@ -12,6 +12,7 @@ from api.serializers.crm import ContactSummarySerializer
 from api.serializers.staff_base import StaffModelSerializer, money, username
 from crm.models import Contact
 from events.models import Attendee, Event, Registration, TicketType
+from events.services.comp_seats import comp_seats_sentence
 
 EVENT_ACTIONS = (
     "The status changes only through the actions: publish, unpublish and cancel "
@@ -44,6 +45,7 @@ class StaffTicketTypeSerializer(StaffModelSerializer):
             "capacity",
             "max_per_registration",
             "sort_order",
+            "tags",
             "seats_taken",
             "seats_available",
             "seats_waitlisted",
@@ -102,6 +104,7 @@ class StaffEventSerializer(StaffModelSerializer):
             "waitlist_enabled",
             "cancellation_cutoff_hours",
             "gl_account",
+            "tags",
             "seats_capacity",
             "seats_taken",
             "people_waitlisted",
@@ -186,6 +189,10 @@ class StaffRegistrationSerializer(serializers.ModelSerializer):
         help_text="1 for the first in line; null when not on the waitlist.",
     )
     checked_in_by = username("checked_in_by")
+    comp_seats_note = serializers.SerializerMethodField(
+        help_text="How many seats are complimentary and from which benefit of the organization "
+        "(given back when cancelled); empty when none."
+    )
 
     class Meta:
         model = Registration
@@ -203,6 +210,8 @@ class StaffRegistrationSerializer(serializers.ModelSerializer):
             "member_pricing",
             "price_each",
             "total",
+            "comp_seats",
+            "comp_seats_note",
             "invoice",
             "waitlist_position",
             "hold_expires_at",
@@ -216,6 +225,9 @@ class StaffRegistrationSerializer(serializers.ModelSerializer):
             "modified",
         ]
         read_only_fields = fields
+
+    def get_comp_seats_note(self, obj: Registration) -> str:
+        return comp_seats_sentence(obj, name_organization=True)
 
     @extend_schema_field(RegistrationEventSummarySerializer)
     def get_event(self, obj: Registration) -> dict[str, Any]:

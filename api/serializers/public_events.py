@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from api.serializers.public import _HoneypotMixin
 from events.models import Event, Registration, TicketType
+from events.services.comp_seats import comp_seats_sentence
 
 # The same words whoever registered: they never tell whether an organization is a member.
 VERIFY_NEXT_STEP = (
@@ -136,6 +137,9 @@ class RegistrationSerializer(serializers.ModelSerializer):
     waitlist_position = serializers.SerializerMethodField()
     can_cancel = serializers.SerializerMethodField()
     cancel_until = serializers.DateTimeField(source="event.cancellation_cutoff")
+    comp_seats_note = serializers.SerializerMethodField(
+        help_text="How many seats are complimentary and from which benefit; empty when none."
+    )
 
     class Meta:
         model = Registration
@@ -165,6 +169,8 @@ class RegistrationSerializer(serializers.ModelSerializer):
             "waitlist_position",
             "can_cancel",
             "cancel_until",
+            "comp_seats",
+            "comp_seats_note",
         ]
 
     def _invoice(self, registration: Registration) -> Any:
@@ -191,6 +197,9 @@ class RegistrationSerializer(serializers.ModelSerializer):
         ):
             return registration.organization.name  # type: ignore[union-attr]
         return registration.organization_name
+
+    def get_comp_seats_note(self, registration: Registration) -> str:
+        return comp_seats_sentence(registration)
 
     def get_attendees(self, registration: Registration) -> list[str]:
         return [str(attendee) for attendee in registration.attendees.all()]

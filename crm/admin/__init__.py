@@ -2,10 +2,19 @@
 
 from django.contrib import admin
 
-from crm.admin import dues, investors, memberships, organizations, pipeline, plans, queues
+from crm.admin import benefits, dues, investors, memberships, organizations, pipeline, plans, queues
 
 admin.site.site_header = "MetroHartford Alliance CRM"
 admin.site.site_title = "Chamber CRM"
 admin.site.index_title = "Members, investors, billing and events"
 
-__all__ = ["dues", "investors", "memberships", "organizations", "pipeline", "plans", "queues"]
+__all__ = [
+    "benefits",
+    "dues",
+    "investors",
+    "memberships",
+    "organizations",
+    "pipeline",
+    "plans",
+    "queues",
+]

@@ -11,8 +11,10 @@ from core.services import validated_save
 from crm import services
 from crm.models import (
     Affiliation,
+    BenefitGrant,
     Note,
 )
+from crm.services.benefits import benefit_grant_save
 
 
 class PreloadedAutocompleteSelect(AutocompleteSelect):
@@ -90,6 +92,8 @@ class InlineServiceSaveMixin:
                 )
             elif isinstance(obj, Note):
                 services.note_update(note=obj, body=obj.body, by=request.user)
+            elif isinstance(obj, BenefitGrant):
+                benefit_grant_save(grant=obj, by=request.user)
             else:
                 validated_save(obj, by=request.user)
         formset.save_m2m()

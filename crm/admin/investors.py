@@ -18,6 +18,8 @@ from core.admin.actions import (
 )
 from core.admin.history import HistoryAdmin
 from crm import services
+from crm.admin.benefits import BenefitGrantInline
+from crm.admin.common import InlineServiceSaveMixin
 from crm.admin.data_tools import CsvXlsxExportMixin
 from crm.models import (
     InvestorLevel,
@@ -32,10 +34,13 @@ from crm.services.pledges import PAST_INSTALLMENTS
 
 
 @admin.register(InvestorLevel)
-class InvestorLevelAdmin(MoneyDisplayMixin, CsvXlsxExportMixin, HistoryAdmin):
+class InvestorLevelAdmin(
+    MoneyDisplayMixin, CsvXlsxExportMixin, InlineServiceSaveMixin, HistoryAdmin
+):
     list_display = ["name", "code", "minimum_annual_amount", "gl_account", "offered_publicly"]
     prepopulated_fields = {"code": ["name"]}
     search_fields = ["name", "code"]
+    inlines = [BenefitGrantInline]
 
     def save_model(self, request: HttpRequest, obj: InvestorLevel, form: Any, change: bool) -> None:
         services.investor_level_save(level=obj, by=request.user)

@@ -13,6 +13,7 @@ from billing.admin.documents import DuesStatementMixin
 from core.admin.actions import run_service_action
 from core.admin.history import HistoryAdmin
 from crm import selectors, services
+from crm.admin.benefits import OrganizationBenefitsMixin
 from crm.admin.common import (
     InlineServiceSaveMixin,
     PreloadedAutocompleteInline,
@@ -212,6 +213,7 @@ class ContactNoteInline(NoteInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(
+    OrganizationBenefitsMixin,
     OrganizationAccountMixin,
     IndexedSearchAdminMixin,
     DuesStatementMixin,

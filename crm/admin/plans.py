@@ -10,6 +10,7 @@ from billing.admin.common import MoneyDisplayMixin
 from core.admin.history import HistoryAdmin, child_history
 from core.services import validated_save
 from crm import pricing
+from crm.admin.benefits import BenefitGrantInline
 from crm.admin.common import (
     InlineServiceSaveMixin,
 )
@@ -73,7 +74,7 @@ class MembershipPlanAdmin(
     list_filter = ["pricing_kind", "billing_cycle", "offered_publicly", "is_active"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
-    inlines = [PlanBracketInline]
+    inlines = [PlanBracketInline, BenefitGrantInline]
     readonly_fields = ["bracket_history"]
 
     @admin.display(description="intended for")

@@ -1,3 +1,4 @@
+from crm.models.benefits import Benefit, BenefitGrant, BenefitUsage, PortalSignIn
 from crm.models.dues import (
     DuesDeductibility,
     DuesSchedule,
@@ -27,6 +28,9 @@ __all__ = [
     "AccountSummary",
     "Affiliation",
     "Application",
+    "Benefit",
+    "BenefitGrant",
+    "BenefitUsage",
     "BillingCycle",
     "Contact",
     "County",
@@ -49,6 +53,7 @@ __all__ = [
     "PledgeInstallment",
     "PledgeRenewalProposal",
     "PledgeToConfirm",
+    "PortalSignIn",
     "PricingKind",
     "Proration",
     "Prospect",

@@ -20,6 +20,7 @@ from billing.selectors import invoice_list
 from crm.engagement import (
     EVENTS_MONTHS,
     PAYMENT_YEARS,
+    SIGN_IN_MONTHS,
     EngagementFacts,
     EngagementScore,
     engagement_score,
@@ -31,6 +32,7 @@ from crm.models import (
     Task,
 )
 from crm.selectors import organization_list
+from crm.selectors.benefits import organization_benefits, used_share
 
 # --- Engagement, members at risk and the account owner's overview ---------------------------
 
@@ -42,7 +44,8 @@ def organization_engagement(
     *, organization_ids: list[int], today: date
 ) -> dict[int, EngagementScore]:
     """The engagement score of each organization (crm/engagement.py), from its facts read in
-    four queries however many organizations there are."""
+    nine queries at most however many organizations there are (four of them the benefits of
+    crm.selectors.benefits)."""
     ids = list(organization_ids)
     if not ids:
         return {}
@@ -88,6 +91,20 @@ def organization_engagement(
     )
     for member in since:
         facts[member["organization_id"]]["member_since"] = member["first"]
+    for pk, benefits in organization_benefits(organization_ids=ids, today=today).items():
+        used, granted = used_share(benefits)
+        facts[pk].update(benefits_used=used, benefits_granted=granted)
+    signed_in = (
+        Affiliation.objects.filter(
+            organization_id__in=ids,
+            contact__portal_sign_ins__signed_in_at__gte=now
+            - timedelta(days=365 * SIGN_IN_MONTHS // 12),
+        )
+        .values("organization_id")
+        .annotate(n=Count("contact__portal_sign_ins", distinct=True))
+    )
+    for counted in signed_in:
+        facts[counted["organization_id"]]["portal_sign_ins"] = counted["n"]
     return {
         pk: engagement_score(EngagementFacts(**values), today=today) for pk, values in facts.items()
     }

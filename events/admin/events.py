@@ -35,6 +35,7 @@ class TicketTypeInline(admin.TabularInline):
         "capacity",
         "max_per_registration",
         "sort_order",
+        "tags",
         "seats_taken",
     ]
     readonly_fields = ["seats_taken"]
@@ -117,6 +118,7 @@ class EventAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
                     "waitlist_enabled",
                     "cancellation_cutoff_hours",
                     "gl_account",
+                    "tags",
                 ]
             },
         ),

@@ -21,6 +21,7 @@ from events import services as event_services
 from events.admin.attendees_csv import attendee_csv
 from events.models import Attendee, Registration
 from events.selectors import registration_invoice
+from events.services.comp_seats import comp_seats_sentence
 
 
 class AttendeeInline(MoneyDisplayMixin, admin.TabularInline):
@@ -94,6 +95,7 @@ class RegistrationAdmin(MoneyDisplayMixin, CsvXlsxExportMixin, HistoryAdmin):
         "member_pricing",
         "price_each",
         "total",
+        "complimentary_seats",
         "invoice",
         "hold_expires_at",
         "hold_lapsed_at",
@@ -115,6 +117,10 @@ class RegistrationAdmin(MoneyDisplayMixin, CsvXlsxExportMixin, HistoryAdmin):
     @admin.display(description="organization")
     def organization_display(self, obj: Registration) -> str:
         return obj.organization.name if obj.organization else obj.organization_name
+
+    @admin.display(description="complimentary seats")
+    def complimentary_seats(self, obj: Registration) -> str:
+        return comp_seats_sentence(obj, name_organization=True) or "—"
 
     @admin.display(description="place on the waitlist")
     def waitlist_position(self, obj: Registration) -> Any:

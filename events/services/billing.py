@@ -28,6 +28,7 @@ from crm.normalize import normalize_org_name
 from crm.services.organizations import affiliation_save, organization_save
 from events.models import Registration
 from events.selectors import registration_invoice, registration_waitlist_position
+from events.services.comp_seats import comp_seats_sentence
 
 logger = logging.getLogger("events")
 
@@ -332,6 +333,7 @@ def mail_registration(
             "waitlist_position": registration_waitlist_position(registration),
             "refunded": refunded,
             "reason": reason,
+            "comp_seats": comp_seats_sentence(registration),
         },
         reason=f"registration {registration.reference}: {template}",
     )

@@ -43,6 +43,10 @@ def set_registration_status(
     """`set_status` for a registration, then the outbound webhook for the change."""
     from_status = registration.status
     set_status(registration, to=to, reason=reason, by=by, **updates)
+    if to == Registration.Status.CANCELLED and from_status != to:
+        from events.services.comp_seats import comp_seats_return
+
+        comp_seats_return(registration, reason=reason, by=by)
     emit_registration_change(registration, from_status=from_status)
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from billing import documents
 from billing.statements import statement_of_account
 from crm.models import Affiliation
+from crm.selectors.benefits import organization_benefits_of
 from portal import selectors
 from portal.permissions import Can, may
 from portal.views.base import (
@@ -29,6 +30,9 @@ def organization(request: HttpRequest, affiliation: Affiliation) -> HttpResponse
     context["glance"] = selectors.glance(affiliation.organization, with_money=context["may_bill"])
     if may(affiliation, Can.RENEW_PLEDGE):
         context["renewal_proposals"] = selectors.renewal_proposals_of(affiliation.organization)
+    context["benefits"] = organization_benefits_of(
+        affiliation.organization, today=timezone.localdate()
+    )
     return render_page(request, "organization", context)
 
 

@@ -35,12 +35,14 @@ PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
     # The change page lists the years with a dues deductibility setting (one query) and, for
     # the roles that see billing, the organization's credit balance entries (one query), and
     # its pending affiliations (one query). An organization's page reads its engagement facts
-    # (four queries) and, for roles that see them, its interactions (one more).
+    # (four queries, three for its benefits this term and one for its portal sign-ins), its
+    # benefits this term for their table (three: the membership, the pledges, the grants) and,
+    # for roles that see them, its interactions (one more).
     "organization": {
-        MEMBERSHIP: (8, 4, 17, 7),
-        FINANCE: (8, REFUSED, 17, 7),
-        EVENTS: (8, 4, 14, 7),
-        READ_ONLY: (8, REFUSED, 17, 7),
+        MEMBERSHIP: (8, 4, 24, 7),
+        FINANCE: (8, REFUSED, 24, 7),
+        EVENTS: (8, 4, 21, 7),
+        READ_ONLY: (8, REFUSED, 24, 7),
     },
     # Roles that see newsletter subscriptions read them on a contact's page: one query more.
     "contact": {
@@ -63,11 +65,12 @@ PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
         READ_ONLY: (6, REFUSED, 7, 7),
     },
     "membershipplan": {
-        # The change page reads the brackets' change history too (one query).
-        MEMBERSHIP: (7, 4, 7, 7),
-        FINANCE: (7, REFUSED, 7, 7),
+        # The change page reads the brackets' change history too (one query), and the benefits
+        # the plan grants (one query, for roles that see them).
+        MEMBERSHIP: (7, 4, 8, 7),
+        FINANCE: (7, REFUSED, 8, 7),
         EVENTS: (7, REFUSED, 6, 7),
-        READ_ONLY: (7, REFUSED, 7, 7),
+        READ_ONLY: (7, REFUSED, 8, 7),
     },
     "membership": {
         MEMBERSHIP: (9, 5, 9, 9),
@@ -76,10 +79,11 @@ PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
         READ_ONLY: (9, REFUSED, 9, 9),
     },
     "investorlevel": {
-        MEMBERSHIP: (7, 4, 5, 7),
-        FINANCE: (7, REFUSED, 5, 7),
+        # The change page reads the benefits the level grants (one query).
+        MEMBERSHIP: (7, 4, 6, 7),
+        FINANCE: (7, REFUSED, 6, 7),
         EVENTS: (REFUSED, REFUSED, REFUSED, REFUSED),
-        READ_ONLY: (7, REFUSED, 5, 7),
+        READ_ONLY: (7, REFUSED, 6, 7),
     },
     "pledge": {
         MEMBERSHIP: (7, 5, 8, 9),

@@ -48,7 +48,7 @@ def test_it_shows_my_accounts(client_for):
     assert "Send the proposal" in page and "overdue" in page
     assert "Nutmeg Robotics</a> ($9,000.00)" in page
     assert "Drifting Widgets" in page
-    assert "<strong>25</strong> / 100" in page
+    assert "<strong>27</strong> / 100" in page
 
 
 def test_it_lists_members_at_risk_on_the_front_page_with_their_reasons(client_for):
@@ -67,8 +67,9 @@ def test_it_shows_the_engagement_factors_on_the_organization_page(client_for):
     page = client_for("Membership").get(f"/admin/crm/organization/{organization.pk}/change/")
 
     text = page.content.decode()
-    assert "On-time payment" in text and "15 / 30" in text
-    assert "<th>25 / 100</th>" in text
+    assert "On-time payment" in text and "12 / 25" in text
+    assert "Benefits used" in text and "Portal sign-ins" in text
+    assert "<th>27 / 100</th>" in text
 
 
 def test_it_moves_a_prospect_from_its_page_and_refuses_a_skipped_stage(client_for):

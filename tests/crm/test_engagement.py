@@ -10,21 +10,26 @@ from crm.engagement import MAXIMUM, EngagementFacts, engagement_score
 
 TODAY = date(2027, 3, 15)
 
-# (facts, points per factor in order: events, on-time, years, balance)
+# (facts, points per factor in order: events, on-time, years, balance, benefits, sign-ins)
 CASES = [
-    # A new business: nothing yet. On-time is neutral (half), nothing owed.
-    (EngagementFacts(), (0, 15, 0, 20)),
-    # A faithful member: 5 events (capped at 3), every invoice on time, 7 years (capped at 5).
+    # A new business: nothing yet. On-time and benefits are neutral (half), nothing owed.
+    (EngagementFacts(), (0, 12, 0, 20, 5, 0)),
+    # A faithful member: 5 events (capped at 4), every invoice on time, 7 years (capped at 5),
+    # every benefit used, 6 sign-ins (capped at 5).
     (
         EngagementFacts(
             events_attended=5,
             invoices_paid=4,
             invoices_paid_on_time=4,
             member_since=date(2020, 1, 1),
+            benefits_granted=4,
+            benefits_used=4,
+            portal_sign_ins=6,
         ),
-        (30, 30, 20, 20),
+        (20, 25, 15, 20, 10, 10),
     ),
-    # Drifting: one event, one of three invoices on time, 2 full years, something overdue.
+    # Drifting: one event, one of three invoices on time, 2 full years, something overdue,
+    # one of six benefits used, one sign-in.
     (
         EngagementFacts(
             events_attended=1,
@@ -33,10 +38,14 @@ CASES = [
             member_since=date(2025, 3, 15),
             open_balance=Decimal("600.00"),
             overdue_balance=Decimal("600.00"),
+            benefits_granted=6,
+            benefits_used=1,
+            portal_sign_ins=1,
         ),
-        (10, 10, 8, 0),
+        (5, 8, 6, 0, 1, 2),
     ),
-    # Owed but not due yet; a day short of a third year counts two.
+    # Owed but not due yet; a day short of a third year counts two; more used than granted
+    # counts as all of it.
     (
         EngagementFacts(
             events_attended=2,
@@ -44,8 +53,11 @@ CASES = [
             invoices_paid_on_time=1,
             member_since=date(2024, 3, 16),
             open_balance=Decimal("250.00"),
+            benefits_granted=3,
+            benefits_used=5,
+            portal_sign_ins=3,
         ),
-        (20, 15, 8, 10),
+        (10, 12, 6, 10, 10, 6),
     ),
 ]
 
@@ -70,23 +82,32 @@ def test_it_names_each_factor_with_its_weight_and_value():
         member_since=date(2025, 3, 15),
         open_balance=Decimal("600.00"),
         overdue_balance=Decimal("600.00"),
+        benefits_granted=6,
+        benefits_used=1,
+        portal_sign_ins=1,
     )
 
     result = engagement_score(facts, today=TODAY)
 
     assert [(f.key, f.weight, f.value) for f in result.factors] == [
-        ("events_attended", 30, "1 event in the last 12 months"),
-        ("on_time_payment", 30, "1 of 3 invoices paid by the due date"),
-        ("years_of_membership", 20, "2 full years (member since March 2025)"),
+        ("events_attended", 20, "1 event in the last 12 months"),
+        ("on_time_payment", 25, "1 of 3 invoices paid by the due date"),
+        ("years_of_membership", 15, "2 full years (member since March 2025)"),
         ("open_balance", 20, "$600.00 overdue"),
+        ("benefits_used", 10, "1 of 6 used this term"),
+        ("portal_sign_ins", 10, "1 sign-in in the last 12 months"),
     ]
     assert result.explain() == (
-        "28/100: Events attended 10/30, On-time payment 10/30, Years of membership 8/20, "
-        "Open balance 0/20"
+        "22/100: Events attended 5/20, On-time payment 8/25, Years of membership 6/15, "
+        "Open balance 0/20, Benefits used 1/10, Portal sign-ins 2/10"
     )
 
 
-def test_it_leaves_out_what_the_system_does_not_know_yet():
-    keys = {f.key for f in engagement_score(EngagementFacts(), today=TODAY).factors}
+def test_it_judges_no_benefit_granted_as_neither_good_nor_bad():
+    [benefits] = [
+        f
+        for f in engagement_score(EngagementFacts(), today=TODAY).factors
+        if f.key == "benefits_used"
+    ]
 
-    assert keys == {"events_attended", "on_time_payment", "years_of_membership", "open_balance"}
+    assert (benefits.value, benefits.points) == ("no counted benefit granted this term", 5)

@@ -41,6 +41,11 @@ VIEW_ALL = {
         "task",
         "interaction",
         "accountsummary",
+        # Benefits: their definitions, the grants of plans and levels, the uses, sign-ins.
+        "benefit",
+        "benefitgrant",
+        "benefitusage",
+        "portalsignin",
     ]
 }
 # Drafting, comparing and applying a new dues schedule: membership and finance.
@@ -76,7 +81,10 @@ EXPECTED_CRM_PERMISSIONS = {
     # The daily run proposes renewals; membership staff accept or decline them.
     | {"change_pledgerenewalproposal"}
     # The membership staff own the accounts: the pipeline, tasks and interactions.
-    | {f"{action}_{model}" for action in ("add", "change") for model in ACCOUNT_WORK},
+    | {f"{action}_{model}" for action in ("add", "change") for model in ACCOUNT_WORK}
+    # They define benefits, grant them with plans and levels, and record uses.
+    | {f"{action}_{model}" for action in ("add", "change") for model in ["benefit", "benefitgrant"]}
+    | {"delete_benefitgrant", "add_benefitusage"},
     "Finance": VIEW_ALL
     | {"add_note", "change_note", "add_duesdeductibility", "change_duesdeductibility"}
     | DUES_PLANNING,

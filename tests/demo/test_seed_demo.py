@@ -12,6 +12,9 @@ from django.utils import timezone
 from crm import roles
 from crm.models import (
     Affiliation,
+    Benefit,
+    BenefitGrant,
+    BenefitUsage,
     Contact,
     Inquiry,
     Interaction,
@@ -26,6 +29,8 @@ from crm.models import (
     Task,
 )
 from crm.selectors import members_at_risk
+from crm.selectors.benefits import benefit_usage_by_level
+from events.models import Registration
 
 TODAY = date(2026, 11, 29)
 MODELS = (
@@ -42,6 +47,9 @@ MODELS = (
     Task,
     Interaction,
     Inquiry,
+    Benefit,
+    BenefitGrant,
+    BenefitUsage,
 )
 
 
@@ -70,6 +78,9 @@ def snapshot() -> dict:
         ),
         "pledges": sorted(
             Pledge.objects.values_list("organization__name", "level__code", "status")
+        ),
+        "benefits used": sorted(
+            BenefitUsage.objects.values_list("organization__name", "benefit__code", "quantity")
         ),
     }
 
@@ -299,3 +310,16 @@ def test_it_enters_back_dated_pledges_with_their_past_installments_settled(seede
     assert past.exists()
     assert not past.filter(settled_outside=False).exists()
     assert not InvoiceLine.objects.filter(pledge_installment__settled_outside=True).exists()
+
+
+def test_it_grants_benefits_and_shows_some_used_and_some_not(seeded):
+    assert BenefitGrant.objects.filter(level__isnull=False).exists()
+    assert BenefitGrant.objects.filter(plan__isnull=False).exists()
+    assert BenefitUsage.objects.filter(source="staff").exists()
+    comp = Registration.objects.filter(comp_seats__gt=0)
+    assert comp.exists()
+    assert comp.count() == BenefitUsage.objects.filter(source="registration").count()
+    rows = [row for row in benefit_usage_by_level(today=TODAY) if row.organizations]
+    assert rows and 0 < sum(row.used for row in rows) < sum(row.granted for row in rows)
+    least = [benefits for row in rows for _, benefits in row.least]
+    assert any(all(e.used == 0 for e in b.counted) for b in least)  # some used nothing

@@ -97,3 +97,61 @@ def test_it_never_gives_one_freed_seat_twice_under_concurrent_cancellations():
     # Freed seats go to the waitlist in order: a pair is never served before the pair ahead.
     served = [status == Status.CONFIRMED for status in statuses]
     assert served == sorted(served, reverse=True)
+
+
+def test_it_never_gives_more_comp_seats_than_granted_to_concurrent_registrations():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.models import BenefitUsage, Pledge
+    from crm.selectors.benefits import organization_benefits_of
+    from tests.factories import AffiliationFactory, BenefitGrantFactory, PledgeFactory
+
+    grant = BenefitGrantFactory(quantity=3)
+    organization = PledgeFactory(
+        level=grant.level,
+        status=Pledge.Status.CONFIRMED,
+        start_date=timezone.localdate() - timedelta(days=30),
+        term_years=2,
+    ).organization
+    # Twelve luncheons: each registration takes its own capacity lock, so only the
+    # organization's lock stands between them and its three seats.
+    tickets = [TicketTypeFactory(tags="luncheon") for _ in range(12)]
+    people = [
+        AffiliationFactory(organization=organization, is_primary=i == 0).contact for i in range(12)
+    ]
+
+    run_together(
+        [
+            lambda contact=contact, ticket=ticket: registration_create(
+                event=ticket.event,
+                ticket_type=ticket,
+                contact=contact,
+                organization_name=organization.name,
+            )
+            for contact, ticket in zip(people, tickets, strict=True)
+        ]
+    )
+
+    registrations = list(Registration.objects.filter(organization=organization))
+    assert len(registrations) == 12
+    comp = [r for r in registrations if r.comp_seats]
+    assert len(comp) == 3
+    assert {r.status for r in comp} == {Status.CONFIRMED}
+    assert {r.status for r in registrations if not r.comp_seats} == {Status.PENDING_PAYMENT}
+    assert BenefitUsage.objects.filter(organization=organization).count() == 3
+    [seats] = organization_benefits_of(organization, today=timezone.localdate()).entitlements
+    assert (seats.used, seats.left) == (3, 0)
+
+    # Cancelling them all at once gives every seat back, once.
+    run_together(
+        [
+            lambda registration=registration: registration_cancel(
+                registration=registration, reason="Plans changed"
+            )
+            for registration in comp
+        ]
+    )
+    [seats] = organization_benefits_of(organization, today=timezone.localdate()).entitlements
+    assert (seats.used, seats.left) == (0, 3)

@@ -9,7 +9,9 @@ from django.core import mail
 from django.test import Client
 
 from crm.models import Affiliation, Contact, Membership, MembershipPlanChange
+from crm.services.benefits import benefit_use
 from portal.models import PortalAccount
+from tests.factories import BenefitFactory, BenefitGrantFactory
 from tests.portal.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +27,27 @@ def test_it_shows_the_membership_at_a_glance_with_what_is_due(portal_world):
     assert 'id="total-due">$600.00' in page
     assert portal_world.open_invoice.number in page
     assert "Leadership Investor" in page and "Quarterly investor briefings" in page
+
+
+def test_it_shows_the_benefits_granted_used_and_left_this_term(portal_world):
+    seats = BenefitGrantFactory(plan=portal_world.membership.plan, level=None, quantity=4)
+    benefit_use(organization=portal_world.organization, benefit=seats.benefit)
+    listing = BenefitFactory(name="Featured listing", kind="directory", counted=False, event_tag="")
+    BenefitGrantFactory(plan=portal_world.membership.plan, level=None, benefit=listing, quantity=1)
+    client = signed_in(portal_world.plain.contact)  # any contact of the organization
+
+    page = client.get(f"/members/{portal_world.organization.pk}/").content.decode()
+
+    table = page[page.index('id="benefits"') :]
+    assert re.search(
+        rf"{seats.benefit.name}</td>\s*<td class=\"num\">4</td>\s*<td class=\"num\">1</td>"
+        r"\s*<td class=\"num\">3</td>",
+        table,
+    )
+    assert re.search(
+        r"Featured listing</td>\s*<td class=\"num\">yes</td>\s*<td class=\"num\">not yet", table
+    )
+    assert "<form" not in table.split("</table>")[0]  # read-only
 
 
 def test_it_hides_the_money_from_a_contact_without_the_billing_role(portal_world):

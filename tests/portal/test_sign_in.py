@@ -63,6 +63,10 @@ def test_it_signs_in_from_the_link_in_the_mail(dana, django_capture_on_commit_ca
     assert client.get(response["Location"], follow=True).status_code == 200
     account = PortalAccount.objects.get(contact=dana)
     assert account.last_sign_in_at is not None
+    # Counted where crm reads it for the engagement score.
+    assert list(dana.portal_sign_ins.values_list("signed_in_at", flat=True)) == [
+        account.last_sign_in_at
+    ]
     log = EmailLog.objects.get(template="portal_sign_in")
     assert log.contact == dana and "asked for on the sign-in page" in log.reason
 

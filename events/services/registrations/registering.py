@@ -37,6 +37,7 @@ from events.services.billing import (
     registration_payment_send,
 )
 from events.services.common import current_time, hold_until, lock_ticket_type, seats_held
+from events.services.comp_seats import comp_seats_draw
 from events.tokens import MembershipClaim, membership_token
 from webhooks.payloads import emit_registration_change
 
@@ -316,7 +317,21 @@ def registration_create(
                 hold_until(now, minutes=settings.MEMBER_CONFIRM_MINUTES), event.starts_at
             )
         elif quantity <= free:
+            usage = comp_seats_draw(
+                organization=organization,
+                ticket_type=locked,
+                quantity=quantity,
+                price_each=price_each,
+                by=by,
+                now=now,
+            )
+            if usage is not None:
+                updates.update(benefit_usage=usage, comp_seats=usage.quantity)
+                total = money(price_each * (quantity - usage.quantity))
+                expires = expires and total > ZERO
             status, reason, hold = _seated(event=event, total=total, expires=expires, now=now)
+            if usage is not None:
+                reason = f"{reason} {usage.quantity} complimentary ({usage.benefit})."
             if hold is not None:
                 updates["hold_expires_at"] = hold
         elif verifying:

@@ -79,6 +79,10 @@ STAFF_API: dict[str, Resource] = {
     "tasks":            Resource(view={M, F, RO}, add={M}, actions={"complete": {M}}),
     "interactions":     Resource(view={M, F, RO}, add={M}),
     "engagement-scores": Resource(view=EVERYONE, actions={"at-risk": EVERYONE}),
+    # Benefits: membership staff define them and record uses; finance and read-only read them.
+    "benefits":         Resource(view={M, F, RO}, add={M}, change={M}),
+    "benefit-usages":   Resource(view={M, F, RO}, add={M}),
+    "organization-benefits": Resource(view={M, F, RO}),
 }
 # fmt: on
 

@@ -150,6 +150,8 @@ def test_it_shows_a_score_as_the_sum_of_its_factors(api_for):
         "on_time_payment",
         "years_of_membership",
         "open_balance",
+        "benefits_used",
+        "portal_sign_ins",
     }
 
 
@@ -166,7 +168,7 @@ def test_it_lists_members_at_risk_with_their_reasons(api_for, settings):
     [row] = body["results"]
     assert row["organization"] == organization.pk
     assert row["renews_on"] == (today + timedelta(days=10)).isoformat()
-    assert row["score"] == 0 + 15 + 0 + 10 == sum(f["points"] for f in row["factors"])
+    assert row["score"] == 0 + 12 + 0 + 10 + 5 + 0 == sum(f["points"] for f in row["factors"])
 
 
 def _prospect():
@@ -230,5 +232,6 @@ def test_it_lists_in_the_same_number_of_queries_at_3_and_30_rows(api_for, endpoi
     at_30, rows_30 = _count(client, endpoint)
 
     assert (rows_3, rows_30) == (3, 30)
-    # The token and the user's permissions, the count, the page, and for scores their facts.
-    assert at_3 == at_30 <= (12 if endpoint.startswith("engagement") else 8)
+    # The token and the user's permissions, the count, the page, and for scores their facts
+    # (with the benefits of the term and the portal sign-ins).
+    assert at_3 == at_30 <= (13 if endpoint.startswith("engagement") else 8)

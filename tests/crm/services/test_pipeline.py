@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.exceptions import InvalidData, ServiceError, TransitionNotAllowed
 from crm import selectors
 from crm.models import AccountSummary, Membership, Prospect, Task
+from crm.services.benefits import benefit_use, portal_sign_in_record
 from crm.services.pipeline import (
     account_summaries_send,
     interaction_record,
@@ -25,6 +26,7 @@ from events.models import Registration
 from tests.api.staff.conftest import make_invoice, make_payment
 from tests.factories import (
     AffiliationFactory,
+    BenefitGrantFactory,
     ContactFactory,
     EventFactory,
     MembershipFactory,
@@ -235,9 +237,10 @@ def _attended(organization, *, days_ago: int) -> None:
 
 
 def _engaged_member(today):
-    """A member of 6 years who came to 3 events this year and paid on time: 100 points."""
+    """A member of 6 years who came to 4 events this year, paid on time, used both seats its
+    plan grants and signed in to the portal 5 times this year: 100 points."""
     organization = OrganizationFactory()
-    for days_ago in (10, 40, 400):  # the last one is older than 12 months
+    for days_ago in (10, 40, 400, 300):  # the third is older than 12 months
         _attended(organization, days_ago=days_ago)
     _attended(organization, days_ago=20)
     invoice = make_invoice(organization=organization)
@@ -247,11 +250,18 @@ def _engaged_member(today):
         member_since=today.replace(year=today.year - 6),
         paid_through=today + timedelta(days=30),
     )
+    plan = Membership.objects.get(organization=organization).plan
+    grant = BenefitGrantFactory(plan=plan, level=None, quantity=2)
+    benefit_use(organization=organization, benefit=grant.benefit, quantity=2, today=today)
+    person = organization.affiliations.first().contact
+    for days_ago in (1, 30, 60, 90, 120, 400):  # the last one is older than 12 months
+        portal_sign_in_record(contact=person, at=timezone.now() - timedelta(days=days_ago))
     return organization
 
 
 def _drifting_member(today):
-    """A member of a year with an overdue invoice and no events: 0 + 15 + 4 + 0 = 19."""
+    """A member of a year with an overdue invoice, no events, no benefit granted and no
+    portal sign-in: 0 + 12 + 3 + 0 + 5 + 0 = 20."""
     organization = OrganizationFactory()
     invoice = make_invoice(organization=organization)
     invoice.__class__.objects.filter(pk=invoice.pk).update(due_date=today - timedelta(days=3))
@@ -271,19 +281,22 @@ def test_it_reads_the_facts_the_system_has_into_the_score():
         organization_ids=[engaged.pk, drifting.pk], today=today
     )
 
-    assert [f.points for f in scores[engaged.pk].factors] == [30, 30, 20, 20]
-    assert scores[engaged.pk].factors[0].value == "3 events in the last 12 months"
-    assert [f.points for f in scores[drifting.pk].factors] == [0, 15, 4, 0]
-    assert scores[drifting.pk].score == 19
+    assert [f.points for f in scores[engaged.pk].factors] == [20, 25, 15, 20, 10, 10]
+    assert scores[engaged.pk].score == 100
+    assert scores[engaged.pk].factors[0].value == "4 events in the last 12 months"
+    assert scores[engaged.pk].factors[4].value == "2 of 2 used this term"
+    assert scores[engaged.pk].factors[5].value == "5 sign-ins in the last 12 months"
+    assert [f.points for f in scores[drifting.pk].factors] == [0, 12, 3, 0, 5, 0]
+    assert scores[drifting.pk].score == 20
 
 
-def test_it_reads_the_scores_of_many_organizations_in_four_queries(django_assert_num_queries):
+def test_it_reads_the_scores_of_many_organizations_in_nine_queries(django_assert_num_queries):
     today = timezone.localdate()
     ids = [_engaged_member(today).pk, _drifting_member(today).pk]
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(9):
         selectors.organization_engagement(organization_ids=ids, today=today)
     ids += [_engaged_member(today).pk for _ in range(3)] + [_drifting_member(today).pk]
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(9):
         selectors.organization_engagement(organization_ids=ids, today=today)
 
 
@@ -299,7 +312,7 @@ def test_it_lists_members_renewing_soon_with_a_low_score(settings, owner):
     at_risk = selectors.members_at_risk(today=today)
 
     assert [row.membership.organization for row in at_risk] == [drifting]
-    assert at_risk[0].engagement.score == 19
+    assert at_risk[0].engagement.score == 20
     assert selectors.members_at_risk(today=today, owner=owner)[0].membership.organization == (
         drifting
     )
