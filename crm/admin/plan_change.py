@@ -3,6 +3,8 @@ first day), see for each member what membership_change_plan would do, line by li
 prorated, or at the renewal) with a warning when the organization's size is outside the plan's
 intended size, and only then confirm."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -55,7 +57,7 @@ class PlanChangeAction(FormAction):
         memberships = list(queryset.select_related("organization", "plan"))
         asked = "preview" in request.POST or "edit" in request.POST
         form = ChangePlanForm(request.POST if asked else None)
-        previews = []
+        previews: list[tuple[Any, Any, str]] = []
         if "preview" in request.POST and form.is_valid():
             for membership in memberships:
                 try:

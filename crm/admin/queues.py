@@ -112,7 +112,7 @@ class ApplicationAdmin(QueuePermissions, MembershipAdmin):
         "duplicate_hint",
         "invoice_state",
     ]
-    list_filter = [ApplicationStageFilter, "needs_attention", "plan", "source"]
+    list_filter: list[Any] = [ApplicationStageFilter, "needs_attention", "plan", "source"]
     list_display_links = ["organization"]
     actions = ["approve", "reject"]
     ordering = ["-created", "-pk"]
