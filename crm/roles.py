@@ -23,6 +23,8 @@ _CRM_DUES_PLANNING = ["duesschedule", "duesschedulerule", "duesschedulebracket"]
 # Account work (prospects and their stages, tasks, interactions): the membership staff own the
 # accounts; finance and read-only read them (crm "view": "*"); inquiries are only read.
 _CRM_ACCOUNTS = ["prospect", "task", "interaction"]
+# The member directory's headings: the membership staff keep the list.
+_CRM_DIRECTORY = ["directorycategory"]
 _CRM_MEMBERSHIP = [
     "membership",
     "membershipplan",
@@ -41,14 +43,17 @@ ROLES: dict[str, dict[str, Any]] = {
             "add": _CRM_PEOPLE
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
             + _CRM_DUES_PLANNING
-            + _CRM_ACCOUNTS,
+            + _CRM_ACCOUNTS
+            + _CRM_DIRECTORY,
             # Renewal proposals are made by the daily run; staff accept or decline them.
             "change": _CRM_PEOPLE
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
             + ["pledgerenewalproposal"]
             + _CRM_DUES_PLANNING
-            + _CRM_ACCOUNTS,
+            + _CRM_ACCOUNTS
+            + _CRM_DIRECTORY,
             "delete": [
+                "directorycategory",
                 "affiliation",
                 "note",
                 "planbracket",
@@ -58,6 +63,8 @@ ROLES: dict[str, dict[str, Any]] = {
         },
         "events": {"view": "*"},
         "billing": {"view": "*"},
+        # Directory listings members saved in the portal, waiting for review (approve, reject).
+        "portal": {"view": ["directorychange"], "change": ["directorychange"]},
         # Newsletter lists are the membership team's outreach: they define lists, add people
         # who asked in person and unsubscribe on request; consent records are never edited.
         "outreach": {
@@ -87,6 +94,7 @@ ROLES: dict[str, dict[str, Any]] = {
     },
     READ_ONLY: {
         "crm": {"view": "*"},
+        "portal": {"view": ["directorychange"]},
         "events": {"view": "*"},
         "billing": {"view": "*"},
         "outreach": {"view": "*"},

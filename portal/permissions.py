@@ -11,7 +11,9 @@ What a contact may do at an organization follows their roles there (crm's Affili
 | the directory listing (description, listed or not) | yes | no | no | no |
 | a plan change (upgrade now, downgrade at renewal) | yes | no | no | no |
 
-A contact who is not at the organization, an organization that does not exist and a record
+A link proposed on a public form and not yet confirmed (a pending affiliation) grants nothing:
+its contact is not at the organization here. A contact who is not at the organization, an
+organization that does not exist and a record
 (an invoice, a payment, a colleague) of another organization all get the same 404; a contact
 at the organization without the role gets 403 with a sentence saying who has it.
 """
@@ -56,7 +58,11 @@ def access(contact: Contact | None, organization_id: int, what: Can) -> Affiliat
         raise Http404
     affiliation = (
         Affiliation.objects.select_related("organization", "contact")
-        .filter(contact=contact, organization_id=organization_id)
+        .filter(
+            contact=contact,
+            organization_id=organization_id,
+            status=Affiliation.Status.CONFIRMED,
+        )
         .first()
     )
     if affiliation is None:

@@ -103,13 +103,26 @@ class Directory(PublicAPIView):
     pagination_class = PageNumberPagination  # read by the schema too: a paginated answer
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, description="Words in the name, industry or city")],
+        parameters=[
+            OpenApiParameter("q", str, description="Words in the name, industry or city"),
+            OpenApiParameter("category", str, description="A category's slug"),
+        ],
         responses=s.DirectoryEntryOut(many=True),
     )
     def get(self, request: Request) -> Response:
         params = s.DirectoryParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        organizations = selectors.organization_directory(q=params.validated_data["q"])
+        organizations = selectors.organization_directory(
+            q=params.validated_data["q"], category=params.validated_data["category"]
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(organizations, request, view=self)
-        return paginator.get_paginated_response(s.DirectoryEntryOut(page, many=True).data)
+        return paginator.get_paginated_response(
+            s.DirectoryEntryOut(page, many=True, context={"request": request}).data
+        )
+
+
+class DirectoryCategoryList(PublicAPIView):
+    @extend_schema(responses=s.DirectoryCategoryOut(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(s.DirectoryCategoryOut(selectors.directory_categories(), many=True).data)

@@ -19,7 +19,13 @@ from crm.models.memberships import (
     MembershipTransition,
 )
 from crm.models.notes import Note
-from crm.models.organizations import Affiliation, Contact, County, Organization
+from crm.models.organizations import (
+    Affiliation,
+    Contact,
+    County,
+    DirectoryCategory,
+    Organization,
+)
 from crm.models.pipeline import AccountSummary, Inquiry, Interaction, Prospect, Task
 from crm.models.plans import BillingCycle, MembershipPlan, PlanBracket, PricingKind, Proration
 
@@ -30,6 +36,7 @@ __all__ = [
     "BillingCycle",
     "Contact",
     "County",
+    "DirectoryCategory",
     "DuesDeductibility",
     "DuesSchedule",
     "DuesScheduleBracket",

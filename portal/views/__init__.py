@@ -24,6 +24,8 @@ from portal.views.billing import (
     statement,
 )
 from portal.views.manage import (
+    colleague_confirm,
+    colleague_decline,
     colleague_make_primary,
     colleague_remove,
     colleagues,
@@ -33,6 +35,8 @@ from portal.views.manage import (
 
 __all__ = [
     "SESSION_KEY",
+    "colleague_confirm",
+    "colleague_decline",
     "colleague_make_primary",
     "colleague_remove",
     "colleagues",
