@@ -98,7 +98,12 @@ def application_submit(
         raise ServiceError("This plan is not offered for joining online.", field="plan")
     quote = _quote_for(plan, organization, start_date)
     with all_or_nothing():
-        match = _match(organization=organization, contact=contact, billing_contact=billing_contact)
+        match = _match(
+            organization=organization,
+            contact=contact,
+            billing_contact=billing_contact,
+            apart_from_busy=True,
+        )
         try:
             membership = membership_create(
                 organization=match.organization,
@@ -110,7 +115,8 @@ def application_submit(
                 organization_locked=True,
             )
         except ServiceError:
-            # Said without naming the plan or state of someone else's membership.
+            # Only for an organization in the public directory (matching kept any other apart):
+            # said without naming the plan or state of its membership.
             raise ServiceError(
                 "This organization already has a membership or an application in progress. "
                 "Please contact the membership team.",
