@@ -23,6 +23,10 @@ urlpatterns = [
         public.DirectoryCategoryList.as_view(),
         name="public-directory-categories",
     ),
+    # The member portal's way in
+    path(
+        "portal/sign-in-link/", public.PortalSignInLink.as_view(), name="public-portal-sign-in-link"
+    ),
     # Site-selector and contact forms
     path("inquiries/", public_inquiries.InquiryCreate.as_view(), name="public-inquiries"),
     # Newsletters

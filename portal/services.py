@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.audit import audit_source
 from core.exceptions import InvalidData, ServiceError
+from core.exceptions import TooManyRequests as CoreTooManyRequests
 from core.mail import send_templated
 from core.services import atomic, set_change_reason, user_or_none
 from crm.models import (
@@ -39,7 +40,7 @@ from portal import links
 from portal.models import PortalAccount, PortalSignIn
 
 
-class TooManyRequests(ServiceError):
+class TooManyRequests(CoreTooManyRequests):
     """Too many sign-in links asked for one address or from one client this hour."""
 
 

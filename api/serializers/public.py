@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.validators import URLValidator
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -314,7 +316,36 @@ class InvoiceOut(serializers.Serializer):
         return invoice_public_data(instance) or {}
 
 
-class ApplicationOut(serializers.Serializer):
+def portal_sign_in_url() -> str:
+    """The member portal's sign-in page, where the website sends people to manage what they
+    have with the chamber (docs/portal.md)."""
+    return settings.SITE_URL.rstrip("/") + reverse("portal:sign-in")
+
+
+class PortalLinkMixin(serializers.Serializer):
+    """`portal_url`: where the person signs in to the member portal (the same for everyone)."""
+
+    portal_url = serializers.SerializerMethodField(
+        help_text="The member portal's sign-in page: the person's organization, invoices and "
+        "registrations, once their address is on file."
+    )
+
+    @extend_schema_field(serializers.URLField())
+    def get_portal_url(self, obj: Any) -> str:
+        return portal_sign_in_url()
+
+
+class PortalSignInLinkIn(_HoneypotMixin):
+    email = serializers.EmailField(max_length=254)
+
+
+class PortalSignInLinkOut(serializers.Serializer):
+    status = serializers.CharField(help_text="Always `sent_if_known`.")
+    message = serializers.CharField()
+    portal_url = serializers.URLField()
+
+
+class ApplicationOut(PortalLinkMixin, serializers.Serializer):
     """An application as the answer to POST join/ shows it. The context carries its `invoice`
     (or None) and its `quote`."""
 
@@ -366,7 +397,7 @@ class InstallmentOut(serializers.Serializer):
         return None if invoice is None else InvoiceOut(invoice).data
 
 
-class PledgeOut(serializers.ModelSerializer):
+class PledgeOut(PortalLinkMixin, serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     organization = serializers.CharField(source="organization.name")
     level = serializers.CharField(source="level.code")
@@ -390,6 +421,7 @@ class PledgeOut(serializers.ModelSerializer):
             "start",
             "total_commitment",
             "schedule",
+            "portal_url",
         ]
 
 

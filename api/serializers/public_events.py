@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.serializers.public import _HoneypotMixin
+from api.serializers.public import PortalLinkMixin, _HoneypotMixin
 from events.models import Event, Registration, TicketType
 
 # The same words whoever registered: they never tell whether an organization is a member.
@@ -112,7 +112,7 @@ class RegistrationInputSerializer(_HoneypotMixin):
         return attrs
 
 
-class RegistrationSerializer(serializers.ModelSerializer):
+class RegistrationSerializer(PortalLinkMixin, serializers.ModelSerializer):
     """A registration as its reference's holder sees it: no email, phone or other invoice."""
 
     event = serializers.CharField(source="event.slug")
@@ -165,6 +165,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
             "waitlist_position",
             "can_cancel",
             "cancel_until",
+            "portal_url",
         ]
 
     def _invoice(self, registration: Registration) -> Any:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -41,6 +43,16 @@ def _social_field(network: str) -> models.URLField:
         validators=[SocialURLValidator(network)],
         help_text=f"An address on {' or '.join(hosts)}.",
     )
+
+
+class OrganizationHistory(HistoricalRecords):
+    """The organization's history, with its directory categories on every row; a row of a
+    creation has none to read (they are set after the first save), so it asks nothing."""
+
+    def create_historical_record_m2ms(self, history_instance: Any, instance: Any) -> None:
+        if history_instance.history_type == "+":
+            return
+        super().create_historical_record_m2ms(history_instance, instance)
 
 
 class Organization(TimeStampedModel):
@@ -105,7 +117,7 @@ class Organization(TimeStampedModel):
 
     # The categories are kept with each historical row (crm.services.directory saves them
     # with the organization, so one change is one row).
-    history = HistoricalRecords(m2m_fields=[directory_categories])
+    history = OrganizationHistory(m2m_fields=[directory_categories])
 
     class Meta:
         ordering = ["name"]

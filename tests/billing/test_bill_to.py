@@ -16,7 +16,8 @@ def _link(organization, email: str, **roles: bool) -> Affiliation:  # type: igno
         contact__email=email,
         is_primary=roles.get("is_primary", False),
         is_billing=roles.get("is_billing", False),
-        status=roles.get("pending") and Affiliation.Status.PENDING or Affiliation.Status.CONFIRMED,
+        status=(roles.get("pending") and Affiliation.Status.PENDING)
+        or Affiliation.Status.CONFIRMED,
     )
 
 
