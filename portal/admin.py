@@ -140,9 +140,6 @@ class DirectoryChangeAdmin(HistoryAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description="proposed listing (current in brackets where it differs)")
     def proposal(self, obj: DirectoryChange) -> str:
         org = obj.organization

@@ -171,7 +171,8 @@ ADMIN: dict[str, Page] = {
     "outreach.subscription": Page(view=staff(M, RO), add=staff(M),
         actions={"unsubscribe_selected": staff(M)}, urls={"export/": {"GET": staff(M, RO)}}),
     # Directory listings saved in the portal, held for review: the membership staff decide.
-    "portal.directorychange": Page(view=staff(M, RO), change=staff(M),
+    # Deleted only with its contact or organization (the superuser's to delete).
+    "portal.directorychange": Page(view=staff(M, RO), change=staff(M), delete=SU_ONLY,
         actions={"approve": staff(M), "reject": staff(M)},
         urls={"<int:pk>/logo/": {"GET": staff(M, RO)}}),
     # Webhook endpoints say where data goes and hold secrets: the superuser's.
