@@ -11,7 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.exceptions import InvalidData, ServiceError
+from core.exceptions import InvalidData, ServiceError, TooManyRequests
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -50,6 +50,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, InvalidData):
         return Response(
             {"errors": {exc.field or "detail": [exc.message]}}, status=status.HTTP_400_BAD_REQUEST
+        )
+    if isinstance(exc, TooManyRequests):
+        return Response(
+            {"errors": {exc.field or "detail": [exc.message]}},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": "3600"},
         )
     if isinstance(exc, ServiceError):
         return Response(

@@ -18,6 +18,15 @@ urlpatterns = [
     path("invest/", public.InvestCreate.as_view(), name="public-invest"),
     path("invest/<str:reference>/", public.InvestDetail.as_view(), name="public-invest-detail"),
     path("directory/", public.Directory.as_view(), name="public-directory"),
+    path(
+        "directory/categories/",
+        public.DirectoryCategoryList.as_view(),
+        name="public-directory-categories",
+    ),
+    # The member portal's way in
+    path(
+        "portal/sign-in-link/", public.PortalSignInLink.as_view(), name="public-portal-sign-in-link"
+    ),
     # Site-selector and contact forms
     path("inquiries/", public_inquiries.InquiryCreate.as_view(), name="public-inquiries"),
     # Newsletters

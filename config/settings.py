@@ -309,6 +309,16 @@ if (
         "PORTAL_LINK_MINUTES must be 1 to 1440 and PORTAL_LINK_REQUESTS_PER_ADDRESS and "
         "PORTAL_LINK_REQUESTS_PER_CLIENT 1 or more."
     )
+# The directory listing members keep in the portal: with DIRECTORY_CHANGES_NEED_REVIEW their
+# changes wait for staff to approve them (admin, Member portal, Directory changes); a logo is
+# at most DIRECTORY_LOGO_MAX_BYTES, stored in the default storage (MEDIA_ROOT on disk).
+DIRECTORY_CHANGES_NEED_REVIEW = env_bool("DIRECTORY_CHANGES_NEED_REVIEW", default=False)
+DIRECTORY_LOGO_MAX_BYTES = env_int("DIRECTORY_LOGO_MAX_BYTES", 512 * 1024)
+if not 1024 <= DIRECTORY_LOGO_MAX_BYTES <= 10 * 1024 * 1024:
+    raise ImproperlyConfigured("DIRECTORY_LOGO_MAX_BYTES must be 1024 to 10485760 (10 MB).")
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
+MEDIA_URL = "/media/"
+
 # django-sesame signs the links (portal/links.py); it is no authentication backend here, so a
 # link never logs anyone into Django (nor the admin, nor the staff API).
 SESAME_MAX_AGE = PORTAL_LINK_MINUTES * 60

@@ -2,6 +2,7 @@
 DATABASE_URL still chooses the database."""
 
 import os
+import tempfile
 
 os.environ.setdefault("CRM_INSECURE_DEV_DEFAULTS", "true")
 for _name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
@@ -14,6 +15,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEMBERSHIP_STAFF_EMAILS = ["membership@example.org"]
+# Uploaded files (directory logos) go to a folder of this run's own, removed with /tmp.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="crm-test-media-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -17,3 +17,8 @@ class TransitionNotAllowed(ServiceError):
 class InvalidData(ServiceError):
     """The values given break one of the model's rules (a bad address, a duplicate email): the
     caller's input is wrong rather than the record's state, so the API answers 400."""
+
+
+class TooManyRequests(ServiceError):
+    """Asked too often (sign-in links for one address or from one client): the API answers 429,
+    pages say to wait."""

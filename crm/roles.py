@@ -26,6 +26,8 @@ _CRM_BENEFITS = ["benefit", "benefitgrant"]
 # Account work (prospects and their stages, tasks, interactions): the membership staff own the
 # accounts; finance and read-only read them (crm "view": "*"); inquiries are only read.
 _CRM_ACCOUNTS = ["prospect", "task", "interaction"]
+# The member directory's headings: the membership staff keep the list.
+_CRM_DIRECTORY = ["directorycategory"]
 _CRM_MEMBERSHIP = [
     "membership",
     "membershipplan",
@@ -46,15 +48,18 @@ ROLES: dict[str, dict[str, Any]] = {
             + _CRM_DUES_PLANNING
             + _CRM_ACCOUNTS
             + _CRM_BENEFITS
-            + ["benefitusage"],
+            + ["benefitusage"]
+            + _CRM_DIRECTORY,
             # Renewal proposals are made by the daily run; staff accept or decline them.
             "change": _CRM_PEOPLE
             + ["membership", "membershipplan", "planbracket", "investorlevel", "pledge"]
             + ["pledgerenewalproposal"]
             + _CRM_DUES_PLANNING
             + _CRM_ACCOUNTS
-            + _CRM_BENEFITS,
+            + _CRM_BENEFITS
+            + _CRM_DIRECTORY,
             "delete": [
+                "directorycategory",
                 "affiliation",
                 "note",
                 "planbracket",
@@ -65,6 +70,8 @@ ROLES: dict[str, dict[str, Any]] = {
         },
         "events": {"view": "*"},
         "billing": {"view": "*"},
+        # Directory listings members saved in the portal, waiting for review (approve, reject).
+        "portal": {"view": ["directorychange"], "change": ["directorychange"]},
         # Newsletter lists are the membership team's outreach: they define lists, add people
         # who asked in person and unsubscribe on request; consent records are never edited.
         "outreach": {
@@ -94,6 +101,7 @@ ROLES: dict[str, dict[str, Any]] = {
     },
     READ_ONLY: {
         "crm": {"view": "*"},
+        "portal": {"view": ["directorychange"]},
         "events": {"view": "*"},
         "billing": {"view": "*"},
         "outreach": {"view": "*"},

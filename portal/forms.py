@@ -1,4 +1,10 @@
+from typing import Any
+
 from django import forms
+
+from crm.directory import SOCIAL_NETWORKS, SocialURLValidator, inspect_logo
+from crm.models import DirectoryCategory, Organization
+from crm.services import DirectoryListing
 
 
 class SignInForm(forms.Form):
@@ -26,3 +32,55 @@ class DirectoryForm(forms.Form):
     directory_text = forms.CharField(
         label="Description", max_length=2000, required=False, widget=forms.Textarea
     )
+    website = forms.URLField(label="Website", max_length=300, required=False, assume_scheme="https")
+    categories = forms.ModelMultipleChoiceField(
+        label="Categories",
+        queryset=DirectoryCategory.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    logo = forms.FileField(label="Logo", required=False)
+    remove_logo = forms.BooleanField(label="Remove the logo", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for network, (label, _hosts) in SOCIAL_NETWORKS.items():
+            self.fields[f"{network}_url"] = forms.URLField(
+                label=label,
+                max_length=300,
+                required=False,
+                assume_scheme="https",
+                validators=[SocialURLValidator(network)],
+            )
+
+    def clean_logo(self) -> Any:
+        logo = self.cleaned_data.get("logo")
+        if logo:
+            inspect_logo(logo)  # ValidationError with the sentence, under the field
+        return logo
+
+    @property
+    def social_fields(self) -> list[forms.BoundField]:
+        return [self[f"{network}_url"] for network in SOCIAL_NETWORKS]
+
+    def listing(self) -> DirectoryListing:
+        data = self.cleaned_data
+        return DirectoryListing(
+            listed=data["directory_listed"],
+            text=data["directory_text"],
+            website=data["website"],
+            social={network: data[f"{network}_url"] for network in SOCIAL_NETWORKS},
+            categories=tuple(data["categories"]),
+            logo=data.get("logo") or None,
+            remove_logo=data["remove_logo"],
+        )
+
+    @classmethod
+    def initial_for(cls, organization: Organization) -> dict[str, Any]:
+        return {
+            "directory_listed": organization.directory_listed,
+            "directory_text": organization.directory_text,
+            "website": organization.website,
+            "categories": list(organization.directory_categories.all()),
+            **{f"{n}_url": getattr(organization, f"{n}_url") for n in SOCIAL_NETWORKS},
+        }

@@ -12,7 +12,9 @@ What a contact may do at an organization follows their roles there (crm's Affili
 | a plan change (upgrade now, downgrade at renewal) | yes | no | no | no |
 | accepting a pledge's renewal proposal | yes | no | no | no |
 
-A contact who is not at the organization, an organization that does not exist and a record
+A link proposed on a public form and not yet confirmed (a pending affiliation) grants nothing:
+its contact is not at the organization here. A contact who is not at the organization, an
+organization that does not exist and a record
 (an invoice, a payment, a colleague) of another organization all get the same 404; a contact
 at the organization without the role gets 403 with a sentence saying who has it.
 """
@@ -59,7 +61,11 @@ def access(contact: Contact | None, organization_id: int, what: Can) -> Affiliat
         raise Http404
     affiliation = (
         Affiliation.objects.select_related("organization", "contact")
-        .filter(contact=contact, organization_id=organization_id)
+        .filter(
+            contact=contact,
+            organization_id=organization_id,
+            status=Affiliation.Status.CONFIRMED,
+        )
         .first()
     )
     if affiliation is None:

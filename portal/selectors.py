@@ -21,13 +21,15 @@ from crm.models import (
     Organization,
     Pledge,
     PledgeRenewalProposal,
+    PortalSignIn,
 )
 from crm.selectors import membership_renewal_quote
 
 
 def affiliations_of(contact: Contact) -> QuerySet[Affiliation]:
+    """The organizations the contact is at (a link still pending confirmation is not one)."""
     return (
-        Affiliation.objects.filter(contact=contact)
+        Affiliation.objects.filter(contact=contact, status=Affiliation.Status.CONFIRMED)
         .select_related("organization")
         .order_by("organization__name", "pk")
     )
@@ -147,3 +149,51 @@ def renewal_proposals_of(organization: Organization) -> QuerySet[PledgeRenewalPr
         .select_related("pledge__level", "level")
         .order_by("start_date", "pk")
     )
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One thing a contact did in the portal: signed in, or changed a record."""
+
+    at: Any
+    contact: str
+    what: str
+
+
+ACTIVITY_LIMIT = 50
+
+
+def portal_activity(organization: Organization, *, limit: int = ACTIVITY_LIMIT) -> list[Activity]:
+    """What the organization's people did in the portal, most recent first: their sign-ins and
+    the changes recorded in the history as made through the portal (by a portal login) on the
+    organization, its people's places there, their own details, its listing's held changes and
+    its memberships. At most `limit` entries; one query per kind."""
+    from portal.models import DirectoryChange
+
+    contact_ids = Affiliation.objects.filter(organization=organization).values("contact_id")
+    entries = [
+        Activity(s.signed_in_at, s.contact.full_name, "Signed in")
+        for s in PortalSignIn.objects.filter(contact_id__in=contact_ids)
+        .select_related("contact")
+        .order_by("-signed_in_at", "-pk")[:limit]
+    ]
+    sources: list[tuple[Any, dict[str, Any], str]] = [
+        (Organization, {"id": organization.pk}, "Organization"),
+        (Affiliation, {"organization_id": organization.pk}, "Colleague"),
+        (Contact, {"id__in": contact_ids}, "Own details"),
+        (DirectoryChange, {"organization_id": organization.pk}, "Directory change"),
+        (Membership, {"organization_id": organization.pk}, "Membership"),
+    ]
+    for model, where, label in sources:
+        rows = (
+            model.history.filter(**where, history_user__portal_account__isnull=False)
+            .select_related("history_user__portal_account__contact")
+            .order_by("-history_date", "-history_id")[:limit]
+        )
+        for row in rows:
+            who = row.history_user.portal_account.contact.full_name
+            entries.append(
+                Activity(row.history_date, who, f"{label}: {row.history_change_reason or '—'}")
+            )
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit]

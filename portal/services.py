@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.audit import audit_source
 from core.exceptions import InvalidData, ServiceError
+from core.exceptions import TooManyRequests as CoreTooManyRequests
 from core.mail import send_templated
 from core.services import atomic, set_change_reason, user_or_none
 from crm.models import (
@@ -25,7 +26,13 @@ from crm.models import (
     Organization,
 )
 from crm.normalize import normalize_email
-from crm.services import affiliation_delete, affiliation_save, contact_save, organization_save
+from crm.services import (
+    affiliation_confirm,
+    affiliation_delete,
+    affiliation_reject,
+    affiliation_save,
+    contact_save,
+)
 from crm.services.benefits import portal_sign_in_record
 from crm.services.renewals import membership_change_plan
 from events.models import Registration
@@ -34,7 +41,7 @@ from portal import links
 from portal.models import PortalAccount
 
 
-class TooManyRequests(ServiceError):
+class TooManyRequests(CoreTooManyRequests):
     """Too many sign-in links asked for one address or from one client this hour."""
 
 
@@ -223,9 +230,16 @@ def portal_colleague_invite(
             )
             set_change_reason(contact, f"Invited to {organization.name} by a colleague")
             contact_save(contact=contact, by=by)
-        elif Affiliation.objects.filter(contact=contact, organization=organization).exists():
+        elif existing := Affiliation.objects.filter(
+            contact=contact, organization=organization
+        ).first():
             raise InvalidData(
-                f"{contact.full_name} ({email}) is already at {organization.name}.",
+                f"{contact.full_name} ({email}) is already at {organization.name}"
+                + (
+                    ": confirm them under Waiting for your confirmation."
+                    if existing.status == Affiliation.Status.PENDING
+                    else "."
+                ),
                 field="email",
             )
         affiliation = Affiliation(
@@ -256,6 +270,26 @@ def portal_colleague_remove(*, affiliation: Affiliation, by_contact: Contact) ->
         affiliation_delete(affiliation=affiliation, by=by)
 
 
+def portal_colleague_confirm(*, affiliation: Affiliation, by_contact: Contact) -> Affiliation:
+    """The primary representative confirms someone who attached themselves to the organization
+    on a public form (a join, a pledge, a registration): crm's affiliation_confirm, as staff
+    confirm them, recorded as made by the representative through the portal."""
+    with as_portal_contact(by_contact) as by:
+        return affiliation_confirm(affiliation=affiliation, by=by, by_contact=by_contact)
+
+
+def portal_colleague_decline(*, affiliation: Affiliation, by_contact: Contact) -> None:
+    """The primary representative declines such a link: crm's affiliation_reject (the link is
+    removed; the person's contact record stays)."""
+    with as_portal_contact(by_contact) as by:
+        affiliation_reject(
+            affiliation=affiliation,
+            by=by,
+            by_contact=by_contact,
+            reason="not one of ours, said in the member portal",
+        )
+
+
 def portal_primary_move(*, affiliation: Affiliation, by_contact: Contact) -> Affiliation:
     """The primary representative hands the role to a colleague (and keeps their other roles)."""
     if affiliation.is_primary:
@@ -265,20 +299,6 @@ def portal_primary_move(*, affiliation: Affiliation, by_contact: Contact) -> Aff
         set_change_reason(affiliation, "Made primary representative by the previous one")
         affiliation_save(affiliation=affiliation, by=by)
     return affiliation
-
-
-def portal_directory_update(
-    *, organization: Organization, listed: bool, text: str, by_contact: Contact
-) -> Organization:
-    """The primary representative sets the organization's listing in the member directory:
-    whether it appears there and its description."""
-    with as_portal_contact(by_contact) as by:
-        organization = Organization.objects.select_for_update().get(pk=organization.pk)
-        organization.directory_listed = listed
-        organization.directory_text = text.strip()
-        set_change_reason(organization, "Directory listing changed")
-        organization_save(organization=organization, by=by)
-    return organization
 
 
 def portal_plan_change(

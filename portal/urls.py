@@ -45,6 +45,8 @@ urlpatterns = [
     path(f"{org}plan/", views.plan, name="plan"),
     path(f"{org}colleagues/", views.colleagues, name="colleagues"),
     path(f"{org}colleagues/<int:pk>/remove/", views.colleague_remove, name="colleague-remove"),
+    path(f"{org}colleagues/<int:pk>/confirm/", views.colleague_confirm, name="colleague-confirm"),
+    path(f"{org}colleagues/<int:pk>/decline/", views.colleague_decline, name="colleague-decline"),
     path(
         f"{org}colleagues/<int:pk>/make-primary/",
         views.colleague_make_primary,

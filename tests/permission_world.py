@@ -163,6 +163,7 @@ def _records(world: World) -> None:
         *_login_records(),
         *_pipeline_records(organization, world.users[MEMBERSHIP]),
         *_benefit_records(),
+        *_directory_records(organization),
     ]
     for record in built:
         assert record is not None
@@ -215,6 +216,29 @@ def _pipeline_records(customer: Any, owner: Any) -> list[models.Model]:
             summary="Talked about joining.",
         ),
     ]
+
+
+def _directory_records(organization: Any) -> list[models.Model]:
+    """A directory category, and a listing saved in the portal waiting for staff's review."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from crm.models import DirectoryCategory
+    from portal.models import DirectoryChange
+
+    logo = io.BytesIO()
+    Image.new("RGB", (64, 64), (20, 80, 200)).save(logo, format="PNG")
+    change = DirectoryChange(
+        organization=organization,
+        contact=organization.affiliations.get().contact,
+        listed=True,
+        text="Widgets since 1950.",
+    )
+    change.logo.save("matrix.png", ContentFile(logo.getvalue()), save=False)
+    change.save()
+    return [DirectoryCategory.objects.create(name="Manufacturing", slug="manufacturing"), change]
 
 
 def _login_records() -> list[models.Model]:

@@ -81,7 +81,10 @@ ADMIN: dict[str, Page] = {
               "<int:pk>/dues-statement/": {"GET": ALL},
               "<int:pk>/statement/": {"GET": ALL},
               "<int:pk>/statement/pdf/": {"GET": ALL},
-              "<int:pk>/benefits/use/": {"POST": staff(M)}}),
+              "<int:pk>/benefits/use/": {"POST": staff(M)},
+              "<int:pk>/pending-affiliations/": {"GET": staff(M, E), "POST": staff(M, E)}}),
+    "crm.directorycategory": Page(view=NOT_EVENTS, add=staff(M), change=staff(M),
+        delete=staff(M)),
     "crm.contact": Page(view=ALL, add=staff(M, E), change=staff(M, E), delete=SU_ONLY,
         actions={"merge_selected": staff(M, E), EXPORT: ALL},
         urls={"import-roster/": {"GET": staff(M), "POST": staff(M)},
@@ -175,6 +178,11 @@ ADMIN: dict[str, Page] = {
     "outreach.subscriber": Page(view=staff(M, RO), change=SU_ONLY),
     "outreach.subscription": Page(view=staff(M, RO), add=staff(M),
         actions={"unsubscribe_selected": staff(M)}, urls={"export/": {"GET": staff(M, RO)}}),
+    # Directory listings saved in the portal, held for review: the membership staff decide.
+    # Deleted only with its contact or organization (the superuser's to delete).
+    "portal.directorychange": Page(view=staff(M, RO), change=staff(M), delete=SU_ONLY,
+        actions={"approve": staff(M), "reject": staff(M)},
+        urls={"<int:pk>/logo/": {"GET": staff(M, RO)}}),
     # Webhook endpoints say where data goes and hold secrets: the superuser's.
     "webhooks.webhookendpoint": Page(view=SU_ONLY, add=SU_ONLY, change=SU_ONLY,
         delete=SU_ONLY, actions={"rotate_secret": SU_ONLY}),
@@ -213,6 +221,10 @@ URL_CALLS: dict[str, dict[str, dict[str, str]]] = {
     "<int:pk>/reject/": {"POST": {"reason": "checked by the permission matrix"}},
     "<int:event_id>/check-in/": {"POST": {"registration": "{registration}"}},
     "<int:pk>/reconciliation/": {"POST": {"action": "review"}},
+    "<int:pk>/pending-affiliations/": {
+        "GET": {"affiliation": "{affiliation}", "decide": "confirm"},
+        "POST": {"affiliation": "{affiliation}", "decide": "confirm"},
+    },
 }
 
 CALLERS = [M, F, E, RO, NO_ROLE, SU, NOT_STAFF, DEACTIVATED, ANONYMOUS]
@@ -331,7 +343,11 @@ def _client(sessions, caller: str) -> Client:
 def _fill(text: str, world, key: str) -> str:
     model_admin = _model_admin(key)
     record = world.record(model_admin.model)
-    values = {"pk": record.pk, "registration": ""}
+    values = {"pk": record.pk, "registration": "", "affiliation": ""}
+    if "{affiliation}" in text:
+        from crm.models import Affiliation
+
+        values["affiliation"] = world.record(Affiliation).pk
     if key == "authtoken.tokenproxy":
         values["pk"] = record.user_id  # the token admin names a token by its user
     if "{history_id}" in text:

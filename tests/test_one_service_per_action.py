@@ -30,10 +30,12 @@ from billing import services as billing
 from billing.services import refunded
 from crm import selectors as crm_selectors
 from crm import services as crm
+from crm.models import Affiliation
 from crm.services import applications, benefits, dues, imports, merges, pipeline, renewals
 from events import services as events
 from events.models import Registration
 from outreach.services import subscriptions
+from portal.directory import directory_change_approve, directory_change_reject
 from portal.services import portal_send_sign_in_link
 from tests.permission_world import SUPERUSER
 from tests.test_admin_permission_matrix import ADMIN, EXPORT, _actions, _model_admin
@@ -49,6 +51,8 @@ ADMIN_ACTIONS: dict[tuple[str, str], Callable[..., Any] | None] = {
     ("crm.organization", "set_account_owner"): pipeline.organization_set_account_owner,
     ("crm.task", "mark_done"): pipeline.task_complete,
     ("crm.contact", "merge_selected"): READS_ONLY,
+    ("portal.directorychange", "approve"): directory_change_approve,
+    ("portal.directorychange", "reject"): directory_change_reject,
     ("crm.affiliation", "confirm_pending"): crm.affiliation_confirm,
     ("crm.affiliation", "reject_pending"): crm.affiliation_reject,
     ("crm.membership", "approve"): applications.application_approve,
@@ -118,6 +122,8 @@ ADMIN_URLS: dict[tuple[str, str], tuple[dict[str, Any], Callable[..., Any] | Non
     ("crm.contact", "POST merge/"): ({"keep": "{pk}", "remove": "{other}"},
                                      merges.contact_merge),
     ("crm.contact", "POST <int:pk>/portal-link/"): ({}, portal_send_sign_in_link),
+    ("crm.organization", "POST <int:pk>/pending-affiliations/"): (
+        {"affiliation": "{affiliation}", "decide": "confirm"}, crm.affiliation_confirm),
     ("crm.membership", "POST renewals/"): ({"action": "send_reminder", "membership": "{pk}"},
                                            renewals.membership_send_reminder),
     ("crm.application", "POST renewals/"): ({"action": "drop", "membership": "{pk}",
@@ -263,6 +269,7 @@ def _fill(spec: dict[str, Any], world, values: dict[str, Any], key: str) -> dict
                 plan=values["plan"],
                 registration=values["registration"],
                 benefit=values["benefit"],
+                affiliation=world.record(Affiliation).pk,
                 other=values["other"].get(model._meta.concrete_model, ""),
             )
         filled[name] = value

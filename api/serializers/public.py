@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.validators import URLValidator
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,7 +19,15 @@ from rest_framework import serializers
 from billing.money import format_usd
 from billing.selectors import invoice_public_data
 from crm import pricing, selectors
-from crm.models import InvestorLevel, Membership, MembershipPlan, Organization, Pledge
+from crm.directory import logo_path, social_links
+from crm.models import (
+    DirectoryCategory,
+    InvestorLevel,
+    Membership,
+    MembershipPlan,
+    Organization,
+    Pledge,
+)
 from crm.services.applications import (
     START_AHEAD_DAYS,
     START_BACK_DAYS,
@@ -306,7 +316,36 @@ class InvoiceOut(serializers.Serializer):
         return invoice_public_data(instance) or {}
 
 
-class ApplicationOut(serializers.Serializer):
+def portal_sign_in_url() -> str:
+    """The member portal's sign-in page, where the website sends people to manage what they
+    have with the chamber (docs/portal.md)."""
+    return settings.SITE_URL.rstrip("/") + reverse("portal:sign-in")
+
+
+class PortalLinkMixin(serializers.Serializer):
+    """`portal_url`: where the person signs in to the member portal (the same for everyone)."""
+
+    portal_url = serializers.SerializerMethodField(
+        help_text="The member portal's sign-in page: the person's organization, invoices and "
+        "registrations, once their address is on file."
+    )
+
+    @extend_schema_field(serializers.URLField())
+    def get_portal_url(self, obj: Any) -> str:
+        return portal_sign_in_url()
+
+
+class PortalSignInLinkIn(_HoneypotMixin):
+    email = serializers.EmailField(max_length=254)
+
+
+class PortalSignInLinkOut(serializers.Serializer):
+    status = serializers.CharField(help_text="Always `sent_if_known`.")
+    message = serializers.CharField()
+    portal_url = serializers.URLField()
+
+
+class ApplicationOut(PortalLinkMixin, serializers.Serializer):
     """An application as the answer to POST join/ shows it. The context carries its `invoice`
     (or None) and its `quote`."""
 
@@ -358,7 +397,7 @@ class InstallmentOut(serializers.Serializer):
         return None if invoice is None else InvoiceOut(invoice).data
 
 
-class PledgeOut(serializers.ModelSerializer):
+class PledgeOut(PortalLinkMixin, serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     organization = serializers.CharField(source="organization.name")
     level = serializers.CharField(source="level.code")
@@ -382,17 +421,58 @@ class PledgeOut(serializers.ModelSerializer):
             "start",
             "total_commitment",
             "schedule",
+            "portal_url",
         ]
+
+
+class DirectoryCategoryOut(serializers.ModelSerializer):
+    class Meta:
+        model = DirectoryCategory
+        fields = ["slug", "name"]
+
+
+class SocialLinksOut(serializers.Serializer):
+    linkedin = serializers.URLField(required=False)
+    facebook = serializers.URLField(required=False)
+    instagram = serializers.URLField(required=False)
+    x = serializers.URLField(required=False)
+    youtube = serializers.URLField(required=False)
 
 
 class DirectoryEntryOut(serializers.ModelSerializer):
     member_since = serializers.DateField(allow_null=True)
     description = serializers.CharField(source="directory_text")
+    logo_url = serializers.SerializerMethodField()
+    categories = DirectoryCategoryOut(source="directory_categories", many=True)
+    social_links = serializers.SerializerMethodField()
 
     class Meta:
         model = Organization
-        fields = ["name", "website", "industry", "city", "member_since", "description"]
+        fields = [
+            "name",
+            "website",
+            "industry",
+            "city",
+            "member_since",
+            "description",
+            "logo_url",
+            "categories",
+            "social_links",
+        ]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_logo_url(self, obj: Organization) -> str | None:
+        path = logo_path(obj)
+        if path is None:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    @extend_schema_field(SocialLinksOut)
+    def get_social_links(self, obj: Organization) -> dict[str, str]:
+        return social_links(obj)
 
 
 class DirectoryParams(serializers.Serializer):
     q = _text(100)
+    category = serializers.SlugField(max_length=100, required=False, default="")

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.serializers.public import _HoneypotMixin
+from api.serializers.public import PortalLinkMixin, _HoneypotMixin
 from events.models import Event, Registration, TicketType
 from events.services.comp_seats import comp_seats_sentence
 
@@ -113,7 +113,7 @@ class RegistrationInputSerializer(_HoneypotMixin):
         return attrs
 
 
-class RegistrationSerializer(serializers.ModelSerializer):
+class RegistrationSerializer(PortalLinkMixin, serializers.ModelSerializer):
     """A registration as its reference's holder sees it: no email, phone or other invoice."""
 
     event = serializers.CharField(source="event.slug")
@@ -171,6 +171,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
             "cancel_until",
             "comp_seats",
             "comp_seats_note",
+            "portal_url",
         ]
 
     def _invoice(self, registration: Registration) -> Any:

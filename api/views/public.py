@@ -12,6 +12,7 @@ from api.idempotency import idempotent
 from api.pagination import PageNumberPagination
 from api.public_base import PublicAPIView
 from api.serializers import public as s
+from core.portal_links import request_sign_in_link
 from crm import pricing, selectors
 from crm.services.applications import (
     application_invoice,
@@ -19,6 +20,7 @@ from crm.services.applications import (
     investment_submit,
     pledge_invoices,
 )
+from outreach.net import client_address
 
 
 class MembershipPlanList(PublicAPIView):
@@ -103,13 +105,49 @@ class Directory(PublicAPIView):
     pagination_class = PageNumberPagination  # read by the schema too: a paginated answer
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, description="Words in the name, industry or city")],
+        parameters=[
+            OpenApiParameter("q", str, description="Words in the name, industry or city"),
+            OpenApiParameter("category", str, description="A category's slug"),
+        ],
         responses=s.DirectoryEntryOut(many=True),
     )
     def get(self, request: Request) -> Response:
         params = s.DirectoryParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        organizations = selectors.organization_directory(q=params.validated_data["q"])
+        organizations = selectors.organization_directory(
+            q=params.validated_data["q"], category=params.validated_data["category"]
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(organizations, request, view=self)
-        return paginator.get_paginated_response(s.DirectoryEntryOut(page, many=True).data)
+        return paginator.get_paginated_response(
+            s.DirectoryEntryOut(page, many=True, context={"request": request}).data
+        )
+
+
+class DirectoryCategoryList(PublicAPIView):
+    @extend_schema(responses=s.DirectoryCategoryOut(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(s.DirectoryCategoryOut(selectors.directory_categories(), many=True).data)
+
+
+class PortalSignInLink(PublicAPIView):
+    """The website's "Sign in to the member portal" box: the same service as the portal's
+    sign-in page (reached through core.portal_links, as nothing imports the portal), the same
+    answer whether or not the address is on file, throttled like the page (per address and per
+    client, 429 past it) besides the public API's own throttle."""
+
+    @extend_schema(request=s.PortalSignInLinkIn, responses={202: s.PortalSignInLinkOut})
+    @idempotent
+    def post(self, request: Request) -> Response:
+        form = s.PortalSignInLinkIn(data=request.data)
+        form.is_valid(raise_exception=True)
+        request_sign_in_link(
+            email=form.validated_data["email"], client=client_address(request._request)
+        )
+        answer = {
+            "status": "sent_if_known",
+            "message": "If this address is on file with the Alliance, a sign-in link is on its "
+            "way to it: it works once, for a short time.",
+            "portal_url": s.portal_sign_in_url(),
+        }
+        return Response(s.PortalSignInLinkOut(answer).data, status=status.HTTP_202_ACCEPTED)

@@ -114,9 +114,10 @@ def reopen_if_taken_back(
 
 
 def bill_to(organization: Organization) -> Contact | None:
-    """The billing contact, else the primary representative, else anyone with an address."""
+    """The billing contact, else the primary representative, else anyone with an address; never
+    someone whose link to the organization a public form proposed and nobody confirmed."""
     affiliations = (
-        Affiliation.objects.filter(organization=organization)
+        Affiliation.objects.filter(organization=organization, status=Affiliation.Status.CONFIRMED)
         .select_related("contact")
         .order_by("-is_billing", "-is_primary", "pk")
     )

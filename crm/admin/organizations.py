@@ -13,6 +13,7 @@ from billing.admin.documents import DuesStatementMixin
 from core.admin.actions import run_service_action
 from core.admin.history import HistoryAdmin
 from crm import selectors, services
+from crm.admin.affiliations import PendingAffiliationsMixin, decide_links
 from crm.admin.benefits import OrganizationBenefitsMixin
 from crm.admin.common import (
     InlineServiceSaveMixin,
@@ -23,6 +24,7 @@ from crm.admin.pipeline import InteractionInline, OrganizationAccountMixin
 from crm.models import (
     Affiliation,
     Contact,
+    DirectoryCategory,
     EmailLog,
     Membership,
     MembershipPlan,
@@ -128,14 +130,14 @@ class AffiliationInline(PreloadedAutocompleteInline):
 
 
 class PendingAffiliationInline(admin.TabularInline):
-    """Links proposed on public forms (a join, a pledge), waiting for staff or the primary
-    representative: each links to its page; confirm or reject them with the actions of the
-    Affiliations list (filtered by status)."""
+    """Links proposed on public forms (a join, a pledge, a registration), waiting for staff or
+    the primary representative (in the portal's Colleagues page): each with Confirm and
+    Decline (crm.admin.affiliations), as the Affiliations list's actions do."""
 
     model = Affiliation
     extra = 0
     can_delete = False
-    fields = ("contact", "title", "created")
+    fields = ("contact", "title", "created", "decide")
     readonly_fields = fields
     show_change_link = True
     verbose_name = "pending affiliation"
@@ -146,6 +148,10 @@ class PendingAffiliationInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="confirm or decline")
+    def decide(self, obj: Affiliation) -> Any:
+        return decide_links(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -214,6 +220,7 @@ class ContactNoteInline(NoteInline):
 @admin.register(Organization)
 class OrganizationAdmin(
     OrganizationBenefitsMixin,
+    PendingAffiliationsMixin,
     OrganizationAccountMixin,
     IndexedSearchAdminMixin,
     DuesStatementMixin,
@@ -246,6 +253,7 @@ class OrganizationAdmin(
         InteractionInline,
     ]
     readonly_fields = ["created", "modified", *OrganizationAccountMixin.account_readonly_fields]
+    filter_horizontal = ["directory_categories"]
     fieldsets = [
         (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),
         (
@@ -261,7 +269,22 @@ class OrganizationAdmin(
                 ]
             },
         ),
-        ("Directory", {"fields": ["directory_listed", "directory_text"]}),
+        (
+            "Directory",
+            {
+                "fields": [
+                    "directory_listed",
+                    "directory_text",
+                    "directory_logo",
+                    "directory_categories",
+                    "linkedin_url",
+                    "facebook_url",
+                    "instagram_url",
+                    "x_url",
+                    "youtube_url",
+                ]
+            },
+        ),
         OrganizationAccountMixin.account_fieldset,
         ("Record", {"fields": ["created", "modified"], "classes": ["collapse"]}),
     ]
@@ -382,6 +405,18 @@ class AffiliationAdmin(CsvXlsxExportMixin, HistoryAdmin):
             call=lambda a: services.affiliation_reject(affiliation=a, by=request.user),
             done="rejected",
         )
+
+
+@admin.register(DirectoryCategory)
+class DirectoryCategoryAdmin(HistoryAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(
+        self, request: HttpRequest, obj: DirectoryCategory, form: Any, change: bool
+    ) -> None:
+        services.directory_category_save(category=obj, by=request.user)
 
 
 @admin.register(Note)

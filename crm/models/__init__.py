@@ -20,7 +20,13 @@ from crm.models.memberships import (
     MembershipTransition,
 )
 from crm.models.notes import Note
-from crm.models.organizations import Affiliation, Contact, County, Organization
+from crm.models.organizations import (
+    Affiliation,
+    Contact,
+    County,
+    DirectoryCategory,
+    Organization,
+)
 from crm.models.pipeline import AccountSummary, Inquiry, Interaction, Prospect, Task
 from crm.models.plans import BillingCycle, MembershipPlan, PlanBracket, PricingKind, Proration
 
@@ -34,6 +40,7 @@ __all__ = [
     "BillingCycle",
     "Contact",
     "County",
+    "DirectoryCategory",
     "DuesDeductibility",
     "DuesSchedule",
     "DuesScheduleBracket",

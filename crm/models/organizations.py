@@ -1,9 +1,12 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from crm.directory import SOCIAL_NETWORKS, SocialURLValidator, logo_upload_to, validate_logo
 from crm.normalize import domain_from_website, normalize_email, normalize_org_name
 
 
@@ -12,6 +15,44 @@ class County(models.TextChoices):
     MIDDLESEX = "middlesex", "Middlesex County"
     TOLLAND = "tolland", "Tolland County"
     OTHER = "other", "Outside the region"
+
+
+class DirectoryCategory(TimeStampedModel):
+    """A heading of the member directory (Restaurants, Legal services, ...): staff keep the
+    list; an organization picks its own in the portal or staff pick them in the admin."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, help_text="Its name in the API's filter.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "directory categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _social_field(network: str) -> models.URLField:
+    label, hosts = SOCIAL_NETWORKS[network]
+    return models.URLField(
+        f"{label} page",
+        max_length=300,
+        blank=True,
+        validators=[SocialURLValidator(network)],
+        help_text=f"An address on {' or '.join(hosts)}.",
+    )
+
+
+class OrganizationHistory(HistoricalRecords):
+    """The organization's history, with its directory categories on every row; a row of a
+    creation has none to read (they are set after the first save), so it asks nothing."""
+
+    def create_historical_record_m2ms(self, history_instance: Any, instance: Any) -> None:
+        if history_instance.history_type == "+":
+            return
+        super().create_historical_record_m2ms(history_instance, instance)
 
 
 class Organization(TimeStampedModel):
@@ -45,6 +86,23 @@ class Organization(TimeStampedModel):
         help_text="The organization agreed to appear in the member directory.",
     )
     directory_text = models.TextField("directory description", blank=True, max_length=2000)
+    directory_logo = models.FileField(
+        "directory logo",
+        upload_to=logo_upload_to,
+        max_length=200,
+        blank=True,
+        validators=[validate_logo],
+        help_text="A PNG, JPEG or WebP image (checked by its content), within the size set by "
+        "DIRECTORY_LOGO_MAX_BYTES, each side 32 to 2,000 pixels.",
+    )
+    directory_categories = models.ManyToManyField(
+        DirectoryCategory, blank=True, related_name="organizations"
+    )
+    linkedin_url = _social_field("linkedin")
+    facebook_url = _social_field("facebook")
+    instagram_url = _social_field("instagram")
+    x_url = _social_field("x")
+    youtube_url = _social_field("youtube")
     stripe_customer_id = models.CharField(max_length=255, blank=True, editable=False)
     # Set through organization_set_account_owner (the admin's action, the staff API).
     account_owner = models.ForeignKey(
@@ -57,7 +115,9 @@ class Organization(TimeStampedModel):
         help_text="The staff member who owns the relationship.",
     )
 
-    history = HistoricalRecords()
+    # The categories are kept with each historical row (crm.services.directory saves them
+    # with the organization, so one change is one row).
+    history = OrganizationHistory(m2m_fields=[directory_categories])
 
     class Meta:
         ordering = ["name"]

@@ -26,6 +26,7 @@ from billing.services.invoice_drafts import STANDING
 from crm.models import (
     Affiliation,
     Contact,
+    DirectoryCategory,
     InvestorLevel,
     Membership,
     MembershipPlan,
@@ -172,9 +173,10 @@ def pledge_by_reference(reference: str) -> Pledge | None:
     )
 
 
-def organization_directory(*, q: str = "") -> QuerySet[Organization]:
-    """Members in good standing that agreed to be listed, searchable by name, industry or city.
-    One query whatever the page size (member_since comes from a subquery)."""
+def organization_directory(*, q: str = "", category: str = "") -> QuerySet[Organization]:
+    """Members in good standing that agreed to be listed, searchable by name, industry or city
+    and filtered by a category's slug. Two queries whatever the page size (member_since comes
+    from a subquery, the categories from one prefetch)."""
     current = Membership.objects.filter(
         organization=OuterRef("pk"), status__in=Membership.CURRENT_STATUSES
     )
@@ -182,12 +184,34 @@ def organization_directory(*, q: str = "") -> QuerySet[Organization]:
         Organization.objects.filter(directory_listed=True)
         .filter(Exists(current))
         .annotate(member_since=Subquery(current.values("member_since")[:1]))
+        .prefetch_related("directory_categories")
     )
+    if category:
+        organizations = organizations.filter(directory_categories__slug=category)
     for word in q.split():
         organizations = organizations.filter(
             Q(name__icontains=word) | Q(industry__icontains=word) | Q(city__icontains=word)
         )
     return organizations.order_by("name", "pk")
+
+
+def directory_logo_of(organization_id: int, name: str) -> Any:
+    """The logo file of a listed member when `name` is its stored file's name, else None."""
+    organization = (
+        organization_directory()
+        .prefetch_related(None)
+        .filter(pk=organization_id)
+        .exclude(directory_logo="")
+        .only("pk", "directory_logo")
+        .first()
+    )
+    if organization is None or (organization.directory_logo.name or "").rsplit("/", 1)[-1] != name:
+        return None
+    return organization.directory_logo
+
+
+def directory_categories() -> QuerySet[DirectoryCategory]:
+    return DirectoryCategory.objects.order_by("name")
 
 
 # --- Likely duplicates ------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 """Every write to the CRM goes through these functions: the admin, the staff API, the public API
 and the scheduled jobs all call them, so the rules live in one place."""
 
+from crm.services.directory import (
+    DirectoryListing,
+    directory_category_save,
+    organization_directory_update,
+)
 from crm.services.memberships import (
     membership_cancel,
     membership_create,
@@ -31,11 +36,13 @@ from crm.services.pledges import (
 )
 
 __all__ = [
+    "DirectoryListing",
     "affiliation_confirm",
     "affiliation_delete",
     "affiliation_reject",
     "affiliation_save",
     "contact_save",
+    "directory_category_save",
     "investor_level_save",
     "membership_cancel",
     "membership_create",
@@ -48,6 +55,7 @@ __all__ = [
     "note_create",
     "note_delete",
     "note_update",
+    "organization_directory_update",
     "organization_save",
     "pledge_cancel",
     "pledge_complete",

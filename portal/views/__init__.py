@@ -25,6 +25,8 @@ from portal.views.billing import (
     statement_pdf,
 )
 from portal.views.manage import (
+    colleague_confirm,
+    colleague_decline,
     colleague_make_primary,
     colleague_remove,
     colleagues,
@@ -42,6 +44,8 @@ from portal.views.payment import (
 __all__ = [
     "SESSION_KEY",
     "auto_renew",
+    "colleague_confirm",
+    "colleague_decline",
     "colleague_make_primary",
     "colleague_remove",
     "colleagues",

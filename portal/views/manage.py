@@ -4,16 +4,21 @@ the directory listing and the plan."""
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import ServiceError
+from crm.directory import logo_path
 from crm.models import Affiliation
+from crm.selectors import organization_pending_affiliations
 from crm.services.renewals import plan_change_preview
 from portal import selectors, services
+from portal.directory import needs_review, pending_directory_change, portal_directory_update
 from portal.forms import DirectoryForm, InviteForm
+from portal.models import DirectoryChange
 from portal.permissions import Can
 from portal.views.base import (
     org_context,
@@ -51,17 +56,20 @@ def colleagues(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
     context = org_context(affiliation, "colleagues")
     context["form"] = form
     context["colleagues"] = (
-        Affiliation.objects.filter(organization=organization)
+        Affiliation.objects.filter(organization=organization, status=Affiliation.Status.CONFIRMED)
         .select_related("contact")
         .order_by("-is_primary", "contact__last_name", "contact__first_name", "pk")
     )
+    context["pending"] = organization_pending_affiliations(organization)
     return render_page(request, "colleagues", context, status=status)
 
 
-def _colleague(affiliation: Affiliation, pk: int) -> Affiliation:
+def _colleague(affiliation: Affiliation, pk: int, status: str) -> Affiliation:
+    """The organization's affiliation `pk` in `status` (confirmed colleagues, or links waiting
+    for confirmation): another organization's, or one in the other status, is a 404."""
     found = (
         Affiliation.objects.select_related("contact", "organization")
-        .filter(organization_id=affiliation.organization_id, pk=pk)
+        .filter(organization_id=affiliation.organization_id, pk=pk, status=status)
         .first()
     )
     if found is None:
@@ -69,14 +77,19 @@ def _colleague(affiliation: Affiliation, pk: int) -> Affiliation:
     return found
 
 
-def _colleague_view(act: Callable[..., Any], done: str, back: str) -> Callable[..., HttpResponse]:
+def _colleague_view(
+    act: Callable[..., Any],
+    done: str,
+    back: str,
+    status: str = Affiliation.Status.CONFIRMED,
+) -> Callable[..., HttpResponse]:
     """A primary representative's step on a colleague (`act`, a portal service taking the
     colleague's affiliation and the acting contact), then back to the page `back`."""
 
     @require_POST
     @organization_page(Can.COLLEAGUES)
     def view(request: HttpRequest, affiliation: Affiliation, pk: int) -> HttpResponse:
-        colleague = _colleague(affiliation, pk)
+        colleague = _colleague(affiliation, pk, status)
         try:
             act(affiliation=colleague, by_contact=request.portal_contact)  # type: ignore[attr-defined]
         except ServiceError as exc:
@@ -98,6 +111,18 @@ colleague_make_primary = _colleague_view(
     "{name} is now the primary representative.",
     "portal:organization",
 )
+colleague_confirm = _colleague_view(
+    services.portal_colleague_confirm,
+    "{name} is confirmed as one of this organization's people.",
+    "portal:colleagues",
+    Affiliation.Status.PENDING,
+)
+colleague_decline = _colleague_view(
+    services.portal_colleague_decline,
+    "{name} is not linked to this organization any more.",
+    "portal:colleagues",
+    Affiliation.Status.PENDING,
+)
 
 
 # --- the directory listing --------------------------------------------------------------------
@@ -109,31 +134,35 @@ def directory(request: HttpRequest, affiliation: Affiliation) -> HttpResponse:
     organization = affiliation.organization
     status = 200
     if request.method == "POST":
-        form = DirectoryForm(request.POST)
+        form = DirectoryForm(request.POST, request.FILES)
         status = 400
         if form.is_valid():
             try:
-                services.portal_directory_update(
+                saved = portal_directory_update(
                     organization=organization,
-                    listed=form.cleaned_data["directory_listed"],
-                    text=form.cleaned_data["directory_text"],
+                    listing=form.listing(),
                     by_contact=request.portal_contact,  # type: ignore[attr-defined]
                 )
             except ServiceError as exc:
-                form.add_error(None, exc.message)
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
-                messages.success(request, "Your directory listing is saved.")
+                messages.success(
+                    request,
+                    "Your directory listing is saved: the Alliance's staff review it before "
+                    "it appears in the directory."
+                    if isinstance(saved, DirectoryChange)
+                    else "Your directory listing is saved.",
+                )
                 return redirect("portal:directory", organization_id=organization.pk)
     else:
-        form = DirectoryForm(
-            initial={
-                "directory_listed": organization.directory_listed,
-                "directory_text": organization.directory_text,
-            }
-        )
+        form = DirectoryForm(initial=DirectoryForm.initial_for(organization))
     context = org_context(affiliation, "directory")
     context["form"] = form
     context["is_member"] = selectors.is_current_member(organization)
+    context["pending"] = pending_directory_change(organization)
+    context["needs_review"] = needs_review()
+    context["logo_url"] = logo_path(organization)
+    context["logo_max_kb"] = settings.DIRECTORY_LOGO_MAX_BYTES // 1024
     return render_page(request, "directory", context, status=status)
 
 

@@ -15,10 +15,18 @@
       : document.createTextNode(org.name);
     const facts = [org.industry, org.city].filter(Boolean).join(" · ");
     const since = org.member_since ? "Member since " + org.member_since.slice(0, 4) : "";
+    const categories = (org.categories || []).map(function (c) { return c.name; }).join(", ");
+    const labels = { linkedin: "LinkedIn", facebook: "Facebook", instagram: "Instagram", x: "X", youtube: "YouTube" };
+    const social = Object.keys(org.social_links || {}).map(function (network) {
+      return el("a", { href: org.social_links[network], rel: "noopener nofollow", text: labels[network] || network });
+    });
     return el("li", { class: "card member" }, [
+      org.logo_url ? el("img", { class: "member-logo", src: org.logo_url, alt: org.name + " logo", loading: "lazy" }) : "",
       el("h2", {}, [name]),
       facts ? el("p", { text: facts }) : "",
+      categories ? el("p", { class: "categories", text: categories }) : "",
       org.description ? el("p", { text: org.description }) : "",
+      social.length ? el("p", { class: "social" }, social) : "",
       since ? el("p", { class: "hint", text: since }) : "",
     ].filter(Boolean));
   }

@@ -230,8 +230,43 @@ def test_it_joins_a_duplicate_organization_to_the_existing_record_and_flags_it(
     assert "check the match" in staff_mail.subject
 
 
-def test_it_refuses_a_second_application_for_a_business_that_has_one_open(api, plan):
-    organization = OrganizationFactory(name="Riverfront Bakery")
+def _shape(answer: dict) -> dict:
+    """The answer without what differs between any two applications."""
+    number = answer["invoice"]["number"]
+    invoice = {
+        k: v.replace(number, "<number>") if isinstance(v, str) else v
+        for k, v in answer["invoice"].items()
+    }
+    return {**answer, "reference": None, "invoice": invoice}
+
+
+@pytest.mark.parametrize("status", [Membership.Status.APPLIED, Membership.Status.ACTIVE])
+def test_it_answers_for_an_unlisted_member_as_for_an_unknown_business(api, plan, status):
+    """Trust: the answer never says that an organization not in the public directory is a
+    member or has an application in progress; staff get the application kept apart, flagged."""
+    unknown = post(api, join_body("business"))
+    assert unknown.status_code == 201
+    first = Membership.objects.get()
+    Membership.objects.filter(pk=first.pk).update(status=status)
+    Organization.objects.filter(pk=first.organization_id).update(directory_listed=False)
+    mail.outbox.clear()
+
+    answer = post(api, join_body("business"))
+
+    assert answer.status_code == 201
+    assert _shape(answer.json()) == _shape(unknown.json())
+    kept_apart = Membership.objects.get(reference=answer.json()["reference"])
+    assert kept_apart.organization != first.organization  # never linked to the member's record
+    assert kept_apart.needs_attention
+    assert "Kept apart" in kept_apart.match_note
+    assert "Riverfront Bakery LLC" in kept_apart.match_note
+    assert Affiliation.objects.filter(organization=first.organization).count() == 1
+    staff_mail = next(m for m in mail.outbox if m.to == ["membership@example.org"])
+    assert "check the match" in staff_mail.subject
+
+
+def test_it_refuses_a_second_application_for_a_business_listed_in_the_directory(api, plan):
+    organization = OrganizationFactory(name="Riverfront Bakery", directory_listed=True)
     MembershipFactory(organization=organization, status=Membership.Status.ACTIVE)
 
     response = post(api, join_body("business"))

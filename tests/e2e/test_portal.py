@@ -75,17 +75,48 @@ def test_it_signs_in_by_mail_and_serves_the_member(page, screenshot, portal_worl
     expect(page.get_by_role("alert")).to_contain_text("expired or has already been used")
 
 
-@pytest.mark.parametrize("page", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
+LAPTOP = {"width": 1280, "height": 800}
+
+
+def _logo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (160, 80), (180, 90, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("page", [PHONE, LAPTOP], indirect=True, ids=["phone", "laptop"])
 def test_it_edits_the_listing_and_shows_it_in_the_directory(page, screenshot, portal_world):  # noqa: F811
+    from crm.models import DirectoryCategory
+
+    DirectoryCategory.objects.create(name="Bakeries and cafés", slug="bakeries")
     sign_in_by_mail(page, portal_world.primary.contact.email)
     page.get_by_role("link", name="Directory listing").click()
     page.get_by_label("List Front Street Bakery in the member directory").check()
     page.get_by_label("Description").fill("Sourdough, rye and pastries, baked daily since 1921.")
+    page.get_by_label("Logo").set_input_files(
+        files=[{"name": "logo.png", "mimeType": "image/png", "buffer": _logo()}]
+    )
+    page.get_by_label("Bakeries and cafés").check()
+    page.get_by_label("Instagram").fill("https://instagram.com/frontstreetbakery")
     page.get_by_role("button", name="Save the listing").click()
     expect(page.get_by_text("Your directory listing is saved.")).to_be_visible()
+    expect(page.locator("img.logo-preview")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     screenshot(page, "listing")
 
     page.goto("/directory/")
-    expect(page.locator("#directory")).to_contain_text("Front Street Bakery")
-    expect(page.locator("#directory")).to_contain_text("baked daily since 1921")
+    member = page.locator("#directory li", has_text="Front Street Bakery")
+    expect(member).to_contain_text("baked daily since 1921")
+    expect(member).to_contain_text("Bakeries and cafés")
+    expect(member.get_by_role("link", name="Instagram")).to_have_attribute(
+        "href", "https://instagram.com/frontstreetbakery"
+    )
+    logo = member.get_by_role("img", name="Front Street Bakery logo")
+    expect(logo).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", logo.element_handle()) == 160
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     screenshot(page, "directory")

@@ -1,6 +1,7 @@
 """A chamber for the portal's tests: Front Street Bakery, an active member whose first year is
 paid by check and whose renewal invoice is open, with a contact in each role; Elm Street
-Hardware, another member with its own invoice and contact; and a contact at no organization."""
+Hardware, another member with its own invoice and contact; a contact at no organization; and
+Quinn, whose link to Front Street Bakery a public form proposed (pending, not confirmed)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -50,6 +51,7 @@ class PortalWorld:
     unaffiliated: Contact
     bigger_plan: MembershipPlan
     registration: Registration
+    pending: Affiliation  # Quinn, who said on a public form they work there: not confirmed
 
 
 def _member(organization: Organization, plan_name: str) -> tuple[Membership, Invoice, Payment]:
@@ -113,6 +115,13 @@ def portal_world(db) -> PortalWorld:
         registration = registration_create(
             event=coffee.event, ticket_type=coffee, contact=primary.contact
         )
+        pending = AffiliationFactory(
+            organization=organization,
+            contact__first_name="Quinn",
+            contact__email="quinn@elsewhere.example.com",
+            status=Affiliation.Status.PENDING,
+            is_primary=False,
+        )
         bigger_plan = PlanFactory(
             code="business", name="Business", flat_amount=Decimal("900.00"), sort_order=1
         )
@@ -134,6 +143,7 @@ def portal_world(db) -> PortalWorld:
         unaffiliated=unaffiliated,
         bigger_plan=bigger_plan,
         registration=registration,
+        pending=pending,
     )
 
 

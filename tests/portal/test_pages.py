@@ -232,14 +232,20 @@ def test_it_lists_the_organization_in_the_directory_as_changed_by_its_representa
     client = signed_in(portal_world.primary.contact)
     response = client.post(
         f"/members/{organization.pk}/directory/",
-        {"directory_listed": "on", "directory_text": "  Bread and pastries since 1921.  "},
+        {
+            "directory_listed": "on",
+            "directory_text": "  Bread and pastries since 1921.  ",
+            "website": organization.website,
+        },
     )
     assert response.status_code == 302
     organization.refresh_from_db()
     assert organization.directory_listed
     assert organization.directory_text == "Bread and pastries since 1921."
     latest = organization.history.latest()
-    assert latest.history_change_reason == "Member portal, Dana Rivera: Directory listing changed"
+    assert latest.history_change_reason == (
+        "Member portal, Dana Rivera: Directory listing changed: listed, description"
+    )
     assert (
         latest.history_user == PortalAccount.objects.get(contact=portal_world.primary.contact).user
     )

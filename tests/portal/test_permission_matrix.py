@@ -23,12 +23,14 @@ pytestmark = pytest.mark.django_db
 
 PRIMARY, BILLING, EVENT, PLAIN = "primary", "billing", "event contact", "no role"
 OTHER, NOWHERE, ANONYMOUS = "contact of another organization", "contact at none", "anonymous"
-CALLERS = (PRIMARY, BILLING, EVENT, PLAIN, OTHER, NOWHERE, ANONYMOUS)
+# A link proposed on a public form and not confirmed: at the organization for nothing.
+PENDING = "pending (self-attached, unconfirmed)"
+CALLERS = (PRIMARY, BILLING, EVENT, PLAIN, PENDING, OTHER, NOWHERE, ANONYMOUS)
 
 ALL_ROLES = frozenset({PRIMARY, BILLING, EVENT, PLAIN})
 MONEY = frozenset({PRIMARY, BILLING})
 PRIMARY_ONLY = frozenset({PRIMARY})
-SIGNED_IN = frozenset({PRIMARY, BILLING, EVENT, PLAIN, OTHER, NOWHERE})
+SIGNED_IN = frozenset({PRIMARY, BILLING, EVENT, PLAIN, PENDING, OTHER, NOWHERE})
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ ROUTES = [
     Route("colleague-remove", "POST", "/members/{org}/colleagues/{plain}/remove/", PRIMARY_ONLY),
     Route("colleague-primary", "POST", "/members/{org}/colleagues/{event}/make-primary/",
           PRIMARY_ONLY),
+    Route("colleague-confirm", "POST", "/members/{org}/colleagues/{pending}/confirm/",
+          PRIMARY_ONLY),
+    Route("colleague-decline", "POST", "/members/{org}/colleagues/{pending}/decline/",
+          PRIMARY_ONLY),
 ]
 # fmt: on
 # Reached without signing in, by design: the sign-in pages themselves.
@@ -92,6 +98,7 @@ def _contact(world: PortalWorld, caller: str):  # type: ignore[no-untyped-def]
         PLAIN: world.plain.contact,
         OTHER: world.other.contact,
         NOWHERE: world.unaffiliated,
+        PENDING: world.pending.contact,
         ANONYMOUS: None,
     }[caller]
 
@@ -107,6 +114,7 @@ def _fill(path: str, world: PortalWorld) -> str:
         bigger_plan=world.bigger_plan.pk,
         registration=world.registration.pk,
         proposal=_proposal(world).pk,
+        pending=world.pending.pk,
     )
 
 
@@ -118,7 +126,7 @@ def _proposal(world: PortalWorld):  # type: ignore[no-untyped-def]
 def _expected(route: Route, caller: str) -> int:
     if caller == ANONYMOUS:
         return 302  # to the sign-in page
-    if route.name == "home" and caller != NOWHERE:
+    if route.name == "home" and caller not in (NOWHERE, PENDING):
         return 302  # a contact at one organization goes straight to it
     if caller in route.who:
         return route.allowed or (200 if route.method == "GET" else 302)
@@ -201,6 +209,36 @@ def test_it_answers_the_same_404_for_another_organizations_records_as_for_missin
         assert theirs.status_code == nobodys.status_code == 404
         assert theirs.content == nobodys.content
         assert not changed_tables(before, database_state())
+
+
+def test_it_answers_404_for_a_pending_link_of_another_organization_or_in_the_wrong_state(
+    portal_world,
+):
+    from crm.models import Affiliation
+    from tests.factories import AffiliationFactory
+
+    theirs = AffiliationFactory(
+        organization=portal_world.other_organization,
+        status=Affiliation.Status.PENDING,
+        is_primary=False,
+    )
+    client = signed_in(portal_world.primary.contact)
+    org, missing = portal_world.organization.pk, 999_999
+    calls = [
+        (f"/members/{org}/colleagues/{theirs.pk}/confirm/", "confirm"),
+        (f"/members/{org}/colleagues/{theirs.pk}/decline/", "decline"),
+        # a confirmed colleague is no pending link, and a pending link no colleague
+        (f"/members/{org}/colleagues/{portal_world.plain.pk}/confirm/", "confirm"),
+        (f"/members/{org}/colleagues/{portal_world.pending.pk}/remove/", "remove"),
+        (f"/members/{org}/colleagues/{portal_world.pending.pk}/make-primary/", "make-primary"),
+    ]
+    for path, action in calls:
+        before = database_state()
+        response = client.post(path)
+        nobodys = client.post(f"/members/{org}/colleagues/{missing}/{action}/")
+        assert response.status_code == nobodys.status_code == 404, path
+        assert response.content == nobodys.content, path
+        assert not changed_tables(before, database_state()), path
 
 
 def test_it_refuses_a_draft_invoice_as_missing(portal_world):

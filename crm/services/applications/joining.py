@@ -101,6 +101,7 @@ def _record_application(
             contact=contact,
             billing_contact=billing_contact,
             retried=retried,
+            apart_from_busy=True,
         )
         try:
             membership = membership_create(
@@ -115,7 +116,8 @@ def _record_application(
                 match_note=match.note if match.found_existing else "",
             )
         except ServiceError:
-            # Said without naming the plan or state of someone else's membership.
+            # Only for an organization in the public directory (matching kept any other apart):
+            # said without naming the plan or state of its membership.
             raise ServiceError(
                 "This organization already has a membership or an application in progress. "
                 "Please contact the membership team.",

@@ -145,10 +145,25 @@ def _find_organization(data: OrganizationInput) -> tuple[Organization | None, st
     return found, f"website domain {domain} belongs to the existing organization “{found.name}”"
 
 
+def _busy_and_unlisted(organization: Organization) -> bool:
+    """The organization has a membership or an application in progress and does not appear in
+    the public directory: a public answer must not show that it is on record at all."""
+    from crm.selectors import organization_directory
+
+    busy = Membership.objects.filter(
+        organization=organization, status__in=Membership.OPEN_STATUSES
+    ).exists()
+    return busy and not organization_directory().filter(pk=organization.pk).exists()
+
+
 def _find_or_create_organization(
-    data: OrganizationInput,
+    data: OrganizationInput, *, apart_from_busy: bool = False
 ) -> tuple[Organization, list[str], bool]:
-    """The organization, the notes for staff, and whether it was created just now."""
+    """The organization, the notes for staff, and whether it was created just now.
+    `apart_from_busy` (a join): an existing organization that already has a membership or an
+    application in progress and is not in the public directory is not linked to; a record of
+    its own is made, as for an unknown business, and staff are told which one it resembles
+    (the website's answer then says nothing of the other's membership)."""
     values = {
         "website": data.website,
         "phone": data.phone,
@@ -161,6 +176,19 @@ def _find_or_create_organization(
         "employees": data.employees,
     }
     existing, why = _find_organization(data)
+    if existing is not None and apart_from_busy and _busy_and_unlisted(existing):
+        organization = Organization(name=data.name, directory_listed=False, **values)
+        organization_save(organization=organization)
+        return (
+            organization,
+            [
+                f"Kept apart: the form's “{data.name}” has the {why}, which already has a "
+                "membership or an application in progress; this record was made so that the "
+                "website's answer revealed nothing of it. Merge it into the existing one, or "
+                "reject this application."
+            ],
+            True,
+        )
     if existing is None:
         organization = Organization(
             name=data.name, directory_listed=data.directory_listed, **values
@@ -256,11 +284,15 @@ def _match(
     contact: ContactInput,
     billing_contact: ContactInput | None = None,
     retried: bool = False,
+    apart_from_busy: bool = False,
 ) -> Match:
     """`retried`: the caller runs its transaction again when a new contact's unique address
-    refuses it (_find_or_create_contact)."""
+    refuses it (_find_or_create_contact). `apart_from_busy`: see
+    _find_or_create_organization()."""
     _serialize_matching()
-    org, notes, new_organization = _find_or_create_organization(organization)
+    org, notes, new_organization = _find_or_create_organization(
+        organization, apart_from_busy=apart_from_busy
+    )
     person, contact_notes = _find_or_create_contact(contact, role="applicant", retried=retried)
     notes += contact_notes
     # Everyone at the organization, in one read (a new one has nobody yet).

@@ -65,7 +65,22 @@ def renewals_run(*, today: date | None = None, dry_run: bool = False) -> RunRepo
     _step_installments(report)
     _step_pledges_completed(report)
     _step_renewal_proposals(report)
+    _queue_account_summaries(report)
     return report
+
+
+def _queue_account_summaries(report: RunReport) -> None:
+    """On Mondays, queue the week's account summaries (crm.tasks.send_account_summaries) once
+    the run's work is committed; the service sends each person one a week, so a second run, or
+    a manual `send_account_summaries`, sends nothing more."""
+    if report.dry_run or report.today.weekday() != 0:
+        return
+    from django.db import transaction
+
+    from crm.tasks import send_account_summaries
+
+    day = report.today.isoformat()
+    transaction.on_commit(lambda: send_account_summaries.enqueue(day))
 
 
 __all__ = [

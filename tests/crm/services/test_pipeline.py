@@ -366,3 +366,26 @@ def test_it_runs_the_weekly_summary_from_its_command(owner, capsys):
     out = capsys.readouterr().out
     assert "1 summary sent, 0 already sent" in out
     assert "0 summaries sent, 1 already sent" in out
+
+
+def test_the_daily_run_queues_the_weekly_summary_on_mondays(
+    owner, django_capture_on_commit_callbacks
+):
+    from crm.services.renewals import renewals_run
+
+    organization_set_account_owner(organization=OrganizationFactory(), owner=owner)
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+
+    for day in (monday + timedelta(days=1), monday - timedelta(days=2)):  # Tuesday, Saturday
+        with django_capture_on_commit_callbacks(execute=True):
+            renewals_run(today=day)
+    with django_capture_on_commit_callbacks(execute=True):
+        renewals_run(today=monday, dry_run=True)
+    assert mail.outbox == [] and not AccountSummary.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        renewals_run(today=monday)  # the task runs at once with the immediate backend
+    with django_capture_on_commit_callbacks(execute=True):
+        renewals_run(today=monday)  # a second run that Monday sends nothing more
+    assert [m.to for m in mail.outbox] == [[owner.email]]
+    assert AccountSummary.objects.get().week_start == monday
