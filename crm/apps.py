@@ -14,8 +14,10 @@ class CrmConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from crm.roles import sync_roles_after_migrate
+        from crm.selectors.timeline import register_crm_sources
         from crm.services.effects import register_billing_handlers
 
         register_billing_handlers()
+        register_crm_sources()
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="crm.sync_roles")

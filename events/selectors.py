@@ -20,8 +20,9 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from billing.models import Invoice
-from crm.models import Contact, Organization
+from crm.models import Contact, Interaction, Organization
 from crm.selectors import member_organization_of, organization_by_name, organization_is_member
+from crm.selectors.timeline import TimelineEntry, admin_url
 from events.models import Event, Registration, TicketType
 
 # The invoices a registration may be paid through (a voided or written-off one no longer counts).
@@ -253,3 +254,42 @@ def event_list_staff() -> QuerySet:
     return event_list_admin().prefetch_related(
         Prefetch("ticket_types", queryset=ticket_types_with_seats().order_by("sort_order", "pk"))
     )
+
+
+def registration_timeline(*, organization_id: int, limit: int) -> list[TimelineEntry]:
+    """The organization's registrations and check-ins, for its timeline (registered with crm's
+    timeline in events.apps: crm does not import events)."""
+    rows = (
+        Registration.objects.filter(organization_id=organization_id)
+        .select_related("event", "contact")
+        .order_by("-created", "-pk")[:limit]
+    )
+    # A check-in records an "event attended" interaction, already on the timeline.
+    recorded = set(
+        Interaction.objects.filter(
+            organization_id=organization_id, source__startswith="registration:"
+        ).values_list("source", flat=True)
+    )
+    entries = []
+    for registration in rows:
+        url = admin_url("events_registration", registration.pk)
+        seats = f"{registration.quantity} seat{'s' if registration.quantity > 1 else ''}"
+        entries.append(
+            TimelineEntry(
+                at=registration.created,
+                kind="event",
+                summary=f"{registration.contact} registered for {registration.event.title} "
+                f"({seats}, {registration.get_status_display().lower()})",
+                url=url,
+            )
+        )
+        if registration.checked_in_at and f"registration:{registration.reference}" not in recorded:
+            entries.append(
+                TimelineEntry(
+                    at=registration.checked_in_at,
+                    kind="event",
+                    summary=f"{registration.contact} checked in at {registration.event.title}",
+                    url=url,
+                )
+            )
+    return entries

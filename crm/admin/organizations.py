@@ -19,6 +19,7 @@ from crm.admin.common import (
 )
 from crm.admin.data_tools import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
 from crm.admin.pipeline import InteractionInline, OrganizationAccountMixin
+from crm.admin.timeline import OrganizationTimelineMixin
 from crm.models import (
     Affiliation,
     Contact,
@@ -212,6 +213,7 @@ class ContactNoteInline(NoteInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(
+    OrganizationTimelineMixin,
     OrganizationAccountMixin,
     IndexedSearchAdminMixin,
     DuesStatementMixin,
@@ -243,7 +245,12 @@ class OrganizationAdmin(
         EmailLogInline,
         InteractionInline,
     ]
-    readonly_fields = ["created", "modified", *OrganizationAccountMixin.account_readonly_fields]
+    readonly_fields = [
+        "created",
+        "modified",
+        "timeline",
+        *OrganizationAccountMixin.account_readonly_fields,
+    ]
     fieldsets = [
         (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),
         (
@@ -261,6 +268,7 @@ class OrganizationAdmin(
         ),
         ("Directory", {"fields": ["directory_listed", "directory_text"]}),
         OrganizationAccountMixin.account_fieldset,
+        OrganizationTimelineMixin.timeline_fieldset,
         ("Record", {"fields": ["created", "modified"], "classes": ["collapse"]}),
     ]
 

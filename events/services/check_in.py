@@ -7,10 +7,40 @@ from django.utils import timezone
 
 from core.exceptions import TransitionNotAllowed
 from core.services import refresh_from, user_or_none
+from crm.models import Affiliation, Interaction
+from crm.services.pipeline import interaction_record, interaction_withdraw
 from events.models import Registration
 from events.services.common import set_registration_status
 
 Status = Registration.Status
+
+
+def _source(registration: Registration) -> str:
+    return f"registration:{registration.reference}"
+
+
+def _record_attended(registration: Registration, *, by: Any) -> None:
+    """An "event attended" interaction on the organization's timeline, once per registration
+    (withdrawn if the check-in is undone). A party with no organization on record has none."""
+    if registration.organization_id is None:
+        return
+    linked = Affiliation.objects.filter(
+        organization_id=registration.organization_id,
+        contact_id=registration.contact_id,
+        status=Affiliation.Status.CONFIRMED,
+    ).exists()
+    people = registration.quantity
+    interaction_record(
+        organization=registration.organization,
+        kind=Interaction.Kind.EVENT,
+        occurred_on=timezone.localdate(),
+        summary=f"{registration.contact} checked in at {registration.event.title}"
+        + (f" with {people - 1} more" if people > 1 else "")
+        + f" (registration {registration.reference}).",
+        contact=registration.contact if linked else None,
+        by=by,
+        source=_source(registration),
+    )
 
 
 def registration_check_in(*, registration: Registration, by: Any = None) -> Registration:
@@ -30,6 +60,7 @@ def registration_check_in(*, registration: Registration, by: Any = None) -> Regi
                 checked_in_at=timezone.now(),
                 checked_in_by=user_or_none(by),
             )
+            _record_attended(locked, by=by)
         refresh_from(registration, locked)
     return registration
 
@@ -47,5 +78,6 @@ def registration_undo_check_in(*, registration: Registration, by: Any = None) ->
                 checked_in_at=None,
                 checked_in_by=None,
             )
+            interaction_withdraw(source=_source(locked), by=by)
         refresh_from(registration, locked)
     return registration
