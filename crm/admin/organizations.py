@@ -18,6 +18,15 @@ from crm.admin.common import (
     PreloadedAutocompleteInline,
 )
 from crm.admin.data_tools import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
+from crm.admin.filters import (
+    ContactCountyFilter,
+    ContactMemberStatusFilter,
+    ContactRoleFilter,
+    ContactZipFilter,
+    HasEmailFilter,
+    OrganizationPaidThroughMonthFilter,
+    OrganizationRenewalMonthFilter,
+)
 from crm.admin.pipeline import InteractionInline, OrganizationAccountMixin
 from crm.admin.timeline import OrganizationTimelineMixin
 from crm.models import (
@@ -227,12 +236,14 @@ class OrganizationAdmin(
     list_filter = [
         MembershipStatusFilter,
         PlanFilter,
+        OrganizationPaidThroughMonthFilter,
+        OrganizationRenewalMonthFilter,
         PendingAffiliationFilter,
         "county",
         "industry",
         "directory_listed",
     ]
-    search_fields = ["name", "website", "email_domain", "contacts__email"]
+    search_fields = ["name", "website", "email_domain", "postal_code", "contacts__email"]
     list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -315,6 +326,14 @@ class ContactAdmin(IndexedSearchAdminMixin, ContactDataTools, InlineServiceSaveM
     actions = ["merge_selected"]
     list_display = ["full_name", "email", "phone", "title", "organization_names"]
     search_fields = ["first_name", "last_name", "email", "organizations__name"]
+    list_filter = [
+        ContactMemberStatusFilter,
+        ContactRoleFilter,
+        HasEmailFilter,
+        ContactCountyFilter,
+        ContactZipFilter,
+        "created",
+    ]
     list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator
