@@ -246,7 +246,7 @@ class EventAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
         who = registration.contact
         pay = request.POST.get("pay", "")
         if pay and not may_take_payment:
-            raise PermissionDenied
+            raise PermissionDenied("Taking payments at the door needs the Events or Finance role.")
         try:
             if pay == "card":
                 return HttpResponseRedirect(
@@ -275,7 +275,10 @@ class EventAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
     def check_in_view(self, request: HttpRequest, event_id: int) -> HttpResponse:
         """The door: search by name or organization, one tap to check a party in."""
         if not request.user.has_perm("events.change_registration"):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Checking people in at the door needs the permission to change registrations "
+                "(the Events role has it)."
+            )
         event = get_object_or_404(Event, pk=event_id)
         query = request.GET.get("q", "").strip()[:100]
         todo_only = request.GET.get("show") == "todo"
