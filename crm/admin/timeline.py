@@ -55,7 +55,7 @@ def _affiliation_changes(organization_id: int) -> list[tuple[Any, dict[str, str]
             for name in _ROLES:
                 old, new = getattr(before, name), getattr(row, name)
                 if old != new:
-                    label = Affiliation._meta.get_field(name).verbose_name
+                    label = getattr(Affiliation._meta.get_field(name), "verbose_name", name)
                     changes.append(
                         (
                             row.history_date,

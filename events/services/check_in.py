@@ -25,16 +25,17 @@ def _source(registration: Registration) -> str:
 def _record_attended(registration: Registration, *, by: Any) -> None:
     """An "event attended" interaction on the organization's timeline, once per registration
     (withdrawn if the check-in is undone). A party with no organization on record has none."""
-    if registration.organization_id is None:
+    organization = registration.organization
+    if organization is None:
         return
     linked = Affiliation.objects.filter(
-        organization_id=registration.organization_id,
+        organization=organization,
         contact_id=registration.contact_id,
         status=Affiliation.Status.CONFIRMED,
     ).exists()
     people = registration.quantity
     interaction_record(
-        organization=registration.organization,
+        organization=organization,
         kind=Interaction.Kind.EVENT,
         occurred_on=timezone.localdate(),
         summary=f"{registration.contact} checked in at {registration.event.title}"
