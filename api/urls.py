@@ -1,13 +1,17 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from api.views.schema import PublicSchemaView, StaffSchemaView, public_docs, staff_docs
 
 app_name = "api"
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The whole schema and its docs need a staff login; the website's part stays open.
+    path("schema/", StaffSchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script from this host (no inline script, so
     # the content security policy holds); the UI itself comes from drf-spectacular-sidecar.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", staff_docs, name="docs"),
+    path("public/schema/", PublicSchemaView.as_view(), name="public-schema"),
+    path("public/docs/", public_docs, name="public-docs"),
     path("public/", include("api.public_urls")),
     path("", include("api.staff_urls")),
 ]

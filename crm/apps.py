@@ -15,9 +15,11 @@ class CrmConfig(AppConfig):
 
         from crm.reports import register_reports
         from crm.roles import sync_roles_after_migrate
+        from crm.selectors.timeline import register_crm_sources
         from crm.services.effects import register_billing_handlers
 
         register_billing_handlers()
         register_reports()
+        register_crm_sources()
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="crm.sync_roles")

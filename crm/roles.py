@@ -120,8 +120,9 @@ EXTRA_PERMISSIONS: dict[str, list[str]] = {
         "billing.apply_credit",
         "billing.refund_credit",
         "billing.replay_stripeevent",
+        "events.take_payment_at_door",
     ],
-    EVENTS: [],
+    EVENTS: ["events.take_payment_at_door"],
     READ_ONLY: [],
 }
 

@@ -10,6 +10,9 @@ class EventsConfig(AppConfig):
     verbose_name = "Events"
 
     def ready(self) -> None:
+        from crm.selectors.timeline import register_timeline_source
+        from events.selectors import registration_timeline
         from events.services.effects import register_billing_handlers
 
         register_billing_handlers()
+        register_timeline_source("events", registration_timeline)

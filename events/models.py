@@ -229,6 +229,7 @@ class Registration(TimeStampedModel):
     class Meta:
         db_table = "crm_registration"
         ordering = ["-created", "-pk"]
+        permissions = [("take_payment_at_door", "Can take payments at the door")]
         indexes = [models.Index(fields=["ticket_type", "status"], name="crm_reg_type_status")]
 
     def __str__(self) -> str:

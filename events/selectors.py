@@ -1,5 +1,6 @@
 """Reads about events that the admin, the API, the pages and the services share."""
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -19,10 +20,19 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from billing.models import Invoice
-from crm.models import Contact, Organization
+from billing.models import Invoice, Payment
+from billing.money import ZERO
+from crm.models import Contact, Interaction, Organization
 from crm.selectors import member_organization_of, organization_by_name, organization_is_member
+from crm.selectors.timeline import TimelineEntry, admin_url
 from events.models import Event, Registration, TicketType
+
+# Who is on the door list: expected, arrived, and those whose payment is still to be taken.
+DOOR_STATUSES = (
+    Registration.Status.CONFIRMED,
+    Registration.Status.CHECKED_IN,
+    Registration.Status.PENDING_PAYMENT,
+)
 
 # The invoices a registration may be paid through (a voided or written-off one no longer counts).
 STANDING = (Invoice.Status.DRAFT, Invoice.Status.OPEN, Invoice.Status.PAID)
@@ -178,15 +188,14 @@ def registration_waitlist_position(registration: Any) -> int | None:
 
 
 def registration_check_in_list(*, event_id: int, query: str = "") -> QuerySet:
-    """The door list: confirmed and checked-in parties, searched by a person's or an
-    organization's name, still-to-come first, then by name."""
+    """The door list: confirmed, checked-in and unpaid parties (awaiting payment, paid at the
+    door), searched by a person's or an organization's name, still-to-come first, then by name.
+    Each carries its invoice (`invoice_pk`, `invoice_total`, `invoice_paid`: what succeeded
+    payments brought in, and `pay_url`: Stripe's page), one query for the whole list."""
     registrations = (
         registration_list()
         .prefetch_related("attendees")
-        .filter(
-            event_id=event_id,
-            status__in=[Registration.Status.CONFIRMED, Registration.Status.CHECKED_IN],
-        )
+        .filter(event_id=event_id, status__in=DOOR_STATUSES)
     )
     for word in query.split()[:5]:
         registrations = registrations.filter(
@@ -199,13 +208,41 @@ def registration_check_in_list(*, event_id: int, query: str = "") -> QuerySet:
             | Q(reference=word)
         )
     still_to_come = Case(
-        When(status=Registration.Status.CONFIRMED, then=Value(0)),
-        default=Value(1),
+        When(status=Registration.Status.CHECKED_IN, then=Value(1)),
+        default=Value(0),
         output_field=IntegerField(),
     )
-    return registrations.distinct().order_by(
-        still_to_come, "contact__last_name", "contact__first_name", "pk"
+    invoice = Invoice.objects.filter(
+        lines__registration=OuterRef("pk"), status__in=STANDING
+    ).order_by("-pk")
+    paid = (
+        Payment.objects.filter(invoice=OuterRef("invoice_pk"), status=Payment.Status.SUCCEEDED)
+        .order_by()
+        .values("invoice")
+        .annotate(s=Sum("amount"))
+        .values("s")
     )
+    return (
+        registrations.distinct()
+        .annotate(
+            invoice_pk=Subquery(invoice.values("pk")[:1]),
+            invoice_total=Subquery(invoice.values("total")[:1]),
+            pay_url=Subquery(invoice.values("stripe_hosted_url")[:1]),
+        )
+        .annotate(invoice_paid=Subquery(paid))
+        .order_by(still_to_come, "contact__last_name", "contact__first_name", "pk")
+    )
+
+
+def registration_amount_due(registration: Registration) -> Decimal:
+    """What an unpaid party still owes, from registration_check_in_list()'s annotations: its
+    invoice's total less what was paid, or its total while it has no invoice yet."""
+    if registration.status != Registration.Status.PENDING_PAYMENT:
+        return ZERO
+    total = getattr(registration, "invoice_total", None)
+    if total is None:
+        return registration.total
+    return max(total - (getattr(registration, "invoice_paid", None) or ZERO), ZERO)
 
 
 def registration_list_staff() -> QuerySet:
@@ -253,3 +290,42 @@ def event_list_staff() -> QuerySet:
     return event_list_admin().prefetch_related(
         Prefetch("ticket_types", queryset=ticket_types_with_seats().order_by("sort_order", "pk"))
     )
+
+
+def registration_timeline(*, organization_id: int, limit: int) -> list[TimelineEntry]:
+    """The organization's registrations and check-ins, for its timeline (registered with crm's
+    timeline in events.apps: crm does not import events)."""
+    rows = (
+        Registration.objects.filter(organization_id=organization_id)
+        .select_related("event", "contact")
+        .order_by("-created", "-pk")[:limit]
+    )
+    # A check-in records an "event attended" interaction, already on the timeline.
+    recorded = set(
+        Interaction.objects.filter(
+            organization_id=organization_id, source__startswith="registration:"
+        ).values_list("source", flat=True)
+    )
+    entries = []
+    for registration in rows:
+        url = admin_url("events_registration", registration.pk)
+        seats = f"{registration.quantity} seat{'s' if registration.quantity > 1 else ''}"
+        entries.append(
+            TimelineEntry(
+                at=registration.created,
+                kind="event",
+                summary=f"{registration.contact} registered for {registration.event.title} "
+                f"({seats}, {registration.get_status_display().lower()})",
+                url=url,
+            )
+        )
+        if registration.checked_in_at and f"registration:{registration.reference}" not in recorded:
+            entries.append(
+                TimelineEntry(
+                    at=registration.checked_in_at,
+                    kind="event",
+                    summary=f"{registration.contact} checked in at {registration.event.title}",
+                    url=url,
+                )
+            )
+    return entries

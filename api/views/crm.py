@@ -93,7 +93,7 @@ class OrganizationViewSet(ReadCreateUpdateViewSet):
     queryset = Organization.objects.all()
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilter
-    search_fields = ["name", "website", "email_domain", "city"]
+    search_fields = ["name", "website", "email_domain", "city", "postal_code"]
     ordering_fields = ["name", "created", "modified", "membership_paid_through", "employees"]
     ordering = ["name", "pk"]
 

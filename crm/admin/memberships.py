@@ -23,6 +23,7 @@ from core.admin.actions import (
 from core.admin.history import HistoryAdmin
 from crm import services
 from crm.admin.data_tools import CsvXlsxExportMixin
+from crm.admin.filters import PaidThroughMonthFilter, RenewalMonthFilter
 from crm.admin.plan_change import PlanChangeAction
 from crm.models import (
     EmailLog,
@@ -139,7 +140,14 @@ class MembershipAdmin(ServiceErrorMessageMixin, ServiceSaveMixin, CsvXlsxExportM
         "auto_renew",
         "source",
     ]
-    list_filter = ["status", "plan", "source", "auto_renew"]
+    list_filter = [
+        "status",
+        "plan",
+        PaidThroughMonthFilter,
+        RenewalMonthFilter,
+        "source",
+        "auto_renew",
+    ]
     search_fields = ["organization__name", "reference"]
     date_hierarchy = "start_date"
     list_select_related = ["organization", "plan"]

@@ -20,7 +20,17 @@ from crm.admin.common import (
     PreloadedAutocompleteInline,
 )
 from crm.admin.data_tools import ContactDataTools, CsvXlsxExportMixin, OrganizationDataTools
+from crm.admin.filters import (
+    ContactCountyFilter,
+    ContactMemberStatusFilter,
+    ContactRoleFilter,
+    ContactZipFilter,
+    HasEmailFilter,
+    OrganizationPaidThroughMonthFilter,
+    OrganizationRenewalMonthFilter,
+)
 from crm.admin.pipeline import InteractionInline, OrganizationAccountMixin
+from crm.admin.timeline import OrganizationTimelineMixin
 from crm.models import (
     Affiliation,
     Contact,
@@ -221,6 +231,7 @@ class ContactNoteInline(NoteInline):
 class OrganizationAdmin(
     OrganizationBenefitsMixin,
     PendingAffiliationsMixin,
+    OrganizationTimelineMixin,
     OrganizationAccountMixin,
     IndexedSearchAdminMixin,
     DuesStatementMixin,
@@ -234,12 +245,14 @@ class OrganizationAdmin(
     list_filter = [
         MembershipStatusFilter,
         PlanFilter,
+        OrganizationPaidThroughMonthFilter,
+        OrganizationRenewalMonthFilter,
         PendingAffiliationFilter,
         "county",
         "industry",
         "directory_listed",
     ]
-    search_fields = ["name", "website", "email_domain", "contacts__email"]
+    search_fields = ["name", "website", "email_domain", "postal_code", "contacts__email"]
     list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -252,7 +265,12 @@ class OrganizationAdmin(
         EmailLogInline,
         InteractionInline,
     ]
-    readonly_fields = ["created", "modified", *OrganizationAccountMixin.account_readonly_fields]
+    readonly_fields = [
+        "created",
+        "modified",
+        "timeline",
+        *OrganizationAccountMixin.account_readonly_fields,
+    ]
     filter_horizontal = ["directory_categories"]
     fieldsets = [
         (None, {"fields": ["name", "website", "email_domain", "phone", "industry", "employees"]}),
@@ -286,6 +304,7 @@ class OrganizationAdmin(
             },
         ),
         OrganizationAccountMixin.account_fieldset,
+        OrganizationTimelineMixin.timeline_fieldset,
         ("Record", {"fields": ["created", "modified"], "classes": ["collapse"]}),
     ]
 
@@ -332,6 +351,14 @@ class ContactAdmin(IndexedSearchAdminMixin, ContactDataTools, InlineServiceSaveM
     actions = ["merge_selected"]
     list_display = ["full_name", "email", "phone", "title", "organization_names"]
     search_fields = ["first_name", "last_name", "email", "organizations__name"]
+    list_filter = [
+        ContactMemberStatusFilter,
+        ContactRoleFilter,
+        HasEmailFilter,
+        ContactCountyFilter,
+        ContactZipFilter,
+        "created",
+    ]
     list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator

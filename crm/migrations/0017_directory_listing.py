@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0015_benefit_entitlements'),
+        ('crm', '0016_county_from_zip'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

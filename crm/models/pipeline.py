@@ -140,9 +140,19 @@ class Interaction(TimeStampedModel):
     occurred_on = models.DateField(db_index=True)
     summary = models.TextField(max_length=4000)
     recorded_by = staff_user_field()
+    # Set when the system records it (a check-in at an event: "registration:<reference>"), so
+    # it is recorded once and withdrawn when that is undone; empty for those staff record.
+    source = models.CharField(max_length=80, blank=True, editable=False)
 
     class Meta:
         ordering = ["-occurred_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=~models.Q(source=""),
+                name="crm_interaction_one_per_source",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.occurred_on}: {self.summary[:50]}"

@@ -3,14 +3,17 @@ from typing import Any
 
 from core.exceptions import ServiceError
 from core.services import atomic, set_change_reason, validated_save, with_history_user
+from crm.geography import fill_county
 from crm.models import Affiliation, Contact, Note, Organization
 from webhooks.payloads import emit_organization_update, organization_directory_state
 
 
 def organization_save(*, organization: Organization, by: Any = None) -> Organization:
     """Create or update an organization after validating it (name and domain are normalized
-    by the model so duplicate detection sees one spelling)."""
+    by the model so duplicate detection sees one spelling). Without a county, it gets the one
+    its ZIP code says (crm.geography)."""
     before = organization_directory_state(organization)
+    fill_county(organization)
     validated_save(organization, by=by)
     emit_organization_update(organization, before=before)
     return organization

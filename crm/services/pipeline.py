@@ -193,8 +193,15 @@ def interaction_record(
     summary: str,
     contact: Contact | None = None,
     by: Any = None,
+    source: str = "",
 ) -> Interaction:
-    """A call, meeting, email or event attended, on the organization's timeline."""
+    """A call, meeting, email or event attended, on the organization's timeline. `source`: what
+    recorded it by itself ("registration:<reference>" for a check-in): recorded once, however
+    often it is asked, and withdrawn with interaction_withdraw()."""
+    if source:
+        existing = Interaction.objects.filter(source=source).first()
+        if existing is not None:
+            return existing
     if occurred_on > timezone.localdate():
         raise InvalidData("An interaction is recorded once it has happened.", field="occurred_on")
     if (
@@ -211,9 +218,19 @@ def interaction_record(
         occurred_on=occurred_on,
         summary=summary.strip(),
         recorded_by=user_or_none(by),
+        source=source,
     )
     validated_save(interaction, by=by)
     return interaction
+
+
+def interaction_withdraw(*, source: str, by: Any = None) -> int:
+    """Remove the interaction the system recorded for `source` (a check-in that was undone);
+    those staff recorded are never touched. Returns how many were removed (0 or 1)."""
+    if not source:
+        return 0
+    removed, _ = Interaction.objects.filter(source=source).delete()
+    return removed
 
 
 def organization_set_account_owner(

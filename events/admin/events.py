@@ -12,6 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing.gateways import stripe_configured
+from billing.models import Payment
 from core.admin.actions import ServiceErrorMessageMixin, action_with_reason
 from core.admin.history import HistoryAdmin, child_history
 from core.exceptions import ServiceError
@@ -20,6 +22,7 @@ from events import selectors as event_selectors
 from events import services as event_services
 from events.admin.attendees_csv import attendee_csv
 from events.models import Event, Registration, TicketType
+from events.services.check_in import DOOR_METHODS
 from events.services.common import seats_held
 
 
@@ -237,34 +240,66 @@ class EventAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
         )
         return attendee_csv(registrations, f"{event.slug}-attendees.csv")
 
+    def _door_step(
+        self, request: HttpRequest, registration: Registration, may_take_payment: bool
+    ) -> HttpResponse | None:
+        """One tap at the door: check in, undo, take cash or a check and check in, or open
+        Stripe's page for a card. A refusal is a message over the list, nothing changed."""
+        who = registration.contact
+        pay = request.POST.get("pay", "")
+        if pay and not may_take_payment:
+            raise PermissionDenied("Taking payments at the door needs the Events or Finance role.")
+        try:
+            if pay == "card":
+                return HttpResponseRedirect(
+                    event_services.door_payment_page(registration=registration, by=request.user)
+                )
+            if pay:
+                event_services.registration_pay_at_door(
+                    registration=registration,
+                    method=pay,
+                    check_number=request.POST.get("check_number", "")[:50],
+                    by=request.user,
+                )
+                messages.success(request, f"{who}: payment recorded, checked in.")
+            elif request.POST.get("undo"):
+                event_services.registration_undo_check_in(
+                    registration=registration, by=request.user
+                )
+                messages.info(request, f"Check-in of {who} undone.")
+            else:
+                event_services.registration_check_in(registration=registration, by=request.user)
+                messages.success(request, f"{who} checked in.")
+        except ServiceError as exc:
+            messages.error(request, f"{who}: {exc.message}")
+        return None
+
     def check_in_view(self, request: HttpRequest, event_id: int) -> HttpResponse:
         """The door: search by name or organization, one tap to check a party in."""
         if not request.user.has_perm("events.change_registration"):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Checking people in at the door needs the permission to change registrations "
+                "(the Events role has it)."
+            )
         event = get_object_or_404(Event, pk=event_id)
         query = request.GET.get("q", "").strip()[:100]
         todo_only = request.GET.get("show") == "todo"
+        may_take_payment = request.user.has_perm("events.take_payment_at_door")
         if request.method == "POST":
             registration = get_object_or_404(
                 Registration, pk=request.POST.get("registration"), event=event
             )
-            try:
-                if request.POST.get("undo"):
-                    event_services.registration_undo_check_in(
-                        registration=registration, by=request.user
-                    )
-                    messages.info(request, f"Check-in of {registration.contact} undone.")
-                else:
-                    event_services.registration_check_in(registration=registration, by=request.user)
-                    messages.success(request, f"{registration.contact} checked in.")
-            except ServiceError as exc:
-                messages.error(request, f"{registration.contact}: {exc.message}")
+            response = self._door_step(request, registration, may_take_payment)
+            if response is not None:
+                return response
             return HttpResponseRedirect(request.get_full_path())
         door = event_selectors.registration_check_in_list(event_id=event.pk, query=query)
         everyone = list(event_selectors.registration_check_in_list(event_id=event.pk))
         people_total = sum(r.quantity for r in everyone)
         people_in = sum(r.quantity for r in everyone if r.status == Registration.Status.CHECKED_IN)
-        rows = [r for r in door if not todo_only or r.status == Registration.Status.CONFIRMED]
+        rows = [r for r in door if not todo_only or r.status != Registration.Status.CHECKED_IN]
+        for row in rows:
+            row.amount_due = event_selectors.registration_amount_due(row)
         return TemplateResponse(
             request,
             "admin/events/event/check_in.html",
@@ -279,5 +314,8 @@ class EventAdmin(ServiceErrorMessageMixin, CsvXlsxExportMixin, HistoryAdmin):
                 "people_total": people_total,
                 "people_in": people_in,
                 "people_to_come": people_total - people_in,
+                "may_take_payment": may_take_payment,
+                "card_payments": stripe_configured(),
+                "door_methods": [(m, Payment.Method(m).label) for m in DOOR_METHODS],
             },
         )

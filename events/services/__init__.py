@@ -17,7 +17,12 @@ from events.services.catalog import (
     ticket_type_delete,
     ticket_type_save,
 )
-from events.services.check_in import registration_check_in, registration_undo_check_in
+from events.services.check_in import (
+    door_payment_page,
+    registration_check_in,
+    registration_pay_at_door,
+    registration_undo_check_in,
+)
 from events.services.registrations import (
     AttendeeDetails,
     holds_expire,
@@ -33,6 +38,7 @@ from events.services.registrations import (
 __all__ = [
     "AttendeeDetails",
     "EventCancellation",
+    "door_payment_page",
     "event_cancel",
     "event_publish",
     "event_save",
@@ -45,6 +51,7 @@ __all__ = [
     "registration_create",
     "registration_create_for_person",
     "registration_invoice_open_new",
+    "registration_pay_at_door",
     "registration_payment_send",
     "registration_payment_start",
     "registration_refund",

@@ -5,7 +5,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_documents_every_public_endpoint_in_the_schema():
-    response = APIClient().get("/api/v1/schema/", {"format": "json"})
+    response = APIClient().get("/api/v1/public/schema/", {"format": "json"})
 
     assert response.status_code == 200
     paths = response.json()["paths"]
@@ -36,7 +36,7 @@ def _public_operations(paths: dict) -> list[tuple[str, str, dict]]:
 
 
 def test_it_documents_the_error_answers_of_every_public_endpoint():
-    schema = APIClient().get("/api/v1/schema/", {"format": "json"}).json()
+    schema = APIClient().get("/api/v1/public/schema/", {"format": "json"}).json()
 
     for method, path, operation in _public_operations(schema["paths"]):
         codes = set(operation["responses"])
@@ -52,7 +52,7 @@ def test_it_documents_the_error_answers_of_every_public_endpoint():
 
 
 def test_it_documents_the_directory_as_paginated():
-    schema = APIClient().get("/api/v1/schema/", {"format": "json"}).json()
+    schema = APIClient().get("/api/v1/public/schema/", {"format": "json"}).json()
 
     directory = schema["paths"]["/api/v1/public/directory/"]["get"]
     answer = directory["responses"]["200"]["content"]["application/json"]["schema"]
@@ -62,7 +62,7 @@ def test_it_documents_the_directory_as_paginated():
 
 
 def test_it_documents_the_quote_only_in_the_answer_to_join():
-    schema = APIClient().get("/api/v1/schema/", {"format": "json"}).json()
+    schema = APIClient().get("/api/v1/public/schema/", {"format": "json"}).json()
 
     def answer(path: str, method: str, code: str) -> dict:
         content = schema["paths"][path][method]["responses"][code]["content"]

@@ -87,7 +87,9 @@ EXPECTED_CRM_PERMISSIONS = {
     | {"delete_benefitgrant", "add_benefitusage"},
     "Finance": VIEW_ALL
     | {"add_note", "change_note", "add_duesdeductibility", "change_duesdeductibility"}
-    | DUES_PLANNING,
+    | DUES_PLANNING
+    # Finance may take a registration's payment at the door.
+    | {"take_payment_at_door"},
     "Events": {
         "view_organization",
         "view_contact",
@@ -103,6 +105,8 @@ EXPECTED_CRM_PERMISSIONS = {
         "change_affiliation",
         "change_note",
         "delete_tickettype",
+        # Cash or a check from a party awaiting payment, at the door.
+        "take_payment_at_door",
     }
     | {f"{action}_{model}" for action in ("view", "add", "change") for model in EVENTS_MODELS},
     "Read-only": VIEW_ALL,

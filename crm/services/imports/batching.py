@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 
+from crm.geography import fill_county
 from crm.models import Affiliation, Contact, Membership, Organization
 from crm.services.imports.applying import (
     _contact_fill,
@@ -138,6 +139,7 @@ class _Chunk:
         new_organization = organization is None
         if organization is None:
             organization = Organization(name=values["organization"], **parsed.org_fields)
+            fill_county(organization)
             if not _valid(organization):
                 return None
             created.append(f"created organization {organization.name}")

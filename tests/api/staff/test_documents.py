@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from billing.models import Payment
 from crm.models import DuesDeductibility
 from tests.api.staff.conftest import make_invoice, make_payment
+from tests.api.staff.test_schema import staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_it_refuses_the_pdf_without_a_role(api_for):
 
 
 def test_it_describes_the_pdfs_as_binary_in_the_schema():
-    response = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+    response = staff_client().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
     schema = yaml.safe_load(response.content)
     for path in ("/api/v1/invoices/{id}/pdf/", "/api/v1/payments/{id}/receipt/"):
         ok = schema["paths"][path]["get"]["responses"]["200"]["content"]

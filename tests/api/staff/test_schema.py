@@ -9,13 +9,15 @@ from drf_spectacular.validation import validate_schema
 from openapi_spec_validator import validate as validate_spec
 from rest_framework.test import APIClient
 
+from tests.factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
 def schema(django_db_blocker) -> dict:
     with django_db_blocker.unblock():
-        response = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+        response = staff_client().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
     assert response.status_code == 200
     return yaml.safe_load(response.content)
 
@@ -168,8 +170,15 @@ def test_it_documents_the_token_scheme(schema):
     assert schema["components"]["securitySchemes"]["tokenAuth"]["name"] == "Authorization"
 
 
-def test_it_serves_the_docs_without_a_cdn():
+def staff_client() -> APIClient:
     client = APIClient()
+    client.force_authenticate(UserFactory.build(is_staff=True))
+    return client
+
+
+def test_it_serves_the_docs_without_a_cdn(superuser):
+    client = APIClient()
+    client.force_login(superuser)
     page = client.get("/api/v1/docs/")
     assert page.status_code == 200
     html = page.content.decode()
