@@ -73,10 +73,11 @@ PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
         READ_ONLY: (7, REFUSED, 8, 7),
     },
     "membership": {
-        MEMBERSHIP: (9, 5, 9, 9),
-        FINANCE: (9, REFUSED, 9, 9),
-        EVENTS: (9, REFUSED, 7, 9),
-        READ_ONLY: (9, REFUSED, 9, 9),
+        # The change page shows the organization's saved payment method (one query).
+        MEMBERSHIP: (9, 5, 10, 9),
+        FINANCE: (9, REFUSED, 10, 9),
+        EVENTS: (9, REFUSED, 8, 9),
+        READ_ONLY: (9, REFUSED, 10, 9),
     },
     "investorlevel": {
         # The change page reads the benefits the level grants (one query).

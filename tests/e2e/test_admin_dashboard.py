@@ -79,7 +79,7 @@ def test_it_lays_the_key_figures_out_on_the_whole_width(
     assert dashboard.bounding_box()["width"] >= viewport["width"] * 0.6
 
     labels = page.locator("#finance-dashboard dt")
-    expect(labels).to_have_count(6)
+    expect(labels).to_have_count(7)
     for label in labels.evaluate_all(MEASURE):
         assert label["width"] >= label["longest"], label  # no word is broken
         assert label["lines"] <= 2, label
