@@ -110,12 +110,12 @@ class JoinPage(FormPage):
         chosen = self.request.POST.get("plan") or self.request.GET.get("plan", "")
         if not chosen and len(plans) == 1:
             chosen = plans[0]["code"]
-        plan = next((p for p in plans if p["code"] == chosen), None)
+        picked = next((p for p in plans if p["code"] == chosen), None)
         # What the chosen plan asks for (everything until one is chosen; the script follows
         # the choice).
         needs = {
-            "organization": plan is None or plan["organization_required"],
-            "employees": plan is None or plan["employees_required"],
+            "organization": picked is None or picked["organization_required"],
+            "employees": picked is None or picked["employees_required"],
         }
         return {
             **super().get_context_data(**kwargs),

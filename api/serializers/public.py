@@ -226,7 +226,7 @@ class JoinIn(_HoneypotMixin):
             organization = data.get("organization") if isinstance(data, dict) else None
             missing = _organization_missing(plan, organization)
             if missing and isinstance(exc.detail, dict):
-                errors = dict(exc.detail)
+                errors: dict[str, Any] = dict(exc.detail)
                 known = errors.get("organization")
                 errors["organization"] = {**missing, **(known if isinstance(known, dict) else {})}
                 raise serializers.ValidationError(errors) from None
