@@ -11,7 +11,7 @@ from core.services import validated_save
 from crm import pricing, services
 from crm.models import Membership, MembershipPlan, Organization, PlanBracket
 from crm.services import memberships  # the bare transitions
-from demo import history
+from demo import clock, history
 from demo.data.plans import (
     BUSINESS,
     CORPORATE,
@@ -332,15 +332,19 @@ def write_membership(
     in."""
     Status = Membership.Status
     membership_staff, finance = staff["membership"], staff["finance"]
-    membership = services.membership_create(
-        organization=organization,
-        plan=plans[story.plan],
-        start_date=story.start,
-        source=story.source,
-        message=story.message,
-        auto_renew=story.auto_renew,
-        by=membership_staff,
-    )
+    # Applied for and approved when it started, so its steps are dated in the order they came
+    # (its payments, grace and lapse follow on their own days: history.py).
+    joined = min(story.start, today)
+    with clock.on(joined):
+        membership = services.membership_create(
+            organization=organization,
+            plan=plans[story.plan],
+            start_date=story.start,
+            source=story.source,
+            message=story.message,
+            auto_renew=story.auto_renew,
+            by=membership_staff,
+        )
     if story.status == Status.APPLIED:
         return
     if story.status == Status.REJECTED:
@@ -353,15 +357,16 @@ def write_membership(
             membership=membership, by=membership_staff, reason=story.close_reason
         )
         return
-    memberships._membership_approve(
-        membership=membership,
-        by=membership_staff,
-        reason="imported member"
-        if story.source == Membership.Source.IMPORT
-        else "application reviewed"
-        if PLAN_BY_CODE[story.plan].requires_review
-        else "approved on application: the plan needs no review",
-    )
+    with clock.on(joined):
+        memberships._membership_approve(
+            membership=membership,
+            by=membership_staff,
+            reason="imported member"
+            if story.source == Membership.Source.IMPORT
+            else "application reviewed"
+            if PLAN_BY_CODE[story.plan].requires_review
+            else "approved on application: the plan needs no review",
+        )
     if story.status == Status.APPROVED:
         return
     payments = list(story.payments)
