@@ -30,11 +30,13 @@ install: $(UV)
 install-dev: $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 
+# The seed and the server both link to the port the demo serves on (mail, printed logins).
+DEMO_ENV := DEBUG=true SITE_URL=http://127.0.0.1:$(DEMO_PORT)
 demo: install
-	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true SITE_URL=http://127.0.0.1:$(DEMO_PORT) $(PY) manage.py seed_demo
+	@$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
+	@$(DEMO_ENV) $(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$(DEMO_PORT)/ (admin at http://127.0.0.1:$(DEMO_PORT)/admin/)"
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 # With DATABASE_URL set the suite runs on that database (PostgreSQL); otherwise on SQLite.
 # Two workers by default (pytest-xdist); TEST_WORKERS=0 runs in one process.

@@ -110,7 +110,19 @@ class JoinPage(FormPage):
         chosen = self.request.POST.get("plan") or self.request.GET.get("plan", "")
         if not chosen and len(plans) == 1:
             chosen = plans[0]["code"]
-        return {**super().get_context_data(**kwargs), "plans": plans, "chosen_plan": chosen}
+        picked = next((p for p in plans if p["code"] == chosen), None)
+        # What the chosen plan asks for (everything until one is chosen; the script follows
+        # the choice).
+        needs = {
+            "organization": picked is None or picked["organization_required"],
+            "employees": picked is None or picked["employees_required"],
+        }
+        return {
+            **super().get_context_data(**kwargs),
+            "plans": plans,
+            "chosen_plan": chosen,
+            "needs": needs,
+        }
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if self.throttled(request):

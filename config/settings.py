@@ -156,6 +156,8 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # The model every sent mail is logged in (core.mail names no app).
 EMAIL_LOG_MODEL = "crm.EmailLog"
 MEMBERSHIP_STAFF_EMAILS = env_list("MEMBERSHIP_STAFF_EMAILS")
+# Plans a person joins as themself: the join form asks for no organization nor employees.
+INDIVIDUAL_PLANS = env_list("INDIVIDUAL_PLANS", ["individual"])
 _email_url = env_str("EMAIL_URL")
 _SMTP = "django.core.mail.backends.smtp.EmailBackend"
 if _email_url:

@@ -1,6 +1,6 @@
-"""The public pages that are shells the browser fills by calling the public API (the same calls the
-chamber's website makes). Joining and the events pages are rendered on the server from the API's
-own serializers, and take their forms without JavaScript: api/pages.py."""
+"""The public home page, and the base of the public pages. The pages that show the public API's
+data (joining, investing, the directory, events) are rendered on the server from the API's own
+serializers, and take their forms without JavaScript: api/pages.py, api/pages_invest.py."""
 
 from datetime import timedelta
 from typing import Any
@@ -31,21 +31,6 @@ class PublicPage(TemplateView):
 
 class HomePage(PublicPage):
     template_name = "public/home.html"
-
-
-class InvestPage(PublicPage):
-    template_name = "public/invest.html"
-    section = "invest"
-
-
-class InvestStatusPage(PublicPage):
-    template_name = "public/invest_status.html"
-    section = "invest"
-
-
-class DirectoryPage(PublicPage):
-    template_name = "public/directory.html"
-    section = "directory"
 
 
 @require_GET

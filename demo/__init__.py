@@ -11,6 +11,9 @@ returning one line saying what it made. A step must:
   same data, and adding a step leaves the others' data as it was;
 - be safe to run again: find what it made before by natural keys (a name, a code) and create
   only what is missing.
+What happened before today (the dues, lapses and pledge installments of the last three years,
+past events) is written on the day it happened: inside `demo.clock.on(day)` the services read
+that day as now (history.py).
 """
 # An installed app (for its command): this package is imported before the models are ready, so
 # it imports nothing; the steps are in run.py.

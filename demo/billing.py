@@ -1,7 +1,8 @@
-"""Demo finance data for `manage.py seed_demo` (see demo/__init__.py): dues invoices paid
-by card through a stand-in for Stripe and by check, two Stripe payouts reconciled (one clean,
-reviewed and exported; one with a refund and a charge nobody recognises), a bank deposit of
-the checks, and a few open invoices for the aging report."""
+"""Demo finance data for `manage.py seed_demo` (see demo/__init__.py): the checks of the history
+years deposited month by month and reconciled; next year's dues invoices paid ahead by card
+through a stand-in for Stripe and by check, two Stripe payouts reconciled (one clean, reviewed
+and exported; one with a refund and a charge nobody recognises), a bank deposit of the checks,
+and a few open invoices for the aging report."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,14 +13,15 @@ from billing import services
 from billing.gateways import FakeGateway, OfflineGateway, use_gateway
 from billing.models import BankDeposit, Payment, Payout
 from crm.models import Membership
+from demo import history
 from demo.context import DemoContext
 
 DEPOSIT_REFERENCE = "Demo deposit 1"
 
 
-def _calendar_members(status: str) -> list[Membership]:
+def _calendar_members(status: str, **filters: object) -> list[Membership]:
     return list(
-        Membership.objects.filter(status=status, plan__billing_cycle="calendar")
+        Membership.objects.filter(status=status, plan__billing_cycle="calendar", **filters)
         .select_related("plan", "organization")
         .order_by("pk")
     )
@@ -30,16 +32,22 @@ def seed(ctx: DemoContext) -> str:
         return "billing: demo payouts and deposit already there; nothing added"
     rng = ctx.random("billing")
     finance = ctx.staff["finance"]
+    # The checks of the history years (demo/history.py), deposited month by month.
+    monthly = history.deposit_checks(today=ctx.today, by=finance)
     # Money cannot be received in the future, whatever day the demo plays.
     today = min(ctx.today, timezone.localdate())
-    year_start = date(today.year, 1, 1)
-    active = _calendar_members(Membership.Status.ACTIVE)
+    # Next year's dues, paid ahead by members whose renewal is not paid yet (this year's and the
+    # ones before were paid as they came: demo/history.py).
+    year_start = date(today.year + 1, 1, 1)
+    active = _calendar_members(
+        Membership.Status.ACTIVE, paid_through=year_start - timedelta(days=1)
+    )
     chosen = rng.sample(active, min(14, len(active)))
     by_card, by_check = chosen[:10], chosen[10:]
 
-    def dues_invoice(membership: Membership):
+    def dues_invoice(membership: Membership, period_start: date | None = year_start):
         invoice = services.invoice_create_for_membership(
-            membership=membership, period_start=year_start, by=finance
+            membership=membership, period_start=period_start, by=finance
         )
         return services.invoice_issue(invoice=invoice, by=finance, send_email=False)
 
@@ -99,9 +107,10 @@ def seed(ctx: DemoContext) -> str:
         services.deposit_review(deposit=deposit, by=finance)
         awaiting = _calendar_members(Membership.Status.APPROVED)[:5]
         for membership in awaiting:
-            dues_invoice(membership)
+            dues_invoice(membership, period_start=None)  # their first dues
     return (
-        f"billing: {len(by_card)} dues invoices paid by card in 2 payouts (one reviewed and "
+        f"billing: {monthly} monthly deposits of checks reconciled, {len(by_card)} dues "
+        "invoices paid by card in 2 payouts (one reviewed and "
         f"exported as journal batch {batch.number}, one with an exception), {len(checks)} "
         f"paid by check in a bank deposit, {len(awaiting)} open"
     )

@@ -11,6 +11,7 @@ from core.services import validated_save
 from crm import pricing, services
 from crm.models import Membership, MembershipPlan, Organization, PlanBracket
 from crm.services import memberships  # the bare transitions
+from demo import clock, history
 from demo.data.plans import (
     BUSINESS,
     CORPORATE,
@@ -333,15 +334,19 @@ def write_membership(
     in."""
     Status = Membership.Status
     membership_staff, finance = staff["membership"], staff["finance"]
-    membership = services.membership_create(
-        organization=organization,
-        plan=plans[story.plan],
-        start_date=story.start,
-        source=story.source,
-        message=story.message,
-        auto_renew=story.auto_renew,
-        by=membership_staff,
-    )
+    # Applied for and approved when it started, so its steps are dated in the order they came
+    # (its payments, grace and lapse follow on their own days: history.py).
+    joined = min(story.start, today)
+    with clock.on(joined):
+        membership = services.membership_create(
+            organization=organization,
+            plan=plans[story.plan],
+            start_date=story.start,
+            source=story.source,
+            message=story.message,
+            auto_renew=story.auto_renew,
+            by=membership_staff,
+        )
     if story.status == Status.APPLIED:
         return
     if story.status == Status.REJECTED:
@@ -354,31 +359,34 @@ def write_membership(
             membership=membership, by=membership_staff, reason=story.close_reason
         )
         return
-    memberships._membership_approve(
-        membership=membership,
-        by=membership_staff,
-        reason="imported member"
-        if story.source == Membership.Source.IMPORT
-        else "application reviewed"
-        if PLAN_BY_CODE[story.plan].requires_review
-        else "approved on application: the plan needs no review",
-    )
+    with clock.on(joined):
+        memberships._membership_approve(
+            membership=membership,
+            by=membership_staff,
+            reason="imported member"
+            if story.source == Membership.Source.IMPORT
+            else "application reviewed"
+            if PLAN_BY_CODE[story.plan].requires_review
+            else "approved on application: the plan needs no review",
+        )
     if story.status == Status.APPROVED:
         return
     payments = list(story.payments)
     reinstatement = payments.pop() if story.lapsed_before else None
+    ends = period_ends(story.plan, story.start, story.payments[-1].period_end)
     for payment in payments:
-        services.membership_record_payment(
-            membership=membership,
-            period_end=payment.period_end,
-            by=finance,
+        history.pay_dues(
+            membership,
+            ends=[end for end in ends if end <= payment.period_end],
+            start=story.start,
             reason=payment.reason,
+            today=today,
+            by=finance,
         )
     overdue = story.payments[-1].period_end < today
     if reinstatement is not None:
         # Grace and lapse are the daily job's doing: no staff member moved them.
-        services.membership_enter_grace(membership=membership)
-        services.membership_lapse(membership=membership)
+        history.overdue(membership, lapse=True, renewal_invoice=False, today=today)
         memberships._membership_reinstate(
             membership=membership,
             by=membership_staff,
@@ -394,9 +402,13 @@ def write_membership(
     if story.status in (Status.GRACE, Status.LAPSED) or (
         story.status == Status.CANCELLED and overdue
     ):
-        services.membership_enter_grace(membership=membership)
-    if story.status == Status.LAPSED:
-        services.membership_lapse(membership=membership)
+        history.overdue(
+            membership,
+            lapse=story.status == Status.LAPSED,
+            # A member in grace has its renewal invoice in hand, unpaid.
+            renewal_invoice=story.status == Status.GRACE,
+            today=today,
+        )
     if story.status == Status.CANCELLED:
         services.membership_cancel(
             membership=membership, by=membership_staff, reason=story.close_reason

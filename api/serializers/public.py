@@ -10,11 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import URLValidator
+from django.core.validators import MaxLengthValidator, URLValidator
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from billing.money import format_usd
 from billing.selectors import invoice_public_data
@@ -92,7 +93,42 @@ def validate_start(value: date) -> None:
         raise serializers.ValidationError("Choose a start date within the next year.")
 
 
-class AddressIn(serializers.Serializer):
+class NamedErrors(serializers.Serializer):
+    """Input whose messages name their field ("First name: this field is required."), so a
+    message read out of place (a summary, a screen reader, a log) still says what is wrong.
+    `labels` names the fields whose attribute name is not what the form calls them."""
+
+    labels: dict[str, str] = {}
+
+    def run_validation(self, data: Any = empty) -> Any:
+        # A required part left out (an empty form's "contact") names each of its own fields.
+        if data is empty and self.required and self.parent is not None:
+            data = {}
+        return super().run_validation(data)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for name, field in fields.items():
+            label = self.labels.get(name) or field.label or name.replace("_", " ").capitalize()
+            required = f"{label}: this field is required."
+            messages = {"required": required, "blank": required, "null": required}
+            max_length = getattr(field, "max_length", None)
+            if isinstance(field, serializers.CharField) and max_length:
+                too_long = f"{label}: use at most {max_length} characters."
+                messages["max_length"] = too_long
+                field.validators = [
+                    MaxLengthValidator(max_length, message=too_long)
+                    if isinstance(v, MaxLengthValidator)
+                    else v
+                    for v in field.validators
+                ]
+            field.error_messages = {**field.error_messages, **messages}
+        return fields
+
+
+class AddressIn(NamedErrors):
+    labels = {"line1": "Street address", "line2": "Suite or floor", "postal_code": "ZIP code"}
+
     line1 = _text(200)
     line2 = _text(200)
     city = _text(100)
@@ -110,10 +146,18 @@ class AddressIn(serializers.Serializer):
         return value
 
 
-class OrganizationIn(serializers.Serializer):
-    name = serializers.CharField(max_length=200, validators=[_has_word])
+class OrganizationIn(NamedErrors):
+    labels = {"name": "Organization name", "employees": "Number of employees"}
+
+    # Required unless the plan is one a person joins as themself (JoinIn.validate); the number
+    # of employees, when the plan's dues depend on it.
+    name = serializers.CharField(
+        max_length=200, validators=[_has_word], required=False, allow_blank=True, default=""
+    )
     website = _text(300)
-    employees = serializers.IntegerField(min_value=0, max_value=MAX_EMPLOYEES)
+    employees = serializers.IntegerField(
+        min_value=0, max_value=MAX_EMPLOYEES, required=False, allow_null=True, default=None
+    )
     phone = _text(40, validators=[_phone])
     address = AddressIn(required=False)
     industry = _text(100)
@@ -124,12 +168,10 @@ class OrganizationIn(serializers.Serializer):
 
 
 class InvestorOrganizationIn(OrganizationIn):
-    employees = serializers.IntegerField(
-        min_value=0, max_value=MAX_EMPLOYEES, required=False, allow_null=True, default=None
-    )
+    name = serializers.CharField(max_length=200, validators=[_has_word])
 
 
-class ContactIn(serializers.Serializer):
+class ContactIn(NamedErrors):
     first_name = serializers.CharField(max_length=100, validators=[_has_word])
     last_name = serializers.CharField(max_length=100, validators=[_has_word])
     email = serializers.EmailField(max_length=254)
@@ -154,7 +196,7 @@ def _contact_input(data: dict[str, Any] | None) -> ContactInput | None:
     return None if data is None else ContactInput(**data)
 
 
-class _HoneypotMixin(serializers.Serializer):
+class _HoneypotMixin(NamedErrors):
     # A field people never see or fill (hidden on the pages); bots fill every field they find.
     company_fax = _text(200)
 
@@ -168,7 +210,8 @@ class _HoneypotMixin(serializers.Serializer):
 
 class JoinIn(_HoneypotMixin):
     plan = serializers.SlugField(max_length=50)
-    organization = OrganizationIn()
+    # Optional for a plan a person joins as themself: the membership is then theirs, by name.
+    organization = OrganizationIn(required=False, default=None)
     contact = ContactIn()
     billing_contact = ContactIn(required=False, allow_null=True, default=None)
     start = serializers.DateField(required=False, validators=[validate_start])
@@ -180,6 +223,41 @@ class JoinIn(_HoneypotMixin):
             raise serializers.ValidationError("Choose one of the plans offered on the join page.")
         return plan
 
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        # What the plan asks of the organization is said with the other fields' errors.
+        try:
+            attrs = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            plan = (
+                selectors.plan_list_public().filter(code=data.get("plan")).first()
+                if isinstance(data, dict) and isinstance(data.get("plan"), str)
+                else None
+            )
+            organization = data.get("organization") if isinstance(data, dict) else None
+            missing = _organization_missing(plan, organization)
+            if missing and isinstance(exc.detail, dict):
+                errors: dict[str, Any] = dict(exc.detail)
+                known = errors.get("organization")
+                errors["organization"] = {**missing, **(known if isinstance(known, dict) else {})}
+                raise serializers.ValidationError(errors) from None
+            raise
+        missing = _organization_missing(attrs["plan"], attrs.get("organization"))
+        if missing:
+            raise serializers.ValidationError({"organization": missing})
+        return attrs
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        organization = attrs.get("organization") or {}
+        if not organization.get("name"):
+            contact = attrs["contact"]
+            organization = {
+                **organization,
+                "name": f"{contact['first_name']} {contact['last_name']}",
+            }
+        attrs["organization"] = organization
+        return attrs
+
     def service_kwargs(self) -> dict[str, Any]:
         data = self.validated_data
         return {
@@ -190,6 +268,21 @@ class JoinIn(_HoneypotMixin):
             "start_date": data.get("start") or timezone.localdate(),
             "message": data.get("message", ""),
         }
+
+
+def _organization_missing(plan: MembershipPlan | None, organization: Any) -> dict[str, list[str]]:
+    """The organization's fields the plan needs and the caller left out."""
+    if plan is None:
+        return {}
+    given = organization if isinstance(organization, dict) else {}
+    missing = {}
+    if plan.organization_required and not str(given.get("name") or "").strip():
+        missing["name"] = ["Organization name: this field is required."]
+    if plan.employees_required and given.get("employees") in (None, ""):
+        missing["employees"] = [
+            "Number of employees: this field is required (the dues depend on it)."
+        ]
+    return missing
 
 
 class InvestIn(_HoneypotMixin):
@@ -264,10 +357,26 @@ def _money() -> serializers.DecimalField:
 
 class PlanOut(serializers.ModelSerializer):
     pricing = serializers.SerializerMethodField()
+    organization_required = serializers.BooleanField(
+        read_only=True,
+        help_text="False for a plan a person joins as themself: `organization` may be left out.",
+    )
+    employees_required = serializers.BooleanField(
+        read_only=True, help_text="The dues depend on `organization.employees`."
+    )
 
     class Meta:
         model = MembershipPlan
-        fields = ["code", "name", "description", "billing_cycle", "requires_review", "pricing"]
+        fields = [
+            "code",
+            "name",
+            "description",
+            "billing_cycle",
+            "requires_review",
+            "pricing",
+            "organization_required",
+            "employees_required",
+        ]
 
     def get_pricing(self, plan: MembershipPlan) -> dict:
         rule = plan.pricing_rule(list(plan.brackets.all()), on=timezone.localdate())

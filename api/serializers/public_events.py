@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.serializers.public import PortalLinkMixin, _HoneypotMixin
+from api.serializers.public import NamedErrors, PortalLinkMixin, _HoneypotMixin
 from events.models import Event, Registration, TicketType
 from events.services.comp_seats import comp_seats_sentence
 
@@ -69,19 +69,21 @@ class EventSerializer(serializers.ModelSerializer):
         return event.waitlist_enabled and self.get_registration_open(event)
 
 
-class PersonSerializer(serializers.Serializer):
+class PersonSerializer(NamedErrors):
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
     email = serializers.EmailField(max_length=254)
 
 
-class AttendeeInputSerializer(serializers.Serializer):
+class AttendeeInputSerializer(NamedErrors):
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
 class RegistrationInputSerializer(_HoneypotMixin):
+    labels = {"quantity": "Number of tickets"}
+
     ticket_type = serializers.SlugField(max_length=50)
     quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
     contact = PersonSerializer()

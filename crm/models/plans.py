@@ -3,6 +3,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -133,6 +134,16 @@ class MembershipPlan(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def organization_required(self) -> bool:
+        """A person joins an individual plan (settings.INDIVIDUAL_PLANS) as themself."""
+        return self.code not in settings.INDIVIDUAL_PLANS
+
+    @property
+    def employees_required(self) -> bool:
+        """Only dues by headcount need the number of employees."""
+        return self.pricing_kind == PricingKind.BRACKETS
 
     @property
     def reminder_offsets(self) -> list[int]:

@@ -90,8 +90,10 @@ def installment_paid(*, invoice: Any, lines: list[Any], by: Any) -> list[str]:
                 pledge=pledge, by=by, reason=f"first payment (invoice {invoice.number})"
             )
             outcomes.append(f"Pledge of {pledge.organization} confirmed by its payment.")
+        # Latest first: an unsettled one is most likely among the last, so a payment on a long
+        # schedule does not read every installment paid before it.
         if pledge.status == Pledge.Status.CONFIRMED and all(
-            installment_is_settled(i) for i in pledge.installments.all()
+            installment_is_settled(i) for i in reversed(pledge.installments.all())
         ):
             pledge_complete(
                 pledge=pledge, by=by, reason=f"last installment paid ({invoice.number})"

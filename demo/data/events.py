@@ -1,5 +1,5 @@
-"""The demo's upcoming events: their tickets, and the parties that register for them in order
-(so the last ones of a nearly full event wait)."""
+"""The demo's events, past (`days_ahead` below 0) and upcoming: their tickets, and the parties
+that register for them in order (so the last ones of a nearly full event wait)."""
 
 from dataclasses import dataclass
 from datetime import time

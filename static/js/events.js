@@ -48,10 +48,14 @@
 
     function refresh() {
       const t = chosen();
-      const n = Math.max(1, parseInt(quantity.value, 10) || 1);
+      const typed = parseInt(quantity.value, 10);
+      const n = typed >= 1 ? typed : 0;
       if (t) quantity.max = String(t.limit_per_registration);
       const price = document.getElementById("price");
-      if (t && Number(t.non_member_price) + Number(t.member_price) > 0) {
+      if (t && n === 0) {
+        // No "1 × $40.00" for a count of 0 or one being typed.
+        price.textContent = "Choose at least one ticket.";
+      } else if (t && Number(t.non_member_price) + Number(t.member_price) > 0) {
         price.textContent = t.members_only || t.member_price === t.non_member_price
           ? n + " × " + API.money(t.member_price) + " = " + API.money(Number(t.member_price) * n)
           : n + " × " + API.money(t.non_member_price) + " = " + API.money(Number(t.non_member_price) * n) + " (" + API.money(Number(t.member_price) * n) + " at the member price)";
@@ -65,8 +69,8 @@
       while (guests.children.length < wanted) {
         const i = guests.children.length + 1;
         guests.appendChild(el("div", { class: "guest" }, [
-          el("div", {}, [el("label", { for: "guest-" + i + "-first", text: "Guest " + i + " first name" }), el("input", { id: "guest-" + i + "-first", name: "attendees." + i + ".first_name" })]),
-          el("div", {}, [el("label", { for: "guest-" + i + "-last", text: "Guest " + i + " last name" }), el("input", { id: "guest-" + i + "-last", name: "attendees." + i + ".last_name" })]),
+          el("div", {}, [el("label", { for: "guest-" + i + "-first", text: "Guest " + i + " first name" }), el("input", { id: "guest-" + i + "-first", name: "attendees." + i + ".first_name", maxlength: "100" })]),
+          el("div", {}, [el("label", { for: "guest-" + i + "-last", text: "Guest " + i + " last name" }), el("input", { id: "guest-" + i + "-last", name: "attendees." + i + ".last_name", maxlength: "100" })]),
         ]));
       }
     }
@@ -84,6 +88,9 @@
     form.dataset.enhanced = "true";
     form.addEventListener("submit", async function (e) {
       e.preventDefault();
+      API.clearErrors(form);
+      // Each missing or wrong field named beside it before anything is sent (forms.js).
+      if (!window.ChamberForms.checkAll(form, summary)) return;
       const button = document.getElementById("register-button");
       const t = chosen();
       const contact = {

@@ -25,16 +25,30 @@
     return body;
   }
 
+  /* What the form calls a field (its label without "(optional)"), as the server's messages
+     name it: "First name: this field is required." */
+  function labelOf(el) {
+    let label = el.id ? document.querySelector('label[for="' + CSS.escape(el.id) + '"]') : null;
+    if (el.type === "radio") {
+      const group = el.closest("fieldset");
+      label = group ? group.querySelector("legend") : null;
+    }
+    if (!label) return el.name;
+    const copy = label.cloneNode(true);
+    copy.querySelectorAll(".optional, .hint").forEach(function (n) { n.remove(); });
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+
   function messageFor(el) {
     const v = el.validity;
     if (v.valid) return el.dataset.customError || "";
-    if (v.valueMissing) return el.type === "radio" ? "Choose one." : "This field is required.";
+    if (v.valueMissing) return el.type === "radio" ? labelOf(el) + ": choose one." : labelOf(el) + ": this field is required.";
     if (v.typeMismatch && el.type === "email") return "Enter an email address like name@example.com.";
     if (v.badInput) return "Enter a number.";
     if (v.rangeUnderflow) return el.type === "date" ? "Choose a date on or after " + el.min + "." : "Enter at least " + el.min + ".";
     if (v.rangeOverflow) return el.type === "date" ? "Choose a date on or before " + el.max + "." : "Enter at most " + el.max + ".";
     if (v.stepMismatch) return el.step === "1" ? "Enter a whole number." : "Use at most two decimal places.";
-    if (v.tooLong) return "Use at most " + el.maxLength + " characters.";
+    if (v.tooLong) return labelOf(el) + ": use at most " + el.maxLength + " characters.";
     if (v.patternMismatch) return el.dataset.patternMessage || "Check the format of this field.";
     return el.validationMessage || "Check this field.";
   }
@@ -91,15 +105,19 @@
   /* Check every field; show a summary and move focus to the first problem. */
   function checkAll(form, summary) {
     let first = null;
+    const named = [];
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || !el.willValidate) return;
       if (el.type === "radio" && el !== form.querySelector('[name="' + el.name + '"]')) return;
-      if (!checkField(el) && !first) first = el;
+      if (!checkField(el)) {
+        named.push(labelOf(el));
+        if (!first) first = el;
+      }
     });
     if (first) {
       summary.hidden = false;
       summary.className = "notice bad";
-      summary.textContent = "Please correct the fields marked below.";
+      summary.textContent = "Please correct the fields marked below: " + named.join(", ") + ".";
       first.focus();
       return false;
     }
@@ -140,7 +158,7 @@
 
   window.ChamberForms = {
     formBody: formBody, liveValidation: liveValidation, checkAll: checkAll,
-    checkField: checkField, setFieldError: setFieldError, keyedSubmitter: keyedSubmitter,
+    checkField: checkField, setFieldError: setFieldError, labelOf: labelOf, keyedSubmitter: keyedSubmitter,
     el: el, longDate: longDate,
   };
 })();

@@ -1,11 +1,11 @@
-/* /invest/: the levels and their benefits, the schedule drawn as amounts change, and the
-   commitment. The schedule follows crm/schedule.py: equal installments to the cent, the
+/* /invest/ (rendered by the server, which takes the form without this script): the schedule
+   drawn as amounts change, the level's minimum said as one types, and the commitment sent to
+   the public API without a reload. The schedule follows crm/schedule.py: equal installments to the cent, the
    leftover cents on the first ones, the 31st of a short month on its last day. */
 (function () {
   "use strict";
   const API = window.ChamberAPI, F = window.ChamberForms, el = F.el;
   const form = document.getElementById("invest-form");
-  form.hidden = false; // hidden without this script, which it needs (the page says so)
   const summary = document.getElementById("form-summary");
   const amount = document.getElementById("annual-amount");
   const term = document.getElementById("term-years");
@@ -14,30 +14,11 @@
   const scheduleBox = document.getElementById("schedule");
   const submit = document.getElementById("invest-submit");
   const send = F.keyedSubmitter();
-  let levels = [];
 
+  /* The levels are on the page: their name and minimum ride on their radio buttons. */
   function chosenLevel() {
     const radio = form.querySelector('input[name="level"]:checked');
-    return radio ? levels.find(function (l) { return l.code === radio.value; }) : null;
-  }
-
-  function renderLevels() {
-    const holder = document.getElementById("levels");
-    holder.setAttribute("data-radio-group", "");
-    document.getElementById("levels-loading").remove();
-    levels.forEach(function (level, index) {
-      const id = "level-" + level.code;
-      const benefits = el("ul", {}, level.benefits.map(function (b) { return el("li", { text: b }); }));
-      const radio = el("input", { type: "radio", name: "level", id: id, value: level.code });
-      if (index === 0) radio.required = true;
-      holder.appendChild(el("div", { class: "card level" }, [
-        el("div", { class: "level-choice" }, [
-          radio,
-          el("label", { for: id }, [level.name, el("span", { class: "hint", text: " from " + API.money(level.minimum_annual_amount) + " a year" })]),
-        ]),
-        benefits,
-      ]));
-    });
+    return radio ? { code: radio.value, name: radio.dataset.name, minimum_annual_amount: radio.dataset.minimum } : null;
   }
 
   function cents(text) {
@@ -90,6 +71,8 @@
 
   function drawSchedule() {
     checkMinimum();
+    // The level's minimum is said as one types or changes level, not only on submit.
+    if (amount.value.trim() !== "") F.checkField(amount);
     const value = cents(amount.value.trim());
     if (value === null || value <= 0 || !start.value) {
       scheduleBox.replaceChildren(el("p", { class: "hint", text: "Enter an amount to see your payments." }));
@@ -141,13 +124,6 @@
     API.showErrors(form, answer.data.errors, summary);
   });
   F.liveValidation(form);
-
-  API.get("investor-levels/").then(function (answer) {
-    if (answer.status !== 200) {
-      document.getElementById("levels-loading").textContent = "The levels could not be loaded. Please reload the page.";
-      return;
-    }
-    levels = answer.data;
-    renderLevels();
-  });
+  form.dataset.enhanced = "true";
+  drawSchedule();
 })();

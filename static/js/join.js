@@ -24,9 +24,39 @@
     });
   });
 
+  const orgName = document.getElementById("org-name");
+
+  /* What the chosen plan asks for: a person joining as themself gives no organization, and
+     only dues by headcount need the number of employees (the server checks the same). */
+  function needs() {
+    const option = planSelect.selectedOptions[0];
+    return {
+      organization: !option || option.dataset.organizationRequired !== "false",
+      employees: !option || option.dataset.employeesRequired !== "false",
+    };
+  }
+
+  /* The "(optional)" note of a field's label, there only while the field is optional. */
+  function optional(input, note) {
+    const label = document.querySelector('label[for="' + input.id + '"]');
+    const old = label.querySelector(".optional");
+    if (old) old.remove();
+    label.normalize();
+    label.firstChild.textContent = label.firstChild.textContent.trimEnd();
+    if (note) label.append(" ", el("span", { class: "optional", text: note }));
+  }
+
   function markChosen() {
     document.querySelectorAll("article.plan").forEach(function (card) {
       card.classList.toggle("chosen", card.dataset.plan === planSelect.value);
+    });
+    const need = needs();
+    orgName.required = need.organization;
+    employees.required = need.employees;
+    optional(orgName, need.organization ? "" : "(optional: we list you by your name)");
+    optional(employees, need.employees ? "" : "(optional)");
+    [orgName, employees].forEach(function (input) {
+      if (input.getAttribute("aria-invalid") === "true") F.checkField(input);
     });
   }
 
@@ -39,12 +69,12 @@
   async function loadQuote() {
     const plan = planSelect.value;
     if (!plan) { quoteBody.textContent = "Choose a plan to see your dues."; return; }
-    if (employees.value === "" || !employees.validity.valid) {
+    if (!employees.validity.valid || (employees.value === "" && needs().employees)) {
       quoteBody.textContent = "Give your number of employees to see your dues.";
       return;
     }
     const seq = ++quoteSeq;
-    const query = "?employees=" + encodeURIComponent(employees.value) + "&start=" + encodeURIComponent(start.value);
+    const query = "?start=" + encodeURIComponent(start.value) + (employees.value === "" ? "" : "&employees=" + encodeURIComponent(employees.value));
     const answer = await API.get("membership-plans/" + encodeURIComponent(plan) + "/quote/" + query);
     if (seq !== quoteSeq) return; // a newer quote is on its way
     quoteBody.replaceChildren();

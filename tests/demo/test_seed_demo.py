@@ -266,14 +266,17 @@ def test_it_backs_paid_memberships_with_payouts_a_deposit_and_a_journal(seeded):
     from billing.models import BalanceTransaction, BankDeposit, Invoice, JournalBatch, Payout
     from billing.reports import dashboard
 
-    assert "billing: 10 dues invoices paid by card in 2 payouts" in seeded
+    assert "10 dues invoices paid by card in 2 payouts" in seeded
     clean, mixed = Payout.objects.order_by("arrival_date")
     assert clean.reviewed_at is not None
     assert clean.journal_batch == JournalBatch.objects.get()
     assert mixed.transactions.filter(match=BalanceTransaction.Match.UNMATCHED).count() == 1
     assert mixed.transactions.filter(type="refund", match="matched").count() == 1
-    deposit = BankDeposit.objects.get()
+    deposit = BankDeposit.objects.get(reference="Demo deposit 1")
     assert deposit.items.count() == 4
+    # The checks of the years before, deposited month by month, all reconciled.
+    assert BankDeposit.objects.count() > 24
+    assert not BankDeposit.objects.filter(reviewed_at=None).exists()
     assert Invoice.objects.filter(status=Invoice.Status.OPEN).exists()
     # The demo's story is dated as of TODAY, but invoices are issued and paid on the clock's
     # day (invoice_issue): the year so far as of the later of the two holds them.
@@ -300,16 +303,30 @@ def test_it_shows_a_pipeline_with_owners_tasks_and_members_at_risk(seeded):
     assert members_at_risk(today=TODAY)
 
 
-def test_it_enters_back_dated_pledges_with_their_past_installments_settled(seeded):
-    """The demo's pledges that began before today were paid until then outside this system: the
-    daily run invoiced none of their past, only what comes due from now on."""
-    from billing.models import InvoiceLine
+def test_it_enters_back_dated_pledges_paid_on_schedule_since_the_history_years(seeded):
+    """The demo's pledges were paid outside this system before the years it invoices (January 1
+    two years back); since then each installment was invoiced and paid about when due, and only
+    a few recent ones are still open: none is left uninvoiced in the past for the daily run to
+    bill all at once."""
+    from billing.models import Invoice, InvoiceLine
     from crm.models import PledgeInstallment
+    from demo.history import history_start
 
-    past = PledgeInstallment.objects.filter(due_date__lt=TODAY, pledge__status="confirmed")
-    assert past.exists()
-    assert not past.filter(settled_outside=False).exists()
+    first_day = history_start(TODAY)
+    before = PledgeInstallment.objects.filter(due_date__lt=first_day)
+    since = PledgeInstallment.objects.filter(
+        due_date__gte=first_day, due_date__lt=TODAY, pledge__status="confirmed"
+    )
+    assert before.exists() and not before.filter(settled_outside=False).exists()
+    assert since.count() > 20
+    assert not since.filter(settled_outside=True).exists()
+    invoiced = InvoiceLine.objects.filter(pledge_installment__in=since)
+    assert invoiced.count() == since.count()
     assert not InvoiceLine.objects.filter(pledge_installment__settled_outside=True).exists()
+    lines = invoiced.values_list("invoice__status", "pledge_installment__due_date")
+    open_ones = [due for status, due in lines if status == Invoice.Status.OPEN]
+    assert 0 < len(open_ones) < since.count() / 4
+    assert all(due > TODAY - timedelta(days=90) for due in open_ones)
 
 
 def test_it_grants_benefits_and_shows_some_used_and_some_not(seeded):

@@ -127,13 +127,3 @@ def test_it_registers_and_cancels_without_javascript(open_page, screenshot, lunc
     assert registration.status == Registration.Status.CANCELLED
     assert_nothing_personal_in_urls(page, "Santos", "maria")
     screenshot(page, "cancelled")
-
-
-def test_it_says_the_investment_form_needs_javascript_instead_of_sending_it_by_get(
-    open_page, screenshot
-):
-    page = no_script_page(open_page, PHONE)
-    page.goto("/invest/")
-    expect(page.locator("#needs-javascript")).to_be_visible()
-    expect(page.locator("#invest-form")).to_be_hidden()
-    screenshot(page, "invest")
