@@ -82,6 +82,12 @@ def seed(ctx: DemoContext) -> str:
     payout = services.payout_review(
         payout=Payout.objects.get(stripe_payout_id=clean.id), by=finance
     )
+    # The books are exported through last month (before the two payouts above arrived): the
+    # accrual journal, its deferred revenue and the reports that read them have history.
+    exported = services.journal_export(
+        date_to=min(today.replace(day=1) - timedelta(days=1), today - timedelta(days=10)),
+        by=finance,
+    )
     batch = services.journal_export(payouts=[payout], by=finance)
 
     with use_gateway(OfflineGateway()):
@@ -109,7 +115,8 @@ def seed(ctx: DemoContext) -> str:
         for membership in awaiting:
             dues_invoice(membership, period_start=None)  # their first dues
     return (
-        f"billing: {monthly} monthly deposits of checks reconciled, {len(by_card)} dues "
+        f"billing: {monthly} monthly deposits of checks reconciled, the books exported through "
+        f"{exported.date_to:%B %-d} (journal batch {exported.number}), {len(by_card)} dues "
         "invoices paid by card in 2 payouts (one reviewed and "
         f"exported as journal batch {batch.number}, one with an exception), {len(checks)} "
         f"paid by check in a bank deposit, {len(awaiting)} open"

@@ -24,7 +24,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MAX_QUERIES = 23  # the join (22 on SQLite, 23 on PostgreSQL): over TARGET, see the docstring
+MAX_QUERIES = 24  # a join (up to 23 on SQLite, 24 on PostgreSQL): over TARGET, see the docstring
 TARGET = 20
 PAID_REGISTRATION = 24  # over TARGET: the invoice's organization (see docs/performance.md)
 
@@ -36,7 +36,7 @@ def api():
     return APIClient()
 
 
-def test_it_joins_a_new_business_in_at_most_23_queries(api, django_assert_max_num_queries):
+def test_it_joins_a_new_business_in_at_most_24_queries(api, django_assert_max_num_queries):
     BracketPlanFactory(code="business", requires_review=False)
 
     with django_assert_max_num_queries(MAX_QUERIES):
@@ -47,7 +47,7 @@ def test_it_joins_a_new_business_in_at_most_23_queries(api, django_assert_max_nu
     assert response.json()["invoice"]["number"]
 
 
-def test_it_links_a_join_to_the_business_and_person_on_record_in_at_most_23_queries(
+def test_it_links_a_join_to_the_business_and_person_on_record_in_at_most_24_queries(
     api, django_assert_max_num_queries
 ):
     BracketPlanFactory(code="business", requires_review=False)

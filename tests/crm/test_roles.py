@@ -46,6 +46,8 @@ VIEW_ALL = {
         "benefitgrant",
         "benefitusage",
         "portalsignin",
+        # The directory's categories, which members choose for their listing.
+        "directorycategory",
     ]
 }
 # Drafting, comparing and applying a new dues schedule: membership and finance.
@@ -84,7 +86,9 @@ EXPECTED_CRM_PERMISSIONS = {
     | {f"{action}_{model}" for action in ("add", "change") for model in ACCOUNT_WORK}
     # They define benefits, grant them with plans and levels, and record uses.
     | {f"{action}_{model}" for action in ("add", "change") for model in ["benefit", "benefitgrant"]}
-    | {"delete_benefitgrant", "add_benefitusage"},
+    | {"delete_benefitgrant", "add_benefitusage"}
+    # They keep the directory's categories.
+    | {f"{action}_directorycategory" for action in ("add", "change", "delete")},
     "Finance": VIEW_ALL
     | {"add_note", "change_note", "add_duesdeductibility", "change_duesdeductibility"}
     | DUES_PLANNING

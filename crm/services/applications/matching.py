@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Q, When
+from django.db.models import Case, Exists, OuterRef, Q, When
 
 from crm.models import Affiliation, Contact, Membership, Organization, Pledge
 from crm.normalize import domain_from_website, normalize_email, normalize_org_name
@@ -118,6 +118,11 @@ def _find_or_create_contact(
     return existing, [note + "."]
 
 
+_open_membership = Exists(
+    Membership.objects.filter(organization=OuterRef("pk"), status__in=Membership.OPEN_STATUSES)
+)
+
+
 def _find_organization(data: OrganizationInput) -> tuple[Organization | None, str]:
     """The existing organization with the same normalized name, else the first with the same
     website domain: one query for both (the name wins)."""
@@ -133,6 +138,8 @@ def _find_organization(data: OrganizationInput) -> tuple[Organization | None, st
     found = (
         Organization.objects.select_for_update()
         .filter(same)
+        # Whether it has a membership or an application in progress, in the same read.
+        .annotate(busy=_open_membership)
         .order_by(
             Case(When(normalized_name=name_key, then=0), default=1) if name_key else "pk", "pk"
         )
@@ -150,9 +157,11 @@ def _busy_and_unlisted(organization: Organization) -> bool:
     the public directory: a public answer must not show that it is on record at all."""
     from crm.selectors import organization_directory
 
-    busy = Membership.objects.filter(
-        organization=organization, status__in=Membership.OPEN_STATUSES
-    ).exists()
+    busy = getattr(organization, "busy", None)  # read with it by _find_organization()
+    if busy is None:
+        busy = Membership.objects.filter(
+            organization=organization, status__in=Membership.OPEN_STATUSES
+        ).exists()
     return busy and not organization_directory().filter(pk=organization.pk).exists()
 
 
