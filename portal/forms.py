@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -45,10 +45,10 @@ class EventRegisterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.tickets = {str(t.pk): t for t in event.ticket_types.all()}
         self.people = {str(c.pk): c for c in people}
-        self.fields["ticket_type"].choices = [
-            (pk, _ticket_label(t)) for pk, t in self.tickets.items()
-        ]
-        self.fields["contacts"].choices = [
+        tickets = cast(forms.ChoiceField, self.fields["ticket_type"])
+        contacts = cast(forms.ChoiceField, self.fields["contacts"])
+        tickets.choices = [(pk, _ticket_label(t)) for pk, t in self.tickets.items()]
+        contacts.choices = [
             (pk, f"{c.full_name} (you)" if c.pk == me.pk else c.full_name)
             for pk, c in self.people.items()
         ]
