@@ -1,10 +1,12 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
+from billing.money import format_usd
 from crm.directory import SOCIAL_NETWORKS, SocialURLValidator, inspect_logo
-from crm.models import DirectoryCategory, Organization
+from crm.models import Contact, DirectoryCategory, Organization
 from crm.services import DirectoryListing
+from events.models import Event, TicketType
 
 
 class SignInForm(forms.Form):
@@ -84,3 +86,50 @@ class DirectoryForm(forms.Form):
             "categories": list(organization.directory_categories.all()),
             **{f"{n}_url": getattr(organization, f"{n}_url") for n in SOCIAL_NETWORKS},
         }
+
+
+class EventRegisterForm(forms.Form):
+    """A ticket type of the event, and who to register for it (one seat each): the contact
+    themselves, or (`people`) the colleagues they may register."""
+
+    ticket_type = forms.ChoiceField(label="Ticket", widget=forms.RadioSelect)
+    contacts = forms.MultipleChoiceField(label="Who", widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, event: Event, people: list[Contact], me: Contact, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.tickets = {str(t.pk): t for t in event.ticket_types.all()}
+        self.people = {str(c.pk): c for c in people}
+        tickets = cast(forms.ChoiceField, self.fields["ticket_type"])
+        contacts = cast(forms.ChoiceField, self.fields["contacts"])
+        tickets.choices = [(pk, _ticket_label(t)) for pk, t in self.tickets.items()]
+        contacts.choices = [
+            (pk, f"{c.full_name} (you)" if c.pk == me.pk else c.full_name)
+            for pk, c in self.people.items()
+        ]
+        self.fields["contacts"].error_messages["required"] = (
+            "Choose at least one person to register."
+        )
+        self.fields["contacts"].error_messages["invalid_choice"] = (
+            "Choose among the people listed: those confirmed at the organization."
+        )
+        self.fields["ticket_type"].error_messages["required"] = "Choose a ticket."
+        self.fields["ticket_type"].error_messages["invalid_choice"] = "Choose a ticket listed."
+
+    def clean_ticket_type(self) -> TicketType:
+        return self.tickets[self.cleaned_data["ticket_type"]]
+
+    def clean_contacts(self) -> list[Contact]:
+        return [self.people[pk] for pk in self.cleaned_data["contacts"]]
+
+
+def _ticket_label(ticket: TicketType) -> str:
+    label = f"{ticket.name}: {format_usd(ticket.member_price)} member price"
+    if ticket.members_only:
+        label += ", members only"
+    left = getattr(ticket, "seats_available", None)
+    if left is not None:
+        if left > 0:
+            label += f" ({left} left)"
+        else:
+            label += " (sold out: waitlist)" if ticket.event.waitlist_enabled else " (sold out)"
+    return label

@@ -11,6 +11,10 @@ What a contact may do at an organization follows their roles there (crm's Affili
 | the directory listing (description, listed or not) | yes | no | no | no |
 | a plan change (upgrade now, downgrade at renewal) | yes | no | no | no |
 | accepting a pledge's renewal proposal | yes | no | no | no |
+| registering colleagues for events (and cancelling their seats) | yes | no | yes | no |
+
+Anyone at the organization registers themselves for events at the member price (a page every
+role reaches, `Can.VIEW`); choosing colleagues there takes `Can.REGISTER_COLLEAGUES`.
 
 A link proposed on a public form and not yet confirmed (a pending affiliation) grants nothing:
 its contact is not at the organization here. A contact who is not at the organization, an
@@ -34,6 +38,7 @@ class Can(StrEnum):
     DIRECTORY = "directory"
     PLAN = "plan"
     RENEW_PLEDGE = "renew_pledge"
+    REGISTER_COLLEAGUES = "register_colleagues"
 
 
 NEEDS = {
@@ -43,6 +48,7 @@ NEEDS = {
     Can.DIRECTORY: "the primary representative",
     Can.PLAN: "the primary representative",
     Can.RENEW_PLEDGE: "the primary representative",
+    Can.REGISTER_COLLEAGUES: "the event contact or the primary representative",
 }
 
 
@@ -51,6 +57,8 @@ def may(affiliation: Affiliation, what: Can) -> bool:
         return True
     if what == Can.BILLING:
         return affiliation.is_billing
+    if what == Can.REGISTER_COLLEAGUES:
+        return affiliation.is_event_contact
     return False
 
 

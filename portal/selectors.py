@@ -2,11 +2,12 @@
 said the contact may see it)."""
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from billing.models import Invoice, Payment
 from billing.money import ZERO
@@ -24,6 +25,8 @@ from crm.models import (
     PortalSignIn,
 )
 from crm.selectors import membership_renewal_quote
+from events.models import Event, Registration
+from events.selectors import event_list_public
 
 
 def affiliations_of(contact: Contact) -> QuerySet[Affiliation]:
@@ -197,3 +200,60 @@ def portal_activity(organization: Organization, *, limit: int = ACTIVITY_LIMIT) 
             )
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries[:limit]
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def events_open_for_registration(now: datetime | None = None) -> list[Event]:
+    """Upcoming published events whose registration is open now, soonest first, with their
+    ticket types and seats left (events.selectors.event_list_public)."""
+    now = now or timezone.now()
+    return [event for event in event_list_public(now=now) if event.registration_open_at(now)]
+
+
+def event_for_registration(pk: int) -> Event | None:
+    """A published event to come (its registration open or not: the page says which)."""
+    return event_list_public().filter(pk=pk).first()
+
+
+def registering_colleagues(organization: Organization) -> QuerySet[Affiliation]:
+    """The people a registration may be made for: those confirmed at the organization (a link
+    a public form proposed and nobody confirmed yet counts for nothing)."""
+    return (
+        Affiliation.objects.filter(organization=organization, status=Affiliation.Status.CONFIRMED)
+        .select_related("contact")
+        .order_by("contact__last_name", "contact__first_name", "pk")
+    )
+
+
+def registrations_of(
+    organization: Organization, *, contact: Contact | None = None
+) -> QuerySet[Registration]:
+    """The organization's registrations for events to come that hold or wait for seats
+    (`contact`'s only, when given), soonest first, with the number of the invoice they are paid
+    through (`invoice_number`, an issued one)."""
+    issued = (*Invoice.PAYABLE_STATUSES, Invoice.Status.PAID)
+    invoice = Invoice.objects.filter(
+        lines__registration=OuterRef("pk"), status__in=issued
+    ).order_by("-pk")
+    found = Registration.objects.annotate(
+        invoice_number=Subquery(invoice.values("number")[:1])
+    ).filter(
+        organization=organization,
+        status__in=Registration.ACTIVE_STATUSES,
+        event__starts_at__gte=timezone.now(),
+    )
+    if contact is not None:
+        found = found.filter(contact=contact)
+    return found.select_related("event", "ticket_type", "contact").order_by(
+        "event__starts_at", "contact__last_name", "pk"
+    )
+
+
+def registration_of(organization: Organization, pk: int) -> Registration | None:
+    return (
+        Registration.objects.filter(organization=organization, pk=pk)
+        .select_related("event", "contact")
+        .first()
+    )

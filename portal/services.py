@@ -313,15 +313,26 @@ def portal_plan_change(
         return membership_change_plan(membership=membership, plan=plan, by=by)
 
 
-def portal_registration_cancel(*, registration: Registration, by_contact: Contact) -> Registration:
+def portal_registration_cancel(
+    *, registration: Registration, by_contact: Contact, colleague_of: Affiliation | None = None
+) -> Registration:
     """A contact cancels their own registration, as the registrant (until the event's
-    cancellation cutoff; a paid one is refunded, the seats go to the waitlist)."""
-    if registration.contact_id != by_contact.pk:
+    cancellation cutoff; a paid one is refunded, the seats go to the waitlist). `colleague_of`:
+    the canceller's place at the registration's organization, as its event contact or primary
+    representative, who cancel the seats of colleagues registered for it too."""
+    if registration.contact_id != by_contact.pk and not (
+        colleague_of is not None
+        and colleague_of.contact_id == by_contact.pk
+        and (colleague_of.is_primary or colleague_of.is_event_contact)
+        and registration.organization_id == colleague_of.organization_id
+    ):
         raise ServiceError("Only the person registered cancels a registration here.")
     with as_portal_contact(by_contact) as by:
         return registration_cancel(
             registration=registration,
-            reason="Cancelled by the registrant in the member portal.",
+            reason="Cancelled by the registrant in the member portal."
+            if registration.contact_id == by_contact.pk
+            else f"Cancelled in the member portal by {by_contact.full_name}, a colleague.",
             by=by,
             by_registrant=True,
         )

@@ -41,6 +41,13 @@ urlpatterns = [
         views.pledge_renewal_accept,
         name="pledge-renewal-accept",
     ),
+    path(f"{org}events/", views.events, name="events"),
+    path(f"{org}events/<int:pk>/register/", views.event_register, name="event-register"),
+    path(
+        f"{org}registrations/<int:pk>/cancel/",
+        views.event_registration_cancel,
+        name="org-registration-cancel",
+    ),
     path(f"{org}directory/", views.directory, name="directory"),
     path(f"{org}plan/", views.plan, name="plan"),
     path(f"{org}colleagues/", views.colleagues, name="colleagues"),

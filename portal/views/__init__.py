@@ -4,7 +4,8 @@ documents. Every organization page starts with permissions.access(), which answe
 looked up within that organization only, so another organization's invoice is a 404 too.
 
 base.py holds what they share; account.py signing in and the contact's own pages; billing.py
-what an organization owes and has paid; manage.py what the primary representative manages."""
+what an organization owes and has paid; events.py registering for events; manage.py what
+the primary representative manages."""
 
 from portal.views.account import (
     home,
@@ -24,6 +25,7 @@ from portal.views.billing import (
     statement,
     statement_pdf,
 )
+from portal.views.events import event_register, event_registration_cancel, events
 from portal.views.manage import (
     colleague_confirm,
     colleague_decline,
@@ -51,6 +53,9 @@ __all__ = [
     "colleagues",
     "directory",
     "dues_statement_pdf",
+    "event_register",
+    "event_registration_cancel",
+    "events",
     "home",
     "invoice_pdf",
     "invoices",

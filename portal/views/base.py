@@ -89,4 +89,5 @@ def org_context(affiliation: Affiliation, tab: str) -> dict[str, Any]:
         "may_colleagues": may(affiliation, Can.COLLEAGUES),
         "may_directory": may(affiliation, Can.DIRECTORY),
         "may_plan": may(affiliation, Can.PLAN),
+        "may_register_colleagues": may(affiliation, Can.REGISTER_COLLEAGUES),
     }

@@ -31,6 +31,7 @@ ALL_ROLES = frozenset({PRIMARY, BILLING, EVENT, PLAIN})
 MONEY = frozenset({PRIMARY, BILLING})
 PRIMARY_ONLY = frozenset({PRIMARY})
 SIGNED_IN = frozenset({PRIMARY, BILLING, EVENT, PLAIN, PENDING, OTHER, NOWHERE})
+REGISTRARS = frozenset({PRIMARY, EVENT})  # registering and cancelling colleagues' seats
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Route:
     allowed: int = 0  # what those who may get, when not 200 for a page and 302 for an action
 
 
+# Pat (no role) registered for the coffee: by Pat themselves or by a registrar.
+REGISTER_PAT = (("ticket_type", "{coffee_ticket}"), ("contacts", "{pat}"))
 INVITE = (("first_name", "Ivy"), ("last_name", "Nguyen"), ("email", "ivy@frontstreet.example.com"))
 
 # fmt: off
@@ -72,6 +75,12 @@ ROUTES = [
           PRIMARY_ONLY),
     Route("plan", "GET", "/members/{org}/plan/", PRIMARY_ONLY),
     Route("plan", "POST", "/members/{org}/plan/", PRIMARY_ONLY, (("plan", "{bigger_plan}"),)),
+    Route("events", "GET", "/members/{org}/events/", ALL_ROLES),
+    Route("event-register", "GET", "/members/{org}/events/{coffee}/register/", ALL_ROLES),
+    Route("event-register", "POST", "/members/{org}/events/{coffee}/register/",
+          REGISTRARS | {PLAIN}, REGISTER_PAT),
+    Route("org-registration-cancel", "POST", "/members/{org}/registrations/{registration}/cancel/",
+          REGISTRARS),  # Dana's own, and the event contact's to cancel
     Route("directory", "GET", "/members/{org}/directory/", PRIMARY_ONLY),
     Route("directory", "POST", "/members/{org}/directory/", PRIMARY_ONLY,
           (("directory_listed", "on"), ("directory_text", "Bread since 1921."))),
@@ -113,6 +122,9 @@ def _fill(path: str, world: PortalWorld) -> str:
         year=world.paid_invoice.issue_date.year,
         bigger_plan=world.bigger_plan.pk,
         registration=world.registration.pk,
+        coffee=world.registration.event_id,
+        coffee_ticket=world.registration.ticket_type_id,
+        pat=world.plain.contact_id,
         proposal=_proposal(world).pk,
         pending=world.pending.pk,
     )
