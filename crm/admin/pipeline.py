@@ -277,16 +277,9 @@ class TaskAdmin(ServiceErrorMessageMixin, StaffChoiceMixin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Task, form: Any, change: bool) -> None:
         if change:
-            data = form.cleaned_data
+            edited = ("title", "notes", "assignee", "due_date", "done", "reason")
             task_update(
-                task=obj,
-                title=data["title"],
-                notes=data["notes"],
-                assignee=data["assignee"],
-                due_date=data["due_date"],
-                done=data.get("done"),
-                reason=data.get("reason", ""),
-                by=request.user,
+                task=obj, by=request.user, **{name: form.cleaned_data[name] for name in edited}
             )
             return
         created = task_create(
