@@ -129,10 +129,10 @@ ADMIN: dict[str, Page] = {
     "crm.pledgetoconfirm": Page(view=NOT_EVENTS, change=staff(M),
         actions={"confirm": staff(M), "decline": staff(M), EXPORT: NOT_EVENTS},
         urls={"export/": {"GET": NOT_EVENTS}}),
-    # Account work: membership staff own the accounts. Tasks are created and completed, and
-    # interactions recorded, never edited; inquiries come from the website only.
+    # Account work: membership staff own the accounts. Tasks are created, edited and completed;
+    # interactions are recorded, never edited; inquiries come from the website only.
     "crm.prospect": Page(view=NOT_EVENTS, add=staff(M), change=staff(M), delete=SU_ONLY),
-    "crm.task": Page(view=NOT_EVENTS, add=staff(M), delete=SU_ONLY,
+    "crm.task": Page(view=NOT_EVENTS, add=staff(M), change=staff(M), delete=SU_ONLY,
         actions={"mark_done": staff(M)}, urls={"my-accounts/": {"GET": NOT_EVENTS}}),
     "crm.interaction": Page(view=NOT_EVENTS, add=staff(M), delete=SU_ONLY),
     "crm.inquiry": Page(view=NOT_EVENTS, delete=SU_ONLY),

@@ -156,6 +156,7 @@ STAFF_API: dict[tuple[str, str], Callable[..., Any]] = {
     ("prospects", "create"): pipeline.prospect_move_stage,
     ("prospects", "move"): pipeline.prospect_move_stage,
     ("tasks", "create"): pipeline.task_create,
+    ("tasks", "update"): pipeline.task_update,
     ("tasks", "complete"): pipeline.task_complete,
     ("interactions", "create"): pipeline.interaction_record,
     ("benefits", "create"): benefits.benefit_save,

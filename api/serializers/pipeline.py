@@ -88,9 +88,22 @@ class TaskSerializer(StaffModelSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=_active_staff(), help_text="The staff member's user id."
     )
-    done = serializers.BooleanField(source="is_done", read_only=True)
+    done = serializers.BooleanField(
+        source="is_done",
+        required=False,
+        help_text="Done (who and when in done_by and done_at). A PATCH with true marks it "
+        "done, with false reopens it; a task is created open.",
+    )
     done_by = username("done_by")
     created_by = username("created_by")
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why it changed (a PATCH): kept in the task's history with what changed.",
+    )
+    fixed_fields = {"organization": "A task stays about the organization it was made for."}
 
     class Meta:
         model = Task
@@ -107,8 +120,15 @@ class TaskSerializer(StaffModelSerializer):
             "created_by",
             "created",
             "modified",
+            "reason",
         ]
         read_only_fields = ["done_at", "created", "modified"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if self.instance is None and attrs.get("is_done"):
+            raise serializers.ValidationError({"done": ["A task is created open."]})
+        return attrs
 
 
 class InteractionSerializer(StaffModelSerializer):

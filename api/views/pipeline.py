@@ -23,7 +23,12 @@ from api.serializers.pipeline import (
     TaskSerializer,
     score_data,
 )
-from api.views.staff_base import ServiceCreateMixin, StaffViewSet, service_action
+from api.views.staff_base import (
+    ServiceCreateMixin,
+    ServiceUpdateMixin,
+    StaffViewSet,
+    service_action,
+)
 from crm import selectors
 from crm.models import Interaction, Organization, Prospect, Task
 from crm.services.pipeline import (
@@ -31,6 +36,7 @@ from crm.services.pipeline import (
     prospect_move_stage,
     task_complete,
     task_create,
+    task_update,
 )
 
 
@@ -83,9 +89,10 @@ class ProspectViewSet(ReadCreateViewSet):
         )
 
 
-class TaskViewSet(ReadCreateViewSet):
+class TaskViewSet(ServiceUpdateMixin, ReadCreateViewSet):
     """Tasks with due dates for staff, usually about an organization. Done with
-    POST /tasks/<id>/complete/."""
+    POST /tasks/<id>/complete/; a PATCH changes the title, notes, assignee or due date, marks
+    it done or reopens it (`done`), with a `reason` kept in its history."""
 
     queryset = Task.objects.all()
     serializer_class = TaskSerializer
@@ -104,6 +111,18 @@ class TaskViewSet(ReadCreateViewSet):
             due_date=data["due_date"],
             organization=data.get("organization"),
             notes=data.get("notes", ""),
+            by=self.request.user,
+        )
+
+    def update_object(self, instance: Task, data: dict[str, Any]) -> Task:
+        return task_update(
+            task=instance,
+            title=data.get("title"),
+            notes=data.get("notes"),
+            assignee=data.get("assignee"),
+            due_date=data.get("due_date"),
+            done=data.get("is_done"),
+            reason=data.get("reason", ""),
             by=self.request.user,
         )
 

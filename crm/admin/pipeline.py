@@ -25,6 +25,7 @@ from crm.services.pipeline import (
     prospect_move_stage,
     task_complete,
     task_create,
+    task_update,
 )
 
 
@@ -223,10 +224,34 @@ class StaffChoiceMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
-@admin.register(Task)
-class TaskAdmin(ServiceErrorMessageMixin, StaffChoiceMixin, RecordAdmin, HistoryAdmin):
-    """Tasks are created and completed (through the services), not edited."""
+class TaskForm(forms.ModelForm):
+    """A task's fields, and on a task that exists whether it is done (untick to reopen) and why
+    it changed, kept in its history."""
 
+    done = forms.BooleanField(required=False, help_text="Untick to reopen a done task.")
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"size": 60}),
+        help_text="Why it changed: kept in the task's history with what changed.",
+    )
+
+    class Meta:
+        model = Task
+        fields = ["title", "organization", "assignee", "due_date", "notes"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "done" in self.fields:
+            self.fields["done"].initial = self.instance.is_done
+
+
+@admin.register(Task)
+class TaskAdmin(ServiceErrorMessageMixin, StaffChoiceMixin, HistoryAdmin):
+    """Tasks are created, edited (title, notes, assignee, due date, done or reopened, with a
+    reason) and completed through the services."""
+
+    form = TaskForm
     staff_fields = ("assignee",)
     actions = ["mark_done"]
     list_display = ["title", "organization", "assignee", "due_date", "done_at"]
@@ -238,10 +263,25 @@ class TaskAdmin(ServiceErrorMessageMixin, StaffChoiceMixin, RecordAdmin, History
     readonly_fields = ["done_at", "done_by"]
     show_full_result_count = False
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return list(self.fields)
+        return [*self.fields[:5], "done", "done_at", "done_by", "reason"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(self.readonly_fields)
+        return readonly if obj is None else [*readonly, "organization"]
+
     def has_complete_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("crm.change_task")
 
     def save_model(self, request: HttpRequest, obj: Task, form: Any, change: bool) -> None:
+        if change:
+            edited = ("title", "notes", "assignee", "due_date", "done", "reason")
+            task_update(
+                task=obj, by=request.user, **{name: form.cleaned_data[name] for name in edited}
+            )
+            return
         created = task_create(
             title=obj.title,
             assignee=obj.assignee,

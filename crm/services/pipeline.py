@@ -19,6 +19,7 @@ from core.mail import send_templated
 from core.services import (
     all_or_nothing,
     atomic,
+    refresh_from,
     set_change_reason,
     user_or_none,
     validated_save,
@@ -171,18 +172,64 @@ def task_create(
     return task
 
 
+def task_update(
+    *,
+    task: Task,
+    title: str | None = None,
+    notes: str | None = None,
+    assignee: Any = None,
+    due_date: date | None = None,
+    done: bool | None = None,
+    reason: str = "",
+    by: Any = None,
+) -> Task:
+    """Edit a task: its title, notes, assignee or due date, or mark it done or reopen it. What
+    is not given stays; the history names what changed, with `reason`, and who changed it.
+    Bad input (an empty title, an assignee who is not active staff) is refused naming the
+    field, and nothing changes; an edit that changes nothing writes nothing."""
+    if title is not None and not title.strip():
+        raise InvalidData("A task needs a title.", field="title")
+    notes_length = Task._meta.get_field("notes").max_length or 0
+    if notes is not None and len(notes.strip()) > notes_length:
+        raise InvalidData(f"Notes are at most {notes_length} characters.", field="notes")
+    if assignee is not None and not _is_staff(assignee):
+        raise InvalidData("A task is assigned to an active staff member.", field="assignee")
+    if due_date is not None and not isinstance(due_date, date):
+        raise InvalidData("Give the due date as a date.", field="due_date")
+    with atomic():
+        locked = (
+            Task.objects.select_for_update(of=("self",))
+            .select_related("organization", "assignee", "done_by", "created_by")
+            .get(pk=task.pk)
+        )
+        changes: list[str] = []
+        if title is not None and title.strip() != locked.title:
+            locked.title = title.strip()
+            changes.append("title")
+        if notes is not None and notes.strip() != locked.notes:
+            locked.notes = notes.strip()
+            changes.append("notes")
+        if assignee is not None and assignee.pk != locked.assignee_id:
+            locked.assignee = assignee
+            changes.append(f"assigned to {assignee.get_username()}")
+        if due_date is not None and due_date != locked.due_date:
+            changes.append(f"due {locked.due_date.isoformat()} → {due_date.isoformat()}")
+            locked.due_date = due_date
+        if done is not None and done != locked.is_done:
+            locked.done_at = timezone.now() if done else None
+            locked.done_by = user_or_none(by) if done else None
+            changes.append("done" if done else "reopened")
+        if changes:
+            why = reason.strip()
+            set_change_reason(locked, "; ".join(changes) + (f": {why}" if why else ""))
+            validated_save(locked, by=by)
+    refresh_from(task, locked)
+    return task
+
+
 def task_complete(*, task: Task, by: Any = None) -> Task:
     """Mark the task done (who and when); a task already done stays as it was."""
-    with atomic():
-        locked = Task.objects.select_for_update().get(pk=task.pk)
-        if locked.done_at is None:
-            locked.done_at = timezone.now()
-            locked.done_by = user_or_none(by)
-            with_history_user(locked, by)
-            set_change_reason(locked, "done")
-            locked.save(update_fields=["done_at", "done_by", "modified"])
-    task.done_at, task.done_by_id = locked.done_at, locked.done_by_id
-    return task
+    return task_update(task=task, done=True, by=by)
 
 
 def interaction_record(

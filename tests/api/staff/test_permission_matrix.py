@@ -76,7 +76,8 @@ STAFF_API: dict[str, Resource] = {
     "payouts":          Resource(view={M, F, RO}),
     # Account work: the membership staff own the accounts; finance and read-only read them.
     "prospects":        Resource(view={M, F, RO}, add={M}, actions={"move": {M}}),
-    "tasks":            Resource(view={M, F, RO}, add={M}, actions={"complete": {M}}),
+    "tasks":            Resource(view={M, F, RO}, add={M}, change={M},
+                                 actions={"complete": {M}}),
     "interactions":     Resource(view={M, F, RO}, add={M}),
     "engagement-scores": Resource(view=EVERYONE, actions={"at-risk": EVERYONE}),
     # Benefits: membership staff define them and record uses; finance and read-only read them.
