@@ -10,7 +10,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from billing.models import Invoice, Payment
-from billing.money import ZERO
+from billing.money import ZERO, format_usd
 from billing.selectors import invoice_list_with_lines_and_payments
 from billing.services.credits import credit_balance
 from crm.models import (
@@ -21,6 +21,7 @@ from crm.models import (
     MembershipPlanChange,
     Organization,
     Pledge,
+    PledgeInstallment,
     PledgeRenewalProposal,
     PortalSignIn,
 )
@@ -106,6 +107,8 @@ def glance(organization: Organization, *, with_money: bool) -> Glance:
         .select_related("level")
         .order_by("-start_date", "-pk")
     )
+    if with_money:
+        _attach_schedules(result.pledges)
     if membership is not None and membership.paid_through is not None and membership.is_current:
         result.renewal_date = membership.paid_through + timedelta(days=1)
     if not with_money:
@@ -119,6 +122,53 @@ def glance(organization: Organization, *, with_money: bool) -> Glance:
     ]
     result.credit = credit_balance(organization)
     return result
+
+
+@dataclass(frozen=True)
+class ScheduledInstallment:
+    """One installment of a pledge as its payer sees it: when, how much, and where it stands
+    (its invoice, with the pay link while something is due)."""
+
+    installment: PledgeInstallment
+    invoice: Invoice | None
+
+    @property
+    def state(self) -> str:
+        if self.installment.settled_outside:
+            return "Paid before it was entered here"
+        if self.invoice is None:
+            return "Not invoiced yet"
+        if self.invoice.status == Invoice.Status.PAID:
+            return "Paid"
+        return f"Invoice {self.invoice.number}: {format_usd(self.invoice.amount_due)} due"
+
+
+def _attach_schedules(pledges: list[Pledge]) -> None:
+    """Each pledge's `schedule`: its installments with the invoice standing for each (not a
+    voided one), in two queries for all the pledges."""
+    if not pledges:
+        return
+    installments = PledgeInstallment.objects.filter(pledge__in=pledges).order_by(
+        "pledge_id", "number"
+    )
+    lines = (
+        invoice_list_with_lines_and_payments()
+        .filter(lines__pledge_installment__pledge__in=pledges)
+        .exclude(status__in=[Invoice.Status.VOID, Invoice.Status.DRAFT])
+        .distinct()
+    )
+    invoice_of: dict[int, Invoice] = {}
+    for invoice in lines:
+        for line in invoice.lines.all():
+            if line.pledge_installment_id is not None:
+                invoice_of[line.pledge_installment_id] = invoice
+    by_pledge: dict[int, list[ScheduledInstallment]] = {}
+    for installment in installments:
+        by_pledge.setdefault(installment.pledge_id, []).append(
+            ScheduledInstallment(installment, invoice_of.get(installment.pk))
+        )
+    for pledge in pledges:
+        pledge.schedule = by_pledge.get(pledge.pk, [])  # type: ignore[attr-defined]
 
 
 def plans_to_change_to(membership: Membership) -> QuerySet[MembershipPlan]:

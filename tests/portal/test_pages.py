@@ -357,3 +357,28 @@ def test_it_refuses_to_cancel_a_colleagues_registration_as_missing(portal_world)
     assert theirs.content == missing.content
     registration.refresh_from_db()
     assert registration.status == "confirmed"
+
+
+def test_it_shows_each_pledge_with_its_schedule_and_what_is_due_on_it(portal_world):
+    from billing.services import invoice_create_for_installment, invoice_issue
+    from crm.models import Pledge
+
+    pledge = Pledge.objects.get(organization=portal_world.organization)
+    first, second, *_rest = pledge.installments.order_by("number")
+    first.settled_outside = True
+    first.save(update_fields=["settled_outside"])
+    invoice = invoice_issue(invoice=invoice_create_for_installment(installment=second))
+    billing = signed_in(portal_world.billing.contact)
+
+    page = billing.get(f"/members/{portal_world.organization.pk}/").content.decode()
+
+    schedule = page[page.index(f'id="pledge-{pledge.pk}-schedule"') :]
+    schedule = schedule[: schedule.index("</table>")]
+    assert schedule.count("<tr>") == 1 + pledge.installments.count()  # the header and each one
+    assert "Paid before it was entered here" in schedule
+    assert f"Invoice {invoice.number}: $1,500.00 due" in schedule
+    assert "Not invoiced yet" in schedule
+    # Someone without the organization's money sees the pledge, not its invoices.
+    plain = signed_in(portal_world.plain.contact)
+    page = plain.get(f"/members/{portal_world.organization.pk}/").content.decode()
+    assert "Leadership Investor" in page and "-schedule" not in page
