@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from api.pages import TOO_MANY, FormPage, flat_errors, form_data, see_other
 from api.serializers import public as s
+from api.serializers import public_directory as directory
 from core.exceptions import ServiceError
 from crm import selectors
 from crm.directory import SOCIAL_NETWORKS
@@ -67,7 +68,7 @@ class DirectoryPage(PublicPage):
     section = "directory"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        params = s.DirectoryParams(data=self.request.GET)
+        params = directory.DirectoryParams(data=self.request.GET)
         valid = params.is_valid()
         q = params.validated_data["q"] if valid else ""
         category = params.validated_data["category"] if valid else ""
@@ -83,7 +84,7 @@ class DirectoryPage(PublicPage):
             "members": [
                 # The social links as the page names them ("LinkedIn"), in the networks' order.
                 {**member, "social": _social(member["social_links"])}
-                for member in s.DirectoryEntryOut(page.object_list, many=True).data
+                for member in directory.DirectoryEntryOut(page.object_list, many=True).data
             ],
         }
 

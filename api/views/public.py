@@ -12,6 +12,7 @@ from api.idempotency import idempotent
 from api.pagination import PageNumberPagination
 from api.public_base import PublicAPIView
 from api.serializers import public as s
+from api.serializers import public_directory as directory
 from core.portal_links import request_sign_in_link
 from crm import pricing, selectors
 from crm.services.applications import (
@@ -109,10 +110,10 @@ class Directory(PublicAPIView):
             OpenApiParameter("q", str, description="Words in the name, industry or city"),
             OpenApiParameter("category", str, description="A category's slug"),
         ],
-        responses=s.DirectoryEntryOut(many=True),
+        responses=directory.DirectoryEntryOut(many=True),
     )
     def get(self, request: Request) -> Response:
-        params = s.DirectoryParams(data=request.query_params)
+        params = directory.DirectoryParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         organizations = selectors.organization_directory(
             q=params.validated_data["q"], category=params.validated_data["category"]
@@ -120,14 +121,16 @@ class Directory(PublicAPIView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(organizations, request, view=self)
         return paginator.get_paginated_response(
-            s.DirectoryEntryOut(page, many=True, context={"request": request}).data
+            directory.DirectoryEntryOut(page, many=True, context={"request": request}).data
         )
 
 
 class DirectoryCategoryList(PublicAPIView):
-    @extend_schema(responses=s.DirectoryCategoryOut(many=True))
+    @extend_schema(responses=directory.DirectoryCategoryOut(many=True))
     def get(self, request: Request) -> Response:
-        return Response(s.DirectoryCategoryOut(selectors.directory_categories(), many=True).data)
+        return Response(
+            directory.DirectoryCategoryOut(selectors.directory_categories(), many=True).data
+        )
 
 
 class PortalSignInLink(PublicAPIView):
