@@ -1,7 +1,8 @@
 """A paginator whose count costs the same at any size, for the staff API and the admin's big
 lists: exact up to ``STAFF_API_EXACT_COUNT_LIMIT`` matching rows (default 1,000), PostgreSQL's
 estimate beyond (the table's ``pg_class.reltuples`` unfiltered, the planner's row estimate
-otherwise; ``count_is_estimate`` says which). Each estimated page reads one row more than it
+otherwise; ``count_is_estimate`` says which). A filtered list whose estimate is plainly past the
+limit is not counted at all. Each estimated page reads one row more than it
 shows, so whether a next page exists never depends on the estimate."""
 
 from __future__ import annotations
@@ -11,10 +12,38 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+
+# A filtered or searched list is counted only when the planner expects at most this many times
+# the limit: past it, counting (up to the limit) would read as many rows as the table has
+# matches, which grows with the table; the planner's guess is off by a factor of a few at most.
+ESTIMATE_MARGIN = 2
+
+
+def exact_count_limit() -> int:
+    return getattr(settings, "STAFF_API_EXACT_COUNT_LIMIT", 1000)
+
+
+def uncounted_past() -> int:
+    """Planned matching rows past which a list is not counted (and a search walks its order)."""
+    return ESTIMATE_MARGIN * exact_count_limit()
+
+
+def planned_rows(queryset: QuerySet) -> int:
+    """The rows PostgreSQL's planner expects `queryset` to give (EXPLAIN: planned, not run)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. `pk__in=[]`: no query is needed to know
+        return 0
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class _LookaheadPage(Page):
@@ -33,7 +62,7 @@ class EstimatedCountPaginator(Paginator):
 
     @property
     def exact_count_limit(self) -> int:
-        return getattr(settings, "STAFF_API_EXACT_COUNT_LIMIT", 1000)
+        return exact_count_limit()
 
     def _queryset(self) -> QuerySet | None:
         qs = self.object_list
@@ -48,11 +77,15 @@ class EstimatedCountPaginator(Paginator):
             return super().count
         limit = self.exact_count_limit
         ids = qs.order_by().values("pk")
+        estimate = self._estimate(qs, ids) if qs.query.where else None
+        if estimate is not None and estimate > uncounted_past():
+            self.count_is_estimate = True  # plainly past the limit: counting would read them all
+            return estimate
         bounded = ids[: limit + 1].count()
         if bounded <= limit:
             return bounded
         self.count_is_estimate = True
-        return max(limit + 1, self._estimate(qs, ids))
+        return max(limit + 1, estimate if estimate is not None else self._estimate(qs, ids))
 
     def _estimate(self, qs: QuerySet, ids: QuerySet) -> int:
         with connections[qs.db].cursor() as cursor:
@@ -64,11 +97,7 @@ class EstimatedCountPaginator(Paginator):
                 row = cursor.fetchone()
                 if row and row[0] >= 0:
                     return int(row[0])
-            sql, params = ids.query.sql_with_params()
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        plan = json.loads(plan) if isinstance(plan, str) else plan
-        return int(plan[0]["Plan"]["Plan Rows"])
+        return planned_rows(ids)
 
     def validate_number(self, number: Any) -> int:
         if not self.count_is_estimate:

@@ -1,35 +1,192 @@
 """Substring search that PostgreSQL answers from indexes, for the staff API and the admin.
 
 Django's ``icontains`` compares ``UPPER(col::text) LIKE UPPER('%term%')``; the migrations put a
-trigram GIN index on exactly that expression for every searched column. One OR over several
-columns, worse over joined tables (an invoice's number or its organization's name), cannot use
-those indexes: the planner reads every row. Here each column is searched on its own, each
-search an index scan, and the record ids are united:
+trigram GIN index on exactly that expression for every searched column, and one on each big
+record's *search text* (`SearchText`: the columns a model lists in ``search_text_fields``,
+joined by a control character no typed term holds, so a term is in the text exactly when it is
+in one of the columns).
 
-    WHERE id IN (SELECT id ... WHERE UPPER(number::text) LIKE ...
-                 UNION SELECT id ... JOIN organization ... WHERE UPPER(name::text) LIKE ...)
+- A list that searches only its records' own text (organizations, contacts) has one predicate:
+  the planner weighs the term and walks the list's ordering index until the page is full (a
+  common term: about the same rows at any size) or reads the trigram index (a rare one). Five
+  ORed columns could not be planned so: PostgreSQL read the whole table for a rare term.
+- A list that also searches other records (an invoice's organization's name, a registration's
+  contact) first asks for the matching ids, each column or text its own index scan, united,
+  at most ``STAFF_API_EXACT_COUNT_LIMIT`` of them (one query). A rare term's records are then
+  read by id; a common term's (more ids than that) walk the list's order, each row tested
+  (its text, the one row of each table it points to), instead of reading every match.
+- Two or more columns of one record that lists them in ``search_text_fields`` are searched as
+  its whole text: a registration's contact by name, email and phone.
 
-Same rows as the OR (no duplicates, so no DISTINCT), on SQLite too.
+SQLite searches each column on its own and unites the ids (the same rows as an OR, without
+duplicates, so no DISTINCT).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db import connections
+from django.db.models import F, Func, Model, Q, QuerySet, TextField
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
+
+from crm.pagination import exact_count_limit
+
+SEPARATOR = "chr(31)"  # the unit separator: never in a term typed into a search box
+
+
+class SearchText(Func):
+    """The columns as one text, each NULL as empty, joined by `SEPARATOR` (PostgreSQL)."""
+
+    output_field = TextField()
+
+    def __init__(self, *fields: str) -> None:
+        super().__init__(*(F(field) for field in fields))
+
+    def as_sql(  # type: ignore[override]  # no function, template or joiner to choose
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, more = compiler.compile(expression)
+            parts.append(f"COALESCE(({sql})::text, '')")
+            params.extend(more)
+        return "(" + f" || {SEPARATOR} || ".join(parts) + ")", tuple(params)
+
+
+def search_text_index_sql(name: str, table: str, columns: Sequence[str]) -> str:
+    """The trigram index a `SearchText` of `columns` is answered from (for migrations)."""
+    text = f" || {SEPARATOR} || ".join(f"COALESCE(({column})::text, '')" for column in columns)
+    return (
+        f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
+        f"USING gin ((UPPER(({text})::text)) gin_trgm_ops)"
+    )
+
+
+@dataclass
+class _Part:
+    """The columns one record on the path searches: as its text, or column by column."""
+
+    prefix: str  # the ORM path to the record ("" for the listed record itself)
+    text: tuple[str, ...] = ()  # its search_text_fields, when searched as its text
+    columns: list[str] = field(default_factory=list)  # otherwise
+
+    def paths(self, columns: Iterable[str]) -> list[str]:
+        return [f"{self.prefix}{LOOKUP_SEP}{c}" if self.prefix else c for c in columns]
+
+
+def _parts(model: type[Model], fields: Sequence[str]) -> list[_Part]:
+    """`fields` grouped by record. Two or more columns of a record that lists them among its
+    `search_text_fields` are searched as its text (all of those columns: a registration's
+    contact by name, email and phone); any other column on its own."""
+    grouped: dict[str, list[str]] = {}
+    for path in fields:
+        prefix, _, column = path.rpartition(LOOKUP_SEP)
+        grouped.setdefault(prefix, []).append(column)
+    parts = []
+    for prefix, columns in grouped.items():
+        text = tuple(getattr(_model_at(model, prefix), "search_text_fields", ()))
+        if len(columns) >= 2 and set(columns) <= set(text):
+            parts.append(_Part(prefix, text=text))
+        else:
+            parts.append(_Part(prefix, columns=columns))
+    return parts
+
+
+def _model_at(model: type[Model], prefix: str) -> type[Model]:
+    for name in prefix.split(LOOKUP_SEP) if prefix else []:
+        related = model._meta.get_field(name).related_model
+        assert related is not None and related != "self"
+        model = related  # type: ignore[assignment]
+    return model
+
+
+def _single_valued(model: type[Model], prefix: str) -> bool:
+    """Whether the path reaches at most one row of each table on its way."""
+    for name in prefix.split(LOOKUP_SEP) if prefix else []:
+        found = model._meta.get_field(name)
+        if not (found.many_to_one or found.one_to_one) or found.related_model is None:
+            return False
+        model = found.related_model  # type: ignore[assignment]
+    return True
+
+
+def _matching(manager: Any, part: _Part, term: str, name: str) -> QuerySet:
+    """The ids of the records where `term` is in the part (one query per column or text)."""
+    if part.text:
+        text = SearchText(*part.paths(part.text))
+        return manager.alias(**{name: text}).filter(**{f"{name}__icontains": term}).values("pk")
+    found = Q()
+    for path in part.paths(part.columns):
+        found |= Q(**{f"{path}__icontains": term})
+    return manager.filter(found).values("pk")
 
 
 def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[str]) -> QuerySet:
     """`queryset` narrowed to the records where every term is in at least one of `fields` (ORM
     paths such as ``organization__name``), ignoring case."""
+    if connections[queryset.db].vendor != "postgresql":
+        return _united(queryset, fields, terms)
     model: type[Model] = queryset.model
     manager = model._default_manager
+    parts = _parts(model, fields)
+    for n, term in enumerate(terms):
+        if len(parts) == 1 and not parts[0].prefix and parts[0].text:
+            # The record's own text, one predicate: the planner weighs the term and walks
+            # the list's order (a common term) or reads the trigram index (a rare one).
+            name = f"search_text_{n}"
+            text = SearchText(*parts[0].text)
+            queryset = queryset.alias(**{name: text}).filter(**{f"{name}__icontains": term})
+            continue
+        branches = [
+            _matching(manager, part, term, "search_text").order_by().values_list("pk", flat=True)
+            for part in _split(parts)
+        ]
+        limit = exact_count_limit()
+        united = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+        ids = list(united.order_by()[: limit + 1])
+        if len(ids) <= limit:  # a rare term: its records by id, each branch an index scan
+            queryset = queryset.filter(pk__in=sorted(set(ids)))
+            continue
+        # A common term: the list's order is walked until its page is full, each row tested
+        # (its own text, one row of each table it points to), the same few thousand rows at
+        # any size; the ids would be every match, a number that grows with the table.
+        found = Q()
+        for i, part in enumerate(parts):
+            if not _single_valued(model, part.prefix):
+                found |= Q(pk__in=_matching(manager, part, term, "search_text"))
+                continue
+            if part.text:
+                name = f"search_text_{n}_{i}"
+                queryset = queryset.alias(**{name: SearchText(*part.paths(part.text))})
+                found |= Q(**{f"{name}__icontains": term})
+            for path in part.paths(part.columns):
+                found |= Q(**{f"{path}__icontains": term})
+        queryset = queryset.filter(found)
+    return queryset
+
+
+def _split(parts: list[_Part]) -> list[_Part]:
+    """One branch per text and per column: each its own index scan."""
+    return [
+        single
+        for part in parts
+        for single in (
+            [part] if part.text else [_Part(part.prefix, columns=[c]) for c in part.columns]
+        )
+    ]
+
+
+def _united(queryset: QuerySet, fields: Sequence[str], terms: Iterable[str]) -> QuerySet:
+    """SQLite: each column searched on its own, the ids united (no DISTINCT needed)."""
+    manager = queryset.model._default_manager
     for term in terms:
         matches = [
-            manager.filter(**{f"{field}__icontains": term}).order_by().values("pk")
-            for field in fields
+            manager.filter(**{f"{path}__icontains": term}).order_by().values("pk")
+            for path in fields
         ]
         union = matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
         queryset = queryset.filter(pk__in=union)

@@ -5,6 +5,7 @@ The tables kept the names they had in the crm app (db_table), where these models
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -143,6 +144,9 @@ class TicketType(TimeStampedModel):
 
 
 class Registration(TimeStampedModel):
+    # Searched as one text with one trigram index (crm.search; migration 0005).
+    search_text_fields: ClassVar[tuple[str, ...]] = ("reference", "organization_name")
+
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", "Awaiting payment"
         # A website registration claiming member terms (member price, a members-only ticket,

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -56,6 +56,15 @@ class OrganizationHistory(HistoricalRecords):
 
 
 class Organization(TimeStampedModel):
+    # Searched as one text with one trigram index (crm.search; migration 0018).
+    search_text_fields: ClassVar[tuple[str, ...]] = (
+        "name",
+        "website",
+        "email_domain",
+        "city",
+        "postal_code",
+    )
+
     name = models.CharField(max_length=200)
     # Kept in step with name and website by save(), for finding the same business twice.
     normalized_name = models.CharField(max_length=200, db_index=True, editable=False)
@@ -139,6 +148,8 @@ class Organization(TimeStampedModel):
 
 
 class Contact(TimeStampedModel):
+    search_text_fields: ClassVar[tuple[str, ...]] = ("first_name", "last_name", "email", "phone")
+
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     email = models.EmailField(max_length=254, blank=True)

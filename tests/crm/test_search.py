@@ -1,0 +1,122 @@
+"""The staff lists' search (crm.search) finds the same records whichever way it reads them: a
+record's own search text in one predicate, a rare term's ids united from index scans, a common
+term's rows tested as the list's order is walked. On PostgreSQL each way is forced by the number
+of ids a search may read (``STAFF_API_EXACT_COUNT_LIMIT``); SQLite unites the columns' ids."""
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import Q
+
+from billing.models import Invoice
+from crm.models import Affiliation, Contact, Organization
+from crm.search import indexed_search
+from events.models import Registration
+from tests.factories import TicketTypeFactory
+
+pytestmark = pytest.mark.django_db
+
+ORGANIZATION_FIELDS = ["name", "website", "email_domain", "city", "postal_code"]
+INVOICE_FIELDS = ["number", "reference", "organization__name", "stripe_invoice_id"]
+REGISTRATION_FIELDS = [
+    "reference",
+    "contact__first_name",
+    "contact__last_name",
+    "contact__email",
+    "organization__name",
+    "organization_name",
+]
+ADMIN_ORGANIZATION_FIELDS = ["name", "website", "email_domain", "postal_code", "contacts__email"]
+
+
+@pytest.fixture
+def world(db):
+    names = ["Precision Tool", "Riverfront Bakery", "Hartford Precision Optics", "Elm Street Deli"]
+    organizations = [
+        Organization.objects.create(
+            name=f"{names[i % 4]} {i}",
+            website=f"https://shop{i}.example.com",
+            city="Wethersfield" if i % 5 == 0 else "Hartford",
+            postal_code="06109" if i % 5 == 0 else "06103",
+        )
+        for i in range(24)
+    ]
+    contacts = [
+        Contact.objects.create(
+            first_name="Ana",
+            last_name="Garcia" if i % 3 == 0 else f"Smith{i}",
+            email=f"person{i}@precision-mail.example.com" if i % 4 == 1 else f"p{i}@x.example",
+            phone=f"860-555-01{i:02d}",
+        )
+        for i in range(24)
+    ]
+    for i, (organization, contact) in enumerate(zip(organizations, contacts, strict=True)):
+        Affiliation.objects.create(organization=organization, contact=contact, is_primary=True)
+        Invoice.objects.create(
+            organization=organization,
+            contact=contact,
+            kind="dues",
+            status="open",
+            total=Decimal("495.00"),
+            reference=f"PO-PRECISION-{i}" if i % 7 == 0 else f"PO-{i}",
+        )
+    ticket = TicketTypeFactory(capacity=100)
+    for i, contact in enumerate(contacts):
+        Registration.objects.create(
+            event=ticket.event,
+            ticket_type=ticket,
+            contact=contact,
+            organization=organizations[i] if i % 2 else None,
+            organization_name="" if i % 2 else f"Typed Garcia Co {i}",
+            quantity=1,
+            status="confirmed",
+            price_each=Decimal("35.00"),
+            total=Decimal("35.00"),
+        )
+
+
+def _either(fields, term):
+    found = Q()
+    for field in fields:
+        found |= Q(**{f"{field}__icontains": term})
+    return found
+
+
+CASES = [
+    (Organization, ORGANIZATION_FIELDS, ["precision"]),
+    (Organization, ORGANIZATION_FIELDS, ["wethersfield", "precision"]),
+    (Organization, ORGANIZATION_FIELDS, ["06109"]),
+    (Organization, ADMIN_ORGANIZATION_FIELDS, ["precision-mail"]),
+    (Organization, ADMIN_ORGANIZATION_FIELDS, ["bakery"]),
+    (Contact, ["first_name", "last_name", "email", "phone"], ["garcia"]),
+    (Contact, ["first_name", "last_name", "email", "organizations__name"], ["precision"]),
+    (Invoice, INVOICE_FIELDS, ["precision"]),
+    (Invoice, INVOICE_FIELDS, ["bakery"]),
+    (Invoice, INVOICE_FIELDS, ["nowhere"]),
+    (Registration, REGISTRATION_FIELDS, ["garcia"]),
+    (Registration, REGISTRATION_FIELDS, ["precision"]),
+    (Registration, REGISTRATION_FIELDS, ["ana", "deli"]),
+]
+
+
+@pytest.mark.parametrize("limit", [1000, 2])  # 2: every common term walks the list's order
+@pytest.mark.parametrize(("model", "fields", "terms"), CASES)
+def test_it_finds_what_an_or_of_the_columns_finds(world, settings, limit, model, fields, terms):
+    settings.STAFF_API_EXACT_COUNT_LIMIT = limit
+    expected = model.objects.all()
+    for term in terms:
+        expected = expected.filter(_either(fields, term)).distinct()
+    found = indexed_search(model.objects.order_by("-pk"), fields, terms)
+    rows = list(found.values_list("pk", flat=True))
+    assert len(rows) == len(set(rows)), "a record listed twice"
+    assert sorted(rows) == sorted(expected.values_list("pk", flat=True))
+    assert rows == sorted(rows, reverse=True), "the list's order is kept"
+
+
+@pytest.mark.postgres
+def test_a_registrations_contact_is_searched_by_its_whole_text(world):
+    """Several columns of the registration's contact are searched as the contact's text: its
+    phone number too (PostgreSQL; the SQLite search keeps to the columns named)."""
+    contact = Contact.objects.get(phone="860-555-0107")
+    found = indexed_search(Registration.objects.all(), REGISTRATION_FIELDS, ["555-0107"])
+    assert list(found.values_list("contact", flat=True)) == [contact.pk]
