@@ -12,6 +12,7 @@ from bench.report import Row, at_most, missing
 from bench.seed import STAFF_USERNAME
 
 MAX_QUERIES = 12
+MAX_LIST_MS = 300.0  # a list and its search at scale 1.0 and up (issue 19, item 2)
 
 PAGES = [
     # model label, admin url name part, variants (query strings)
@@ -54,7 +55,9 @@ def run(cfg: Settings) -> list[Row]:
             continue
         for variant, query in variants.items():
             path = f"{changelist}?{query}" if query else changelist
-            rows.append(_row(f"{short} list {variant}", path, client, cfg, MAX_QUERIES))
+            rows.append(
+                _row(f"{short} list {variant}", path, client, cfg, MAX_QUERIES, MAX_LIST_MS)
+            )
         obj = model._default_manager.order_by("pk").first()
         if obj is None:
             rows.append(missing("admin", f"{short} change page", "no rows seeded"))
@@ -64,11 +67,20 @@ def run(cfg: Settings) -> list[Row]:
     return rows
 
 
-def _row(name: str, path: str, client: Client, cfg: Settings, limit: int | None) -> Row:
+def _row(
+    name: str,
+    path: str,
+    client: Client,
+    cfg: Settings,
+    limit: int | None,
+    max_ms: float | None = None,
+) -> Row:
     try:
         figures = measure_requests(lambda i: client.get(path), (200,), cfg)
     except BadResponse as exc:
         return missing("admin", name, f"{path} {exc}", ["queries"] if limit else [])
     figures["path"] = path
     targets = [at_most("queries", figures["queries"], limit)] if limit else []
+    if max_ms is not None and cfg.scale >= 1:  # the target is set for scale 1.0 and up
+        targets.append(at_most("median ms", figures["median_ms"], max_ms))
     return Row("admin", name, figures, targets)

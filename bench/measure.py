@@ -19,6 +19,7 @@ from django.urls import Resolver404, resolve
 class Settings:
     repeat: int = 20  # timed requests per row
     warmup: int = 2
+    scale: float = 1.0  # of the data measured (some targets hold from a scale on)
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -258,7 +258,9 @@ def run_scale(
     quick = args.quick
     from bench.measure import Settings
 
-    cfg = Settings(repeat=args.repeat or (3 if quick else 20), warmup=1 if quick else 2)
+    cfg = Settings(
+        repeat=args.repeat or (3 if quick else 20), warmup=1 if quick else 2, scale=scale
+    )
     load_seconds = args.load_seconds or (3.0 if quick else 30.0)
     started = datetime.now(UTC)
     try:

@@ -27,6 +27,7 @@ from billing.models import (
 )
 from billing.money import format_usd
 from core.admin.actions import ActionPage, FormAction, run_service_action
+from core.admin.calendar import CalendarDrillDownMixin
 from core.admin.history import HistoryAdmin
 from core.exceptions import ServiceError
 from crm.pagination import EstimatedCountPaginator
@@ -86,6 +87,7 @@ class RefundForm(forms.Form):
 
 @admin.register(Invoice)
 class InvoiceAdmin(
+    CalendarDrillDownMixin,
     MoneyDisplayMixin,
     IndexedSearchAdminMixin,
     InvoicePaymentFormMixin,

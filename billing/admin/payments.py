@@ -18,6 +18,7 @@ from billing.models import (
     Refund,
 )
 from billing.money import ZERO, format_usd
+from core.admin.calendar import CalendarDrillDownMixin
 from core.admin.history import HistoryAdmin
 from core.exceptions import ServiceError
 
@@ -37,7 +38,9 @@ class PaymentDisputeInline(MoneyDisplayMixin, ReadOnlyMixin, admin.TabularInline
 
 
 @admin.register(Payment)
-class PaymentAdmin(MoneyDisplayMixin, PaymentDocumentsMixin, ReadOnlyMixin, HistoryAdmin):
+class PaymentAdmin(
+    CalendarDrillDownMixin, MoneyDisplayMixin, PaymentDocumentsMixin, ReadOnlyMixin, HistoryAdmin
+):
     list_display = ["invoice", "method", "status", "amount", "fee", "net", "received_on", "created"]
     list_filter = ["method", "status", "received_on"]
     search_fields = [
