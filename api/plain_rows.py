@@ -38,6 +38,8 @@ from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.plain_formats import PerPage, writer
+
 
 @dataclass(frozen=True)
 class PlainRows:
@@ -49,21 +51,7 @@ class PlainRows:
     nested: tuple[tuple[str, PlainRows], ...] = ()
 
 
-# Where a field's to_representation returns a value of these model fields unchanged.
-_AS_IS: dict[Any, tuple[type[models.Field], ...]] = {
-    serializers.CharField.to_representation: (models.CharField, models.TextField),
-    serializers.IntegerField.to_representation: (models.IntegerField,),
-    serializers.BooleanField.to_representation: (models.BooleanField,),
-    serializers.ChoiceField.to_representation: (models.CharField,),
-}
 _COLUMN, _NESTED, _FIELD = "column", "nested", "field"
-
-
-def _converter(field: serializers.Field, model_field: Any) -> Any:
-    same = _AS_IS.get(type(field).to_representation)
-    if same is not None and isinstance(model_field, same):
-        return None
-    return field.to_representation
 
 
 def _relation(model: type[models.Model], name: str) -> models.Field | None:
@@ -88,7 +76,7 @@ def _column(
     ):
         return None
     if len(attrs) == 1 and attrs[0] in annotations:
-        return attrs[0], _converter(field, annotations[attrs[0]].output_field)
+        return attrs[0], writer(field, annotations[attrs[0]].output_field)
     current, through_null = model, False
     for attr in attrs[:-1]:
         relation = _relation(current, attr)
@@ -114,7 +102,7 @@ def _column(
         if not model_field.target_field.primary_key:  # type: ignore[attr-defined]
             return None
         return path, None
-    return path, _converter(field, model_field)
+    return path, writer(field, model_field)
 
 
 def _relation_keys(model: type[models.Model], columns: Iterable[str]) -> set[str]:
@@ -251,16 +239,25 @@ class _Plan:
     def read(self, queryset: QuerySet) -> list[dict[str, Any]]:
         rows = self._rows(queryset)
         nested = self._nested(queryset, rows)
-        return [self.write(row, nested) for row in rows]
+        fields = self._bound()
+        return [self.write(row, nested, fields) for row in rows]
 
     def read_by(self, queryset: QuerySet, key: str) -> dict[Any, list[dict[str, Any]]]:
         """The rows written, by their value of `key` (the parent's id)."""
         rows = self._rows(queryset)
         nested = self._nested(queryset, rows)
+        fields = self._bound()
         grouped: dict[Any, list[dict[str, Any]]] = {}
         for row in rows:
-            grouped.setdefault(row[key], []).append(self.write(row, nested))
+            grouped.setdefault(row[key], []).append(self.write(row, nested, fields))
         return grouped
+
+    def _bound(self) -> list[tuple[str, str, Any, Any]]:
+        """The fields, with each writer made for this page."""
+        return [
+            (name, kind, key, convert.bind() if isinstance(convert, PerPage) else convert)
+            for name, kind, key, convert in self.fields
+        ]
 
     def _rows(self, queryset: QuerySet) -> list[dict[str, Any]]:
         return list(queryset.prefetch_related(None).values(*self.columns))
@@ -271,10 +268,12 @@ class _Plan:
         ids = [row[self.pk] for row in rows]
         return {nested.name: nested.read(queryset, ids) for nested in self.nested}
 
-    def write(self, row: dict[str, Any], nested: dict[str, Any]) -> dict[str, Any]:
+    def write(
+        self, row: dict[str, Any], nested: dict[str, Any], fields: list[tuple[str, str, Any, Any]]
+    ) -> dict[str, Any]:
         answer: dict[str, Any] = {}
         record = None
-        for name, kind, key, convert in self.fields:
+        for name, kind, key, convert in fields:
             if kind is _COLUMN:
                 value = row[key]
                 answer[name] = value if value is None or convert is None else convert(value)
