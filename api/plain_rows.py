@@ -223,7 +223,7 @@ class _Plan:
                 continue
             column = _column(model, field, annotations)
             if column is None:
-                self.fields.append((name, _FIELD, field, None))
+                self.fields.append((name, _FIELD, field, writer(field, None)))
                 continue
             path, convert = column
             columns.add(path)
@@ -289,7 +289,7 @@ class _Plan:
                 if (value.pk if isinstance(value, PKOnlyObject) else value) is None:
                     answer[name] = None
                 else:
-                    answer[name] = key.to_representation(value)
+                    answer[name] = convert(value)
         return answer
 
 
