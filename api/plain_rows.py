@@ -75,6 +75,10 @@ def _column(
         field, serializers.SerializerMethodField | serializers.BaseSerializer
     ):
         return None
+    if not isinstance(field, PrimaryKeyRelatedField) and (
+        type(field).get_attribute is not serializers.Field.get_attribute
+    ):
+        return None  # a field that reads its value its own way
     if len(attrs) == 1 and attrs[0] in annotations:
         return attrs[0], writer(field, annotations[attrs[0]].output_field)
     current, through_null = model, False
@@ -207,7 +211,7 @@ class _Plan:
         extra: Sequence[str] = (),
     ) -> None:
         model = queryset.model
-        annotations = dict(queryset.query.annotations)
+        annotations = dict(queryset.query.annotation_select)
         self.pk = model._meta.pk.name
         columns = {self.pk, *spec.columns, *extra, *annotations}
         self.fields: list[tuple[str, str, Any, Any]] = []
