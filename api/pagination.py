@@ -11,9 +11,13 @@ page number past the last is a 404 as before.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
+from django.db.models import QuerySet
 from rest_framework import pagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.pagination import EstimatedCountPaginator
@@ -29,6 +33,21 @@ class StaffPageNumberPagination(PageNumberPagination):
     """The staff API's lists: page numbers, with a count bounded as the module says."""
 
     django_paginator_class = EstimatedCountPaginator
+
+    def paginate_rows(
+        self,
+        queryset: QuerySet,
+        request: Request,
+        view: Any,
+        rows: Callable[[QuerySet], Sequence[Any]],
+    ) -> list[Any] | None:
+        """paginate_queryset(), with the page's records read by `rows` from the page's slice of
+        `queryset` (api/plain_rows.py); the count and the navigation are the queryset's."""
+        self.django_paginator_class = partial(EstimatedCountPaginator, page_rows=rows)  # type: ignore[assignment]
+        try:
+            return self.paginate_queryset(queryset, request, view)
+        finally:
+            del self.django_paginator_class
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)

@@ -8,7 +8,7 @@ shows, so whether a next page exists never depends on the estimate."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -59,6 +59,17 @@ class EstimatedCountPaginator(Paginator):
     """Exact count up to a limit, PostgreSQL's estimate beyond it (see the module)."""
 
     count_is_estimate = False
+
+    def __init__(
+        self, *args: Any, page_rows: Callable[[Any], Sequence[Any]] | None = None, **kwargs: Any
+    ) -> None:
+        """`page_rows` reads the page's slice of the queryset (the staff API's plain rows,
+        api/plain_rows.py); the count and the navigation stay the queryset's own."""
+        super().__init__(*args, **kwargs)
+        self.page_rows = page_rows
+
+    def _rows(self, object_list: Any) -> Any:
+        return object_list if self.page_rows is None else self.page_rows(object_list)
 
     @property
     def exact_count_limit(self) -> int:
@@ -113,10 +124,12 @@ class EstimatedCountPaginator(Paginator):
     def page(self, number: Any) -> Page:
         self.count  # noqa: B018 - decides whether the count is an estimate
         if not self.count_is_estimate:
-            return super().page(number)
+            page = super().page(number)
+            page.object_list = self._rows(page.object_list)  # the slice, still unread
+            return page
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        rows = list(self._rows(self.object_list[bottom : bottom + self.per_page + 1]))
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if not rows and number > 1:

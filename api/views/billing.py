@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 
 from api.filters.billing import InvoiceFilter, PaymentFilter, RefundFilter
+from api.plain_rows import PlainListMixin, PlainRows
 from api.serializers.billing import (
     InvoiceSerializer,
     PaymentSerializer,
@@ -61,12 +62,14 @@ def pdf_action(*, url_path: str, description: str) -> Any:
 invoice_step = partial(transition_action, response=InvoiceSerializer, reason_required=True)
 
 
-class InvoiceViewSet(ReadOnlyViewSet):
+class InvoiceViewSet(PlainListMixin, ReadOnlyViewSet):
     """Invoices with their lines and payments. The system drafts them (dues, pledge installments,
     registrations); they change only through the actions."""
 
     queryset = Invoice.objects.all()
     serializer_class = InvoiceSerializer
+    # What the balance, the pay link and the contact's name are worked out from.
+    plain_rows = PlainRows(("stripe_hosted_url", "contact__first_name", "contact__last_name"))
     filterset_class = InvoiceFilter
     search_fields = ["number", "reference", "organization__name", "stripe_invoice_id"]
     ordering_fields = ["number", "issue_date", "due_date", "total", "created", "modified"]

@@ -23,6 +23,7 @@ from api.filters.crm import (
     PledgeRenewalProposalFilter,
 )
 from api.idempotency import idempotent
+from api.plain_rows import PlainListMixin, PlainRows
 from api.serializers.crm import (
     AffiliationSerializer,
     ChangePlanSerializer,
@@ -87,11 +88,12 @@ def _assign(instance: Any, data: dict[str, Any]) -> Any:
     return instance
 
 
-class OrganizationViewSet(ReadCreateUpdateViewSet):
+class OrganizationViewSet(PlainListMixin, ReadCreateUpdateViewSet):
     """Businesses, each with its current membership and primary contact."""
 
     queryset = Organization.objects.all()
     serializer_class = OrganizationSerializer
+    plain_rows = PlainRows()  # its summaries are organization_list()'s annotations
     filterset_class = OrganizationFilter
     search_fields = ["name", "website", "email_domain", "city", "postal_code"]
     ordering_fields = ["name", "created", "modified", "membership_paid_through", "employees"]
@@ -122,9 +124,12 @@ class OrganizationViewSet(ReadCreateUpdateViewSet):
         )
 
 
-class ContactViewSet(ReadCreateUpdateViewSet):
+class ContactViewSet(PlainListMixin, ReadCreateUpdateViewSet):
     queryset = Contact.objects.all()
     serializer_class = ContactSerializer
+    plain_rows = PlainRows(
+        nested=(("affiliations", PlainRows(("is_primary", "is_billing", "is_event_contact"))),)
+    )
     filterset_class = ContactFilter
     search_fields = ["first_name", "last_name", "email", "phone"]
     ordering_fields = ["last_name", "first_name", "email", "created", "modified"]

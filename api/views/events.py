@@ -4,6 +4,7 @@ calling events.services as the admin does. See api/views/staff_base.py for the p
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -11,6 +12,7 @@ from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from api.filters.events import EventFilter, RegistrationFilter, TicketTypeFilter
+from api.plain_rows import PlainListMixin, PlainRows
 from api.serializers.events import (
     EventCancellationSerializer,
     RegistrationCancelSerializer,
@@ -126,13 +128,35 @@ class TicketTypeViewSet(ServiceDestroyMixin, ReadCreateUpdateViewSet):
     )
 )
 class RegistrationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceCreateMixin, StaffViewSet
+    PlainListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceCreateMixin,
+    StaffViewSet,
 ):
     """Registrations with their event, ticket type, registrant, attendees and invoice. They
     change only through the actions (check in, undo check-in, cancel)."""
 
     queryset = Registration.objects.all()
     serializer_class = StaffRegistrationSerializer
+    # What the summaries, who checked in and the complimentary seats' sentence read.
+    plain_rows = PlainRows(
+        (
+            "event__slug",
+            "event__title",
+            "event__starts_at",
+            "event__status",
+            "ticket_type__code",
+            "ticket_type__name",
+            "contact__first_name",
+            "contact__last_name",
+            "contact__email",
+            "organization__name",
+            f"checked_in_by__{get_user_model().USERNAME_FIELD}",
+            "benefit_usage__returned_at",
+            "benefit_usage__benefit__name",
+        )
+    )
     filterset_class = RegistrationFilter
     search_fields = [
         "reference",
