@@ -22,3 +22,10 @@ class StaffModelPermissions(permissions.DjangoModelPermissions):
         if required is not None:
             return user.has_perms(required)
         return super().has_permission(request, view)
+
+    def _queryset(self, view):  # type: ignore[no-untyped-def]
+        """Only the model is needed: the view's plain `queryset` when it has one, rather than
+        building its list's annotated selector once more for each request."""
+        if getattr(view, "queryset", None) is not None:
+            return view.queryset
+        return super()._queryset(view)
