@@ -7,7 +7,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from billing.gateways.base import (
@@ -106,6 +106,7 @@ class FakePayouts(FakeStripe):
             source_id=source_id,
             charge_id=charge_id,
             payment_intent_id=payment_intent_id,
+            created=datetime.now(UTC),
         )
 
     def charge_transaction(

@@ -12,6 +12,7 @@ that state."""
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -342,6 +343,7 @@ class StripeStub(SavedPaymentMethods, StubPayouts):
                 net=-amount - 1500,
                 type="adjustment",
                 reporting_category="dispute",
+                created=int(time.time()),
             )
             transactions = [withdrawal]
             if won:
@@ -355,6 +357,7 @@ class StripeStub(SavedPaymentMethods, StubPayouts):
                         net=amount + back,
                         type="adjustment",
                         reporting_category="dispute_reversal",
+                        created=int(time.time()),
                     )
                 )
             self.disputes[dispute_id] = stripe_object(

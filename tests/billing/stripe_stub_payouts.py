@@ -5,6 +5,7 @@ pays chosen ones out to the bank, and GET /v1/payouts (by arrival date), /v1/pay
 expanded as `expand[]=data.source` asks."""
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -41,6 +42,7 @@ class StubPayouts:
             type="charge",
             reporting_category="charge",
             amount=intent["amount"],
+            created=int(time.time()),
             fee=fees["fee"],
             net=fees["net"],
             source={"id": charge["id"], "object": "charge", "payment_intent": intent_id},
@@ -53,6 +55,7 @@ class StubPayouts:
             type="refund",
             reporting_category="refund",
             amount=-refund["amount"],
+            created=int(time.time()),
             fee=0,
             net=-refund["amount"],
             source={
