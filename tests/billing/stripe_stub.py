@@ -291,11 +291,21 @@ class StripeStub(SavedPaymentMethods, StubPayouts):
                         if succeeded:
                             self._settle(self.invoices[invoice_id], amount)
 
-    def fail_after_success(self, intent_id: str) -> None:
+    def fail_after_success(self, intent_id: str, *, reopen_invoice: bool = False) -> None:
         """The payer's bank returns an ACH debit that had succeeded: the charge fails and the
-        PaymentIntent asks for a payment method again (the invoice stays paid in Stripe)."""
+        PaymentIntent asks for a payment method again. The invoice stays paid in Stripe, or,
+        with `reopen_invoice`, Stripe opens it again for the amount, and its hosted page (the
+        payer's old link) takes a payment again."""
         with self._lock:
             intent = self.intents[intent_id]
+            for invoice_id, items in self.invoice_payments.items():
+                for item in items:
+                    if item["payment"]["payment_intent"] == intent_id and reopen_invoice:
+                        item.update(status="canceled", amount_paid=None)
+                        invoice = self.invoices[invoice_id]
+                        invoice["amount_paid"] -= intent["amount"]
+                        invoice["amount_remaining"] += intent["amount"]
+                        invoice["status"] = "open"
             intent["status"] = "requires_payment_method"
             intent["last_payment_error"] = {
                 "message": "The customer's bank returned the payment (R01: insufficient funds)."
