@@ -249,24 +249,29 @@ def invoice_sync_from_stripe(*, invoice: Invoice, stripe_invoice_id: str = "") -
     with transaction.atomic():
         locked = lock_invoice(invoice)
         _check_money(locked, remote)
+        if not earlier and (remote.hosted_url, remote.pdf_url) != (
+            locked.stripe_hosted_url,
+            locked.stripe_pdf_url,
+        ):
+            # Before the payments: one taken back gives the invoice a new Stripe invoice and
+            # links, which this (now earlier) one's must not overwrite.
+            locked.stripe_hosted_url = remote.hosted_url or locked.stripe_hosted_url
+            locked.stripe_pdf_url = remote.pdf_url or locked.stripe_pdf_url
+            save_with_reason(locked, reason="Stripe links updated", by=None)
         for item, intent in intents:
             outcomes += _upsert_payment(locked, intent, amount=item.amount_paid)
         if not earlier:
-            outcomes += _apply_current(locked, remote)
+            outcomes += _apply_status(locked, remote)
     invoice.refresh_from_db()
     if earlier and current:
         outcomes += _take_off_current(invoice, [intent.id for _, intent in intents])
     return outcomes or [f"Invoice {invoice.number} already up to date."]
 
 
-def _apply_current(locked: Invoice, remote: RemoteInvoice) -> list[str]:
-    """With the invoice locked, its payments applied: its links and what Stripe's status of its
-    current Stripe invoice says (voided, marked uncollectible, paid)."""
+def _apply_status(locked: Invoice, remote: RemoteInvoice) -> list[str]:
+    """With the invoice locked, its payments applied: what Stripe's status of its current
+    Stripe invoice says (voided, marked uncollectible, paid)."""
     outcomes: list[str] = []
-    if (remote.hosted_url, remote.pdf_url) != (locked.stripe_hosted_url, locked.stripe_pdf_url):
-        locked.stripe_hosted_url = remote.hosted_url or locked.stripe_hosted_url
-        locked.stripe_pdf_url = remote.pdf_url or locked.stripe_pdf_url
-        save_with_reason(locked, reason="Stripe links updated", by=None)
     if remote.status == "void" and locked.status in Invoice.PAYABLE_STATUSES:
         if locked.amount_paid > ZERO:
             outcomes.append("Stripe voided it, but payments are recorded here: review it.")
