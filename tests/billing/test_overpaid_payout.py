@@ -18,7 +18,7 @@ from billing.models import BalanceTransaction, CreditEntry, Invoice, Payment, Pa
 from billing.services.payouts import payout_problems
 from tests.billing import test_disputes_and_returns as disputes
 from tests.billing.stripe_payloads import committed, deliver, event
-from tests.billing.test_disputes_and_returns import invoice_paid, issued
+from tests.billing.test_disputes_and_returns import dispute_event, invoice_paid, issued
 from tests.billing.test_journal import BANK, FEES, assert_balanced, balances
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +144,48 @@ def test_an_overpaying_card_reconciles_in_its_payout_and_the_journal_books_the_e
     assert services.credit_balance(membership.organization) == Decimal("0.00")
     invoice.refresh_from_db()
     assert (invoice.status, invoice.reversed_at) == (Invoice.Status.PAID, None)
+
+
+@pytest.mark.parametrize("won", [False, True])
+def test_a_dispute_on_the_overpaying_card_takes_its_credit_back_first_in_the_journal_too(
+    stub, membership, time_machine, won
+):
+    """Lost, the $200 of credit the card brought in comes off customer credits and only the $400
+    it paid of the invoice is receivable again; won, both come back as they were."""
+    on(time_machine, date(2026, 12, 2))
+    invoice, check, card = overpaid_by_card(stub, membership)
+    intent_id = card.stripe_payment_intent_id
+    services.deposit_create(payments=[check], deposited_on=date(2026, 12, 2))
+    on(time_machine, date(2026, 12, 4))
+    opened = stub.dispute(intent_id, status="needs_response")
+    deliver(Client(), dispute_event("charge.dispute.funds_withdrawn", opened["id"]))
+    assert services.credit_balance(membership.organization) == Decimal("0.00")
+    if won:
+        on(time_machine, date(2026, 12, 6))
+        stub.dispute(intent_id, status="won", won=True)
+        deliver(Client(), dispute_event("charge.dispute.funds_reinstated", opened["id"]))
+    payout_id = stub.pay_out(
+        [stub.charge_transaction(intent_id)] + stub.dispute_transactions(opened["id"]),
+        arrival_date=date(2026, 12, 9),
+    )
+    on(time_machine, date(2026, 12, 9))
+    deliver(Client(), event("payout.paid", {"id": payout_id}))
+    payout = Payout.objects.get(stripe_payout_id=payout_id)
+    assert payout_problems(payout) == []
+
+    on(time_machine, date(2027, 1, 2))
+    december = services.journal_export(date_to=date(2026, 12, 31))
+
+    assert_balanced(december)
+    totals = balances(december)
+    invoice.refresh_from_db()
+    credit = services.credit_balance(membership.organization)
+    owed = invoice.amount_due if invoice.status == Invoice.Status.OPEN else Decimal("0.00")
+    assert (invoice.status, owed, credit) == (
+        (Invoice.Status.PAID, Decimal("0.00"), Decimal("200.00"))
+        if won
+        else (Invoice.Status.OPEN, Decimal("400.00"), Decimal("0.00"))
+    )
+    # The books tie: the receivable is what the invoice owes, customer credits the balance.
+    assert totals.get(AR, Decimal(0)) == owed
+    assert -totals.get(CREDITS, Decimal(0)) == credit
