@@ -38,9 +38,6 @@ class StripeEvent(models.Model):
         return (self.payload.get("data") or {}).get("object") or {}
 
 
-# --- Reconciliation: payouts, bank deposits and the journal -------------------------------------
-
-
 class EarlierStripeInvoice(models.Model):
     """A Stripe invoice that billed an invoice before its current one: reopened by a lost
     dispute or an ACH return, the invoice got a new Stripe invoice, and Stripe's events about
@@ -58,3 +55,6 @@ class EarlierStripeInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_invoice_id} (replaced)"
+
+
+# --- Reconciliation: payouts, bank deposits and the journal -------------------------------------
