@@ -7,8 +7,10 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
+
+from django.utils import timezone
 
 from billing.gateways.base import (
     GatewayError,
@@ -106,7 +108,7 @@ class FakePayouts(FakeStripe):
             source_id=source_id,
             charge_id=charge_id,
             payment_intent_id=payment_intent_id,
-            created=datetime.now(UTC),
+            created=timezone.now(),  # the demo's clock, too
         )
 
     def charge_transaction(
