@@ -106,7 +106,12 @@ class InvoiceAdmin(
         "stripe_problem",
     ]
     list_filter = ["status", "kind", OverdueFilter, "issue_date", "due_date"]
-    search_fields = ["number", "organization__name", "stripe_invoice_id"]
+    search_fields = [
+        "number",
+        "organization__name",
+        "stripe_invoice_id",
+        "earlier_stripe_invoices__stripe_invoice_id",
+    ]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     date_hierarchy = "issue_date"

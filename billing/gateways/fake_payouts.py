@@ -10,6 +10,8 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from billing.gateways.base import (
     GatewayError,
     RemoteBalanceTransaction,
@@ -106,6 +108,7 @@ class FakePayouts(FakeStripe):
             source_id=source_id,
             charge_id=charge_id,
             payment_intent_id=payment_intent_id,
+            created=timezone.now(),  # the demo's clock, too
         )
 
     def charge_transaction(

@@ -20,7 +20,7 @@ from billing.models.journal import (
 )
 from billing.models.payment_methods import SavedPaymentMethod
 from billing.models.payouts import BalanceTransaction, BankDeposit, BankDepositItem, Payout
-from billing.models.stripe_events import StripeEvent
+from billing.models.stripe_events import EarlierStripeInvoice, StripeEvent
 
 __all__ = [
     "BalanceTransaction",
@@ -28,6 +28,7 @@ __all__ = [
     "BankDepositItem",
     "CreditEntry",
     "Dispute",
+    "EarlierStripeInvoice",
     "Invoice",
     "InvoiceLine",
     "InvoiceNumberSequence",

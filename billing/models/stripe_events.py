@@ -38,4 +38,23 @@ class StripeEvent(models.Model):
         return (self.payload.get("data") or {}).get("object") or {}
 
 
+class EarlierStripeInvoice(models.Model):
+    """A Stripe invoice that billed an invoice before its current one: reopened by a lost
+    dispute or an ACH return, the invoice got a new Stripe invoice, and Stripe's events about
+    the earlier one (a late `invoice.paid`, a payment on its old link) still find the invoice
+    here and are applied to that Stripe invoice's payments."""
+
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.CASCADE, related_name="earlier_stripe_invoices"
+    )
+    stripe_invoice_id = models.CharField(max_length=255, unique=True)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice", "replaced_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_invoice_id} (replaced)"
+
+
 # --- Reconciliation: payouts, bank deposits and the journal -------------------------------------

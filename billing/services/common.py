@@ -76,17 +76,24 @@ def reopen_if_taken_back(
     return): when what is left no longer covers the total, the invoice owes again and what it
     paid for is undone as for an unpaid renewal (billing's reversal effects); the payer is told
     what is owed and how to pay: Stripe's copy is paid and takes no other payment, so a new
-    Stripe invoice for what is owed is made and its link mailed (billing.services.invoices)."""
+    Stripe invoice for what is owed is made and its link mailed (billing.services.invoices).
+    An invoice written off before (a late payment had paid it) is written off again instead of
+    open: the write-off stands, and a payment that still comes is taken as before."""
     from billing.services.invoices import invoice_reissue_on_stripe
 
     if invoice.status != Invoice.Status.PAID or invoice.amount_paid >= invoice.total:
         return []
     outcomes = effects.reverse_paid(invoice, by=by)
     due = invoice.total - invoice.amount_paid
+    # Written off before (paid by a late payment since): it goes back to written off, owing
+    # what was taken back; the bad debt that payment recovered is bad debt again (the journal).
+    written_off = invoice.written_off_at is not None
     set_status(
         invoice,
-        to=Invoice.Status.OPEN,
-        reason=f"{what}: {format_usd(due)} is owed again. " + " ".join(outcomes),
+        to=Invoice.Status.UNCOLLECTIBLE if written_off else Invoice.Status.OPEN,
+        reason=f"{what}: {format_usd(due)} is owed again"
+        + (", and it is written off again. " if written_off else ". ")
+        + " ".join(outcomes),
         by=by,
         paid_at=None,
         reopened_at=timezone.now(),
@@ -110,7 +117,10 @@ def reopen_if_taken_back(
         invoice=invoice,
         contact=invoice.contact,
     )
-    return [f"Invoice {invoice.number} owes {format_usd(due)} again."] + outcomes
+    owes = f"Invoice {invoice.number} owes {format_usd(due)} again" + (
+        ", written off again (bad debt)." if written_off else "."
+    )
+    return [owes] + outcomes
 
 
 def bill_to(organization: Organization) -> Contact | None:

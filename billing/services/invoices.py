@@ -18,7 +18,13 @@ from django.utils import timezone
 
 from billing.gateways import GatewayError, get_gateway
 from billing.gateways.base import DraftInvoice, DraftLine
-from billing.models import Invoice, InvoiceLine, InvoiceNumberSequence, Payment
+from billing.models import (
+    EarlierStripeInvoice,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberSequence,
+    Payment,
+)
 from billing.money import ZERO, format_usd
 from billing.services.common import (
     lock_invoice,
@@ -140,6 +146,9 @@ def invoice_reissue_on_stripe(invoice: Invoice, *, by: Any = None) -> bool:
     if not invoice.stripe_invoice_id or not get_gateway().is_remote:
         return False
     old = invoice.stripe_invoice_id
+    # Still known: Stripe's events about it (a late `invoice.paid`, a payment on its old link)
+    # find the invoice by it and are applied to its payments (billing.services.stripe_sync).
+    EarlierStripeInvoice.objects.get_or_create(stripe_invoice_id=old, defaults={"invoice": invoice})
     invoice.stripe_invoice_id = None
     invoice.stripe_hosted_url = ""
     invoice.stripe_pdf_url = ""
@@ -308,7 +317,7 @@ def invoice_charge_automatically(*, invoice: Invoice, by: Any = None) -> bool:
         return invoice.status == Status.PAID
     try:
         get_gateway().pay_invoice(
-            invoice.stripe_invoice_id, idempotency_key=f"invoice-{invoice.pk}-charge"
+            invoice.stripe_invoice_id, idempotency_key=f"{stripe_key(invoice)}-charge"
         )
     except GatewayError as exc:
         # A run again after a worker died once Stripe had charged (its idempotency key
@@ -402,7 +411,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by: Any = None) -> Invoice:
     if invoice.stripe_invoice_id:
         try:
             get_gateway().void_invoice(
-                invoice.stripe_invoice_id, idempotency_key=f"invoice-{invoice.pk}-void"
+                invoice.stripe_invoice_id, idempotency_key=f"{stripe_key(invoice)}-void"
             )
         except GatewayError as exc:
             raise ServiceError(f"Not voided: {exc.message}") from exc
@@ -435,7 +444,7 @@ def invoice_write_off(*, invoice: Invoice, reason: str, by: Any = None) -> Invoi
     if invoice.stripe_invoice_id:
         try:
             get_gateway().mark_uncollectible(
-                invoice.stripe_invoice_id, idempotency_key=f"invoice-{invoice.pk}-uncollectible"
+                invoice.stripe_invoice_id, idempotency_key=f"{stripe_key(invoice)}-uncollectible"
             )
         except GatewayError as exc:
             raise ServiceError(f"Not written off: {exc.message}") from exc

@@ -6,7 +6,7 @@ the months after the entry's own deferred."""
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -26,7 +26,7 @@ from billing.models import (
     RevenueRecognition,
 )
 from billing.money import ZERO, money
-from billing.services.payouts import RETURNED_PAYOUT_TYPES
+from billing.services.payouts import CHARGE_TYPES, RETURNED_PAYOUT_TYPES
 from core.exceptions import ServiceError
 
 
@@ -143,24 +143,34 @@ class EntryBuilder:
                 self.deferrals += [Deferral(line, month, part) for month, part in later if part]
             self.post(line.gl_account, -now, description, name)
 
-    def settle(self, payment: Payment, amount: Decimal, what: str) -> None:
+    def settle(
+        self,
+        payment: Payment,
+        amount: Decimal,
+        what: str,
+        *,
+        at: datetime | None = None,
+        reinstated: bool = False,
+    ) -> None:
         """Money in (or, negative, taken back: an ACH return, a dispute) for `payment`. On the
         cash basis it is revenue. On the accrual basis it clears the receivable the invoice
         posted when issued (or owes it again), what it brought in over the total goes to the
-        customer's credit, and a payment after a write-off recovers the bad debt."""
+        customer's credit (and a dispute or a return takes that credit back first; a won
+        dispute, `reinstated`, adds it again), and money that moves after a write-off (`at`,
+        when it moved: by default when the payment was recorded) is bad debt recovered, or,
+        taken back, bad debt again: the invoice is written off, so nothing of it is
+        receivable."""
         invoice = payment.invoice
         if not self.accrues(invoice):
             self.revenue(invoice, amount, what)
             return
         name = invoice.organization.name
         description = f"{what}: invoice {invoice.number}"
-        if amount > 0:
-            excess = -sum((c.amount for c in _credits(payment, "added")), ZERO)
-            excess = max(excess, -amount)
-            self.post(_account("customer_credits"), excess, description + " (credit)", name)
-            amount += excess
+        credit = _credit_part(payment, amount, reinstated=reinstated)
+        self.post(_account("customer_credits"), -credit, description + " (credit)", name)
+        amount -= credit
         written_off = invoice.written_off_at
-        recovered = written_off is not None and payment.created > written_off
+        recovered = written_off is not None and (at or payment.created) > written_off
         account = _account("bad_debt") if recovered else _account("receivable")
         self.post(account, -amount, description + (" (recovered)" if recovered else ""), name)
 
@@ -178,6 +188,19 @@ class EntryBuilder:
 
 def _credits(owner: Payment | Refund, kind: str) -> list[CreditEntry]:
     return [entry for entry in owner.credit_entries.all() if entry.kind == kind]
+
+
+def _credit_part(payment: Payment, amount: Decimal, *, reinstated: bool) -> Decimal:
+    """Of money moving for `payment` (signed), the part that is the customer's credit rather
+    than the invoice's: the payment's excess over what was owed when it came in (its first
+    "added" row), what a dispute or a return took back of that credit ("taken back" rows,
+    negative), and what a won dispute added again (its later "added" rows)."""
+    if amount > 0:
+        added = [entry.amount for entry in _credits(payment, "added")]
+        part = sum(added[1:], ZERO) if reinstated else (added[0] if added else ZERO)
+        return min(part, amount)
+    taken = -sum((entry.amount for entry in _credits(payment, "taken_back")), ZERO)
+    return -min(taken, -amount)
 
 
 def line_period(line: InvoiceLine, lines: list[InvoiceLine]) -> tuple[date | None, date | None]:
@@ -244,7 +267,15 @@ def payout_entry(payout: Payout, posted_on: date) -> EntryBuilder:
         if txn.refund is not None:
             entry.refund(txn.refund, txn.expected_amount, f"Stripe {txn.type}")
         else:
-            entry.settle(txn.payment, txn.expected_amount, f"Stripe {txn.type}")
+            # A dispute or a return moved the money when Stripe did; a charge, when we took it.
+            at = None if txn.type in CHARGE_TYPES else txn.stripe_created
+            entry.settle(
+                txn.payment,
+                txn.expected_amount,
+                f"Stripe {txn.type}",
+                at=at,
+                reinstated=txn.dispute is not None and txn.expected_amount > 0,
+            )
         difference = txn.amount - txn.expected_amount
         entry.post(
             _account("stripe_clearing"),

@@ -28,21 +28,24 @@ logger = logging.getLogger("billing.stripe")
 DONE = (StripeEvent.Status.PROCESSED, StripeEvent.Status.STORED)
 
 
-def _invoice_event(obj: dict) -> list[str]:
-    invoice = invoice_bind_from_stripe(stripe_invoice_id=str(obj.get("id") or ""))
+def _invoice_synced(stripe_invoice_id: str) -> list[str]:
+    """Our invoice for the Stripe invoice (its current one, or one it had before it was
+    reopened), brought in line with that Stripe invoice."""
+    invoice = invoice_bind_from_stripe(stripe_invoice_id=stripe_invoice_id)
     if invoice is None:
-        return [f"Stripe invoice {obj.get('id')} is not one of ours."]
-    return invoice_sync_from_stripe(invoice=invoice)
+        return [f"Stripe invoice {stripe_invoice_id} is not one of ours."]
+    return invoice_sync_from_stripe(invoice=invoice, stripe_invoice_id=stripe_invoice_id)
+
+
+def _invoice_event(obj: dict) -> list[str]:
+    return _invoice_synced(str(obj.get("id") or ""))
 
 
 def _invoice_payment_event(obj: dict) -> list[str]:
     stripe_invoice_id = obj.get("invoice")
     if isinstance(stripe_invoice_id, dict):
         stripe_invoice_id = stripe_invoice_id.get("id")
-    invoice = invoice_bind_from_stripe(stripe_invoice_id=str(stripe_invoice_id or ""))
-    if invoice is None:
-        return [f"Stripe invoice {stripe_invoice_id} is not one of ours."]
-    return invoice_sync_from_stripe(invoice=invoice)
+    return _invoice_synced(str(stripe_invoice_id or ""))
 
 
 def _payment_intent_event(obj: dict) -> list[str]:

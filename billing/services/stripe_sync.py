@@ -27,7 +27,7 @@ from billing.services.credits import (
     credit_from_overpayment,
     credit_take_back,
 )
-from billing.services.payments import reverse_if_fully_refunded
+from billing.services.payments import close_on_stripe, lower_on_stripe, reverse_if_fully_refunded
 from core.services import set_change_reason
 
 Status = Invoice.Status
@@ -45,10 +45,16 @@ class StripeMoneyMismatch(Exception):
 
 
 def invoice_find(*, stripe_invoice_id: str) -> Invoice | None:
-    """Our invoice for a Stripe invoice, by the Stripe id stored when it was issued."""
+    """Our invoice for a Stripe invoice, by the Stripe id stored when it was issued: its current
+    one, or one it had before it was reopened (an earlier Stripe invoice)."""
     if not stripe_invoice_id:
         return None
-    return Invoice.objects.filter(stripe_invoice_id=stripe_invoice_id).first()
+    return (
+        Invoice.objects.filter(stripe_invoice_id=stripe_invoice_id).first()
+        or Invoice.objects.filter(earlier_stripe_invoices__stripe_invoice_id=stripe_invoice_id)
+        .distinct()
+        .first()
+    )
 
 
 def invoice_bind_from_stripe(*, stripe_invoice_id: str) -> Invoice | None:
@@ -222,10 +228,18 @@ def _returned(invoice: Invoice, payment: Payment, remote: RemotePayment) -> list
     )
 
 
-def invoice_sync_from_stripe(*, invoice: Invoice) -> list[str]:
-    """Re-read the Stripe invoice and its payments, and apply what changed."""
+def invoice_sync_from_stripe(*, invoice: Invoice, stripe_invoice_id: str = "") -> list[str]:
+    """Re-read the Stripe invoice and its payments, and apply what changed. `stripe_invoice_id`
+    names one of the invoice's earlier Stripe invoices (an event about it): its payments are
+    applied (a payment on its old link is recorded, once), but its status is Stripe's copy of
+    a replaced invoice and changes nothing here."""
     gateway = get_gateway()
-    remote = gateway.retrieve_invoice(invoice.stripe_invoice_id or "")
+    current = invoice.stripe_invoice_id or ""
+    reading = stripe_invoice_id or current
+    earlier = reading != current
+    if earlier and not invoice.earlier_stripe_invoices.filter(stripe_invoice_id=reading).exists():
+        return [f"Stripe invoice {reading} is not one of invoice {invoice.number}'s."]
+    remote = gateway.retrieve_invoice(reading)
     intents = [
         (item, gateway.retrieve_payment(item.payment_intent_id))
         for item in remote.payments
@@ -235,37 +249,82 @@ def invoice_sync_from_stripe(*, invoice: Invoice) -> list[str]:
     with transaction.atomic():
         locked = lock_invoice(invoice)
         _check_money(locked, remote)
-        if (remote.hosted_url, remote.pdf_url) != (locked.stripe_hosted_url, locked.stripe_pdf_url):
+        if not earlier and (remote.hosted_url, remote.pdf_url) != (
+            locked.stripe_hosted_url,
+            locked.stripe_pdf_url,
+        ):
+            # Before the payments: one taken back gives the invoice a new Stripe invoice and
+            # links, which this (now earlier) one's must not overwrite.
             locked.stripe_hosted_url = remote.hosted_url or locked.stripe_hosted_url
             locked.stripe_pdf_url = remote.pdf_url or locked.stripe_pdf_url
             save_with_reason(locked, reason="Stripe links updated", by=None)
         for item, intent in intents:
             outcomes += _upsert_payment(locked, intent, amount=item.amount_paid)
-        if remote.status == "void" and locked.status in Invoice.PAYABLE_STATUSES:
-            if locked.amount_paid > ZERO:
-                outcomes.append("Stripe voided it, but payments are recorded here: review it.")
-            else:
-                set_status(locked, to=Status.VOID, reason="Voided in Stripe.", by=None)
-                outcomes.append(f"Invoice {locked.number} voided in Stripe.")
-        elif remote.status == "uncollectible" and locked.status == Status.OPEN:
-            set_status(
-                locked, to=Status.UNCOLLECTIBLE, reason="Marked uncollectible in Stripe.", by=None
-            )
-            outcomes.append(f"Invoice {locked.number} written off in Stripe.")
-        elif (
-            remote.status == "paid"
-            and locked.status in Invoice.PAYABLE_STATUSES
-            and locked.reopened_at is None
-        ):
-            # Stripe says paid, but no payment we can see covers it (marked paid by hand in
-            # the dashboard?): nothing pretends to be paid here; finance records what it got.
-            outcomes.append(
-                f"Stripe shows invoice {locked.number} paid, but only "
-                f"{format_usd(locked.amount_paid)} of {format_usd(locked.total)} is recorded "
-                f"here: record the payment or check Stripe."
-            )
+        if not earlier:
+            outcomes += _apply_status(locked, remote)
     invoice.refresh_from_db()
+    if earlier and current:
+        outcomes += _take_off_current(invoice, [intent.id for _, intent in intents])
     return outcomes or [f"Invoice {invoice.number} already up to date."]
+
+
+def _apply_status(locked: Invoice, remote: RemoteInvoice) -> list[str]:
+    """With the invoice locked, its payments applied: what Stripe's status of its current
+    Stripe invoice says (voided, marked uncollectible, paid)."""
+    outcomes: list[str] = []
+    if remote.status == "void" and locked.status in Invoice.PAYABLE_STATUSES:
+        if locked.amount_paid > ZERO:
+            outcomes.append("Stripe voided it, but payments are recorded here: review it.")
+        else:
+            set_status(locked, to=Status.VOID, reason="Voided in Stripe.", by=None)
+            outcomes.append(f"Invoice {locked.number} voided in Stripe.")
+    elif remote.status == "uncollectible" and locked.status == Status.OPEN:
+        set_status(
+            locked, to=Status.UNCOLLECTIBLE, reason="Marked uncollectible in Stripe.", by=None
+        )
+        outcomes.append(f"Invoice {locked.number} written off in Stripe.")
+    elif (
+        remote.status == "paid"
+        and locked.status in Invoice.PAYABLE_STATUSES
+        and locked.reopened_at is None
+    ):
+        # Stripe says paid, but no payment we can see covers it (marked paid by hand in
+        # the dashboard?): nothing pretends to be paid here; finance records what it got.
+        outcomes.append(
+            f"Stripe shows invoice {locked.number} paid, but only "
+            f"{format_usd(locked.amount_paid)} of {format_usd(locked.total)} is recorded "
+            f"here: record the payment or check Stripe."
+        )
+    return outcomes
+
+
+def _take_off_current(invoice: Invoice, intent_ids: list[str]) -> list[str]:
+    """A payment made on an earlier Stripe invoice (its old link still took money) after the
+    current one was made: the current one must not ask for that money again. Paid now, it is
+    marked paid out of band; still owing, that payment comes off it by a credit note. Nothing
+    when Stripe's current invoice is no longer open (the payer paid it too: the excess is
+    credit)."""
+    replaced = invoice.earlier_stripe_invoices.order_by("-replaced_at", "-pk").first()
+    late = list(
+        invoice.payments.filter(
+            status=Payment.Status.SUCCEEDED,
+            stripe_payment_intent_id__in=intent_ids,
+            stripe_credit_note_id="",
+            created__gt=replaced.replaced_at if replaced else timezone.now(),
+        )
+    )
+    if not late or invoice.status not in (*Invoice.PAYABLE_STATUSES, Status.PAID):
+        return []
+    if get_gateway().retrieve_invoice(invoice.stripe_invoice_id or "").status != "open":
+        return []
+    if invoice.status == Status.PAID:
+        close_on_stripe(invoice)
+        return [f"Stripe invoice {invoice.stripe_invoice_id} marked paid: nothing more is due."]
+    return [
+        f"{format_usd(payment.amount)} taken off Stripe invoice {invoice.stripe_invoice_id}."
+        for payment in late
+        if lower_on_stripe(invoice, payment)
+    ]
 
 
 def payment_sync_from_stripe(*, payment_intent_id: str) -> list[str]:
@@ -276,9 +335,12 @@ def payment_sync_from_stripe(*, payment_intent_id: str) -> list[str]:
     gateway = get_gateway()
     payment = stripe_payment_for(payment_intent_id=payment_intent_id)
     invoice = payment.invoice if payment is not None else None
-    if invoice is None:
-        stripe_invoice_id = gateway.invoice_id_for_payment(payment_intent_id)
-        if stripe_invoice_id:
+    stripe_invoice_id = ""
+    # Reopened, the invoice has had more than one Stripe invoice: Stripe says which one this
+    # payment is on, and that one is read.
+    if invoice is None or invoice.earlier_stripe_invoices.exists():
+        stripe_invoice_id = gateway.invoice_id_for_payment(payment_intent_id) or ""
+        if invoice is None and stripe_invoice_id:
             invoice = invoice_bind_from_stripe(stripe_invoice_id=stripe_invoice_id)
     remote = None
     if invoice is None:
@@ -288,8 +350,8 @@ def payment_sync_from_stripe(*, payment_intent_id: str) -> list[str]:
             invoice = Invoice.objects.filter(pk=int(our_id)).first()
     if invoice is None:
         return [f"Payment {payment_intent_id} is not for an invoice of ours."]
-    if invoice.stripe_invoice_id:
-        return invoice_sync_from_stripe(invoice=invoice)
+    if invoice.stripe_invoice_id or stripe_invoice_id:
+        return invoice_sync_from_stripe(invoice=invoice, stripe_invoice_id=stripe_invoice_id)
     remote = remote or gateway.retrieve_payment(payment_intent_id)
     with transaction.atomic():
         return _upsert_payment(lock_invoice(invoice), remote) or ["Payment already up to date."]

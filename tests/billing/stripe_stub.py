@@ -12,6 +12,7 @@ that state."""
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,10 +20,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from tests.billing.stripe_payloads import stripe_object
+from tests.billing.stripe_stub_payouts import StubPayouts
 from tests.billing.stripe_stub_setup import SavedPaymentMethods
 
 
-class StripeStub(SavedPaymentMethods):
+class StripeStub(SavedPaymentMethods, StubPayouts):
     def __init__(self) -> None:
         self.mode = "ok"
         self.requests: list[dict[str, Any]] = []
@@ -37,6 +39,7 @@ class StripeStub(SavedPaymentMethods):
         self.sessions: dict[str, dict[str, Any]] = {}
         self.customers: dict[str, dict[str, Any]] = {}
         self.declined: set[str] = set()  # payment methods whose charges are declined
+        self._payouts_init()  # the balance's payouts and their transactions
         self._ids = iter(range(1, 10**9))
         self.release = threading.Event()
         self._lock = threading.Lock()
@@ -115,11 +118,19 @@ class StripeStub(SavedPaymentMethods):
         pay = re.fullmatch(r"/v1/invoices/(\w+)/pay", path)
         if method == "POST" and pay and pay.group(1) in self.invoices:
             invoice = self.invoices[pay.group(1)]
-            if invoice["status"] != "open":
+            # As Stripe: an invoice marked uncollectible can still be paid.
+            if invoice["status"] not in ("open", "uncollectible"):
                 return self._invalid(f"Invoice {invoice['id']} is {invoice['status']}.")
             if form.get("paid_out_of_band") != ["true"]:
                 return self._charge_saved(invoice)
             invoice.update(status="paid", paid_out_of_band=True, amount_remaining=0)
+            return 200, invoice
+        uncollectible = re.fullmatch(r"/v1/invoices/(\w+)/mark_uncollectible", path)
+        if method == "POST" and uncollectible and uncollectible.group(1) in self.invoices:
+            invoice = self.invoices[uncollectible.group(1)]
+            if invoice["status"] != "open":
+                return self._invalid(f"Invoice {invoice['id']} is {invoice['status']}.")
+            invoice.update(status="uncollectible")
             return 200, invoice
         void = re.fullmatch(r"/v1/invoices/(\w+)/void", path)
         if method == "POST" and void and void.group(1) in self.invoices:
@@ -166,7 +177,7 @@ class StripeStub(SavedPaymentMethods):
         dispute = re.fullmatch(r"/v1/disputes/(\w+)", path)
         if method == "GET" and dispute and dispute.group(1) in self.disputes:
             return 200, self.disputes[dispute.group(1)]
-        found = self._setup_answer(method, path, form)
+        found = self._setup_answer(method, path, form) or self._payout_answer(method, path, form)
         if found is not None:
             return found
         intent = re.fullmatch(r"/v1/payment_intents/(\w+)", path)
@@ -219,7 +230,7 @@ class StripeStub(SavedPaymentMethods):
     def _pay(self, invoice_id: str, *, method: str, processing: bool) -> str:
         """pay() under the lock held."""
         invoice = self.invoices[invoice_id]
-        if invoice["status"] != "open" or invoice["amount_remaining"] <= 0:
+        if invoice["status"] not in ("open", "uncollectible") or invoice["amount_remaining"] <= 0:
             raise AssertionError(f"Stripe asks nothing more for {invoice_id}.")
         amount = invoice["amount_remaining"]
         intent_id = f"pi_stub{next(self._ids)}"
@@ -280,11 +291,21 @@ class StripeStub(SavedPaymentMethods):
                         if succeeded:
                             self._settle(self.invoices[invoice_id], amount)
 
-    def fail_after_success(self, intent_id: str) -> None:
+    def fail_after_success(self, intent_id: str, *, reopen_invoice: bool = False) -> None:
         """The payer's bank returns an ACH debit that had succeeded: the charge fails and the
-        PaymentIntent asks for a payment method again (the invoice stays paid in Stripe)."""
+        PaymentIntent asks for a payment method again. The invoice stays paid in Stripe, or,
+        with `reopen_invoice`, Stripe opens it again for the amount, and its hosted page (the
+        payer's old link) takes a payment again."""
         with self._lock:
             intent = self.intents[intent_id]
+            for invoice_id, items in self.invoice_payments.items():
+                for item in items:
+                    if item["payment"]["payment_intent"] == intent_id and reopen_invoice:
+                        item.update(status="canceled", amount_paid=None)
+                        invoice = self.invoices[invoice_id]
+                        invoice["amount_paid"] -= intent["amount"]
+                        invoice["amount_remaining"] += intent["amount"]
+                        invoice["status"] = "open"
             intent["status"] = "requires_payment_method"
             intent["last_payment_error"] = {
                 "message": "The customer's bank returned the payment (R01: insufficient funds)."
@@ -332,6 +353,7 @@ class StripeStub(SavedPaymentMethods):
                 net=-amount - 1500,
                 type="adjustment",
                 reporting_category="dispute",
+                created=int(time.time()),
             )
             transactions = [withdrawal]
             if won:
@@ -345,6 +367,7 @@ class StripeStub(SavedPaymentMethods):
                         net=amount + back,
                         type="adjustment",
                         reporting_category="dispute_reversal",
+                        created=int(time.time()),
                     )
                 )
             self.disputes[dispute_id] = stripe_object(
