@@ -39,7 +39,7 @@ class InvoiceNumberSequence(models.Model):
 
 
 class Invoice(TimeStampedModel):
-    # Searched as one text with one trigram index (crm.search; migration 0016).
+    # Searched as one text with one trigram index (crm.search; migration 0017).
     search_text_fields: ClassVar[tuple[str, ...]] = ("number", "reference", "stripe_invoice_id")
 
     class Status(models.TextChoices):

@@ -30,6 +30,6 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0015_saved_payment_method"), ("crm", "0018_search_text_indexes")]
+    dependencies = [("billing", "0016_earlier_stripe_invoices"), ("crm", "0018_search_text_indexes")]
 
     operations = [migrations.RunPython(add_index, drop_index, elidable=False)]
