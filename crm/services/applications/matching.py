@@ -165,7 +165,7 @@ def _find_organization(data: OrganizationInput) -> tuple[Organization | None, st
     if found is None:
         return None, ""
     if found.modified != found.modified_at_start:  # type: ignore[attr-defined]
-        found.has_directory_categories = None  # type: ignore[attr-defined]
+        found.has_directory_categories = None  # type: ignore[attr-defined,assignment]
     if name_key and found.normalized_name == name_key:
         return found, f"same name as the existing organization “{found.name}”"
     return found, f"website domain {domain} belongs to the existing organization “{found.name}”"
