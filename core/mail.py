@@ -8,8 +8,12 @@ sends the result through Django's tasks API once the surrounding transaction com
 back change sends nothing, and a slow mail server never holds a request or a row lock.
 
 Every mail is logged (in settings.EMAIL_LOG_MODEL, crm.EmailLog: to whom, which template,
-why, for which organization and invoice), written with the change that caused it and marked
-sent or failed by the task.
+why, for which organization and invoice). Queued inside a transaction, or for a worker
+(TASKS_BACKEND=database), its row is written queued first (with the change that caused it) and
+marked sent or failed by the task: a worker that dies mid-send runs the task again and sends it
+then, rather than never. Queued outside any transaction while tasks run at once in this process
+(the immediate backend, which runs nothing again), the mail is sent first and its row written
+once, sent or failed (`_logged_when_sent`): one statement instead of two.
 """
 
 import hashlib
@@ -26,6 +30,7 @@ from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.tasks import task
+from django.tasks.backends.immediate import ImmediateBackend
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -124,10 +129,50 @@ def send_templated(
     if batch is not None and batch.depth == _depth():
         batch.pending.append((log, message))
         return True
-    log.save()
-    message["log_id"] = log.pk
+    if _logged_when_sent():
+        message["log"] = _log_fields(log)
+    else:
+        log.save()
+        message["log_id"] = log.pk
     transaction.on_commit(lambda: deliver_email.enqueue(**message))
     return True
+
+
+def _logged_when_sent() -> bool:
+    """Whether a mail queued now is logged once, with its outcome, after it is sent: when no
+    transaction is open (there is no change to write its row with) and the task backend sends
+    it here and now (the immediate backend: nothing would run the task again, so a queued row
+    would only be marked sent a moment later). Otherwise its row is written queued first and
+    the task marks it, so that a worker that dies mid-send sends it when the task runs again."""
+    return not connection.in_atomic_block and isinstance(
+        deliver_email.get_backend(), ImmediateBackend
+    )
+
+
+def _log_fields(log: Any) -> dict[str, Any]:
+    """An unsaved log row's fields, for the task that writes it once the mail is sent."""
+    return {
+        "organization_id": log.organization_id,
+        "contact_id": log.contact_id,
+        "invoice_id": log.invoice_id,
+        "recipients": log.recipients,
+        "subject": log.subject,
+        "template": log.template,
+        "reason": log.reason,
+    }
+
+
+def _outcome_row(fields: dict[str, Any], error: Exception | None) -> Any:
+    """The log row of a mail sent (or refused) just now, not saved yet."""
+    EmailLog = email_log_model()
+
+    if error is not None:
+        return EmailLog(
+            **fields,
+            status=EmailLog.Status.FAILED,
+            error=f"{error.__class__.__name__}: {error}",
+        )
+    return EmailLog(**fields, status=EmailLog.Status.SENT, sent_at=timezone.now())
 
 
 def over_daily_limit(recipients: Iterable[str]) -> bool:
@@ -181,8 +226,9 @@ def mail_batch() -> Iterator[None]:
     """The mail queued inside goes out together when the block ends: its log rows in one
     INSERT, then (once the surrounding transaction, if any, commits) one task that sends them
     all and marks them sent in one UPDATE: two queries in all instead of two a mail, for a
-    request that sends several (a join sends three). A mail queued inside a transaction opened
-    within the block goes out the ordinary way, with that transaction."""
+    request that sends several (a join sends three); one, the rows written sent, when they are
+    logged once sent (_logged_when_sent). A mail queued inside a transaction opened within the
+    block goes out the ordinary way, with that transaction."""
     if _BATCH.get() is not None:  # nested: the outer block sends
         yield
         return
@@ -199,6 +245,10 @@ def mail_batch() -> Iterator[None]:
 def _flush(pending: list[tuple[Any, dict[str, Any]]]) -> None:
     EmailLog = email_log_model()
 
+    if _logged_when_sent():
+        logged = [{**message, "log": _log_fields(log)} for log, message in pending]
+        transaction.on_commit(lambda: deliver_emails.enqueue(messages=logged))
+        return
     logs = EmailLog.objects.bulk_create([log for log, _message in pending])
     messages = [
         {**message, "log_id": log.pk} for log, (_log, message) in zip(logs, pending, strict=True)
@@ -217,7 +267,10 @@ def deliver_email(
     reason: str,
     log_id: int | None = None,
     headers: dict[str, str] | None = None,
+    log: dict[str, Any] | None = None,
 ) -> None:
+    """Send one mail and mark its queued log row (`log_id`), or write its row now that the
+    outcome is known (`log`: its fields, see _logged_when_sent)."""
     EmailLog = email_log_model()
 
     # Run again (a worker that died before it reported the task done, a requeued task): a mail
@@ -240,11 +293,15 @@ def deliver_email(
             }
         )
     except Exception as exc:
+        if log is not None:
+            _outcome_row(log, exc).save()
         if log_id is not None:
             EmailLog.objects.filter(pk=log_id).update(
                 status=EmailLog.Status.FAILED, error=f"{exc.__class__.__name__}: {exc}"
             )
         raise
+    if log is not None:
+        _outcome_row(log, None).save()
     if log_id is not None:
         EmailLog.objects.filter(pk=log_id).update(
             status=EmailLog.Status.SENT, sent_at=timezone.now(), error=""
@@ -255,10 +312,12 @@ def deliver_email(
 @task
 def deliver_emails(*, messages: list[dict[str, Any]]) -> None:
     """deliver_email() for a batch (mail_batch()): every message is tried; the sent ones are
-    marked in one UPDATE, a failure on its own row, and the task fails if any did."""
+    marked in one UPDATE, a failure on its own row, and the task fails if any did. Messages
+    whose rows are written once sent (`log`) have them written together, in one INSERT."""
     EmailLog = email_log_model()
 
     sent: list[int] = []
+    written: list[Any] = []
     failure: Exception | None = None
     for message in messages:
         log_id = message.get("log_id")
@@ -267,11 +326,15 @@ def deliver_emails(*, messages: list[dict[str, Any]]) -> None:
         except Exception as exc:
             failure = failure or exc
             logger.warning("mail to %s failed: %s", ", ".join(message["to"]), exc)
+            if message.get("log") is not None:
+                written.append(_outcome_row(message["log"], exc))
             if log_id is not None:
                 EmailLog.objects.filter(pk=log_id).update(
                     status=EmailLog.Status.FAILED, error=f"{exc.__class__.__name__}: {exc}"
                 )
             continue
+        if message.get("log") is not None:
+            written.append(_outcome_row(message["log"], None))
         if log_id is not None:
             sent.append(log_id)
         logger.info(
@@ -280,6 +343,8 @@ def deliver_emails(*, messages: list[dict[str, Any]]) -> None:
             message["subject"],
             message["reason"],
         )
+    if written:
+        EmailLog.objects.bulk_create(written)
     if sent:
         EmailLog.objects.filter(pk__in=sent).update(
             status=EmailLog.Status.SENT, sent_at=timezone.now(), error=""

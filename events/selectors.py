@@ -100,17 +100,33 @@ def ticket_types_with_seats() -> QuerySet:
     )
 
 
+def _upcoming(now: Any, *, prefix: str = "") -> Q:
+    """Published events that have not ended (`prefix`: the path to the event)."""
+    return Q(**{f"{prefix}status": Event.Status.PUBLISHED, f"{prefix}ends_at__gt": now})
+
+
 def event_list_public(*, now: Any = None) -> QuerySet:
     """Published events that have not ended, soonest first, with their ticket types and seats."""
     now = now or timezone.now()
     return (
-        Event.objects.filter(status=Event.Status.PUBLISHED, ends_at__gt=now)
+        Event.objects.filter(_upcoming(now))
         .order_by("starts_at", "pk")
         .prefetch_related(
             Prefetch(
                 "ticket_types", queryset=ticket_types_with_seats().order_by("sort_order", "pk")
             )
         )
+    )
+
+
+def ticket_type_public(*, slug: str, code: str) -> TicketType | None:
+    """The ticket type `code` of event_list_public()'s event `slug`, with its event, in one read
+    (registering: the capacity lock reads both again)."""
+    return (
+        TicketType.objects.select_related("event")
+        .filter(_upcoming(timezone.now(), prefix="event__"), event__slug=slug, code=code)
+        .order_by("sort_order", "pk")
+        .first()
     )
 
 

@@ -351,7 +351,8 @@ def _fill(text: str, world, key: str) -> str:
     if key == "authtoken.tokenproxy":
         values["pk"] = record.user_id  # the token admin names a token by its user
     if "{history_id}" in text:
-        values["history_id"] = model_admin.model.history.filter(pk=record.pk)[0].history_id
+        # The record's own rows (a history row's pk is its history_id, not the record's).
+        values["history_id"] = record.history.all()[0].history_id
     if "{registration}" in text:
         from events.models import Registration
 

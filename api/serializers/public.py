@@ -215,7 +215,7 @@ class JoinIn(_HoneypotMixin):
     message = _text(2000)
 
     def validate_plan(self, value: str) -> MembershipPlan:
-        plan = selectors.plan_list_public().filter(code=value).first()
+        plan = selectors.plan_public(value)
         if plan is None:
             raise serializers.ValidationError("Choose one of the plans offered on the join page.")
         return plan
@@ -226,7 +226,7 @@ class JoinIn(_HoneypotMixin):
             attrs = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             plan = (
-                selectors.plan_list_public().filter(code=data.get("plan")).first()
+                selectors.plan_public(data["plan"])
                 if isinstance(data, dict) and isinstance(data.get("plan"), str)
                 else None
             )

@@ -33,7 +33,7 @@ class MembershipPlanList(PublicAPIView):
 class MembershipPlanQuote(PublicAPIView):
     @extend_schema(parameters=[s.QuoteParams], responses=s.QuoteOut)
     def get(self, request: Request, code: str) -> Response:
-        plan = selectors.plan_list_public().filter(code=code).first()
+        plan = selectors.plan_public(code)
         if plan is None:
             raise Http404
         params = s.QuoteParams(data=request.query_params, context={"plan": plan})

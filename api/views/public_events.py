@@ -20,7 +20,7 @@ from api.serializers.public_events import (
 )
 from core.exceptions import InvalidData
 from events import selectors as event_selectors
-from events.models import Event, Registration
+from events.models import Event, Registration, TicketType
 from events.services import (
     AttendeeDetails,
     registration_cancel,
@@ -57,24 +57,44 @@ class RegistrationCreateView(PublicAPIView):
     )
     @idempotent
     def post(self, request: Request, slug: str) -> Response:
-        event = get_object_or_404(event_selectors.event_list_public(), slug=slug)
+        # The ticket asked for and its event in one read; else the event alone (404, or the
+        # ticket's error below).
+        code = request.data.get("ticket_type") if isinstance(request.data, dict) else None
+        ticket_type = (
+            event_selectors.ticket_type_public(slug=slug, code=code)
+            if isinstance(code, str)
+            else None
+        )
+        event = (
+            ticket_type.event
+            if ticket_type is not None
+            else get_object_or_404(event_selectors.event_list_public(), slug=slug)
+        )
         data = RegistrationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        registration = register_from_website(request, event, data.validated_data)
+        registration = register_from_website(
+            request, event, data.validated_data, ticket_type=ticket_type
+        )
         # Just made, with its event, ticket type, contact and invoice loaded: not read again.
         return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
 
 
 def register_from_website(
-    request: HttpRequest | Request, event: Event, values: dict[str, Any]
+    request: HttpRequest | Request,
+    event: Event,
+    values: dict[str, Any],
+    *,
+    ticket_type: TicketType | None = None,
 ) -> Registration:
     """A registration the website posts, checked by RegistrationInputSerializer: through this
-    API or the server-rendered event page alike. The ticket is chosen by its code; a signed-in
-    portal contact vouches only for themselves (registering under another address goes through
-    that address's confirmation link like anyone's)."""
-    ticket_type = next(
-        (t for t in event.ticket_types.all() if t.code == values["ticket_type"]), None
-    )
+    API or the server-rendered event page alike. The ticket is chosen by its code (`ticket_type`:
+    the event's one the caller read already); a signed-in portal contact vouches only for
+    themselves (registering under another address goes through that address's confirmation
+    link like anyone's)."""
+    if ticket_type is None or ticket_type.code != values["ticket_type"]:
+        ticket_type = next(
+            (t for t in event.ticket_types.all() if t.code == values["ticket_type"]), None
+        )
     if ticket_type is None:
         raise InvalidData("This event has no such ticket.", field="ticket_type")
     person = values["contact"]

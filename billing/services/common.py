@@ -165,9 +165,12 @@ def mail_invoice(
     reason: str,
     template: str = "invoice_issued",
     subject: str = "",
+    sent_at_set: bool = False,
     **extra: Any,
 ) -> bool:
-    """Mail the invoice to its payer (the renewal job passes its own template and subject)."""
+    """Mail the invoice to its payer (the renewal job passes its own template and subject).
+    `sent_at_set`: its last_sent_at was set when it was made (invoice_create_open(mail=True)),
+    so it is not updated again."""
     sent = send_templated(
         to=invoice_recipients(invoice),
         template=template,
@@ -177,7 +180,7 @@ def mail_invoice(
         invoice=invoice,
         contact=invoice.contact,
     )
-    if sent:
+    if sent and not sent_at_set:
         Invoice.objects.filter(pk=invoice.pk).update(last_sent_at=timezone.now())
         invoice.last_sent_at = timezone.now()
     return sent

@@ -59,6 +59,7 @@ def invoice_create_for_membership(
     fresh: bool = False,
     contact: Contact | None = None,
     issue: bool = False,
+    mail: bool = False,
 ) -> Invoice:
     """The draft dues invoice for one membership period, priced by crm.pricing.quote: its lines
     are the quote's (annual dues, then any proration credit) and its explanation the quote's
@@ -69,7 +70,8 @@ def invoice_create_for_membership(
     loaded) in its still open transaction, so it is current, unseen by others and has no
     invoice yet: it is not read again. `contact`: the payer when the caller knows it (else the
     organization's billing contact, bill_to()). `issue`: made numbered and open at once
-    (invoice_create_open()), for a caller that issues it after its transaction commits."""
+    (invoice_create_open()), for a caller that issues it after its transaction commits, and
+    `mail` when that issue mails it (invoice_create_open's `mail`)."""
     with atomic():
         if not fresh:
             locked = Membership.objects.select_for_update().select_related("plan", "organization")
@@ -131,7 +133,9 @@ def invoice_create_for_membership(
             created_by=user_or_none(by),
         )
         if issue:
-            invoice_create_open(invoice=invoice, lines=lines, reason="dues invoice created", by=by)
+            invoice_create_open(
+                invoice=invoice, lines=lines, reason="dues invoice created", by=by, mail=mail
+            )
         else:
             save_with_reason(invoice, reason="dues invoice created", by=by)
             for line in lines:

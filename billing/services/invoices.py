@@ -206,14 +206,30 @@ def invoice_issue(
                 reason=f"invoice {invoice.number} reopened: new pay link",
                 subject=f"Invoice {invoice.number}: pay online",
             )
-    if send_email and invoice.last_sent_at is None:
+    # The first mail of an invoice created open with `mail` (its last_sent_at set already).
+    first_mail_due = opened and getattr(invoice, "_first_mail_due", False)
+    if send_email and (invoice.last_sent_at is None or first_mail_due):
+        invoice._first_mail_due = False  # type: ignore[attr-defined]
         mail_invoice(
             invoice,
             reason=f"invoice {invoice.number} issued",
             template=template,
             subject=subject.replace("{number}", invoice.number or ""),
+            sent_at_set=first_mail_due,
         )
     return invoice
+
+
+def _mailed_with_opening(invoice: Invoice) -> bool:
+    """invoice_create_open(mail=True): whether its mail is the first thing after the commit
+    and certain to be queued (see there)."""
+    contact = invoice.contact
+    return (
+        invoice.total > ZERO
+        and not get_gateway().is_remote
+        and contact is not None
+        and bool(contact.email)
+    )
 
 
 def invoices_retry_stripe(*, by: Any = None) -> list[Invoice]:
@@ -280,12 +296,17 @@ def _open(locked: Invoice, *, by: Any) -> None:
 
 
 def invoice_create_open(
-    *, invoice: Invoice, lines: list[InvoiceLine], reason: str, by: Any = None
+    *, invoice: Invoice, lines: list[InvoiceLine], reason: str, by: Any = None, mail: bool = False
 ) -> Invoice:
     """A new invoice (not saved yet, its total set) with its lines, numbered and open from its
     first save, in the caller's open transaction: one row and one history row, not a draft
     then its opening. After the commit the caller calls invoice_issue(opened=True) for Stripe
-    and the mail, which must not run inside a transaction."""
+    and the mail, which must not run inside a transaction.
+
+    `mail`: that invoice_issue() mails the invoice to its payer. When nothing comes before the
+    mail (no Stripe step: the gateway is not remote), something is owed and the payer has an
+    address, the invoice is saved with `last_sent_at` already set, the time the mail is queued
+    on the commit, instead of updated once it is (one statement fewer)."""
     if invoice.pk is not None or invoice.status != Status.DRAFT:
         raise ServiceError("Only a new invoice is created open.")
     if invoice.total != sum((line.amount for line in lines), ZERO):
@@ -296,6 +317,9 @@ def invoice_create_open(
         invoice.status = Status.OPEN
         invoice.status_changed_at = timezone.now()
         invoice.status_reason = "issued"
+        if mail and _mailed_with_opening(invoice):
+            invoice.last_sent_at = invoice.status_changed_at
+            invoice._first_mail_due = True  # type: ignore[attr-defined]
         save_with_reason(invoice, reason=f"{reason}; issued", by=by)
         for line in lines:
             line.invoice = invoice

@@ -47,11 +47,15 @@ def _social_field(network: str) -> models.URLField:
 
 class OrganizationHistory(HistoricalRecords):
     """The organization's history, with its directory categories on every row; a row of a
-    creation has none to read (they are set after the first save), so it asks nothing."""
+    creation has none to read (they are set after the first save), so it asks nothing, nor
+    does a row of an organization read with `has_directory_categories` False (read under its
+    row lock, as matching reads it: the directory's services lock it to change them)."""
 
     def create_historical_record_m2ms(self, history_instance: Any, instance: Any) -> None:
         if history_instance.history_type == "+":
             return
+        if getattr(instance, "has_directory_categories", None) is False:
+            return  # nothing to copy onto the row
         super().create_historical_record_m2ms(history_instance, instance)
 
 

@@ -11,6 +11,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -23,6 +24,7 @@ from django.db.models.functions import Concat, Lower
 
 from billing.models import Invoice, InvoiceLine
 from billing.services.invoice_drafts import STANDING
+from core.services import keep_prefetched
 from crm.models import (
     Affiliation,
     Contact,
@@ -31,6 +33,7 @@ from crm.models import (
     Membership,
     MembershipPlan,
     Organization,
+    PlanBracket,
     Pledge,
 )
 from crm.normalize import domain_from_email, normalize_org_name
@@ -150,6 +153,38 @@ def plan_list_public() -> QuerySet[MembershipPlan]:
         .prefetch_related("brackets")
         .annotate(**deductibility_annotations())
     )
+
+
+def plan_public(code: str) -> MembershipPlan | None:
+    """The plan offered publicly under `code` (plan_list_public()'s), with its brackets read in
+    the same query: the plan joined to them, one row a bracket (one row for a plan without),
+    the brackets then handed to the plan as if prefetched. A join and a quote price it at once."""
+    rows = list(
+        plan_list_public()
+        .prefetch_related(None)
+        .filter(code=code)
+        .annotate(
+            bracket_pk=F("brackets__pk"),
+            bracket_max_employees=F("brackets__max_employees"),
+            bracket_amount=F("brackets__amount"),
+        )
+        .order_by("brackets__max_employees")
+    )
+    if not rows:
+        return None
+    plan = rows[0]
+    brackets = [
+        PlanBracket(
+            pk=row.bracket_pk,  # type: ignore[attr-defined]
+            plan=plan,
+            max_employees=row.bracket_max_employees,  # type: ignore[attr-defined]
+            amount=row.bracket_amount,  # type: ignore[attr-defined]
+        )
+        for row in rows
+        if row.bracket_pk is not None  # type: ignore[attr-defined]
+    ]
+    keep_prefetched(plan, "brackets", brackets)
+    return plan
 
 
 def investor_level_list_public() -> QuerySet[InvestorLevel]:

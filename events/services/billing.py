@@ -180,7 +180,14 @@ def _new_invoice(
     )
     reason = "event registration invoice created"
     if issue:
-        return invoice_create_open(invoice=invoice, lines=[line], reason=reason, by=by)
+        return invoice_create_open(
+            invoice=invoice,
+            lines=[line],
+            reason=reason,
+            by=by,
+            # _issue() mails it to an invoiced organization only.
+            mail=locked.payment == Registration.Payment.INVOICE,
+        )
     save_with_reason(invoice, reason=reason, by=by)
     line.invoice = invoice
     line.save()

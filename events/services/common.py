@@ -10,11 +10,14 @@ the ticket type is always locked before any of its registrations (one lock order
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.services import set_status
-from events.models import Registration, TicketType
+from crm.models import Contact
+from crm.normalize import normalize_email
+from events.models import Event, Registration, TicketType
 from webhooks.payloads import emit_registration_change
 
 
@@ -27,6 +30,46 @@ def lock_ticket_type(ticket_type_id: int) -> TicketType:
     # of=self: lock the ticket type only, not the event row joined in (event_cancel locks that).
     locked = TicketType.objects.select_for_update(of=("self",)).select_related("event")
     return locked.get(pk=ticket_type_id)
+
+
+def event_and_seats(
+    locked: TicketType, *, event: Event, contact: Contact | None
+) -> tuple[Event, int, int]:
+    """Under the capacity lock, in one query: the event read again (a cancellation of it that
+    committed meanwhile is seen), seats_held() of the ticket type, and (given `contact`) the
+    seats that contact holds or waits for at the event across its registrations (by email
+    address). The caller has locked the contact's row first when it has others to count."""
+    held = (
+        Registration.objects.filter(
+            ticket_type_id=locked.pk, status__in=Registration.HOLDING_STATUSES
+        )
+        .order_by()
+        .values("ticket_type_id")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
+    seats: dict[str, Any] = {"held_seats": Coalesce(Subquery(held), 0)}
+    if contact is not None:
+        person = (
+            Registration.objects.filter(
+                event_id=OuterRef("pk"),
+                contact__email__iexact=normalize_email(contact.email),
+                status__in=Registration.ACTIVE_STATUSES,
+            )
+            .order_by()
+            .values("event_id")
+            .annotate(n=Sum("quantity"))
+            .values("n")
+        )
+        seats["person_seats"] = Coalesce(Subquery(person), 0)
+    fresh = Event.objects.annotate(**seats).get(pk=event.pk)
+    return fresh, fresh.held_seats, getattr(fresh, "person_seats", 0)  # type: ignore[attr-defined]
+
+
+def lock_person(contact: Contact) -> None:
+    """The contact's row lock makes two registrations of one person for two ticket types of
+    the event (two different capacity locks) count each other's seats."""
+    list(Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk"))
 
 
 def seats_held(ticket_type_id: int) -> int:

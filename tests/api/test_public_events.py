@@ -224,10 +224,24 @@ def test_it_answers_400_for_bad_input_and_creates_nothing(api, gala, overrides, 
 
 
 def test_it_answers_404_for_an_unknown_or_draft_event(api, gala):
-    EventFactory(slug="draft", status=Event.Status.DRAFT)
+    draft = EventFactory(slug="draft", status=Event.Status.DRAFT)
+    TicketTypeFactory(event=draft, code="general")
 
     assert register(api, slug="nope").status_code == 404
     assert register(api, slug="draft").status_code == 404
+    # Before the body is checked, whatever ticket it names.
+    assert register(api, slug="nope", ticket_type=["general"], quantity=0).status_code == 404
+    assert register(api, slug="draft", ticket_type="vip").status_code == 404
+
+
+def test_it_refuses_another_events_ticket_naming_the_field(api, gala):
+    TicketTypeFactory(event=EventFactory(slug="breakfast"), code="breakfast-seat")
+
+    response = register(api, ticket_type="breakfast-seat")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"ticket_type": ["This event has no such ticket."]}
+    assert not Registration.objects.exists()
 
 
 def test_it_replays_an_idempotent_registration(api, gala):

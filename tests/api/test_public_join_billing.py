@@ -1,6 +1,7 @@
 """The join's invoice: issued through billing, payable on Stripe's page (or by instructions),
 and kept current in GET join/<reference>/ as Stripe reports the payment."""
 
+from contextlib import nullcontext
 from datetime import date
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from django.core import mail
 from billing.gateways import FakeGateway, use_gateway
 from billing.models import Invoice
 from billing.money import to_minor_units
-from billing.services import payment_record_offline
+from billing.services import invoice_issue, payment_record_offline
 from crm.models import Membership
 from crm.services.applications import application_approve, application_reject
 from tests.api.public_helpers import JOIN, committing_client, join_body
@@ -61,6 +62,21 @@ def test_it_issues_the_dues_invoice_with_payment_instructions_without_stripe(api
     assert response.json()["quote"]["total"] == invoice["total"]
     invoice_mail = next(m for m in mail.outbox if stored.number in m.subject)
     assert invoice_mail.to == ["ana@riverfrontbakery.example"]
+
+
+@pytest.mark.parametrize("stripe", [False, True])
+def test_it_mails_the_join_invoice_once_and_records_when(api, instant_plan, stripe, settings):
+    """Without Stripe the invoice is made with last_sent_at set (its mail follows the commit);
+    with Stripe it is set once the invoice has its Stripe page and is mailed."""
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    with use_gateway(FakeGateway()) if stripe else nullcontext():
+        api.post(JOIN, join_body("individual"), format="json")
+        stored = Invoice.objects.get()
+        assert stored.last_sent_at is not None
+        assert stored.history.filter(last_sent_at__isnull=False).exists() is not stripe
+        invoice_issue(invoice=stored)  # issued again (staff): its first mail went already
+
+    assert len([m for m in mail.outbox if stored.number in m.subject]) == 1
 
 
 def test_it_answers_with_stripes_hosted_page_when_stripe_is_configured(

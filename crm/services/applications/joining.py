@@ -61,6 +61,8 @@ def _draft_dues_invoice(
         fresh=fresh,
         contact=payer,
         issue=issue,
+        # An issued one is mailed by _issue() right after the commit.
+        mail=issue,
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Exists, OuterRef, Q, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, When
 
 from crm.models import Affiliation, Contact, Membership, Organization, Pledge
 from crm.normalize import domain_from_website, normalize_email, normalize_org_name
@@ -123,6 +123,18 @@ _open_membership = Exists(
 )
 
 
+# Whether the organization has directory categories: none, and its history row (when the form
+# fills its blanks) has none to read (OrganizationHistory). On PostgreSQL a subquery of a
+# SELECT ... FOR UPDATE that waited for the row's lock sees the rows as they were when the
+# statement began, while the locked row is read as it is now: the categories are changed only
+# together with the row (the directory's service and the admin save it), so when its `modified`
+# is not the one the statement began with, the answer is not trusted and they are read.
+_has_directory_categories = Exists(
+    Organization.directory_categories.through.objects.filter(organization=OuterRef("pk"))
+)
+_modified_at_start = Subquery(Organization.objects.filter(pk=OuterRef("pk")).values("modified"))
+
+
 def _find_organization(data: OrganizationInput) -> tuple[Organization | None, str]:
     """The existing organization with the same normalized name, else the first with the same
     website domain: one query for both (the name wins)."""
@@ -138,8 +150,13 @@ def _find_organization(data: OrganizationInput) -> tuple[Organization | None, st
     found = (
         Organization.objects.select_for_update()
         .filter(same)
-        # Whether it has a membership or an application in progress, in the same read.
-        .annotate(busy=_open_membership)
+        # Whether it has a membership or an application in progress, in the same read; and
+        # whether it has directory categories (none: its history row has none to read).
+        .annotate(
+            busy=_open_membership,
+            has_directory_categories=_has_directory_categories,
+            modified_at_start=_modified_at_start,
+        )
         .order_by(
             Case(When(normalized_name=name_key, then=0), default=1) if name_key else "pk", "pk"
         )
@@ -147,6 +164,8 @@ def _find_organization(data: OrganizationInput) -> tuple[Organization | None, st
     )
     if found is None:
         return None, ""
+    if found.modified != found.modified_at_start:  # type: ignore[attr-defined]
+        found.has_directory_categories = None  # type: ignore[attr-defined,assignment]
     if name_key and found.normalized_name == name_key:
         return found, f"same name as the existing organization “{found.name}”"
     return found, f"website domain {domain} belongs to the existing organization “{found.name}”"

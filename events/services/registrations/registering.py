@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,7 +35,13 @@ from events.services.billing import (
     registration_invoice_open_new,
     registration_payment_send,
 )
-from events.services.common import current_time, hold_until, lock_ticket_type, seats_held
+from events.services.common import (
+    current_time,
+    event_and_seats,
+    hold_until,
+    lock_person,
+    lock_ticket_type,
+)
 from events.services.comp_seats import comp_seats_draw
 from events.tokens import MembershipClaim, membership_token
 from webhooks.payloads import emit_registration_change
@@ -58,28 +63,6 @@ def _invoice_hold_until(now: datetime, event: Event, due: date | None) -> dateti
     if due is not None:
         until = min(until, timezone.make_aware(datetime.combine(due + timedelta(days=1), time())))
     return min(until, event.starts_at)
-
-
-def _seats_taken(
-    locked: TicketType, *, event: Event, contact: Contact, lock_person: bool
-) -> tuple[int, int]:
-    """seats_held() of the ticket type, and the seats `contact` (by email address) holds or
-    waits for at the event across its registrations, in one query."""
-    if lock_person:
-        # The contact's row lock makes two registrations of one person for two ticket types of
-        # the event (two different capacity locks) count each other's seats. A contact made
-        # for this request has no other registration to count.
-        list(Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk"))
-    ticket = Q(ticket_type_id=locked.pk, status__in=Registration.HOLDING_STATUSES)
-    person = Q(
-        event_id=event.pk,
-        contact__email__iexact=normalize_email(contact.email),
-        status__in=Registration.ACTIVE_STATUSES,
-    )
-    sums = Registration.objects.filter(ticket | person).aggregate(
-        held=Sum("quantity", filter=ticket), person=Sum("quantity", filter=person)
-    )
-    return sums["held"] or 0, sums["person"] or 0
 
 
 def _check_seats_per_person(*, event: Event, contact: Contact, taken: int, quantity: int) -> None:
@@ -297,17 +280,17 @@ def registration_create(
     invoice = None
     with all_or_nothing():
         locked = lock_ticket_type(ticket_type.pk)
-        # Read after taking the lock: a cancellation of the event that committed meanwhile is seen.
-        event = Event.objects.get(pk=event.pk)
+        if seat_limit and not contact_is_new:
+            # A contact made for this request has no other registration to count.
+            lock_person(contact)
+        # Read after taking the locks: the event as it is now, and exact seat counts.
+        event, held, taken = event_and_seats(
+            locked, event=event, contact=contact if seat_limit else None
+        )
         if not event.registration_open_at(now):
             raise ServiceError(_closed_message(event, now))
         if seat_limit:
-            held, taken = _seats_taken(
-                locked, event=event, contact=contact, lock_person=not contact_is_new
-            )
             _check_seats_per_person(event=event, contact=contact, taken=taken, quantity=quantity)
-        else:
-            held = seats_held(locked.pk)
         free = locked.capacity - held
         updates: dict[str, Any] = {}
         status: str

@@ -69,3 +69,69 @@ def test_it_opens_one_membership_when_two_applications_arrive_at_once():
     assert (len(created), len(refused)) == (1, 1), outcomes
     assert "already has" in refused[0].message
     assert Membership.objects.filter(organization=organization).count() == 1
+
+
+def test_a_join_that_waited_on_a_directory_edit_keeps_its_categories_on_its_history_row():
+    """Matching reads whether the organization has directory categories with its row, under
+    its lock; a subquery of a statement that waited for that lock answers as of the moment the
+    statement began, so the edit's new categories are read again for the join's history row."""
+    import time
+
+    from django.db import transaction
+    from rest_framework.test import APIClient
+
+    from crm.models import DirectoryCategory, Organization
+    from crm.services.directory import DirectoryListing, organization_directory_update
+    from tests.api.public_helpers import JOIN, join_body
+    from tests.factories import BracketPlanFactory
+
+    BracketPlanFactory(code="business", requires_review=False)
+    organization = OrganizationFactory(name="Riverfront Bakery LLC", website="")
+    bakeries = DirectoryCategory.objects.create(name="Bakeries", slug="bakeries")
+    holding, release = threading.Event(), threading.Event()
+
+    def edit() -> None:
+        try:
+            with transaction.atomic():
+                organization_directory_update(
+                    organization=organization,
+                    listing=DirectoryListing(listed=True, categories=(bakeries,)),
+                )
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            holding.set()
+            connection.close()
+
+    def join() -> None:
+        try:
+            holding.wait(timeout=30)
+            outcome.append(APIClient().post(JOIN, join_body("business"), format="json"))
+        finally:
+            connection.close()
+
+    outcome: list = []
+    threads = [threading.Thread(target=edit), threading.Thread(target=join)]
+    for thread in threads:
+        thread.start()
+    holding.wait(timeout=30)
+    # Until the join waits for the organization's row (the edit holds it).
+    with connection.cursor() as cursor:
+        for _ in range(600):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the join never waited for the organization's lock")
+    release.set()
+    for thread in threads:
+        thread.join()
+
+    assert outcome[0].status_code == 201, outcome[0].json()
+    latest = Organization.history.filter(id=organization.pk).order_by("-history_id").first()
+    assert latest.website  # the form filled the blank: the join's row
+    assert [c.directorycategory.name for c in latest.directory_categories.all()] == ["Bakeries"]
