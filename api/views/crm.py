@@ -319,6 +319,7 @@ class MembershipViewSet(ReadCreateUpdateViewSet):
             auto_renew=data.get("auto_renew"),
             application_message=data.get("application_message"),
             by=self.request.user,
+            reason="by staff in the staff API",
         )
 
     @transition_action(
