@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from api.serializers import public as s
+from api.serializers import public_join as joining
 from api.serializers.public_events import (
     EventSerializer,
     RegistrationInputSerializer,
@@ -104,7 +104,7 @@ class JoinPage(FormPage):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         plans = []
         for plan in selectors.plan_list_public():
-            data = s.PlanOut(plan).data
+            data = joining.PlanOut(plan).data
             data["proration_hint"] = pricing_hint(data)
             plans.append(data)
         chosen = self.request.POST.get("plan") or self.request.GET.get("plan", "")
@@ -127,7 +127,7 @@ class JoinPage(FormPage):
     def post(self, request: HttpRequest) -> HttpResponse:
         if self.throttled(request):
             return self.again({"": TOO_MANY})
-        form = s.JoinIn(data=form_data(request.POST))
+        form = joining.JoinIn(data=form_data(request.POST))
         if not form.is_valid():
             return self.again(flat_errors(form.errors))
         try:
@@ -162,7 +162,7 @@ class JoinStatusPage(PublicPage):
         if membership is None:
             raise Http404("No application has this reference.")
         invoice = application_invoice(membership)
-        data = s.ApplicationStateOut(membership, context={"invoice": invoice}).data
+        data = joining.ApplicationStateOut(membership, context={"invoice": invoice}).data
         return {**super().get_context_data(**kwargs), "application": data}
 
 

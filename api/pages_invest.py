@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from api.pages import TOO_MANY, FormPage, flat_errors, form_data, see_other
-from api.serializers import public as s
 from api.serializers import public_directory as directory
+from api.serializers import public_invest as investing
 from core.exceptions import ServiceError
 from crm import selectors
 from crm.directory import SOCIAL_NETWORKS
@@ -29,7 +29,7 @@ class InvestPage(FormPage):
     section = "invest"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        levels = s.InvestorLevelOut(selectors.investor_level_list_public(), many=True).data
+        levels = investing.InvestorLevelOut(selectors.investor_level_list_public(), many=True).data
         return {
             **super().get_context_data(**kwargs),
             "levels": levels,
@@ -41,7 +41,7 @@ class InvestPage(FormPage):
     def post(self, request: HttpRequest) -> HttpResponse:
         if self.throttled(request):
             return self.again({"": TOO_MANY})
-        form = s.InvestIn(data=form_data(request.POST))
+        form = investing.InvestIn(data=form_data(request.POST))
         if not form.is_valid():
             return self.again(flat_errors(form.errors))
         try:
@@ -59,7 +59,7 @@ class InvestStatusPage(PublicPage):
         pledge = selectors.pledge_by_reference(kwargs["reference"])
         if pledge is None:
             raise Http404("No commitment has this reference.")
-        data = s.PledgeOut(pledge, context={"invoices": pledge_invoices(pledge)}).data
+        data = investing.PledgeOut(pledge, context={"invoices": pledge_invoices(pledge)}).data
         return {**super().get_context_data(**kwargs), "pledge": data}
 
 

@@ -152,3 +152,12 @@ def logo_path(organization: Any) -> str | None:
         return None
     name = (organization.directory_logo.name or "").rsplit("/", 1)[-1]
     return reverse("crm:directory-logo", args=[organization.pk, name])
+
+
+def logo_url(organization: Any, request: Any = None) -> str | None:
+    """The logo's address (logo_path), whole when the `request` it is for is known (what the
+    APIs answer with); None without a logo."""
+    path = logo_path(organization)
+    if path is None or request is None:
+        return path
+    return str(request.build_absolute_uri(path))

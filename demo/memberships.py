@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from billing import services as billing
+from billing.gateways import FakeGateway, use_gateway
 from core.services import validated_save
 from crm import pricing, services
 from crm.models import Membership, MembershipPlan, Organization, PlanBracket
@@ -322,6 +324,29 @@ def ensure_plans(by: Any) -> dict[str, MembershipPlan]:
     return plans
 
 
+# Stripe's part when a demo member saves a card for automatic renewal: a stand-in, as
+# demo/billing.py has for paying by card (one for the run, so each customer has its own id).
+STRIPE = FakeGateway()
+
+
+def save_card(organization: Organization, *, by: Any) -> None:
+    """The member saves a card for automatic renewal on Stripe's page, through billing's
+    services as the portal does (docs/portal.md)."""
+    back = "https://demo.example.com/members/"
+    with use_gateway(STRIPE):
+        session = billing.payment_method_setup_start(
+            organization=organization,
+            email=f"accounts@{organization.email_domain or 'example.com'}",
+            success_url=back + "?session={CHECKOUT_SESSION_ID}",
+            cancel_url=back,
+            by=by,
+        )
+        STRIPE.complete_setup(session.id)
+        billing.payment_method_save_from_checkout(
+            session_id=session.id, organization=organization, by=by
+        )
+
+
 def write_membership(
     *,
     organization: Organization,
@@ -338,6 +363,8 @@ def write_membership(
     # (its payments, grace and lapse follow on their own days: history.py).
     joined = min(story.start, today)
     with clock.on(joined):
+        if story.auto_renew:  # it renews automatically only with a card saved first
+            save_card(organization, by=membership_staff)
         membership = services.membership_create(
             organization=organization,
             plan=plans[story.plan],

@@ -21,8 +21,8 @@ from crm.admin.organizations import ContactAdmin, OrganizationAdmin
 from crm.directory import SOCIAL_NETWORKS, inspect_logo
 from crm.models import Contact, Organization
 from portal.directory import directory_change_approve, directory_change_reject
-from portal.models import DirectoryChange, PortalAccount
-from portal.selectors import portal_activity
+from portal.models import DirectoryChange
+from portal.selectors import last_sign_in_of, portal_activity
 from portal.services import portal_send_sign_in_link
 
 
@@ -42,10 +42,10 @@ class PortalContactAdmin(ContactAdmin):
 
     @admin.display(description="member portal")
     def member_portal(self, obj: Contact) -> str:
-        account = PortalAccount.objects.filter(contact=obj).first()
+        at = last_sign_in_of(obj)
         seen = (
-            f"last signed in {account.last_sign_in_at:%b %-d, %Y %H:%M}"
-            if account is not None and account.last_sign_in_at
+            f"last signed in {timezone.localtime(at):%b %-d, %Y %H:%M}"
+            if at is not None
             else "never signed in"
         )
         url = reverse("admin:crm_contact_portal_link", args=[obj.pk])

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from billing.models import Invoice, Payment
@@ -202,6 +202,12 @@ def renewal_proposals_of(organization: Organization) -> QuerySet[PledgeRenewalPr
         .select_related("pledge__level", "level")
         .order_by("start_date", "pk")
     )
+
+
+def last_sign_in_of(contact: Contact) -> datetime | None:
+    """When the contact last signed in to the portal (crm's PortalSignIn rows, the one record
+    of sign-ins); None when never. One query."""
+    return PortalSignIn.objects.filter(contact=contact).aggregate(at=Max("signed_in_at"))["at"]
 
 
 @dataclass(frozen=True)

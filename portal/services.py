@@ -187,7 +187,6 @@ def portal_sign_in(*, token: str) -> Contact:
         user = account.user
         user.last_login = now
         user.save(update_fields=["last_login"])
-        PortalAccount.objects.filter(pk=account.pk).update(last_sign_in_at=now)
         portal_sign_in_record(contact=account.contact, at=now)
     return account.contact
 

@@ -7,9 +7,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.staff_base import StaffModelSerializer, nullable, username
+from crm.directory import logo_url
 from crm.models import (
     Affiliation,
     Contact,
+    DirectoryCategory,
     InvestorLevel,
     Membership,
     MembershipPlan,
@@ -58,6 +60,18 @@ class OrganizationSerializer(StaffModelSerializer):
     primary_contact = serializers.SerializerMethodField(
         help_text="The primary representative; null when none is named."
     )
+    directory_categories = serializers.SlugRelatedField(
+        many=True,
+        slug_field="slug",
+        queryset=DirectoryCategory.objects.all(),
+        required=False,
+        help_text="The member directory's headings it is listed under, by slug (as the public "
+        "API's directory/categories/ names them); when given, replaces the list.",
+    )
+    logo_url = serializers.SerializerMethodField(
+        help_text="The directory logo's address; null without one. The logo itself is uploaded "
+        "in the admin or the member portal."
+    )
 
     class Meta:
         model = Organization
@@ -77,6 +91,13 @@ class OrganizationSerializer(StaffModelSerializer):
             "employees",
             "directory_listed",
             "directory_text",
+            "directory_categories",
+            "logo_url",
+            "linkedin_url",
+            "facebook_url",
+            "instagram_url",
+            "x_url",
+            "youtube_url",
             "current_membership",
             "primary_contact",
             "account_owner",
@@ -97,6 +118,10 @@ class OrganizationSerializer(StaffModelSerializer):
             "plan_name": obj.membership_plan,  # type: ignore[attr-defined]
             "paid_through": obj.membership_paid_through,  # type: ignore[attr-defined]
         }
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_logo_url(self, obj: Organization) -> str | None:
+        return logo_url(obj, self.context.get("request"))
 
     @extend_schema_field(ContactSummarySerializer(allow_null=True))
     def get_primary_contact(self, obj: Organization) -> dict[str, Any] | None:

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.public import _text
-from crm.directory import logo_path, social_links
+from crm.directory import logo_url, social_links
 from crm.models import DirectoryCategory, Organization
 
 
@@ -46,11 +46,7 @@ class DirectoryEntryOut(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_logo_url(self, obj: Organization) -> str | None:
-        path = logo_path(obj)
-        if path is None:
-            return None
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        return logo_url(obj, self.context.get("request"))
 
     @extend_schema_field(SocialLinksOut)
     def get_social_links(self, obj: Organization) -> dict[str, str]:

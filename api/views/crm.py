@@ -48,6 +48,7 @@ from api.views.staff_base import (
     service_action,
     transition_action,
 )
+from core.services import atomic
 from crm import selectors, services
 from crm.models import (
     Affiliation,
@@ -100,15 +101,38 @@ class OrganizationViewSet(PlainListMixin, ReadCreateUpdateViewSet):
     ordering = ["name", "pk"]
 
     def get_queryset(self) -> QuerySet[Organization]:
-        return selectors.organization_list()
+        return selectors.organization_list().prefetch_related("directory_categories")
 
     def create_object(self, data: dict[str, Any]) -> Organization:
-        return services.organization_save(organization=Organization(**data), by=self.request.user)
+        categories = data.pop("directory_categories", None)
+        with atomic():
+            organization = services.organization_save(
+                organization=Organization(**data), by=self.request.user
+            )
+            if categories:
+                self._list(organization, {"directory_categories": categories})
+        return organization
 
     def update_object(self, instance: Organization, data: dict[str, Any]) -> Organization:
-        return services.organization_save(
-            organization=_assign(instance, data), by=self.request.user
-        )
+        """The listing's fields (website, directory_*, the social links) go through the
+        directory listing's service, as the portal's do; the others through organization_save.
+        One transaction: a refusal of either changes nothing."""
+        listing = {name: data.pop(name) for name in services.LISTING_FIELDS if name in data}
+        with atomic():
+            if data or not listing:  # (an empty PATCH saves, as it always has)
+                instance = services.organization_save(
+                    organization=_assign(instance, data), by=self.request.user
+                )
+            if listing:
+                self._list(instance, listing)
+        return instance
+
+    def _list(self, organization: Organization, changes: dict[str, Any]) -> None:
+        listing = services.DirectoryListing.of(organization, **changes)
+        if listing.changes(organization):  # a PUT that repeats the listing writes nothing
+            services.organization_directory_update(
+                organization=organization, listing=listing, by=self.request.user
+            )
 
     @service_action(
         permission="crm.change_organization",
@@ -300,6 +324,7 @@ class MembershipViewSet(ReadCreateUpdateViewSet):
             auto_renew=data.get("auto_renew"),
             application_message=data.get("application_message"),
             by=self.request.user,
+            reason="by staff in the staff API",
         )
 
     @transition_action(

@@ -13,6 +13,8 @@ from api.pagination import PageNumberPagination
 from api.public_base import PublicAPIView
 from api.serializers import public as s
 from api.serializers import public_directory as directory
+from api.serializers import public_invest as investing
+from api.serializers import public_join as joining
 from core.portal_links import request_sign_in_link
 from crm import pricing, selectors
 from crm.services.applications import (
@@ -25,18 +27,18 @@ from outreach.net import client_address
 
 
 class MembershipPlanList(PublicAPIView):
-    @extend_schema(responses=s.PlanOut(many=True))
+    @extend_schema(responses=joining.PlanOut(many=True))
     def get(self, request: Request) -> Response:
-        return Response(s.PlanOut(selectors.plan_list_public(), many=True).data)
+        return Response(joining.PlanOut(selectors.plan_list_public(), many=True).data)
 
 
 class MembershipPlanQuote(PublicAPIView):
-    @extend_schema(parameters=[s.QuoteParams], responses=s.QuoteOut)
+    @extend_schema(parameters=[joining.QuoteParams], responses=joining.QuoteOut)
     def get(self, request: Request, code: str) -> Response:
         plan = selectors.plan_public(code)
         if plan is None:
             raise Http404
-        params = s.QuoteParams(data=request.query_params, context={"plan": plan})
+        params = joining.QuoteParams(data=request.query_params, context={"plan": plan})
         params.is_valid(raise_exception=True)
         start = params.validated_data.get("start") or timezone.localdate()
         quote = pricing.quote(
@@ -44,17 +46,17 @@ class MembershipPlanQuote(PublicAPIView):
             employees=params.validated_data.get("employees") or 0,
             start=start,
         )
-        return Response({"plan": plan.code, **s.QuoteOut(quote).data})
+        return Response({"plan": plan.code, **joining.QuoteOut(quote).data})
 
 
 class JoinCreate(PublicAPIView):
-    @extend_schema(request=s.JoinIn, responses={201: s.ApplicationOut})
+    @extend_schema(request=joining.JoinIn, responses={201: joining.ApplicationOut})
     @idempotent
     def post(self, request: Request) -> Response:
-        form = s.JoinIn(data=request.data)
+        form = joining.JoinIn(data=request.data)
         form.is_valid(raise_exception=True)
         application = application_submit(**form.service_kwargs())
-        answer = s.ApplicationOut(
+        answer = joining.ApplicationOut(
             application.membership,
             context={"invoice": application.invoice, "quote": application.quote},
         )
@@ -62,44 +64,45 @@ class JoinCreate(PublicAPIView):
 
 
 class JoinDetail(PublicAPIView):
-    @extend_schema(responses=s.ApplicationStateOut)
+    @extend_schema(responses=joining.ApplicationStateOut)
     def get(self, request: Request, reference: str) -> Response:
         membership = selectors.application_by_reference(reference)
         if membership is None:
             raise Http404
         invoice = application_invoice(membership)
-        return Response(s.ApplicationStateOut(membership, context={"invoice": invoice}).data)
+        return Response(joining.ApplicationStateOut(membership, context={"invoice": invoice}).data)
 
 
 class InvestorLevelList(PublicAPIView):
-    @extend_schema(responses=s.InvestorLevelOut(many=True))
+    @extend_schema(responses=investing.InvestorLevelOut(many=True))
     def get(self, request: Request) -> Response:
         levels = selectors.investor_level_list_public()
-        return Response(s.InvestorLevelOut(levels, many=True).data)
+        return Response(investing.InvestorLevelOut(levels, many=True).data)
 
 
 class InvestCreate(PublicAPIView):
-    @extend_schema(request=s.InvestIn, responses={201: s.PledgeOut})
+    @extend_schema(request=investing.InvestIn, responses={201: investing.PledgeOut})
     @idempotent
     def post(self, request: Request) -> Response:
-        form = s.InvestIn(data=request.data)
+        form = investing.InvestIn(data=request.data)
         form.is_valid(raise_exception=True)
         pledge = investment_submit(**form.service_kwargs())
         # Just made, with its organization, level and schedule in hand (as GET
         # invest/<reference>/ shows it): not read again.
         return Response(
-            s.PledgeOut(pledge, context={"invoices": {}}).data, status=status.HTTP_201_CREATED
+            investing.PledgeOut(pledge, context={"invoices": {}}).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
 class InvestDetail(PublicAPIView):
-    @extend_schema(responses=s.PledgeOut)
+    @extend_schema(responses=investing.PledgeOut)
     def get(self, request: Request, reference: str) -> Response:
         pledge = selectors.pledge_by_reference(reference)
         if pledge is None:
             raise Http404
         invoices = pledge_invoices(pledge)
-        return Response(s.PledgeOut(pledge, context={"invoices": invoices}).data)
+        return Response(investing.PledgeOut(pledge, context={"invoices": invoices}).data)
 
 
 class Directory(PublicAPIView):

@@ -2,6 +2,7 @@
 and the scheduled jobs all call them, so the rules live in one place."""
 
 from crm.services.directory import (
+    LISTING_FIELDS,
     DirectoryListing,
     directory_category_save,
     organization_directory_update,
@@ -36,6 +37,7 @@ from crm.services.pledges import (
 )
 
 __all__ = [
+    "LISTING_FIELDS",
     "DirectoryListing",
     "affiliation_confirm",
     "affiliation_delete",

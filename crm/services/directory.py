@@ -13,6 +13,16 @@ from crm.directory import SOCIAL_NETWORKS
 from crm.models import DirectoryCategory, Organization
 from crm.services.organizations import organization_save
 
+# The organization's fields a listing is made of (the model's names), for writers that take
+# them one by one (the staff API): DirectoryListing.of() reads them into a listing.
+LISTING_FIELDS = (
+    "directory_listed",
+    "directory_text",
+    "website",
+    "directory_categories",
+    *(f"{network}_url" for network in SOCIAL_NETWORKS),
+)
+
 
 @dataclass(frozen=True)
 class DirectoryListing:
@@ -26,6 +36,30 @@ class DirectoryListing:
     categories: tuple[DirectoryCategory, ...] = ()
     logo: File | None = None
     remove_logo: bool = False
+
+    @classmethod
+    def of(cls, organization: Organization, **changes: Any) -> "DirectoryListing":
+        """The organization's listing as it stands, with `changes` made to it, named by the
+        model's fields (LISTING_FIELDS: directory_listed, website, linkedin_url, ...). The logo
+        stays as it is."""
+        unknown = set(changes) - set(LISTING_FIELDS)
+        if unknown:
+            raise ValueError(f"Not a field of the directory listing: {sorted(unknown)[0]}")
+
+        def value(name: str) -> Any:
+            return changes[name] if name in changes else getattr(organization, name)
+
+        if "directory_categories" in changes:
+            categories = tuple(changes["directory_categories"])
+        else:
+            categories = tuple(organization.directory_categories.all()) if organization.pk else ()
+        return cls(
+            listed=value("directory_listed"),
+            text=value("directory_text"),
+            website=value("website"),
+            social={n: v for n in SOCIAL_NETWORKS if (v := value(f"{n}_url"))},
+            categories=categories,
+        )
 
     def changes(self, organization: Organization) -> list[str]:
         """What this listing would change on `organization`, in words (empty: nothing)."""

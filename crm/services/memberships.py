@@ -18,6 +18,7 @@ from core.services import (
     with_history_user,
 )
 from crm.models import Membership, MembershipPlan, MembershipTransition, Organization
+from crm.services.auto_renew import membership_auto_renew_set, require_saved_payment_method
 from webhooks.payloads import emit_membership_change
 
 Status = Membership.Status
@@ -103,9 +104,13 @@ def membership_create(
     in this transaction), so it is not taken again, and the unique index alone refuses a second
     open membership (a ServiceError that does not describe the other one). `approved_because`:
     approved as it is made (a plan that needs no review), with that reason; its transitions say
-    it was applied for, then approved. `match_note`: flagged for staff with that note."""
+    it was applied for, then approved. `match_note`: flagged for staff with that note.
+    `auto_renew` needs the organization's saved card or bank account (refused naming the
+    field otherwise), as when it is switched on later."""
     if not plan.is_active:
         raise ServiceError(f"The {plan} plan is no longer offered.", field="plan")
+    if auto_renew:
+        require_saved_payment_method(organization.pk)
     with atomic():
         if not organization_locked:
             _lock_organization(organization.pk)
@@ -400,14 +405,24 @@ def membership_update(
     by: Any = None,
     auto_renew: bool | None = None,
     application_message: str | None = None,
+    reason: str = "by staff",
 ) -> Membership:
     """The few fields staff may edit in place; the status moves only through the transitions
-    above, and the organization and plan stay what the membership was created with."""
-    if auto_renew is not None:
-        membership.auto_renew = auto_renew
-    if application_message is not None:
-        membership.application_message = application_message
-    validated_save(membership, by=by)
+    above, and the organization and plan stay what the membership was created with. A new
+    `auto_renew` goes through the switch the portal uses (membership_auto_renew_set, with
+    `reason`): on only with a saved payment method, else refused naming the field and nothing
+    is changed."""
+    switch = auto_renew is not None and auto_renew != membership.auto_renew
+    with atomic():
+        if switch:
+            switched = membership_auto_renew_set(
+                membership=membership, enabled=bool(auto_renew), by=by, reason=reason
+            )
+            membership.auto_renew = switched.auto_renew
+        if application_message is not None:
+            membership.application_message = application_message
+        if application_message is not None or not switch:  # the switch wrote its own row
+            validated_save(membership, by=by)
     return membership
 
 

@@ -217,6 +217,23 @@ def test_it_refuses_a_second_open_membership_from_the_add_form(client):
     assert Membership.objects.count() == 1
 
 
+def test_it_refuses_automatic_renewal_from_the_add_form_without_a_saved_payment_method(client):
+    data = form_data(client.get("/admin/crm/membership/add/"))
+    data.update(
+        organization=OrganizationFactory().pk,
+        plan=PlanFactory().pk,
+        start_date="2026-04-01",
+        auto_renew="on",
+    )
+
+    response = client.post("/admin/crm/membership/add/", data, follow=True)
+
+    assert "Automatic renewal needs a saved card or bank account: save one first." in _messages(
+        response
+    )
+    assert not Membership.objects.exists()
+
+
 # --- Organizations and affiliations -----------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from billing.models import SavedPaymentMethod
 from crm import roles
 from crm.models import (
     Affiliation,
@@ -146,6 +147,15 @@ def test_it_has_memberships_in_every_state_most_of_them_active(seeded):
     by_status = Counter(Membership.objects.values_list("status", flat=True))
     assert set(by_status) == set(Membership.Status.values)
     assert by_status[Membership.Status.ACTIVE] > Organization.objects.count() / 2
+
+
+def test_its_members_renewing_automatically_have_saved_a_card(seeded):
+    renewing = Membership.objects.filter(auto_renew=True)
+    assert renewing.count() > 10
+    assert not renewing.filter(organization__saved_payment_method__isnull=True).exists()
+    saved = SavedPaymentMethod.objects.select_related("organization").first()
+    assert saved is not None and str(saved) == "Visa ending in 4242, expires 12/2030"
+    assert saved.organization.stripe_customer_id.startswith("cus_fake")
 
 
 def test_it_dates_memberships_so_their_states_make_sense_on_the_day(seeded):

@@ -1,11 +1,14 @@
 """Staff send a contact a portal sign-in link from the contact's admin page."""
 
+from datetime import datetime
+
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
 
 from crm.models import EmailLog
 from crm.roles import MEMBERSHIP, READ_ONLY
+from crm.services.benefits import portal_sign_in_record
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +50,17 @@ def test_it_refuses_read_only_staff(client_for):
     response = client_for(READ_ONLY).post(f"/admin/crm/contact/{contact.pk}/portal-link/")
     assert response.status_code == 403
     assert not EmailLog.objects.exists()
+
+
+def test_the_contacts_page_says_when_they_last_signed_in(client_for, settings):
+    settings.TIME_ZONE = "America/New_York"
+    contact = ContactFactory()
+    for moment in ("2026-11-02T15:04:00+00:00", "2026-11-20T14:30:00+00:00"):
+        portal_sign_in_record(contact=contact, at=datetime.fromisoformat(moment))
+    portal_sign_in_record(
+        contact=ContactFactory(), at=datetime.fromisoformat("2026-12-01T10:00:00+00:00")
+    )
+
+    page = client_for(MEMBERSHIP).get(f"/admin/crm/contact/{contact.pk}/change/")
+
+    assert "last signed in Nov 20, 2026 09:30" in page.content.decode()  # the latest, local

@@ -22,7 +22,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from crm.services.renewals.auto_renew import membership_auto_renew_set
+from crm.services.auto_renew import membership_auto_renew_set
 from crm.services.renewals.invoices import (
     _step_renewal_invoices,
     charge_invoice_later,

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.pagination import PageNumberPagination
+from crm.models import DirectoryCategory
 from tests.api.staff.conftest import (
     make_invoice,
     make_note,
@@ -29,6 +30,12 @@ def _organization():
     organization = OrganizationFactory()
     AffiliationFactory(organization=organization)
     MembershipFactory(organization=organization)
+    # Listed under two headings of its own: the categories are prefetched, not read per row.
+    for n in range(2):
+        slug = f"heading-{organization.pk}-{n}"
+        organization.directory_categories.add(
+            DirectoryCategory.objects.create(name=slug, slug=slug)
+        )
 
 
 def _contact():

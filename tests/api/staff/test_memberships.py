@@ -5,6 +5,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from billing.models import SavedPaymentMethod
 from crm.models import Membership, MembershipTransition
 from tests.factories import MembershipFactory, OrganizationFactory, PlanFactory
 
@@ -18,8 +19,15 @@ def _status(membership: Membership) -> str:
     return membership.status
 
 
+def _save_card(organization) -> SavedPaymentMethod:
+    return SavedPaymentMethod.objects.create(
+        organization=organization, stripe_payment_method_id="pm_test", brand="visa", last4="4242"
+    )
+
+
 def test_it_creates_an_application_through_the_service(membership_api):
     organization, plan = OrganizationFactory(), PlanFactory(code="basic")
+    _save_card(organization)
     response = membership_api.post(
         URL,
         {
@@ -89,11 +97,64 @@ def test_it_never_changes_the_status_by_a_plain_edit(membership_api):
 
 def test_it_accepts_the_unchanged_status_in_a_full_update(membership_api):
     membership = MembershipFactory(status="applied")
+    _save_card(membership.organization)
     row = membership_api.get(f"{URL}{membership.pk}/").json()
     row["auto_renew"] = True
     response = membership_api.put(f"{URL}{membership.pk}/", row, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["auto_renew"] is True
+
+
+def test_it_switches_automatic_renewal_through_the_portals_service(membership_api):
+    membership = MembershipFactory(status="active")
+    _save_card(membership.organization)
+
+    on = membership_api.patch(f"{URL}{membership.pk}/", {"auto_renew": True}, format="json")
+    off = membership_api.patch(f"{URL}{membership.pk}/", {"auto_renew": False}, format="json")
+
+    assert (on.status_code, on.json()["auto_renew"]) == (200, True)
+    assert (off.status_code, off.json()["auto_renew"]) == (200, False)
+    reasons = list(membership.history.values_list("history_change_reason", flat=True)[:2])
+    assert reasons == [
+        "automatic renewal turned off: by staff in the staff API",
+        "automatic renewal turned on: by staff in the staff API",
+    ]
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_it_refuses_automatic_renewal_without_a_saved_payment_method(membership_api, method):
+    membership = MembershipFactory(status="active", application_message="Hello")
+    rows_before = membership.history.count()
+    body = membership_api.get(f"{URL}{membership.pk}/").json() if method == "put" else {}
+    body.update(auto_renew=True, application_message="Changed")
+
+    response = getattr(membership_api, method)(f"{URL}{membership.pk}/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "auto_renew": ["Automatic renewal needs a saved card or bank account: save one first."]
+    }
+    membership.refresh_from_db()
+    assert (membership.auto_renew, membership.application_message) == (False, "Hello")
+    assert membership.history.count() == rows_before
+
+
+def test_it_refuses_a_new_membership_renewing_automatically_without_a_saved_payment_method(
+    membership_api,
+):
+    response = membership_api.post(
+        URL,
+        {
+            "organization": OrganizationFactory().pk,
+            "plan": PlanFactory().pk,
+            "start_date": "2026-07-01",
+            "auto_renew": True,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["auto_renew"]
+    assert not Membership.objects.exists()
 
 
 def test_it_keeps_the_organization_and_plan_fixed(membership_api):

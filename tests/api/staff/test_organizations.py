@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from crm.models import Membership, Organization
+from crm.models import DirectoryCategory, Membership, Organization
 from tests.factories import (
     AffiliationFactory,
     ContactFactory,
@@ -88,6 +88,136 @@ def test_it_updates_an_organization(membership_api):
     assert response.status_code == 200
     organization.refresh_from_db()
     assert (organization.industry, organization.employees) == ("Insurance", 12)
+
+
+# --- The directory listing ----------------------------------------------------------------
+
+
+@pytest.fixture
+def headings() -> dict[str, DirectoryCategory]:
+    return {
+        slug: DirectoryCategory.objects.create(name=name, slug=slug)
+        for slug, name in [("food", "Food & Drink"), ("law", "Legal"), ("retail", "Retail")]
+    }
+
+
+def test_it_shows_the_directory_listing(membership_api, headings):
+    organization = OrganizationFactory(
+        name="Bakery",
+        directory_listed=True,
+        directory_text="Bread since 1921.",
+        linkedin_url="https://www.linkedin.com/company/bakery",
+        youtube_url="https://youtu.be/bread",
+    )
+    organization.directory_categories.set([headings["retail"], headings["food"]])
+    Organization.objects.filter(pk=organization.pk).update(
+        directory_logo=f"directory/logos/{organization.pk}-0a1b2c3d.png"
+    )
+    OrganizationFactory(name="Plain")
+
+    row = membership_api.get(f"{URL}{organization.pk}/").json()
+    listed = [r for r in membership_api.get(URL).json()["results"] if r["name"] == "Bakery"]
+
+    assert listed == [row]
+    assert sorted(row["directory_categories"]) == ["food", "retail"]
+    assert row["logo_url"] == (
+        f"http://testserver/directory/{organization.pk}/logo/{organization.pk}-0a1b2c3d.png"
+    )
+    assert (row["linkedin_url"], row["youtube_url"], row["facebook_url"]) == (
+        "https://www.linkedin.com/company/bakery",
+        "https://youtu.be/bread",
+        "",
+    )
+    plain = membership_api.get(URL, {"search": "Plain"}).json()["results"][0]
+    assert (plain["directory_categories"], plain["logo_url"]) == ([], None)
+
+
+def test_it_changes_the_listing_through_the_directory_service(membership_api, headings):
+    organization = OrganizationFactory(name="Bakery", industry="Food")
+    organization.directory_categories.set([headings["law"]])
+
+    response = membership_api.patch(
+        f"{URL}{organization.pk}/",
+        {
+            "directory_listed": True,
+            "directory_categories": ["food", "retail"],
+            "instagram_url": "https://www.instagram.com/bakery",
+            "industry": "Bakeries",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert sorted(response.json()["directory_categories"]) == ["food", "retail"]
+    organization.refresh_from_db()
+    assert (organization.directory_listed, organization.industry) == (True, "Bakeries")
+    assert organization.instagram_url == "https://www.instagram.com/bakery"
+    assert sorted(organization.directory_categories.values_list("slug", flat=True)) == [
+        "food",
+        "retail",
+    ]
+    latest = organization.history.first()
+    assert latest.history_user.username == "staff-membership"
+    assert latest.history_change_reason == (
+        "Directory listing changed: listed, Instagram, categories"
+    )
+
+
+def test_it_writes_no_listing_change_for_a_full_update_that_repeats_it(membership_api, headings):
+    organization = OrganizationFactory(directory_listed=True, facebook_url="https://fb.com/x")
+    organization.directory_categories.set([headings["law"]])
+    row = membership_api.get(f"{URL}{organization.pk}/").json()
+    rows_before = organization.history.count()
+
+    response = membership_api.put(f"{URL}{organization.pk}/", row, format="json")
+
+    assert response.status_code == 200, response.json()
+    reasons = list(organization.history.values_list("history_change_reason", flat=True))
+    assert len(reasons) == rows_before + 1  # organization_save's row, no listing row
+    assert not any((reason or "").startswith("Directory listing") for reason in reasons)
+
+
+def test_it_creates_an_organization_with_its_categories(membership_api, headings):
+    response = membership_api.post(
+        URL,
+        {"name": "Counsel LLP", "directory_listed": True, "directory_categories": ["law"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["directory_categories"] == ["law"]
+    organization = Organization.objects.get(pk=response.json()["id"])
+    assert list(organization.directory_categories.values_list("slug", flat=True)) == ["law"]
+    assert organization.directory_listed
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"linkedin_url": "https://www.facebook.com/bakery"}, "linkedin_url", "LinkedIn"),
+        ({"x_url": "javascript:alert(1)"}, "x_url", "Enter a valid URL"),
+        ({"directory_categories": ["food", "nope"]}, "directory_categories", "nope"),
+    ],
+)
+def test_it_refuses_a_bad_listing_naming_the_field_and_changes_nothing(
+    membership_api, headings, changes, field, message
+):
+    organization = OrganizationFactory(industry="Food")
+    organization.directory_categories.set([headings["law"]])
+    rows_before = organization.history.count()
+
+    response = membership_api.patch(
+        f"{URL}{organization.pk}/", {"industry": "Bakeries", **changes}, format="json"
+    )
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert list(errors) == [field]
+    assert message in " ".join(errors[field])
+    organization.refresh_from_db()
+    assert organization.industry == "Food"
+    assert (organization.linkedin_url, organization.x_url) == ("", "")
+    assert list(organization.directory_categories.values_list("slug", flat=True)) == ["law"]
+    assert organization.history.count() == rows_before
 
 
 def test_it_answers_404_for_an_unknown_organization(membership_api):

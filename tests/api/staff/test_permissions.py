@@ -163,7 +163,7 @@ EDITORS = {
     "notes": ({"Membership", "Finance", "Events"}, {"body": "Renewal in March."}),
     "membership-plans": ({"Membership"}, {"grace_days": 45}),
     "investor-levels": ({"Membership"}, {"benefits": "Board dinner"}),
-    "memberships": ({"Membership"}, {"auto_renew": True}),
+    "memberships": ({"Membership"}, {"application_message": "Renewed by phone."}),
     "pledges": ({"Membership"}, {"message": "Renewed by phone."}),
 }
 

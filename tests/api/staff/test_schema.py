@@ -249,6 +249,18 @@ def test_it_documents_the_values_a_record_may_hold(schema):
     assert {"$ref": "#/components/schemas/BlankEnum"} in transition["from_status"]["oneOf"]
     # Empty until Stripe has made the PDF: a string, not a URL.
     assert "format" not in components["Invoice"]["properties"]["stripe_pdf_url"]
+    # The directory listing: headings by slug, the logo's address read-only and null without
+    # one, the social links writable: an address, or empty.
+    organization = components["Organization"]["properties"]
+    assert organization["directory_categories"]["items"]["type"] == "string"
+    assert "readOnly" not in organization["directory_categories"]
+    assert organization["logo_url"]["readOnly"] is True
+    assert organization["logo_url"]["nullable"] is True
+    for network in ("linkedin", "facebook", "instagram", "x", "youtube"):
+        link = organization[f"{network}_url"]
+        assert {"type": "string", "format": "uri", "maxLength": 300} in link["oneOf"]
+        assert {"type": "string", "maxLength": 0} in link["oneOf"]
+        assert "readOnly" not in link
 
 
 def test_it_documents_the_415_of_a_body_it_does_not_read(schema, membership_api):

@@ -3,7 +3,8 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from core.exceptions import ServiceError, TransitionNotAllowed
+from billing.models import SavedPaymentMethod
+from core.exceptions import InvalidData, ServiceError, TransitionNotAllowed
 from crm.models import Membership, MembershipTransition
 from crm.services import (
     membership_cancel,
@@ -311,6 +312,7 @@ def test_it_creates_an_application_and_records_its_first_step():
     user = UserFactory()
     organization = OrganizationFactory()
     plan = PlanFactory()
+    SavedPaymentMethod.objects.create(organization=organization, stripe_payment_method_id="pm_1")
 
     membership = membership_create(
         organization=organization,
@@ -367,6 +369,18 @@ def test_it_accepts_a_new_application_once_the_old_membership_is_closed(closed_s
 
     assert new.pk != old.pk
     assert new.status == Status.APPLIED
+
+
+def test_it_refuses_an_application_renewing_automatically_without_a_saved_payment_method():
+    with pytest.raises(InvalidData, match="needs a saved card or bank account") as refused:
+        membership_create(
+            organization=OrganizationFactory(),
+            plan=PlanFactory(),
+            start_date=date(2026, 4, 1),
+            auto_renew=True,
+        )
+    assert refused.value.field == "auto_renew"
+    assert not Membership.objects.exists()
 
 
 def test_it_refuses_a_plan_that_is_no_longer_offered():

@@ -1,6 +1,8 @@
 """The auto-renew switch of a membership: on, the daily run charges the renewal invoice to the
 payment method the organization saved with Stripe (billing's SavedPaymentMethod); off, the
-invoice is mailed to pay. It is switched on only with a saved payment method."""
+invoice is mailed to pay. It is switched on only with a saved payment method, whoever asks: the
+member in the portal, staff in the admin or the staff API (membership_update and
+membership_create call the same rule)."""
 
 from typing import Any
 
@@ -8,6 +10,15 @@ from billing.selectors import saved_payment_method_of
 from core.exceptions import InvalidData
 from core.services import atomic, set_change_reason, with_history_user
 from crm.models import Membership
+
+NEEDS_SAVED_METHOD = "Automatic renewal needs a saved card or bank account: save one first."
+
+
+def require_saved_payment_method(organization_id: int) -> None:
+    """Refuse automatic renewal, naming the field, for an organization that has saved no card
+    or bank account (the member saves one in the portal)."""
+    if saved_payment_method_of(organization_id) is None:
+        raise InvalidData(NEEDS_SAVED_METHOD, field="auto_renew")
 
 
 def membership_auto_renew_set(
@@ -19,11 +30,8 @@ def membership_auto_renew_set(
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.auto_renew == enabled:
             return locked
-        if enabled and saved_payment_method_of(locked.organization_id) is None:
-            raise InvalidData(
-                "Automatic renewal needs a saved card or bank account: save one first.",
-                field="auto_renew",
-            )
+        if enabled:
+            require_saved_payment_method(locked.organization_id)
         locked.auto_renew = enabled
         with_history_user(locked, by)
         set_change_reason(
