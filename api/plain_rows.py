@@ -24,6 +24,7 @@ compares each such list with its serializer's answer byte for byte.
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -211,11 +212,14 @@ class _Plan:
         extra: Sequence[str] = (),
     ) -> None:
         model = queryset.model
+        self.serializer = serializer
         annotations = dict(queryset.query.annotation_select)
         self.pk = model._meta.pk.name
         columns = {self.pk, *spec.columns, *extra, *annotations}
         self.fields: list[tuple[str, str, Any, Any]] = []
         self.nested: list[_Nested] = []
+        self.slugs: list[tuple[str, str, str]] = []  # (name, relation, slug field)
+        self.model = model
         nested_specs = dict(spec.nested)
         for name, field in serializer.fields.items():
             if field.write_only:
@@ -223,6 +227,12 @@ class _Plan:
             if isinstance(field, serializers.ListSerializer):
                 child_spec = nested_specs.pop(name, PlainRows())
                 self.nested.append(_Nested(name, field, queryset, child_spec))
+                self.fields.append((name, _NESTED, name, None))
+                continue
+            if isinstance(field, serializers.ManyRelatedField) and isinstance(
+                field.child_relation, serializers.SlugRelatedField
+            ):  # slugs of a many-to-many relation: one query for the page
+                self.slugs.append((name, field.source or name, field.child_relation.slug_field))
                 self.fields.append((name, _NESTED, name, None))
                 continue
             column = _column(model, field, annotations)
@@ -270,7 +280,28 @@ class _Plan:
         if not rows:  # as a prefetch: no records, no query
             return {}
         ids = [row[self.pk] for row in rows]
-        return {nested.name: nested.read(queryset, ids) for nested in self.nested}
+        found = {nested.name: nested.read(queryset, ids) for nested in self.nested}
+        for name, relation, slug in self.slugs:
+            found[name] = self._slugs(ids, relation, slug)
+        return found
+
+    def _slugs(self, ids: list[Any], relation: str, slug: str) -> dict[Any, list[Any]]:
+        """Each record's related slugs, in the related model's order (as a prefetch gives)."""
+        related = self.model._meta.get_field(relation).related_model
+        order = [
+            f"-{relation}__{o[1:]}" if o.startswith("-") else f"{relation}__{o}"
+            for o in related._meta.ordering  # type: ignore[union-attr]
+            if isinstance(o, str)
+        ]
+        pairs = (
+            self.model._default_manager.filter(pk__in=ids, **{f"{relation}__isnull": False})
+            .order_by(*order, f"{relation}__pk")
+            .values_list("pk", f"{relation}__{slug}")
+        )
+        grouped: dict[Any, list[Any]] = {}
+        for pk, value in pairs:
+            grouped.setdefault(pk, []).append(value)
+        return grouped
 
     def write(
         self, row: dict[str, Any], nested: dict[str, Any], fields: list[tuple[str, str, Any, Any]]
@@ -322,16 +353,19 @@ class _Nested:
         return self.plan.read_by(queryset, self.parent_key)
 
 
-_PLANS: dict[tuple[type, type], _Plan] = {}
+_PLANS: dict[tuple[type, type, int], _Plan] = {}
 
 
 def plan_for(view: Any) -> _Plan:
-    """The view's plan, made on its first list from its serializer and its queryset."""
+    """The view's plan, made on its first list in this thread from its serializer and its
+    queryset; its serializer is given this request's context (a method field may build a whole
+    address from the request), so each thread keeps a plan of its own."""
     serializer_class = view.get_serializer_class()
-    key = (type(view), serializer_class)
+    key = (type(view), serializer_class, threading.get_ident())
     plan = _PLANS.get(key)
     if plan is None:
         plan = _PLANS[key] = _Plan(serializer_class(), view.get_queryset(), view.plain_rows)
+    plan.serializer._context = view.get_serializer_context()
     return plan
 
 

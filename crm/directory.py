@@ -148,9 +148,10 @@ def logo_path(organization: Any) -> str | None:
     after the stored file so that a new logo has a new address; None without one."""
     from django.urls import reverse
 
-    if not organization.directory_logo:
+    logo = organization.directory_logo  # the stored file, or its name (a plain-values row)
+    if not logo:
         return None
-    name = (organization.directory_logo.name or "").rsplit("/", 1)[-1]
+    name = (getattr(logo, "name", logo) or "").rsplit("/", 1)[-1]
     return reverse("crm:directory-logo", args=[organization.pk, name])
 
 

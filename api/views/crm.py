@@ -94,7 +94,8 @@ class OrganizationViewSet(PlainListMixin, ReadCreateUpdateViewSet):
 
     queryset = Organization.objects.all()
     serializer_class = OrganizationSerializer
-    plain_rows = PlainRows()  # its summaries are organization_list()'s annotations
+    # Its summaries are organization_list()'s annotations; the logo's address needs its file.
+    plain_rows = PlainRows(("directory_logo",))
     filterset_class = OrganizationFilter
     search_fields = ["name", "website", "email_domain", "city", "postal_code"]
     ordering_fields = ["name", "created", "modified", "membership_paid_through", "employees"]
