@@ -1,14 +1,15 @@
-"""How the timeline reads its sources (crm.selectors.timeline) in one query.
+"""How the timeline reads its sources (crm.selectors.timeline) in one query; the portal
+activity on the organization's page (portal.selectors) reads its own sources the same way.
 
 Each source says what it reads as a `TimelineRead`: its rows for the organization, newest
 first; the values its entries need (name: a lookup such as "membership__plan__name", or an
 expression); the record its entries link to; and `says`, which turns one row's values into its
 entries, (when, summary) each. `read_timeline` takes every source's newest `limit` rows in one
-UNION ALL (the sources' values laid out on shared columns by type, a text on a text column, a
-date on a date column), builds the entries and keeps the newest `limit` of them.
+UNION ALL (`newest_rows`: the sources' values laid out on shared columns by type, a text on a
+text column, a date on a date column), builds the entries and keeps the newest `limit` of them.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -31,15 +32,27 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
-class TimelineRead:
+class Read:
+    """Rows of one model to read with others' in one query (`newest_rows`)."""
+
+    rows: QuerySet  # newest first
+    fields: Mapping[str, Any]  # name: lookup or expression
+
+    def expressions(self) -> dict[str, Any]:
+        return {k: F(v) if isinstance(v, str) else v for k, v in self.fields.items()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimelineRead(Read):
     """One source's rows of the timeline, not read yet (see the module's docstring)."""
 
-    rows: QuerySet  # the organization's rows, newest first
     kind: str
-    fields: Mapping[str, Any]  # name: lookup or expression
     says: Callable[[Row], Iterable[tuple[date | datetime, str]]]
     admin: str = ""  # the admin of the record an entry links to ("crm_membership"), if any
     link: str = "pk"  # the field holding that record's id
+
+    def expressions(self) -> dict[str, Any]:
+        return {"_link": F(self.link), **super().expressions()}
 
 
 def start_of(day: date) -> datetime:
@@ -90,18 +103,13 @@ def _type_of(output: models.Field) -> str:
     raise TypeError(f"A timeline value cannot be a {type(output).__name__}.")
 
 
-def _expressions(read: TimelineRead) -> dict[str, Any]:
-    wanted = {"_link": read.link, **read.fields}
-    return {name: F(value) if isinstance(value, str) else value for name, value in wanted.items()}
-
-
-def _lay_out(reads: list[TimelineRead]) -> tuple[list[dict[str, str]], list[str]]:
+def _lay_out(reads: Sequence[Read]) -> tuple[list[dict[str, str]], list[str]]:
     """Each source's values on shared columns of their type (name: text0, text1, day0, ...),
     and the shared columns, in order."""
     widths: dict[str, int] = dict.fromkeys(_EMPTY, 0)
     layouts = []
     for read in reads:
-        expressions = _expressions(read)
+        expressions = read.expressions()
         # Named apart from the model's fields ("status" is one), to learn their types.
         query = read.rows.values(**{f"_{name}": e for name, e in expressions.items()}).query
         used = dict.fromkeys(_EMPTY, 0)
@@ -116,11 +124,11 @@ def _lay_out(reads: list[TimelineRead]) -> tuple[list[dict[str, str]], list[str]
 
 
 def _branch(
-    read: TimelineRead, layout: dict[str, str], rank: int, columns: list[str], limit: int
+    read: Read, layout: dict[str, str], rank: int, columns: list[str], limit: int
 ) -> QuerySet:
     """The source's newest `limit` rows, its values on the shared columns."""
     by_column = {column: name for name, column in layout.items()}
-    expressions = _expressions(read)
+    expressions = read.expressions()
     values: dict[str, Any] = {"_rank": Value(rank), "_pk": F("pk")}
     for column in columns:
         name = by_column.get(column)
@@ -130,13 +138,9 @@ def _branch(
     return read.rows.model._default_manager.filter(pk__in=newest).order_by().values(**values)
 
 
-def _moment(at: date | datetime) -> datetime:
-    return at if isinstance(at, datetime) else start_of(at)
-
-
-def read_timeline(reads: list[TimelineRead], *, limit: int) -> list[TimelineEntry]:
-    """The newest `limit` entries of the sources' reads, newest first; on the same moment, in
-    the sources' order, then each source's newest row first. One query."""
+def newest_rows(reads: Sequence[Read], *, limit: int) -> list[tuple[int, int, Row]]:
+    """Each read's newest `limit` rows, in one query (a UNION ALL), in no order: (the read's
+    index in `reads`, the row's pk, its values by name)."""
     if not reads:
         return []
     layouts, columns = _lay_out(reads)
@@ -145,17 +149,32 @@ def read_timeline(reads: list[TimelineRead], *, limit: int) -> list[TimelineEntr
         for rank, (read, layout) in enumerate(zip(reads, layouts, strict=True))
     ]
     found = []
-    # A union takes its first model's default ordering back: none is wanted (sorted below).
+    # A union takes its first model's default ordering back: none is wanted.
     for row in branches[0].union(*branches[1:], all=True).order_by():
-        read, layout = reads[row["_rank"]], layouts[row["_rank"]]
+        layout = layouts[row["_rank"]]
         values = {name: row[column] for name, column in layout.items()}
         for name, column in layout.items():
             if column.startswith("money") and values[name] is not None:
                 values[name] = Decimal(values[name]).quantize(_CENT)
+        found.append((row["_rank"], row["_pk"], values))
+    return found
+
+
+def newest_first[T](found: list[tuple[Any, T]], *, limit: int) -> list[T]:
+    """The newest `limit` of (sort key, item) pairs."""
+    found.sort(key=lambda pair: pair[0], reverse=True)
+    return [item for _, item in found[:limit]]
+
+
+def read_timeline(reads: Sequence[TimelineRead], *, limit: int) -> list[TimelineEntry]:
+    """The newest `limit` entries of the sources' reads, newest first; on the same moment, in
+    the sources' order, then each source's newest row first. One query."""
+    found = []
+    for rank, pk, values in newest_rows(reads, limit=limit):
+        read = reads[rank]
         url = admin_url(read.admin, values["_link"]) if read.admin else ""
         for order, (at, summary) in enumerate(read.says(values)):
-            moment = _moment(at)
+            moment = at if isinstance(at, datetime) else start_of(at)
             entry = TimelineEntry(at=moment, kind=read.kind, summary=summary, url=url)
-            found.append(((moment, -row["_rank"], row["_pk"], -order), entry))
-    found.sort(key=lambda item: item[0], reverse=True)
-    return [entry for _, entry in found[:limit]]
+            found.append(((moment, -rank, pk, -order), entry))
+    return newest_first(found, limit=limit)
