@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
@@ -133,7 +134,8 @@ def _branch(
     for column in columns:
         name = by_column.get(column)
         empty = _EMPTY[column.rstrip("0123456789")]
-        values[column] = expressions[name] if name else Value(None, output_field=empty)
+        # A typed NULL: PostgreSQL takes an untyped one for text, then refuses the union.
+        values[column] = expressions[name] if name else Cast(Value(None), output_field=empty)
     newest = read.rows.values("pk")[:limit]
     return read.rows.model._default_manager.filter(pk__in=newest).order_by().values(**values)
 
