@@ -5,7 +5,9 @@ from typing import Any
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -17,14 +19,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Concat, Greatest
 from django.utils import timezone
 
 from billing.models import Invoice, Payment
 from billing.money import ZERO
 from crm.models import Contact, Interaction, Organization
 from crm.selectors import member_organization_of, organization_by_name, organization_is_member
-from crm.selectors.timeline import TimelineEntry, admin_url
+from crm.selectors.timeline import TimelineRead
+from crm.selectors.timeline_read import label, person
 from events.models import Event, Registration, TicketType
 
 # Who is on the door list: expected, arrived, and those whose payment is still to be taken.
@@ -308,40 +311,39 @@ def event_list_staff() -> QuerySet:
     )
 
 
-def registration_timeline(*, organization_id: int, limit: int) -> list[TimelineEntry]:
+def registration_timeline(*, organization_id: int) -> TimelineRead:
     """The organization's registrations and check-ins, for its timeline (registered with crm's
     timeline in events.apps: crm does not import events)."""
-    rows = (
-        Registration.objects.filter(organization_id=organization_id)
-        .select_related("event", "contact")
-        .order_by("-created", "-pk")[:limit]
+
+    def says(r: dict[str, Any]) -> list[tuple[Any, str]]:
+        who = person(r["first"], r["last"])
+        status = label(Registration, "status", r["status"]).lower()
+        seats = f"{r['quantity']} seat{'s' if r['quantity'] > 1 else ''}"
+        said = [(r["at"], f"{who} registered for {r['event']} ({seats}, {status})")]
+        # A check-in records an "event attended" interaction, already on the timeline.
+        if r["checked_in"] and not r["recorded"]:
+            said.append((r["checked_in"], f"{who} checked in at {r['event']}"))
+        return said
+
+    recorded = Interaction.objects.filter(
+        organization_id=organization_id,
+        source=Concat(Value("registration:"), OuterRef("reference"), output_field=CharField()),
     )
-    # A check-in records an "event attended" interaction, already on the timeline.
-    recorded = set(
-        Interaction.objects.filter(
-            organization_id=organization_id, source__startswith="registration:"
-        ).values_list("source", flat=True)
+    return TimelineRead(
+        rows=Registration.objects.filter(organization_id=organization_id).order_by(
+            "-created", "-pk"
+        ),
+        kind="event",
+        admin="events_registration",
+        fields={
+            "at": "created",
+            "first": "contact__first_name",
+            "last": "contact__last_name",
+            "event": "event__title",
+            "quantity": "quantity",
+            "status": "status",
+            "checked_in": "checked_in_at",
+            "recorded": Exists(recorded),
+        },
+        says=says,
     )
-    entries = []
-    for registration in rows:
-        url = admin_url("events_registration", registration.pk)
-        seats = f"{registration.quantity} seat{'s' if registration.quantity > 1 else ''}"
-        entries.append(
-            TimelineEntry(
-                at=registration.created,
-                kind="event",
-                summary=f"{registration.contact} registered for {registration.event.title} "
-                f"({seats}, {registration.get_status_display().lower()})",
-                url=url,
-            )
-        )
-        if registration.checked_in_at and f"registration:{registration.reference}" not in recorded:
-            entries.append(
-                TimelineEntry(
-                    at=registration.checked_in_at,
-                    kind="event",
-                    summary=f"{registration.contact} checked in at {registration.event.title}",
-                    url=url,
-                )
-            )
-    return entries

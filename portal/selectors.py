@@ -26,6 +26,7 @@ from crm.models import (
     PortalSignIn,
 )
 from crm.selectors import membership_renewal_quote
+from crm.selectors.timeline_read import Read, newest_first, newest_rows, person
 from events.models import Event, Registration
 from events.selectors import event_list_public
 
@@ -226,16 +227,10 @@ def portal_activity(organization: Organization, *, limit: int = ACTIVITY_LIMIT) 
     """What the organization's people did in the portal, most recent first: their sign-ins and
     the changes recorded in the history as made through the portal (by a portal login) on the
     organization, its people's places there, their own details, its listing's held changes and
-    its memberships. At most `limit` entries; one query per kind."""
+    its memberships. At most `limit` entries, in one query (crm.selectors.timeline_read)."""
     from portal.models import DirectoryChange
 
     contact_ids = Affiliation.objects.filter(organization=organization).values("contact_id")
-    entries = [
-        Activity(s.signed_in_at, s.contact.full_name, "Signed in")
-        for s in PortalSignIn.objects.filter(contact_id__in=contact_ids)
-        .select_related("contact")
-        .order_by("-signed_in_at", "-pk")[:limit]
-    ]
     sources: list[tuple[Any, dict[str, Any], str]] = [
         (Organization, {"id": organization.pk}, "Organization"),
         (Affiliation, {"organization_id": organization.pk}, "Colleague"),
@@ -243,19 +238,40 @@ def portal_activity(organization: Organization, *, limit: int = ACTIVITY_LIMIT) 
         (DirectoryChange, {"organization_id": organization.pk}, "Directory change"),
         (Membership, {"organization_id": organization.pk}, "Membership"),
     ]
-    for model, where, label in sources:
-        rows = (
-            model.history.filter(**where, history_user__portal_account__isnull=False)
-            .select_related("history_user__portal_account__contact")
-            .order_by("-history_date", "-history_id")[:limit]
-        )
-        for row in rows:
-            who = row.history_user.portal_account.contact.full_name
-            entries.append(
-                Activity(row.history_date, who, f"{label}: {row.history_change_reason or '—'}")
+    by = "history_user__portal_account__contact__"
+    reads = [
+        Read(
+            rows=PortalSignIn.objects.filter(contact_id__in=contact_ids).order_by(
+                "-signed_in_at", "-pk"
+            ),
+            fields={
+                "at": "signed_in_at",
+                "first": "contact__first_name",
+                "last": "contact__last_name",
+            },
+        ),
+        *(
+            Read(
+                rows=model.history.filter(
+                    **where, history_user__portal_account__isnull=False
+                ).order_by("-history_date", "-history_id"),
+                fields={
+                    "at": "history_date",
+                    "first": f"{by}first_name",
+                    "last": f"{by}last_name",
+                    "reason": "history_change_reason",
+                },
             )
-    entries.sort(key=lambda entry: entry.at, reverse=True)
-    return entries[:limit]
+            for model, where, _ in sources
+        ),
+    ]
+    labels = ["", *(label for _, _, label in sources)]
+    found = []
+    for rank, pk, row in newest_rows(reads, limit=limit):
+        what = f"{labels[rank]}: {row['reason'] or '—'}" if rank else "Signed in"
+        activity = Activity(row["at"], person(row["first"], row["last"]) or "", what)
+        found.append(((row["at"], -rank, pk), activity))
+    return newest_first(found, limit=limit)
 
 
 # --- events -----------------------------------------------------------------------------------

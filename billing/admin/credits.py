@@ -37,6 +37,15 @@ class CreditEntryInline(MoneyDisplayMixin, admin.TabularInline):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Each row is named by its str() (its organization) and shows its invoice (named with
+        # its organization), its payment and its refund (named with its payment).
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("organization", "invoice__organization", "payment", "refund__payment")
+        )
+
 
 class InvoiceCreditEntryInline(CreditEntryInline):
     fk_name = "invoice"

@@ -16,10 +16,24 @@ from django.utils.html import format_html, format_html_join
 from core.admin.history import HistoryAdmin
 from core.exceptions import ServiceError
 from crm.models import Benefit, BenefitGrant, BenefitUsage, Organization
-from crm.selectors.benefits import benefit_usage_list, organization_benefits_of
+from crm.selectors.benefits import (
+    OrganizationBenefits,
+    benefit_usage_list,
+    organization_benefits_of,
+)
 from crm.services.benefits import benefit_save, benefit_use
 
 RECORD_PERMISSION = "crm.add_benefitusage"
+
+
+def benefits_this_term(obj: Organization) -> OrganizationBenefits:
+    """The organization's benefits this term, read once for its page: the benefits table and
+    the engagement score (crm.admin.pipeline) both show them."""
+    if "_benefits_this_term" not in obj.__dict__:
+        obj.__dict__["_benefits_this_term"] = organization_benefits_of(
+            obj, today=timezone.localdate()
+        )
+    return obj.__dict__["_benefits_this_term"]
 
 
 @admin.register(Benefit)
@@ -116,7 +130,7 @@ class OrganizationBenefitsMixin:
         return [*super().get_readonly_fields(request, obj), "benefits", "benefits_to_record"]  # type: ignore[misc]
 
     def _table(self, obj: Organization, *, buttons: bool) -> str:
-        current = organization_benefits_of(obj, today=timezone.localdate())
+        current = benefits_this_term(obj)
         if not current.entitlements:
             return "Its plan and investor levels grant no benefits this term."
         url = reverse("admin:crm_organization_benefit_use", args=[obj.pk])

@@ -204,7 +204,8 @@ class EmailLogInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("invoice", "organization")
+        # The invoice is shown as its str(), which names its organization.
+        return super().get_queryset(request).select_related("invoice__organization", "organization")
 
 
 class NoteInline(admin.StackedInline):

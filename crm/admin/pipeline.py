@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from core.admin.actions import ServiceErrorMessageMixin, action_with_form, run_service_action
 from core.admin.history import HistoryAdmin
 from crm import selectors
+from crm.admin.benefits import benefits_this_term
 from crm.models import Inquiry, Interaction, Organization, Prospect, Task
 from crm.services.pipeline import (
     interaction_record,
@@ -101,7 +102,9 @@ class OrganizationAccountMixin:
         if obj.pk is None:
             return "—"
         today = timezone.localdate()
-        score = selectors.organization_engagement(organization_ids=[obj.pk], today=today)[obj.pk]
+        score = selectors.organization_engagement(
+            organization_ids=[obj.pk], today=today, benefits={obj.pk: benefits_this_term(obj)}
+        )[obj.pk]
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{} / {}</td><td>{}</td></tr>",

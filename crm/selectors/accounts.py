@@ -7,12 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import (
-    Count,
-    F,
-    Min,
-    Q,
-)
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from billing.models import Invoice
@@ -25,14 +20,9 @@ from crm.engagement import (
     EngagementScore,
     engagement_score,
 )
-from crm.models import (
-    Affiliation,
-    Membership,
-    Prospect,
-    Task,
-)
+from crm.models import Affiliation, Membership, Organization, Prospect, Task
 from crm.selectors import organization_list
-from crm.selectors.benefits import organization_benefits, used_share
+from crm.selectors.benefits import OrganizationBenefits, organization_benefits, used_share
 
 # --- Engagement, members at risk and the account owner's overview ---------------------------
 
@@ -40,74 +30,83 @@ from crm.selectors.benefits import organization_benefits, used_share
 _CHECKED_IN = "checked_in"
 
 
+def _per_organization(rows: QuerySet, value: Any) -> Subquery:
+    """`value` (an aggregate) over `rows` of the organization in hand (rows.organization_id
+    is the outer query's pk)."""
+    return Subquery(
+        rows.filter(organization_id=OuterRef("pk"))
+        .order_by()
+        .values("organization_id")
+        .annotate(value=value)
+        .values("value")
+    )
+
+
 def organization_engagement(
-    *, organization_ids: list[int], today: date
+    *,
+    organization_ids: list[int],
+    today: date,
+    benefits: dict[int, OrganizationBenefits] | None = None,
 ) -> dict[int, EngagementScore]:
     """The engagement score of each organization (crm/engagement.py), from its facts read in
-    nine queries at most however many organizations there are (four of them the benefits of
-    crm.selectors.benefits)."""
+    six queries at most however many organizations there are: one for its events, payments,
+    membership and sign-ins, one for its open invoices and four for its benefits
+    (crm.selectors.benefits; none when `benefits`, already read for today, are given)."""
     ids = list(organization_ids)
     if not ids:
         return {}
-    facts: dict[int, dict[str, Any]] = {pk: {} for pk in ids}
     now = timezone.now()
     # Distinct events its people (anyone linked to it) checked in to in the last 12 months.
-    attended = (
-        Affiliation.objects.filter(
-            organization_id__in=ids,
-            contact__registrations__status=_CHECKED_IN,
-            contact__registrations__event__starts_at__gte=now
-            - timedelta(days=365 * EVENTS_MONTHS // 12),
-            contact__registrations__event__starts_at__lte=now,
-        )
-        .values("organization_id")
-        .annotate(n=Count("contact__registrations__event", distinct=True))
+    attended = Affiliation.objects.filter(
+        contact__registrations__status=_CHECKED_IN,
+        contact__registrations__event__starts_at__gte=now
+        - timedelta(days=365 * EVENTS_MONTHS // 12),
+        contact__registrations__event__starts_at__lte=now,
     )
-    for counted in attended:
-        facts[counted["organization_id"]]["events_attended"] = counted["n"]
-    paid = (
-        Invoice.objects.filter(
-            organization_id__in=ids,
-            status=Invoice.Status.PAID,
-            due_date__isnull=False,
-            paid_at__gte=now - timedelta(days=365 * PAYMENT_YEARS),
-        )
-        .values("organization_id")
-        .annotate(paid=Count("pk"), on_time=Count("pk", filter=Q(paid_at__date__lte=F("due_date"))))
+    paid = Invoice.objects.filter(
+        status=Invoice.Status.PAID,
+        due_date__isnull=False,
+        paid_at__gte=now - timedelta(days=365 * PAYMENT_YEARS),
     )
-    for payer in paid:
-        facts[payer["organization_id"]]["invoices_paid"] = payer["paid"]
-        facts[payer["organization_id"]]["invoices_paid_on_time"] = payer["on_time"]
+    signed_in = Affiliation.objects.filter(
+        contact__portal_sign_ins__signed_in_at__gte=now - timedelta(days=365 * SIGN_IN_MONTHS // 12)
+    )
+    counted = (
+        Organization.objects.filter(pk__in=ids)
+        .values("pk")
+        .annotate(
+            events_attended=_per_organization(
+                attended, Count("contact__registrations__event", distinct=True)
+            ),
+            invoices_paid=_per_organization(paid, Count("pk")),
+            invoices_paid_on_time=_per_organization(
+                paid, Count("pk", filter=Q(paid_at__date__lte=F("due_date")))
+            ),
+            member_since=_per_organization(
+                Membership.objects.filter(member_since__isnull=False), Min("member_since")
+            ),
+            portal_sign_ins=_per_organization(
+                signed_in, Count("contact__portal_sign_ins", distinct=True)
+            ),
+        )
+    )
+    facts: dict[int, dict[str, Any]] = {pk: {} for pk in ids}
+    for row in counted:
+        facts[row["pk"]].update(
+            (name, value) for name, value in row.items() if name != "pk" and value is not None
+        )
     for invoice in invoice_list().filter(organization_id__in=ids, status=Invoice.Status.OPEN):
         due = invoice.amount_due
         owed = facts[invoice.organization_id]
         owed["open_balance"] = owed.get("open_balance", Decimal("0")) + due
         if invoice.due_date is not None and invoice.due_date < today:
             owed["overdue_balance"] = owed.get("overdue_balance", Decimal("0")) + due
-    since = (
-        Membership.objects.filter(organization_id__in=ids, member_since__isnull=False)
-        .values("organization_id")
-        .annotate(first=Min("member_since"))
-    )
-    for member in since:
-        facts[member["organization_id"]]["member_since"] = member["first"]
-    for pk, benefits in organization_benefits(organization_ids=ids, today=today).items():
-        used, granted = used_share(benefits)
+    if benefits is None:
+        benefits = organization_benefits(organization_ids=ids, today=today)
+    for pk in ids:
+        used, granted = used_share(benefits[pk])
         facts[pk].update(benefits_used=used, benefits_granted=granted)
-    signed_in = (
-        Affiliation.objects.filter(
-            organization_id__in=ids,
-            contact__portal_sign_ins__signed_in_at__gte=now
-            - timedelta(days=365 * SIGN_IN_MONTHS // 12),
-        )
-        .values("organization_id")
-        .annotate(n=Count("contact__portal_sign_ins", distinct=True))
-    )
-    for counted in signed_in:
-        facts[counted["organization_id"]]["portal_sign_ins"] = counted["n"]
-    return {
-        pk: engagement_score(EngagementFacts(**values), today=today) for pk, values in facts.items()
-    }
+    return {pk: engagement_score(EngagementFacts(**facts[pk]), today=today) for pk in ids}
 
 
 @dataclass

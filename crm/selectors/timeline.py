@@ -1,40 +1,48 @@
 """One organization's timeline: everything that happened to it, newest first, from every app.
 
 crm does not import events (nor outreach), so the timeline is a registry of sources, like
-billing's effects: each app registers a function that returns the entries it knows of for one
-organization (crm its membership steps, plan changes, notes, interactions and mail, and the
-invoices, payments, refunds and disputes of the ledger, which it may read; events its
+billing's effects: each app registers a function that says how to read the entries it knows of
+for one organization (crm its membership steps, plan changes, notes, interactions and mail, and
+the invoices, payments, refunds and disputes of the ledger, which it may read; events its
 registrations and check-ins, from events.apps):
 
     register_timeline_source("events", registration_timeline)
 
-Each source runs one or two queries, however long the organization's history is, and returns at
-most `limit` entries (its newest), so the page stays bounded.
+A source returns a `TimelineRead` (crm.selectors.timeline_read): its rows for the organization,
+newest first, the values its entries need and how a row reads. It runs nothing itself: the
+timeline reads every source's newest `limit` rows in one query (a UNION ALL), however many
+sources and rows there are, then keeps the newest `limit` entries.
 """
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from typing import Protocol
-
-from django.urls import reverse
-from django.utils import timezone
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from billing.models import Dispute, Invoice, Payment, Refund
 from billing.money import format_usd
 from crm.models import EmailLog, Interaction, MembershipPlanChange, MembershipTransition, Note
+from crm.selectors.timeline_read import (
+    Row,
+    TimelineEntry,
+    TimelineRead,
+    admin_url,
+    label,
+    person,
+    read_timeline,
+    start_of,
+)
 
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    kind: str  # membership, plan, invoice, payment, refund, dispute, event, note, interaction, mail
-    summary: str
-    url: str = ""
+__all__ = [
+    "TimelineEntry",
+    "TimelineRead",
+    "admin_url",
+    "organization_timeline",
+    "register_timeline_source",
+    "start_of",
+]
 
 
 class TimelineSource(Protocol):
-    def __call__(self, *, organization_id: int, limit: int) -> Iterable[TimelineEntry]: ...
+    def __call__(self, *, organization_id: int) -> TimelineRead: ...
 
 
 _sources: dict[str, TimelineSource] = {}
@@ -45,24 +53,10 @@ def register_timeline_source(name: str, source: TimelineSource) -> None:
 
 
 def organization_timeline(*, organization_id: int, limit: int = 200) -> list[TimelineEntry]:
-    """The organization's timeline from every registered source, newest first."""
-    entries = [
-        entry
-        for source in _sources.values()
-        for entry in source(organization_id=organization_id, limit=limit)
-    ]
-    entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
-
-
-def start_of(day: date) -> datetime:
-    """A day's entry (an interaction, a payment received on a date) at the start of that day in
-    the chamber's time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def admin_url(name: str, pk: int) -> str:
-    return reverse(f"admin:{name}_change", args=[pk])
+    """The organization's timeline from every registered source, newest first (on the same
+    moment: in the order the sources were registered), in one query."""
+    reads = [source(organization_id=organization_id) for source in _sources.values()]
+    return read_timeline(reads, limit=limit)
 
 
 # --- crm's own -------------------------------------------------------------------------------
@@ -77,8 +71,7 @@ _STEPS = {
 }
 
 
-def _step(transition: MembershipTransition) -> str:
-    to, before = transition.to_status, transition.from_status
+def _step(to: str, before: str) -> str:
     if to == "active":
         if before == "active":
             return "Renewed"
@@ -88,172 +81,247 @@ def _step(transition: MembershipTransition) -> str:
     return _STEPS.get(to, to)
 
 
-def membership_steps(*, organization_id: int, limit: int) -> list[TimelineEntry]:
-    transitions = (
-        MembershipTransition.objects.filter(membership__organization_id=organization_id)
-        .select_related("membership__plan")
-        .order_by("-at", "-pk")[:limit]
+def membership_steps(*, organization_id: int) -> TimelineRead:
+    def says(r: Row) -> list[tuple[Any, str]]:
+        reason = f" ({r['reason']})" if r["reason"] else ""
+        return [(r["at"], f"{_step(r['to'], r['before'])}: {r['plan']} membership{reason}")]
+
+    return TimelineRead(
+        rows=MembershipTransition.objects.filter(
+            membership__organization_id=organization_id
+        ).order_by("-at", "-pk"),
+        kind="membership",
+        admin="crm_membership",
+        link="membership_id",
+        fields={
+            "at": "at",
+            "to": "to_status",
+            "before": "from_status",
+            "plan": "membership__plan__name",
+            "reason": "reason",
+        },
+        says=says,
     )
-    return [
-        TimelineEntry(
-            at=t.at,
-            kind="membership",
-            summary=f"{_step(t)}: {t.membership.plan.name} membership"
-            + (f" ({t.reason})" if t.reason else ""),
-            url=admin_url("crm_membership", t.membership_id),
-        )
-        for t in transitions
-    ]
 
 
-def plan_changes(*, organization_id: int, limit: int) -> list[TimelineEntry]:
-    changes = (
-        MembershipPlanChange.objects.filter(membership__organization_id=organization_id)
-        .select_related("from_plan", "to_plan")
-        .order_by("-requested_at", "-pk")[:limit]
+def plan_changes(*, organization_id: int) -> TimelineRead:
+    def says(r: Row) -> list[tuple[Any, str]]:
+        kind = label(MembershipPlanChange, "kind", r["kind"])
+        status = label(MembershipPlanChange, "status", r["status"]).lower()
+        return [
+            (
+                r["at"],
+                f"Plan change from {r['from']} to {r['to']}: {kind}, {status}, "
+                f"effective {r['effective']:%b %-d, %Y}",
+            )
+        ]
+
+    return TimelineRead(
+        rows=MembershipPlanChange.objects.filter(
+            membership__organization_id=organization_id
+        ).order_by("-requested_at", "-pk"),
+        kind="plan",
+        admin="crm_membership",
+        link="membership_id",
+        fields={
+            "at": "requested_at",
+            "from": "from_plan__name",
+            "to": "to_plan__name",
+            "kind": "kind",
+            "status": "status",
+            "effective": "effective_date",
+        },
+        says=says,
     )
-    return [
-        TimelineEntry(
-            at=c.requested_at,
-            kind="plan",
-            summary=f"Plan change from {c.from_plan.name} to {c.to_plan.name}: "
-            f"{c.get_kind_display()}, {c.get_status_display().lower()}, "
-            f"effective {c.effective_date:%b %-d, %Y}",
-            url=admin_url("crm_membership", c.membership_id),
-        )
-        for c in changes
-    ]
 
 
-def notes(*, organization_id: int, limit: int) -> list[TimelineEntry]:
-    rows = Note.objects.filter(organization_id=organization_id).select_related("author")
-    return [
-        TimelineEntry(
-            at=n.created,
-            kind="note",
-            summary=f"Note{f' by {n.author}' if n.author else ''}: {n.body[:200]}",
-            url=admin_url("crm_note", n.pk),
-        )
-        for n in rows.order_by("-created", "-pk")[:limit]
-    ]
+def notes(*, organization_id: int) -> TimelineRead:
+    def says(r: Row) -> list[tuple[Any, str]]:
+        by = f" by {r['author']}" if r["author"] is not None else ""
+        return [(r["at"], f"Note{by}: {r['body'][:200]}")]
+
+    return TimelineRead(
+        rows=Note.objects.filter(organization_id=organization_id).order_by("-created", "-pk"),
+        kind="note",
+        admin="crm_note",
+        fields={"at": "created", "author": "author__username", "body": "body"},
+        says=says,
+    )
 
 
-def interactions(*, organization_id: int, limit: int) -> list[TimelineEntry]:
-    rows = Interaction.objects.filter(organization_id=organization_id).select_related("contact")
-    return [
-        TimelineEntry(
-            at=start_of(i.occurred_on),
-            kind="interaction",
-            summary=f"{i.get_kind_display()}{f' with {i.contact}' if i.contact else ''}: "
-            f"{i.summary[:200]}",
-            url=admin_url("crm_interaction", i.pk),
-        )
-        for i in rows.order_by("-occurred_on", "-pk")[:limit]
-    ]
+def interactions(*, organization_id: int) -> TimelineRead:
+    def says(r: Row) -> list[tuple[Any, str]]:
+        who = person(r["first"], r["last"])
+        with_ = f" with {who}" if who is not None else ""
+        kind = label(Interaction, "kind", r["kind"])
+        return [(r["on"], f"{kind}{with_}: {r['summary'][:200]}")]
+
+    return TimelineRead(
+        rows=Interaction.objects.filter(organization_id=organization_id).order_by(
+            "-occurred_on", "-pk"
+        ),
+        kind="interaction",
+        admin="crm_interaction",
+        fields={
+            "on": "occurred_on",
+            "kind": "kind",
+            "first": "contact__first_name",
+            "last": "contact__last_name",
+            "summary": "summary",
+        },
+        says=says,
+    )
 
 
-def mails(*, organization_id: int, limit: int) -> list[TimelineEntry]:
-    rows = EmailLog.objects.filter(organization_id=organization_id).order_by("-queued_at", "-pk")
-    return [
-        TimelineEntry(
-            at=m.queued_at,
-            kind="mail",
-            summary=f"Mail “{m.subject}” to {m.recipients}"
-            + ("" if m.status == EmailLog.Status.SENT else f" ({m.get_status_display().lower()})"),
-        )
-        for m in rows[:limit]
-    ]
+def mails(*, organization_id: int) -> TimelineRead:
+    def says(r: Row) -> list[tuple[Any, str]]:
+        sent = r["status"] == EmailLog.Status.SENT
+        status = "" if sent else f" ({label(EmailLog, 'status', r['status']).lower()})"
+        return [(r["at"], f"Mail “{r['subject']}” to {r['recipients']}{status}")]
+
+    return TimelineRead(
+        rows=EmailLog.objects.filter(organization_id=organization_id).order_by("-queued_at", "-pk"),
+        kind="mail",
+        fields={
+            "at": "queued_at",
+            "subject": "subject",
+            "recipients": "recipients",
+            "status": "status",
+        },
+        says=says,
+    )
 
 
 # --- the ledger (billing's models, read here: billing imports no crm selector) ---------------
 
 
-def invoices(*, organization_id: int, limit: int) -> list[TimelineEntry]:
-    rows = Invoice.objects.filter(organization_id=organization_id).exclude(
-        status=Invoice.Status.DRAFT
+def invoices(*, organization_id: int) -> TimelineRead:
+    """Each invoice's issue, payment in full and voiding (or writing off), as they happened."""
+
+    def says(r: Row) -> list[tuple[Any, str]]:
+        what = f"Invoice {r['number']} ({label(Invoice, 'kind', r['kind']).lower()}) "
+        said: list[tuple[Any, str]] = []
+        if r["issued"]:
+            said.append((r["issued"], f"{what}issued for {format_usd(r['total'])}"))
+        if r["paid"]:
+            said.append((r["paid"], f"{what}paid"))
+        if r["status"] in (Invoice.Status.VOID, Invoice.Status.UNCOLLECTIBLE):
+            status = label(Invoice, "status", r["status"]).lower()
+            said.append((r["changed"] or r["modified"], f"{what}{status}"))
+        return said
+
+    return TimelineRead(
+        rows=Invoice.objects.filter(organization_id=organization_id)
+        .exclude(status=Invoice.Status.DRAFT)
+        .order_by("-created", "-pk"),
+        kind="invoice",
+        admin="billing_invoice",
+        fields={
+            "number": "number",
+            "kind": "kind",
+            "total": "total",
+            "issued": "issue_date",
+            "paid": "paid_at",
+            "status": "status",
+            "changed": "status_changed_at",
+            "modified": "modified",
+        },
+        says=says,
     )
-    entries = []
-    for invoice in rows.order_by("-created", "-pk")[:limit]:
-        url = admin_url("billing_invoice", invoice.pk)
-        what = f"Invoice {invoice.number} ({invoice.get_kind_display().lower()}) "
-        if invoice.issue_date:
-            entries.append(
-                TimelineEntry(
-                    at=start_of(invoice.issue_date),
-                    kind="invoice",
-                    summary=f"{what}issued for {format_usd(invoice.total)}",
-                    url=url,
-                )
+
+
+def payments(*, organization_id: int) -> TimelineRead:
+    def says(r: Row) -> list[tuple[Any, str]]:
+        method = label(Payment, "method", r["method"])
+        status = label(Payment, "status", r["status"]).lower()
+        received = f", received {r['received']:%b %-d, %Y}" if r["received"] else ""
+        failure = f": {r['failure']}" if r["failure"] else ""
+        return [
+            (
+                r["at"],
+                f"Payment {method} {format_usd(r['amount'])} ({status}) on invoice "
+                f"{r['invoice']}{received}{failure}",
             )
-        if invoice.paid_at:
-            entries.append(
-                TimelineEntry(at=invoice.paid_at, kind="invoice", summary=f"{what}paid", url=url)
+        ]
+
+    return TimelineRead(
+        rows=Payment.objects.filter(invoice__organization_id=organization_id).order_by(
+            "-created", "-pk"
+        ),
+        kind="payment",
+        admin="billing_payment",
+        fields={
+            "at": "created",
+            "method": "method",
+            "amount": "amount",
+            "status": "status",
+            "invoice": "invoice__number",
+            "received": "received_on",
+            "failure": "failure_message",
+        },
+        says=says,
+    )
+
+
+def refunds(*, organization_id: int) -> TimelineRead:
+    def says(r: Row) -> list[tuple[Any, str]]:
+        status = label(Refund, "status", r["status"]).lower()
+        return [
+            (
+                r["at"],
+                f"Refund of {format_usd(r['amount'])} on invoice {r['invoice']} "
+                f"({status}): {r['reason'][:200]}",
             )
-        if invoice.status in (Invoice.Status.VOID, Invoice.Status.UNCOLLECTIBLE):
-            entries.append(
-                TimelineEntry(
-                    at=invoice.status_changed_at or invoice.modified,
-                    kind="invoice",
-                    summary=f"{what}{invoice.get_status_display().lower()}",
-                    url=url,
-                )
+        ]
+
+    return TimelineRead(
+        rows=Refund.objects.filter(payment__invoice__organization_id=organization_id).order_by(
+            "-created", "-pk"
+        ),
+        kind="refund",
+        admin="billing_refund",
+        fields={
+            "at": "created",
+            "amount": "amount",
+            "invoice": "payment__invoice__number",
+            "status": "status",
+            "reason": "reason",
+        },
+        says=says,
+    )
+
+
+def disputes(*, organization_id: int) -> TimelineRead:
+    def says(r: Row) -> list[tuple[Any, str]]:
+        invoice = r["invoice"] if r["payment"] is not None else "—"
+        reason = f": {r['reason']}" if r["reason"] else ""
+        return [
+            (
+                r["at"],
+                f"Dispute of {format_usd(r['amount'])} on invoice {invoice} "
+                f"({r['status'] or 'open'}){reason}",
             )
-    return entries
+        ]
 
-
-def payments(*, organization_id: int, limit: int) -> list[TimelineEntry]:
-    rows = (
-        Payment.objects.filter(invoice__organization_id=organization_id)
-        .select_related("invoice")
-        .order_by("-created", "-pk")[:limit]
+    return TimelineRead(
+        rows=Dispute.objects.filter(payment__invoice__organization_id=organization_id).order_by(
+            "-created", "-pk"
+        ),
+        kind="dispute",
+        admin="billing_dispute",
+        fields={
+            "at": "created",
+            "amount": "amount",
+            "payment": "payment_id",
+            "invoice": "payment__invoice__number",
+            "status": "status",
+            "reason": "reason",
+        },
+        says=says,
     )
-    return [
-        TimelineEntry(
-            at=p.created,
-            kind="payment",
-            summary=f"Payment {p} on invoice {p.invoice.number}"
-            + (f", received {p.received_on:%b %-d, %Y}" if p.received_on else "")
-            + (f": {p.failure_message}" if p.failure_message else ""),
-            url=admin_url("billing_payment", p.pk),
-        )
-        for p in rows
-    ]
 
 
-def refunds_and_disputes(*, organization_id: int, limit: int) -> list[TimelineEntry]:
-    refunds = (
-        Refund.objects.filter(payment__invoice__organization_id=organization_id)
-        .select_related("payment__invoice")
-        .order_by("-created", "-pk")[:limit]
-    )
-    disputes = (
-        Dispute.objects.filter(payment__invoice__organization_id=organization_id)
-        .select_related("payment__invoice")
-        .order_by("-created", "-pk")[:limit]
-    )
-    return [
-        TimelineEntry(
-            at=r.created,
-            kind="refund",
-            summary=f"Refund of {format_usd(r.amount)} on invoice {r.payment.invoice.number} "
-            f"({r.get_status_display().lower()}): {r.reason[:200]}",
-            url=admin_url("billing_refund", r.pk),
-        )
-        for r in refunds
-    ] + [
-        TimelineEntry(
-            at=d.created,
-            kind="dispute",
-            summary=f"Dispute of {format_usd(d.amount)} on invoice "
-            f"{d.payment.invoice.number if d.payment else '—'} ({d.status or 'open'})"
-            + (f": {d.reason}" if d.reason else ""),
-            url=admin_url("billing_dispute", d.pk),
-        )
-        for d in disputes
-    ]
-
-
-CRM_SOURCES: dict[str, Callable[..., list[TimelineEntry]]] = {
+CRM_SOURCES: dict[str, Callable[..., TimelineRead]] = {
     "membership": membership_steps,
     "plan": plan_changes,
     "note": notes,
@@ -261,7 +329,8 @@ CRM_SOURCES: dict[str, Callable[..., list[TimelineEntry]]] = {
     "mail": mails,
     "invoice": invoices,
     "payment": payments,
-    "refund": refunds_and_disputes,
+    "refund": refunds,
+    "dispute": disputes,
 }
 
 

@@ -34,18 +34,19 @@ MEMBERSHIP, FINANCE, EVENTS, READ_ONLY = "Membership", "Finance", "Events", "Rea
 PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
     # The change page lists the years with a dues deductibility setting (one query) and, for
     # the roles that see billing, the organization's credit balance entries (one query), and
-    # its pending affiliations (one query). An organization's page reads its engagement facts
-    # (four queries, three for its benefits this term and one for its portal sign-ins), its
-    # benefits this term for their table (three: the membership, the pledges, the grants) and,
-    # for roles that see them, its interactions (one more).
-    # The list's month filters read the months on record (two queries); the change page adds
-    # the timeline (a fixed number of queries per source), the benefits of the term, the portal
-    # activity and the pending links; the add page reads the directory categories.
+    # its pending affiliations (one query). An organization's page reads its benefits this term
+    # once, for their table and its engagement score (three queries: the membership, the
+    # pledges, the grants; a fourth, the uses, when something is granted), the rest of its
+    # engagement facts (two: its events, payments, membership and sign-ins in one, its open
+    # invoices), the timeline (one query, every source), the portal activity (one) and, for
+    # roles that see them, its interactions (one more). The list's month filters read the
+    # months on record (two queries); the add page reads the directory categories. (The page
+    # of an organization with rows of every kind: tests/crm/test_admin_organization_page.py.)
     "organization": {
-        MEMBERSHIP: (10, 5, 43, 7),
-        FINANCE: (10, REFUSED, 42, 7),
-        EVENTS: (10, 5, 39, 7),
-        READ_ONLY: (10, REFUSED, 42, 7),
+        MEMBERSHIP: (10, 5, 22, 7),
+        FINANCE: (10, REFUSED, 21, 7),
+        EVENTS: (10, 5, 18, 7),
+        READ_ONLY: (10, REFUSED, 21, 7),
     },
     # Roles that see newsletter subscriptions read them on a contact's page: one query more.
     "contact": {
