@@ -29,7 +29,9 @@ def exact_count_limit() -> int:
 
 
 def uncounted_past() -> int:
-    """Planned matching rows past which a list is not counted (and a search walks its order)."""
+    """Planned matching rows past which a filtered or searched list is not counted. (A search
+    through other records switches from ids to walking its order at `exact_count_limit()`
+    matches it has read, not at this estimate: crm/search.py.)"""
     return ESTIMATE_MARGIN * exact_count_limit()
 
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Func, Model, Q, QuerySet, TextField
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
@@ -55,6 +55,18 @@ class SearchText(Func):
             parts.append(f"COALESCE(({sql})::text, '')")
             params.extend(more)
         return "(" + f" || {SEPARATOR} || ".join(parts) + ")", tuple(params)
+
+
+def trigrams_available(schema_editor: Any) -> bool:
+    """For migrations on PostgreSQL: pg_trgm created if missing (in a savepoint, so that a
+    refusal leaves the migration's transaction usable). False when the database refuses (no
+    permission): the searches then read the table, the same rows, slower."""
+    try:
+        with transaction.atomic(using=schema_editor.connection.alias):
+            schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except DatabaseError:
+        return False
+    return True
 
 
 def search_text_index_sql(name: str, table: str, columns: Sequence[str]) -> str:

@@ -2,11 +2,9 @@
 invoices by number, reference and Stripe invoice ID. A common term walks the list's order, a rare one reads this
 index (crm.search). SQLite: nothing happens."""
 
-import importlib
-
 from django.db import migrations
 
-from crm.search import search_text_index_sql
+from crm.search import search_text_index_sql, trigrams_available
 
 NAME = "billing_invoice_search_text_trgm"
 COLUMNS = ("number", "reference", "stripe_invoice_id")
@@ -15,11 +13,7 @@ COLUMNS = ("number", "reference", "stripe_invoice_id")
 def add_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    search = importlib.import_module("crm.migrations.0008_list_search_and_order_indexes")
-    try:
-        with search._savepoint(schema_editor):
-            schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    except Exception:  # noqa: BLE001 - no permission: the search reads the table instead
+    if not trigrams_available(schema_editor):  # no permission: the search reads the table
         return
     schema_editor.execute(search_text_index_sql(NAME, "billing_invoice", COLUMNS))
 

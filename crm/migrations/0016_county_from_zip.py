@@ -3,11 +3,10 @@ each; organizations on record without a county get the one their ZIP code says (
 as organization_save now does); the organization search looks in ZIP codes, with the trigram
 index the other searched columns have on PostgreSQL (0008)."""
 
-import importlib
-
 from django.db import migrations, models
 
 from crm.geography import county_for_postal_code
+from crm.search import trigrams_available
 
 BATCH = 2000
 ZIP_INDEX = "crm_organization_postal_code_upper_trgm"
@@ -30,11 +29,7 @@ def fill_counties(apps, schema_editor):
 def add_zip_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    search = importlib.import_module("crm.migrations.0008_list_search_and_order_indexes")
-    try:
-        with search._savepoint(schema_editor):
-            schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    except Exception:  # noqa: BLE001 - no permission: the search reads the table instead
+    if not trigrams_available(schema_editor):  # no permission: the search reads the table
         return
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {ZIP_INDEX} ON crm_organization "

@@ -120,3 +120,29 @@ def test_a_registrations_contact_is_searched_by_its_whole_text(world):
     contact = Contact.objects.get(phone="860-555-0107")
     found = indexed_search(Registration.objects.all(), REGISTRATION_FIELDS, ["555-0107"])
     assert list(found.values_list("contact", flat=True)) == [contact.pk]
+
+
+def test_trigrams_unavailable_leaves_the_migration_usable(db):
+    """A database that refuses pg_trgm (no permission) makes the search-text migrations skip
+    their indexes; the refusal is undone by its savepoint, so the migration goes on."""
+    from django.db import connection
+
+    from crm.search import trigrams_available
+
+    class RefusingEditor:
+        def __init__(self) -> None:
+            self.connection = connection
+
+        def execute(self, sql: str) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT * FROM no_such_table_for_pg_trgm")
+
+    class Editor(RefusingEditor):
+        def execute(self, sql: str) -> None:
+            self.sql = sql
+
+    assert trigrams_available(RefusingEditor()) is False
+    assert Organization.objects.count() == 0  # the transaction is still usable
+    editor = Editor()
+    assert trigrams_available(editor) is True
+    assert editor.sql == "CREATE EXTENSION IF NOT EXISTS pg_trgm"
