@@ -35,6 +35,34 @@ def uncounted_past() -> int:
     return ESTIMATE_MARGIN * exact_count_limit()
 
 
+def bound_rows(queryset: QuerySet, most: int) -> QuerySet:
+    """Record that `queryset` gives at most `most` rows (a search that read its matching ids):
+    its count is then asked exactly, without asking the planner first. The bound rides on the
+    query, so it survives the filters and orderings applied after it (they only narrow)."""
+    known = rows_at_most(queryset)
+    bound = most if known is None else min(known, most)
+    queryset.query.rows_at_most = bound  # type: ignore[attr-defined]
+    return queryset
+
+
+def rows_at_most(queryset: QuerySet) -> int | None:
+    return getattr(queryset.query, "rows_at_most", None)
+
+
+def bound_rows_below(queryset: QuerySet) -> QuerySet:
+    """Record that `queryset`, exactly as it stands, gives more than `exact_count_limit()` rows
+    (a search whose term alone matched more, on an unfiltered list): its count is then the
+    planner's estimate, without counting. Any filter added afterwards voids it (the where
+    clause is compared)."""
+    queryset.query.more_than_limit_where = queryset.query.where.clone()  # type: ignore[attr-defined]
+    return queryset
+
+
+def _more_than_limit(queryset: QuerySet) -> bool:
+    where = getattr(queryset.query, "more_than_limit_where", None)
+    return where is not None and where == queryset.query.where
+
+
 def planned_rows(queryset: QuerySet) -> int:
     """The rows PostgreSQL's planner expects `queryset` to give (EXPLAIN: planned, not run)."""
     try:
@@ -90,7 +118,11 @@ class EstimatedCountPaginator(Paginator):
             return super().count
         limit = self.exact_count_limit
         ids = qs.order_by().values("pk")
-        estimate = self._estimate(qs, ids) if qs.query.where else None
+        bounded_by_search = (rows_at_most(qs) or limit + 1) <= limit
+        estimate = self._estimate(qs, ids) if qs.query.where and not bounded_by_search else None
+        if _more_than_limit(qs):  # known past the limit: only the estimate is asked
+            self.count_is_estimate = True
+            return max(limit + 1, estimate if estimate is not None else 0)
         if estimate is not None and estimate > uncounted_past():
             self.count_is_estimate = True  # plainly past the limit: counting would read them all
             return estimate

@@ -33,7 +33,7 @@ from django.db.models import F, Func, Model, Q, QuerySet, TextField
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
 
-from crm.pagination import exact_count_limit
+from crm.pagination import bound_rows, bound_rows_below, exact_count_limit
 
 SEPARATOR = "chr(31)"  # the unit separator: never in a term typed into a search box
 
@@ -145,6 +145,8 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
     model: type[Model] = queryset.model
     manager = model._default_manager
     parts = _parts(model, fields)
+    terms = list(terms)
+    single_term_on_whole_list = len(terms) == 1 and not queryset.query.where
     for n, term in enumerate(terms):
         if len(parts) == 1 and not parts[0].prefix and parts[0].text:
             # The record's own text, one predicate: the planner weighs the term and walks
@@ -161,7 +163,8 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
         united = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
         ids = list(united.order_by()[: limit + 1])
         if len(ids) <= limit:  # a rare term: its records by id, each branch an index scan
-            queryset = queryset.filter(pk__in=sorted(set(ids)))
+            matching = sorted(set(ids))
+            queryset = bound_rows(queryset.filter(pk__in=matching), len(matching))
             continue
         # A common term: the list's order is walked until its page is full, each row tested
         # (its own text, one row of each table it points to), the same few thousand rows at
@@ -178,6 +181,8 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
             for path in part.paths(part.columns):
                 found |= Q(**{f"{path}__icontains": term})
         queryset = queryset.filter(found)
+        if single_term_on_whole_list and len(set(ids)) > limit:  # past the limit, alone
+            queryset = bound_rows_below(queryset)
     return queryset
 
 

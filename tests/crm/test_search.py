@@ -146,3 +146,50 @@ def test_trigrams_unavailable_leaves_the_migration_usable(db):
     editor = Editor()
     assert trigrams_available(editor) is True
     assert editor.sql == "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+
+
+def _paginated(queryset, per_page=5):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.pagination import EstimatedCountPaginator
+
+    paginator = EstimatedCountPaginator(queryset, per_page)
+    with CaptureQueriesContext(connection) as captured:
+        page = paginator.page(1)
+        rows = list(page.object_list)
+    return paginator, rows, [q["sql"] for q in captured.captured_queries]
+
+
+@pytest.mark.postgres
+def test_a_searched_list_is_counted_without_asking_the_planner(world, settings):
+    """A search that read its matching ids knows the list holds at most that many: the count is
+    asked exactly, the planner's estimate is not."""
+    found = indexed_search(Invoice.objects.order_by("-pk"), INVOICE_FIELDS, ["bakery"])
+    paginator, rows, sql = _paginated(found)
+    assert not any(s.startswith("EXPLAIN") for s in sql), sql
+    assert paginator.count == 6 and not paginator.count_is_estimate
+    assert len(rows) == 5
+
+
+@pytest.mark.postgres
+def test_a_common_term_on_a_whole_list_is_not_counted(world, settings):
+    """A term that alone matched more than the limit on an unfiltered list: the count is the
+    planner's estimate (at least the limit and one), no COUNT reads the matches; a filter added
+    after the search, or a second term, and the list is counted again."""
+    settings.STAFF_API_EXACT_COUNT_LIMIT = 2
+    found = indexed_search(Invoice.objects.order_by("-pk"), INVOICE_FIELDS, ["precision"])
+    paginator, rows, sql = _paginated(found)
+    assert not any("COUNT(" in s for s in sql), sql
+    assert paginator.count_is_estimate and paginator.count >= 3
+    expected = Invoice.objects.filter(_either(INVOICE_FIELDS, "precision")).order_by("-pk")
+    assert [r.pk for r in rows] == list(expected.values_list("pk", flat=True)[:5])
+
+    narrowed = found.filter(organization__city="Wethersfield")
+    paginator, rows, sql = _paginated(narrowed)
+    assert any("COUNT(" in s for s in sql), sql
+    assert paginator.count == expected.filter(organization__city="Wethersfield").count()
+
+    two_terms = indexed_search(Invoice.objects.all(), INVOICE_FIELDS, ["precision", "optics"])
+    paginator, rows, sql = _paginated(two_terms)
+    assert any("COUNT(" in s for s in sql), sql
