@@ -212,3 +212,43 @@ def test_the_earlier_stripe_invoices_of_invoices_reopened_before_are_read_from_h
     assert invoice_sync_from_stripe(invoice=invoice, stripe_invoice_id="in_other") == [
         f"Stripe invoice in_other is not one of invoice {invoice.number}'s."
     ]
+
+
+def test_a_part_payment_on_the_first_stripe_invoices_old_link_comes_off_the_second_once(
+    stub, membership
+):
+    """Still owing after a late payment on the first Stripe invoice: that payment comes off the
+    second by one credit note (the payer is not asked for it twice), the rest is still asked."""
+    invoice, ach_intent = ach_paid(stub, membership)
+    first = invoice.stripe_invoice_id
+    stub.fail_after_success(ach_intent, reopen_invoice=True)
+    deliver(
+        Client(),
+        event("charge.failed", stripe_object("charge", payment_intent=ach_intent, status="failed")),
+    )
+    invoice.refresh_from_db()
+    second = invoice.stripe_invoice_id
+    assert (invoice.status, invoice.amount_due) == (Invoice.Status.OPEN, Decimal("600.00"))
+
+    # The first Stripe invoice's old link takes $200 of it (its remainder lowered in Stripe).
+    stub.invoices[first]["amount_remaining"] = 20000
+    card_intent = stub.pay(first)
+    succeeded = event("payment_intent.succeeded", {"id": card_intent})
+    deliver(Client(), succeeded)
+
+    assert f"$200.00 taken off Stripe invoice {second}." in outcome(succeeded)
+    card = Payment.objects.get(stripe_payment_intent_id=card_intent)
+    assert (card.invoice, card.amount) == (invoice, Decimal("200.00"))
+    assert card.stripe_credit_note_id
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_due) == (Invoice.Status.OPEN, Decimal("400.00"))
+    assert stub.invoices[second]["status"] == "open"
+    assert stub.invoices[second]["amount_remaining"] == 40000
+    assert [n["invoice"] for n in stub.credit_notes] == [second]
+
+    # Told again: nothing recorded or credited twice.
+    for envelope in (succeeded, event("payment_intent.succeeded", {"id": card_intent})):
+        deliver(Client(), envelope)
+    assert Payment.objects.filter(stripe_payment_intent_id=card_intent).count() == 1
+    assert len(stub.credit_notes) == 1
+    assert stub.invoices[second]["amount_remaining"] == 40000
