@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
@@ -23,6 +24,20 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """A transaction around the module, rolled back at its end: data a module's fixture writes
+    once (a demo, a seeded table) is shared by its tests, each in a savepoint of its own."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

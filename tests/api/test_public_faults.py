@@ -60,8 +60,9 @@ def pay_link_mails(invoice: Invoice) -> list:
 
 @pytest.mark.parametrize("failure", ["error", "timeout"])
 def test_it_keeps_the_application_and_invoice_when_stripe_fails_and_says_what_comes_next(
-    api, plan, stub, failure
+    api, plan, stub, failure, settings
 ):
+    settings.STRIPE_TIMEOUT = 0.5  # how long the "timeout" mode keeps the client waiting
     stub.mode = failure
 
     response = api.post(JOIN, join_body("individual"), format="json")
@@ -86,7 +87,10 @@ def test_it_keeps_the_application_and_invoice_when_stripe_fails_and_says_what_co
     assert pay_link_mails(invoice) == []  # no invoice mail without its pay link
 
 
-def test_it_retries_the_stripe_step_later_and_mails_the_pay_link_once(api, plan, stub, retry):
+def test_it_retries_the_stripe_step_later_and_mails_the_pay_link_once(
+    api, plan, stub, retry, settings
+):
+    settings.STRIPE_TIMEOUT = 0.5  # how long the "timeout" mode keeps the client waiting
     stub.mode = "timeout"
     reference = api.post(JOIN, join_body("individual"), format="json").json()["reference"]
     invoice = Invoice.objects.get()

@@ -87,20 +87,6 @@ def snapshot() -> dict:
 
 
 @pytest.fixture(scope="module")
-def module_transaction(django_db_setup, django_db_blocker):
-    """A transaction around the module, rolled back at its end; each test runs in a savepoint of
-    its own within it."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture(scope="module")
 def first_demo(module_transaction) -> tuple[dict, bool]:
     """The demo written once into the fresh database and rolled back: what it wrote, and whether
     anything was left behind. (The demo the tests read is the second one, written after it.)"""

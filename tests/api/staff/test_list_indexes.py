@@ -1,7 +1,8 @@
 """On PostgreSQL, with 20,000 rows a table, analyzed, every staff list's page and count (plain,
 searched, filtered, in its default order) reads the big tables through indexes: EXPLAIN shows
 no sequential scan of organizations, contacts, invoices or registrations, except one a LIMIT
-stops early (the bounded count). And the number of queries is the same at every page size."""
+stops early (the bounded count). And the number of queries is the same at every page size.
+The rows are written once for the module; each test runs in a savepoint within its transaction."""
 
 import json
 from decimal import Decimal
@@ -39,8 +40,9 @@ LISTS = [
 ]
 
 
-@pytest.fixture
-def seeded(db):
+@pytest.fixture(scope="module")
+def seeded(module_transaction):
+    """The tables written and analyzed once for the module (rolled back at its end)."""
     counties = ["hartford"] * 9 + ["tolland"]
     organizations = Organization.objects.bulk_create(
         Organization(
