@@ -356,7 +356,7 @@ def jobs() -> list[Job]:
         ),
         Job(
             "reconcile",
-            "reconcile a payout of 5,000 transactions",
+            "reconcile a payout (5,000 transactions at scale 1)",
             lambda scale: max(20, round(5000 * scale)),
             _reconcile_available,
             _reconcile_prepare,
@@ -372,7 +372,7 @@ def jobs() -> list[Job]:
         ),
         Job(
             "import",
-            "import 10,000 rows",
+            "import a roster (10,000 rows at scale 1)",
             lambda scale: max(20, round(10_000 * scale)),
             _import_available,
             _import_prepare,

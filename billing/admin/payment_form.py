@@ -82,16 +82,34 @@ class InvoicePaymentFormMixin:
         extra_context: Any = None,
         payment: PaymentForm | None = None,
     ) -> Any:
+        """The page; `payment` is the form as typed when recording it failed (shown with its
+        errors)."""
         extra_context = dict(extra_context or {})
-        invoice = self.get_object(request, object_id)  # type: ignore[attr-defined]
-        if (
-            invoice is not None
-            and request.user.has_perm(RECORD_PAYMENT)
-            and invoice.status in Invoice.PAYABLE_STATUSES
-            and invoice.amount_due > 0
-        ):
-            extra_context["payment_form"] = payment or payment_form(invoice)
+        if payment is not None:
+            extra_context["payment_form"] = payment
         return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        # The invoice the page already read (not read again for the form).
+        typed = context.pop("payment_form", None)
+        if (
+            obj is not None
+            and request.user.has_perm(RECORD_PAYMENT)
+            and obj.status in Invoice.PAYABLE_STATUSES
+            and obj.amount_due > 0
+        ):
+            context["payment_form"] = typed or payment_form(obj)
+        return super().render_change_form(  # type: ignore[misc]
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
 
     def record_payment_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
