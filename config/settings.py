@@ -434,6 +434,10 @@ if not 1 <= LOGIN_FAILURE_LIMIT <= LOGIN_USERNAME_FAILURE_LIMIT or LOGIN_COOLOFF
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out user name before any password is checked.
     "axes.backends.AxesStandaloneBackend",
+    # Django's ModelBackend, a user's permissions read in one query rather than two.
+    "core.auth_backends.ModelBackendOneQuery",
+    # Django's own, kept so that sessions signed in through it stay signed in (a session names
+    # its backend); it answers from the permissions the one above has already read.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "config.login_guard.TieredLimitDatabaseHandler"

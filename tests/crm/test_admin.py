@@ -30,7 +30,7 @@ REFUSED = 403
 MEMBERSHIP, FINANCE, EVENTS, READ_ONLY = "Membership", "Finance", "Events", "Read-only"
 
 # model: {role: (changelist, add, change, history)}, each the number of queries the page runs,
-# or REFUSED. The counts include the session, the user and the user's permissions.
+# or REFUSED. The counts include the session, the user and the user's permissions (one query).
 PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
     # The change page lists the years with a dues deductibility setting (one query) and, for
     # the roles that see billing, the organization's credit balance entries (one query), and
@@ -43,60 +43,60 @@ PAGES: dict[str, dict[str, tuple[int, int, int, int]]] = {
     # months on record (two queries); the add page reads the directory categories. (The page
     # of an organization with rows of every kind: tests/crm/test_admin_organization_page.py.)
     "organization": {
-        MEMBERSHIP: (10, 5, 22, 7),
-        FINANCE: (10, REFUSED, 21, 7),
-        EVENTS: (10, 5, 18, 7),
-        READ_ONLY: (10, REFUSED, 21, 7),
+        MEMBERSHIP: (9, 4, 21, 6),
+        FINANCE: (9, REFUSED, 20, 6),
+        EVENTS: (9, 4, 17, 6),
+        READ_ONLY: (9, REFUSED, 20, 6),
     },
     # Roles that see newsletter subscriptions read them on a contact's page: one query more.
     "contact": {
         # The change page's "member portal" line (portal/admin.py) reads the portal account.
         # The list's county filter reads the counties on record (one query).
-        MEMBERSHIP: (8, 4, 10, 8),
-        FINANCE: (8, REFUSED, 8, 8),
-        EVENTS: (8, 4, 9, 8),
-        READ_ONLY: (8, REFUSED, 9, 8),
+        MEMBERSHIP: (7, 3, 9, 7),
+        FINANCE: (7, REFUSED, 7, 7),
+        EVENTS: (7, 3, 8, 7),
+        READ_ONLY: (7, REFUSED, 8, 7),
     },
     "affiliation": {
-        MEMBERSHIP: (6, 4, 9, 9),
-        FINANCE: (6, REFUSED, 7, 9),
-        EVENTS: (6, 4, 9, 9),
-        READ_ONLY: (6, REFUSED, 7, 9),
+        MEMBERSHIP: (5, 3, 8, 8),
+        FINANCE: (5, REFUSED, 6, 8),
+        EVENTS: (5, 3, 8, 8),
+        READ_ONLY: (5, REFUSED, 6, 8),
     },
     "note": {
-        MEMBERSHIP: (6, 4, 7, 7),
-        FINANCE: (6, 4, 7, 7),
-        EVENTS: (6, 4, 7, 7),
-        READ_ONLY: (6, REFUSED, 7, 7),
+        MEMBERSHIP: (5, 3, 6, 6),
+        FINANCE: (5, 3, 6, 6),
+        EVENTS: (5, 3, 6, 6),
+        READ_ONLY: (5, REFUSED, 6, 6),
     },
     "membershipplan": {
         # The change page reads the brackets' change history too (one query), and the benefits
         # the plan grants (one query, for roles that see them).
-        MEMBERSHIP: (7, 4, 8, 7),
-        FINANCE: (7, REFUSED, 8, 7),
-        EVENTS: (7, REFUSED, 6, 7),
-        READ_ONLY: (7, REFUSED, 8, 7),
+        MEMBERSHIP: (6, 3, 7, 6),
+        FINANCE: (6, REFUSED, 7, 6),
+        EVENTS: (6, REFUSED, 5, 6),
+        READ_ONLY: (6, REFUSED, 7, 6),
     },
     "membership": {
         # The change page shows the organization's saved payment method (one query).
         # The list's month filters read the months on record (two queries).
-        MEMBERSHIP: (11, 5, 10, 9),
-        FINANCE: (11, REFUSED, 10, 9),
-        EVENTS: (11, REFUSED, 8, 9),
-        READ_ONLY: (11, REFUSED, 10, 9),
+        MEMBERSHIP: (10, 4, 9, 8),
+        FINANCE: (10, REFUSED, 9, 8),
+        EVENTS: (10, REFUSED, 7, 8),
+        READ_ONLY: (10, REFUSED, 9, 8),
     },
     "investorlevel": {
         # The change page reads the benefits the level grants (one query).
-        MEMBERSHIP: (7, 4, 6, 7),
-        FINANCE: (7, REFUSED, 6, 7),
+        MEMBERSHIP: (6, 3, 5, 6),
+        FINANCE: (6, REFUSED, 5, 6),
         EVENTS: (REFUSED, REFUSED, REFUSED, REFUSED),
-        READ_ONLY: (7, REFUSED, 6, 7),
+        READ_ONLY: (6, REFUSED, 5, 6),
     },
     "pledge": {
-        MEMBERSHIP: (7, 5, 8, 9),
-        FINANCE: (7, REFUSED, 8, 9),
+        MEMBERSHIP: (6, 4, 7, 8),
+        FINANCE: (6, REFUSED, 7, 8),
         EVENTS: (REFUSED, REFUSED, REFUSED, REFUSED),
-        READ_ONLY: (7, REFUSED, 8, 9),
+        READ_ONLY: (6, REFUSED, 7, 8),
     },
 }
 

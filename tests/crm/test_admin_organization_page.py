@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 # engagement score (2: one for its events, payments, membership and sign-ins, one for its open
 # invoices); the timeline (1, every source); the years with a dues deductibility setting (1);
 # the portal activity (1).
-QUERIES = {MEMBERSHIP: 23, FINANCE: 22, EVENTS: 19, READ_ONLY: 22}
+QUERIES = {MEMBERSHIP: 22, FINANCE: 21, EVENTS: 18, READ_ONLY: 21}
 KINDS = {
     "membership",
     "plan",
