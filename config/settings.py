@@ -346,6 +346,9 @@ CORS_EXPOSE_HEADERS = ["Idempotent-Replayed", "X-Request-ID"]
 # Staff lists count this many matching rows exactly; past it the count is PostgreSQL's estimate
 # (api/pagination.py), so a page costs the same at any size.
 STAFF_API_EXACT_COUNT_LIMIT = env_int("STAFF_API_EXACT_COUNT_LIMIT", 1000)
+# A list searched on its own text (organizations, contacts) sorts its matches for the page when
+# PostgreSQL expects at most this many, rather than walking its order's index (crm/pagination.py).
+STAFF_API_SORT_MATCHES_UP_TO = env_int("STAFF_API_SORT_MATCHES_UP_TO", 25_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

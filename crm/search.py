@@ -9,7 +9,10 @@ in one of the columns).
 - A list that searches only its records' own text (organizations, contacts) has one predicate:
   the planner weighs the term and walks the list's ordering index until the page is full (a
   common term: about the same rows at any size) or reads the trigram index (a rare one). Five
-  ORed columns could not be planned so: PostgreSQL read the whole table for a rare term.
+  ORed columns could not be planned so: PostgreSQL read the whole table for a rare term. The
+  planner expects matches spread evenly along the order; a last name's sit together, and the
+  walk passes every name before them. So when it expects few enough matches to sort
+  (`sort_matches_when_few`), the page is read from the trigram index and sorted.
 - A list that also searches other records (an invoice's organization's name, a registration's
   contact) first asks for the matching ids, each column or text its own index scan, united,
   at most ``STAFF_API_EXACT_COUNT_LIMIT`` of them (one query). A rare term's records are then
@@ -33,7 +36,12 @@ from django.db.models import F, Func, Model, Q, QuerySet, TextField
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
 
-from crm.pagination import bound_rows, bound_rows_below, exact_count_limit
+from crm.pagination import (
+    bound_rows,
+    bound_rows_below,
+    exact_count_limit,
+    sort_matches_when_few,
+)
 
 SEPARATOR = "chr(31)"  # the unit separator: never in a term typed into a search box
 
@@ -154,6 +162,7 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
             name = f"search_text_{n}"
             text = SearchText(*parts[0].text)
             queryset = queryset.alias(**{name: text}).filter(**{f"{name}__icontains": term})
+            sort_matches_when_few(queryset)
             continue
         branches = [
             _matching(manager, part, term, "search_text").order_by().values_list("pk", flat=True)

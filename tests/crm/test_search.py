@@ -193,3 +193,65 @@ def test_a_common_term_on_a_whole_list_is_not_counted(world, settings):
     two_terms = indexed_search(Invoice.objects.all(), INVOICE_FIELDS, ["precision", "optics"])
     paginator, rows, sql = _paginated(two_terms)
     assert any("COUNT(" in s for s in sql), sql
+
+
+CONTACT_FIELDS = ["first_name", "last_name", "email", "phone"]
+
+
+def _sorted_contacts(term: str) -> list[int]:
+    matching = Contact.objects.filter(_either(CONTACT_FIELDS, term))
+    return list(matching.order_by("last_name", "first_name", "pk").values_list("pk", flat=True))
+
+
+def _index_scans() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_indexscan")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("limit", [1000, 2])  # 2: the count is the planner's estimate
+def test_a_searched_own_text_page_is_read_by_sorting_its_matches(world, settings, limit):
+    """A list searched on its own text (contacts) reads its page with the walk of its order's
+    index priced out, when the matches are few enough to sort: a last name's sit together in
+    the order, and the walk would pass every name before them. The rows are the same, in the
+    list's order, and the setting is handed back after."""
+    settings.STAFF_API_EXACT_COUNT_LIMIT = limit
+    queryset = Contact.objects.order_by("last_name", "first_name", "pk")
+    found = indexed_search(queryset, CONTACT_FIELDS, ["garcia"])
+
+    paginator, rows, sql = _paginated(found)
+
+    assert "SET LOCAL enable_indexscan = off" in sql
+    page = next(i for i, s in enumerate(sql) if s.startswith('SELECT "crm_contact"."id"'))
+    assert sql.index("SET LOCAL enable_indexscan = off") < page
+    assert paginator.count_is_estimate == (limit == 2)
+    assert [r.pk for r in rows] == _sorted_contacts("garcia")[:5]
+    assert _index_scans() == "on"
+
+
+@pytest.mark.postgres
+def test_past_the_matches_it_would_sort_the_planner_chooses(world, settings):
+    """More matches expected than `STAFF_API_SORT_MATCHES_UP_TO`: the page is read as the
+    planner plans it (a common term's page is found early in the walk)."""
+    settings.STAFF_API_EXACT_COUNT_LIMIT = 2
+    settings.STAFF_API_SORT_MATCHES_UP_TO = 0  # the planner never expects fewer than 1
+    queryset = Contact.objects.order_by("last_name", "first_name", "pk")
+    found = indexed_search(queryset, CONTACT_FIELDS, ["garcia"])
+
+    paginator, rows, sql = _paginated(found)
+
+    assert paginator.count_is_estimate
+    assert not any("enable_indexscan" in s for s in sql), sql
+    assert [r.pk for r in rows] == _sorted_contacts("garcia")[:5]
+
+
+@pytest.mark.postgres
+def test_a_search_through_other_records_is_read_as_planned(world, settings):
+    """Only a search of the records' own text is marked: the invoices' search, read by ids or
+    tested along the order, is left to the planner."""
+    found = indexed_search(Invoice.objects.order_by("-pk"), INVOICE_FIELDS, ["precision"])
+    _, _, sql = _paginated(found)
+    assert not any("enable_indexscan" in s for s in sql), sql
