@@ -104,6 +104,7 @@ class EstimatedCountPaginator(Paginator):
     """Exact count up to a limit, PostgreSQL's estimate beyond it (see the module)."""
 
     count_is_estimate = False
+    _planned: int | None = None  # the planner's rows for the list, when count() asked it
 
     def __init__(
         self, *args: Any, page_rows: Callable[[Any], Sequence[Any]] | None = None, **kwargs: Any
@@ -178,8 +179,7 @@ class EstimatedCountPaginator(Paginator):
             return False
         if not self.count_is_estimate:
             return True  # at most the limit's matches: sorting them is cheap
-        planned = getattr(self, "_planned", None)
-        return planned is not None and planned <= sort_matches_up_to()
+        return self._planned is not None and self._planned <= sort_matches_up_to()
 
     def _read(self, read: Callable[[], Any]) -> Any:
         """The page's rows as `read` gives them; read at once, with plain index scans priced

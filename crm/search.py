@@ -162,7 +162,7 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
             name = f"search_text_{n}"
             text = SearchText(*parts[0].text)
             queryset = queryset.alias(**{name: text}).filter(**{f"{name}__icontains": term})
-            sort_matches_when_few(queryset)
+            queryset = sort_matches_when_few(queryset)
             continue
         branches = [
             _matching(manager, part, term, "search_text").order_by().values_list("pk", flat=True)

@@ -56,6 +56,20 @@ def posts(stub) -> list[str]:
     return [r["path"] for r in stub.requests if r["method"] == "POST"]
 
 
+def ach_returned_and_reopened(stub, membership) -> tuple[Invoice, str, str, str]:
+    """An invoice paid by ACH whose debit the bank returns: Stripe opens its invoice again, and
+    so do we, with a second Stripe invoice. The invoice, the ACH intent, both Stripe ids."""
+    invoice, ach_intent = ach_paid(stub, membership)
+    first = invoice.stripe_invoice_id
+    stub.fail_after_success(ach_intent, reopen_invoice=True)
+    deliver(
+        Client(),
+        event("charge.failed", stripe_object("charge", payment_intent=ach_intent, status="failed")),
+    )
+    invoice.refresh_from_db()
+    return invoice, ach_intent, first, invoice.stripe_invoice_id
+
+
 def test_late_first_stripe_invoice_events_change_nothing_a_won_dispute_closes_the_second(
     stub, membership
 ):
@@ -112,17 +126,7 @@ def test_late_first_stripe_invoice_events_change_nothing_a_won_dispute_closes_th
 def test_a_payment_on_the_first_stripe_invoices_old_link_is_recorded_once_and_closes_the_second(
     stub, membership
 ):
-    invoice, ach_intent = ach_paid(stub, membership)
-    first = invoice.stripe_invoice_id
-    # The bank returns the ACH debit; Stripe opens its invoice again, and so do we, with a
-    # second Stripe invoice.
-    stub.fail_after_success(ach_intent, reopen_invoice=True)
-    deliver(
-        Client(),
-        event("charge.failed", stripe_object("charge", payment_intent=ach_intent, status="failed")),
-    )
-    invoice.refresh_from_db()
-    second = invoice.stripe_invoice_id
+    invoice, ach_intent, first, second = ach_returned_and_reopened(stub, membership)
     assert (invoice.status, second != first) == (Invoice.Status.OPEN, True)
     assert len(taken_back_mails()) == 1
 
@@ -219,15 +223,7 @@ def test_a_part_payment_on_the_first_stripe_invoices_old_link_comes_off_the_seco
 ):
     """Still owing after a late payment on the first Stripe invoice: that payment comes off the
     second by one credit note (the payer is not asked for it twice), the rest is still asked."""
-    invoice, ach_intent = ach_paid(stub, membership)
-    first = invoice.stripe_invoice_id
-    stub.fail_after_success(ach_intent, reopen_invoice=True)
-    deliver(
-        Client(),
-        event("charge.failed", stripe_object("charge", payment_intent=ach_intent, status="failed")),
-    )
-    invoice.refresh_from_db()
-    second = invoice.stripe_invoice_id
+    invoice, _, first, second = ach_returned_and_reopened(stub, membership)
     assert (invoice.status, invoice.amount_due) == (Invoice.Status.OPEN, Decimal("600.00"))
 
     # The first Stripe invoice's old link takes $200 of it (its remainder lowered in Stripe).
