@@ -12,10 +12,22 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    F,
+    Field,
+    Func,
+    IntegerField,
+    QuerySet,
+    TextField,
+)
+from django.db.models.expressions import OrderBy
 from django.utils.functional import cached_property
 
 # A filtered or searched list is counted only when the planner expects at most this many times
@@ -76,6 +88,47 @@ def sort_matches_when_few(queryset: QuerySet) -> QuerySet:
     million. The sort reads the matches only (the trigram index): tens of thousands at most."""
     queryset.query.sort_matches_when_few = True  # type: ignore[attr-defined]
     return queryset
+
+
+class _Unwalked(Func):
+    """A column's values as they are, in their own order, from an expression no index holds:
+    `name || ''` (text), `amount + 0` (numbers, dates), `created + interval '0 seconds'`."""
+
+    def __init__(self, column: str, field: Field, template: str) -> None:
+        super().__init__(F(column), output_field=field, template=template)
+
+
+def _unwalked_template(field: Field) -> str | None:
+    if isinstance(field, CharField | TextField):
+        return "(%(expressions)s || '')"
+    if isinstance(field, DateTimeField):  # before DateField: a DateTimeField is one
+        return "(%(expressions)s + interval '0 seconds')"
+    if isinstance(field, IntegerField | DecimalField | DateField):
+        return "(%(expressions)s + 0)"
+    return None
+
+
+def unwalked(queryset: QuerySet) -> QuerySet:
+    """`queryset` in the same order, its first key read through `_Unwalked`, so that
+    PostgreSQL cannot walk an index for the order and sorts the matches it finds instead. The
+    rows and their order are unchanged (the same values, the same collation, NULLs where they
+    were). An order whose first key is not a column of the record's own is left as it is."""
+    query = queryset.query
+    default = (query.get_meta().ordering or ()) if query.default_ordering else ()
+    order = list(query.order_by or default)
+    if not order or not isinstance(order[0], str) or order[0].lstrip("-") in query.annotations:
+        return queryset
+    descending, name = order[0].startswith("-"), order[0].lstrip("-")
+    meta = queryset.model._meta
+    try:
+        field = meta.pk if name == "pk" else meta.get_field(name)
+    except FieldDoesNotExist:  # a path through a relation, or a random order ("?")
+        return queryset
+    template = _unwalked_template(field) if isinstance(field, Field) else None
+    if template is None or field.is_relation:
+        return queryset
+    first = _Unwalked(field.attname, field, template)
+    return queryset.order_by(OrderBy(first, descending=descending), *order[1:])
 
 
 def planned_rows(queryset: QuerySet) -> int:
@@ -173,7 +226,7 @@ class EstimatedCountPaginator(Paginator):
         return value
 
     def _sorts_matches(self) -> bool:
-        """Whether the page is read with the index walk priced out (`sort_matches_when_few`)."""
+        """Whether the page is read by sorting its matches (`sort_matches_when_few`)."""
         qs = self._queryset()
         if qs is None or not getattr(qs.query, "sort_matches_when_few", False):
             return False
@@ -181,38 +234,25 @@ class EstimatedCountPaginator(Paginator):
             return True  # at most the limit's matches: sorting them is cheap
         return self._planned is not None and self._planned <= sort_matches_up_to()
 
-    def _read(self, read: Callable[[], Any]) -> Any:
-        """The page's rows as `read` gives them; read at once, with plain index scans priced
-        out (the trigram index is still read, as a bitmap), when its matches are to be sorted."""
-        if not self._sorts_matches():
-            return read()
+    def _listed(self) -> Any:
+        """The list the page is cut from: ordered so that no index gives its order when its
+        matches are to be sorted (`unwalked`), the trigram index then being the one way in."""
         qs = self._queryset()
-        assert qs is not None
-        connection = connections[qs.db]
-        # SET LOCAL lasts to the end of the transaction: the block's own one ends it; within a
-        # transaction the caller holds (a test, a surrounding atomic block) it is reset after
-        # (a failure rolls the block's savepoint back, and the setting with it).
-        nested = connection.in_atomic_block
-        with transaction.atomic(using=qs.db), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_indexscan = off")
-            rows = read()
-            if isinstance(rows, QuerySet):
-                rows._fetch_all()  # type: ignore[attr-defined]  # read now, still a QuerySet
-            if nested:
-                cursor.execute("RESET enable_indexscan")
-            return rows
+        if qs is not None and self._sorts_matches():
+            return unwalked(qs)
+        return self.object_list
 
     def page(self, number: Any) -> Page:
         self.count  # noqa: B018 - decides whether the count is an estimate
-        if not self.count_is_estimate:
-            page = super().page(number)
-            rows = page.object_list
-            page.object_list = self._read(lambda: self._rows(rows))
-            return page
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        window = self.object_list[bottom : bottom + self.per_page + 1]
-        rows = list(self._read(lambda: self._rows(window)))
+        if not self.count_is_estimate:  # as Django's Paginator.page, from `_listed()`
+            top = bottom + self.per_page
+            if top + self.orphans >= self.count:
+                top = self.count
+            return Page(self._rows(self._listed()[bottom:top]), number, self)
+        window = self._listed()[bottom : bottom + self.per_page + 1]
+        rows = list(self._rows(window))
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if not rows and number > 1:
