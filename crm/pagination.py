@@ -187,32 +187,36 @@ class EstimatedCountPaginator(Paginator):
             return super().count
         limit = self.exact_count_limit
         ids = qs.order_by().values("pk")
-        bounded_by_search = (rows_at_most(qs) or limit + 1) <= limit
-        estimate = self._estimate(qs, ids) if qs.query.where and not bounded_by_search else None
-        self._planned = estimate
-        if _more_than_limit(qs):  # known past the limit: only the estimate is asked
-            self.count_is_estimate = True
-            return max(limit + 1, estimate if estimate is not None else 0)
-        if estimate is not None and estimate > uncounted_past():
-            self.count_is_estimate = True  # plainly past the limit: counting would read them all
-            return estimate
-        bounded = ids[: limit + 1].count()
+        if not qs.query.where:  # the whole table: counted up to the limit and sized at once
+            bounded, estimate = self._count_and_size(qs, ids[: limit + 1])
+        else:
+            bounded_by_search = (rows_at_most(qs) or limit + 1) <= limit
+            estimate = None if bounded_by_search else planned_rows(ids)
+            self._planned = estimate
+            if _more_than_limit(qs):  # known past the limit: only the estimate is asked
+                self.count_is_estimate = True
+                return max(limit + 1, estimate if estimate is not None else 0)
+            if estimate is not None and estimate > uncounted_past():
+                self.count_is_estimate = True  # plainly past the limit: counting reads them all
+                return estimate
+            bounded = ids[: limit + 1].count()
         if bounded <= limit:
             return bounded
         self.count_is_estimate = True
-        return max(limit + 1, estimate if estimate is not None else self._estimate(qs, ids))
+        return max(limit + 1, estimate if estimate is not None else planned_rows(ids))
 
-    def _estimate(self, qs: QuerySet, ids: QuerySet) -> int:
+    def _count_and_size(self, qs: QuerySet, bounded_ids: QuerySet) -> tuple[int, int | None]:
+        """The table's rows counted up to the limit, and its size as PostgreSQL last measured
+        it (``pg_class.reltuples``; None when never measured), in one statement."""
+        sql, params = bounded_ids.query.sql_with_params()
         with connections[qs.db].cursor() as cursor:
-            if not qs.query.where:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                    [qs.model._meta.db_table],
-                )
-                row = cursor.fetchone()
-                if row and row[0] >= 0:
-                    return int(row[0])
-        return planned_rows(ids)
+            cursor.execute(
+                f"SELECT (SELECT COUNT(*) FROM ({sql}) AS bounded), "
+                "(SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass)",
+                [*params, qs.model._meta.db_table],
+            )
+            counted, size = cursor.fetchone()
+        return counted, (int(size) if size is not None and size >= 0 else None)
 
     def validate_number(self, number: Any) -> int:
         if not self.count_is_estimate:
