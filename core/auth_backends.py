@@ -21,26 +21,32 @@ from django.db import connections, router
 @functools.cache
 def _permissions_sql(alias: str, *, superuser: bool) -> str:
     """`app_label, codename` of every permission, or of the user's own and their groups'
-    (written once a process for each database)."""
-    quote = connections[alias].ops.quote_name
-    permission, content_type = quote(Permission._meta.db_table), quote(ContentType._meta.db_table)
+    (written once a process for each database, every name read from the models)."""
+    q = connections[alias].ops.quote_name
+    permission, content_type = Permission._meta, ContentType._meta
+
+    def column(meta: Any, name: str) -> str:
+        return q(meta.pk.column if name == "pk" else meta.get_field(name).column)
+
     sql = (
-        f"SELECT ct.{quote('app_label')}, p.{quote('codename')} FROM {permission} p "
-        f"INNER JOIN {content_type} ct ON ct.{quote('id')} = p.{quote('content_type_id')}"
+        f"SELECT ct.{column(content_type, 'app_label')}, p.{column(permission, 'codename')} "
+        f"FROM {q(permission.db_table)} p INNER JOIN {q(content_type.db_table)} ct "
+        f"ON ct.{column(content_type, 'pk')} = p.{column(permission, 'content_type')}"
     )
     if superuser:
         return sql
-    user_model = get_user_model()
-    own = user_model._meta.get_field("user_permissions").remote_field.through._meta  # type: ignore[union-attr]
-    membership = user_model._meta.get_field("groups").remote_field.through._meta  # type: ignore[union-attr]
-    granted = Group._meta.get_field("permissions").remote_field.through._meta  # type: ignore[union-attr]
-    permission_id, user_id, group_id = quote("permission_id"), quote("user_id"), quote("group_id")
+    user = get_user_model()._meta
+    own: Any = user.get_field("user_permissions")
+    groups: Any = user.get_field("groups")
+    granted: Any = Group._meta.get_field("permissions")
     return (
-        f"{sql} WHERE p.{quote('id')} IN ("
-        f"SELECT {permission_id} FROM {quote(own.db_table)} WHERE {user_id} = %s "
-        f"UNION SELECT g.{permission_id} FROM {quote(granted.db_table)} g "
-        f"INNER JOIN {quote(membership.db_table)} m ON m.{group_id} = g.{group_id} "
-        f"WHERE m.{user_id} = %s)"
+        f"{sql} WHERE p.{column(permission, 'pk')} IN ("
+        f"SELECT {q(own.m2m_reverse_name())} FROM {q(own.m2m_db_table())} "
+        f"WHERE {q(own.m2m_column_name())} = %s "
+        f"UNION SELECT g.{q(granted.m2m_reverse_name())} FROM {q(granted.m2m_db_table())} g "
+        f"INNER JOIN {q(groups.m2m_db_table())} m "
+        f"ON m.{q(groups.m2m_reverse_name())} = g.{q(granted.m2m_column_name())} "
+        f"WHERE m.{q(groups.m2m_column_name())} = %s)"
     )
 
 
