@@ -359,7 +359,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "api.filters.search.IndexedSearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "api.filters.ordering.StableOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StaffPageNumberPagination",
     "PAGE_SIZE": 50,
