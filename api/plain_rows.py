@@ -16,8 +16,9 @@ as before):
   stand-in for the record: the row's values as attributes, the model's own properties, methods
   and constants, and each relation that ``PlainRows.columns`` reaches as a stand-in of its own.
 
-So a page runs the queries it ran before (the count, the page, one per nested list) and the
-count and the navigation are the paginator's, unchanged. tests/api/staff/test_plain_rows.py
+So a page runs the queries it ran before (the count, the page, one per nested list; a list
+that reads ``by_ids`` one more, its page's ids) and the count and the navigation are the
+paginator's, unchanged. tests/api/staff/test_plain_rows.py
 compares each such list with its serializer's answer byte for byte.
 """
 
@@ -50,6 +51,10 @@ class PlainRows:
 
     columns: tuple[str, ...] = ()
     nested: tuple[tuple[str, PlainRows], ...] = ()
+    # Read the page's ids first (its order and slice on the list's own table), then its rows by
+    # those ids: for a row joined from many tables, whose ordered and sliced statement the
+    # planner spends far longer planning than running (eight tables: 7.7 ms against 1).
+    by_ids: bool = False
 
 
 _COLUMN, _NESTED, _FIELD = "column", "nested", "field"
@@ -220,6 +225,7 @@ class _Plan:
         self.nested: list[_Nested] = []
         self.slugs: list[tuple[str, str, str]] = []  # (name, relation, slug field)
         self.model = model
+        self.by_ids = spec.by_ids
         nested_specs = dict(spec.nested)
         for name, field in serializer.fields.items():
             if field.write_only:
@@ -274,7 +280,19 @@ class _Plan:
         ]
 
     def _rows(self, queryset: QuerySet) -> list[dict[str, Any]]:
-        return list(queryset.prefetch_related(None).values(*self.columns))
+        queryset = queryset.prefetch_related(None)
+        if not (self.by_ids and queryset.query.is_sliced):
+            return list(queryset.values(*self.columns))
+        ids = list(queryset.values_list(self.pk, flat=True))
+        if not ids:
+            return []
+        # The same query (its filters, annotations and joins) for these ids, unordered.
+        unsliced = queryset.all()
+        unsliced.query.clear_limits()
+        unsliced.query.clear_ordering(force=True)
+        rows = unsliced.filter(pk__in=ids).values(*self.columns)
+        by_id = {row[self.pk]: row for row in rows}
+        return [by_id[pk] for pk in ids if pk in by_id]  # one gone in between is left out
 
     def _nested(self, queryset: QuerySet, rows: list[dict[str, Any]]) -> dict[str, Any]:
         if not rows:  # as a prefetch: no records, no query
