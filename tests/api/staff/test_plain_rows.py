@@ -273,9 +273,11 @@ def test_a_registrations_search_walked_through_their_contacts_is_read_at_once(cl
     for _ in range(3):
         make_registration(contact=ContactFactory(last_name="Garcia"))
 
-    with override_settings(STAFF_API_EXACT_COUNT_LIMIT=1):
-        with CaptureQueriesContext(connection) as captured:
-            rows = client.get("/api/v1/registrations/?search=garcia&page_size=2").json()
+    with (
+        override_settings(STAFF_API_EXACT_COUNT_LIMIT=1),
+        CaptureQueriesContext(connection) as captured,
+    ):
+        rows = client.get("/api/v1/registrations/?search=garcia&page_size=2").json()
     statements = [q["sql"] for q in captured.captured_queries]
     assert not any(s.startswith('SELECT "crm_registration"."id" AS "id"') for s in statements)
     assert len(rows["results"]) == 2 and rows["next"] is not None
