@@ -229,22 +229,18 @@ class EstimatedCountPaginator(Paginator):
             raise EmptyPage(self.error_messages["min_page"])
         return value
 
-    def _sorts_matches(self) -> bool:
-        """Whether the page is read by sorting its matches (`sort_matches_when_few`)."""
+    def _listed(self) -> Any:
+        """The list the page is cut from. A search marked `sort_matches_when_few` whose matches
+        are few enough (at most the limit counted, or at most `sort_matches_up_to()` planned)
+        is ordered so that no index gives its order (`unwalked`): the trigram index is then the
+        one way in, and its matches are sorted."""
         qs = self._queryset()
         if qs is None or not getattr(qs.query, "sort_matches_when_few", False):
-            return False
-        if not self.count_is_estimate:
-            return True  # at most the limit's matches: sorting them is cheap
-        return self._planned is not None and self._planned <= sort_matches_up_to()
-
-    def _listed(self) -> Any:
-        """The list the page is cut from: ordered so that no index gives its order when its
-        matches are to be sorted (`unwalked`), the trigram index then being the one way in."""
-        qs = self._queryset()
-        if qs is not None and self._sorts_matches():
-            return unwalked(qs)
-        return self.object_list
+            return self.object_list
+        few = not self.count_is_estimate or (
+            self._planned is not None and self._planned <= sort_matches_up_to()
+        )
+        return unwalked(qs) if few else qs
 
     def page(self, number: Any) -> Page:
         self.count  # noqa: B018 - decides whether the count is an estimate
