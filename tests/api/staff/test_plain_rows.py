@@ -265,6 +265,24 @@ def test_a_registrations_page_reads_its_ids_then_its_rows_by_them(client):
     assert nothing["results"] == [] and nothing["count"] == 0
 
 
+def test_a_searched_registrations_page_reads_its_rows_by_the_page_ids_alone(client):
+    """A rare term's search narrows the list to its matching ids; the page's ids come from
+    that, and its rows are read by the page's ids alone: the search's ids beside them made
+    PostgreSQL expect one row and read the registrations whole (scale 1.0: 11 ms against 1)."""
+    garcias = {make_registration(contact=ContactFactory(last_name="Garcia")).pk for _ in "abc"}
+    make_registration(contact=ContactFactory(last_name="Novak"))
+
+    with CaptureQueriesContext(connection) as captured:
+        rows = client.get("/api/v1/registrations/?search=garcia&page_size=2").json()
+    statements = [q["sql"] for q in captured.captured_queries]
+    ids = next(s for s in statements if s.startswith('SELECT "crm_registration"."id" AS "id"'))
+    by_ids = statements[statements.index(ids) + 1]
+    tail = by_ids.rsplit(" WHERE ", 1)[1]
+    assert tail.count(" IN (") == 1 and " AND " not in tail, tail
+    assert len(rows["results"]) == 2 and {row["id"] for row in rows["results"]} <= garcias
+    assert rows["count"] == 3 and rows["next"] is not None
+
+
 @pytest.mark.postgres
 def test_a_registrations_search_walked_through_their_contacts_is_read_at_once(client):
     """A common term's search (more matches than the ids a search reads) tests each row's
