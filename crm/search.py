@@ -15,7 +15,9 @@ in one of the columns).
   (`sort_matches_when_few`), the page is read from the trigram index and sorted.
 - A list that also searches other records (an invoice's organization's name, a registration's
   contact) first asks for the matching ids, each column or text its own index scan, united,
-  at most ``STAFF_API_EXACT_COUNT_LIMIT`` of them (one query). A rare term's records are then
+  at most ``STAFF_API_EXACT_COUNT_LIMIT`` of them (one query); through a relation, the records
+  at its end are searched and each one's listed records read by the relation's index, so the
+  limit stops the reading there too. A rare term's records are then
   read by id; a common term's (more ids than that) walk the list's order, each row tested
   (its text, the one row of each table it points to), instead of reading every match.
 - Two or more columns of one record that lists them in ``search_text_fields`` are searched as
@@ -31,8 +33,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import DatabaseError, connections, transaction
-from django.db.models import F, Func, Model, Q, QuerySet, TextField
+from django.db.models import BigIntegerField, F, Func, Model, OuterRef, Q, QuerySet, TextField
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
 
@@ -145,6 +148,23 @@ def _matching(manager: Any, part: _Part, term: str, name: str) -> QuerySet:
     return manager.filter(found).values("pk")
 
 
+def _branch_ids(model: type[Model], part: _Part, term: str) -> QuerySet:
+    """The ids of the listed records where `term` is in the part (one column or text), for the
+    union that tells a rare term from a common one. Through relations that reach one record of
+    each table (an invoice's organization), the records at the far end are searched and each
+    one's listed records read by the relation's index as they are found, so that the union's
+    limit stops the reading: a join read the listed table whole and every match at the far end
+    before its first id (scale 1.0, "precision": 16 ms, growing with the data)."""
+    manager = model._default_manager
+    if not part.prefix or not _single_valued(model, part.prefix):
+        return _matching(manager, part, term, "search_text").order_by().values_list("pk", flat=True)
+    far = _model_at(model, part.prefix)._default_manager
+    found = _matching(far, _Part("", text=part.text, columns=part.columns), term, "search_text")
+    listed = manager.filter(**{part.prefix: OuterRef("pk")}).order_by().values("pk")
+    each = Func(ArraySubquery(listed), function="unnest", output_field=BigIntegerField())
+    return found.order_by().values_list(each, flat=True)
+
+
 def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[str]) -> QuerySet:
     """`queryset` narrowed to the records where every term is in at least one of `fields` (ORM
     paths such as ``organization__name``), ignoring case."""
@@ -164,10 +184,7 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
             queryset = queryset.alias(**{name: text}).filter(**{f"{name}__icontains": term})
             queryset = sort_matches_when_few(queryset)
             continue
-        branches = [
-            _matching(manager, part, term, "search_text").order_by().values_list("pk", flat=True)
-            for part in _split(parts)
-        ]
+        branches = [_branch_ids(model, part, term) for part in _split(parts)]
         limit = exact_count_limit()
         united = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
         ids = list(united.order_by()[: limit + 1])

@@ -3,6 +3,7 @@ record's own search text in one predicate, a rare term's ids united from index s
 term's rows tested as the list's order is walked. On PostgreSQL each way is forced by the number
 of ids a search may read (``STAFF_API_EXACT_COUNT_LIMIT``); SQLite unites the columns' ids."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -299,3 +300,35 @@ def test_a_search_through_other_records_is_read_as_planned(world, settings):
     found = indexed_search(Invoice.objects.order_by("-pk"), INVOICE_FIELDS, ["precision"])
     _, _, sql = _paginated(found)
     assert not any("|| '')" in s or "+ 0)" in s for s in sql), sql
+
+
+@pytest.mark.postgres
+def test_a_term_through_a_relation_reads_ids_by_its_index_until_it_has_enough(world, settings):
+    """A rare term's ids through a relation that reaches one record (an invoice's organization):
+    the organizations are searched, and each one's invoices read by the relation's index as it
+    is found, until the union has one id more than the limit. A join read every invoice and
+    every matching organization first (scale 1.0: 16 ms against 9, growing with the data)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    settings.STAFF_API_EXACT_COUNT_LIMIT = 2
+    with CaptureQueriesContext(connection) as captured:
+        found = indexed_search(Invoice.objects.order_by("-pk"), INVOICE_FIELDS, ["bakery"])
+    (union,) = [q["sql"] for q in captured.captured_queries]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # As at a size where reading either table whole is slow, and where the planner, given
+        # a join, chose to hash it rather than loop: the statement leaves it no join to plan.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {union}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Join" not in plan and "SubPlan" in plan, plan
+    by_organization = re.search(r"billing_invoice_organization_id\w* .*loops=(\d+)", plan)
+    assert by_organization is not None, plan
+    # Six organizations are bakeries, one invoice each: three read, then the union stops.
+    assert int(by_organization.group(1)) == 3, plan
+    expected = Invoice.objects.filter(_either(INVOICE_FIELDS, "bakery"))
+    assert sorted(found.values_list("pk", flat=True)) == sorted(
+        expected.values_list("pk", flat=True)
+    )
