@@ -19,7 +19,9 @@ in one of the columns).
   at its end are searched and each one's listed records read by the relation's index, so the
   limit stops the reading there too. A rare term's records are then
   read by id; a common term's (more ids than that) walk the list's order, each row tested
-  (its text, the one row of each table it points to), instead of reading every match.
+  (its text; the one row of each table it points to, read by a subquery, so that the planner
+  has no join to hash whole), instead of reading every match. Its count is estimated from the
+  same test written as joins (`estimate_by`).
 - Two or more columns of one record that lists them in ``search_text_fields`` are searched as
   its whole text: a registration's contact by name, email and phone.
 
@@ -35,13 +37,27 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import DatabaseError, connections, transaction
-from django.db.models import BigIntegerField, F, Func, Model, OuterRef, Q, QuerySet, TextField
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+)
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
 
 from crm.pagination import (
     bound_rows,
     bound_rows_below,
+    estimate_by,
+    estimated,
     exact_count_limit,
     sort_matches_when_few,
 )
@@ -165,6 +181,36 @@ def _branch_ids(model: type[Model], part: _Part, term: str) -> QuerySet:
     return found.order_by().values_list(each, flat=True)
 
 
+def _in_part(queryset: QuerySet, part: _Part, term: str, name: str) -> tuple[QuerySet, Q]:
+    """`queryset` (given the part's text as `name` when searched as a text) and the condition
+    that `term` is in the part, through joins where the part is another record's."""
+    if part.text:
+        queryset = queryset.alias(**{name: SearchText(*part.paths(part.text))})
+        return queryset, Q(**{f"{name}__icontains": term})
+    found = Q()
+    for path in part.paths(part.columns):
+        found |= Q(**{f"{path}__icontains": term})
+    return queryset, found
+
+
+def _found_in(model: type[Model], part: _Part, term: str) -> Subquery:
+    """Whether `term` is in the one record a row reaches through the part's relations: that
+    record read by its primary key, row by row. A join let the planner, expecting few matches,
+    hash the listed table whole with every record it points to (registrations, "garcia",
+    scale 10: 900 ms) where the walk of the list's order reads a few thousand rows."""
+    far = _model_at(model, part.prefix)._default_manager
+    if part.text:
+        records = far.alias(search_text=SearchText(*part.text))
+        found = Q(search_text__icontains=term)
+    else:
+        records, found = far.all(), Q()
+        for column in part.columns:
+            found |= Q(**{f"{column}__icontains": term})
+    tested = ExpressionWrapper(found, output_field=BooleanField())
+    one = records.filter(pk=OuterRef(part.prefix)).order_by().annotate(found=tested)
+    return Subquery(one.values("found"), output_field=BooleanField())
+
+
 def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[str]) -> QuerySet:
     """`queryset` narrowed to the records where every term is in at least one of `fields` (ORM
     paths such as ``organization__name``), ignoring case."""
@@ -193,20 +239,26 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
             queryset = bound_rows(queryset.filter(pk__in=matching), len(matching))
             continue
         # A common term: the list's order is walked until its page is full, each row tested
-        # (its own text, one row of each table it points to), the same few thousand rows at
-        # any size; the ids would be every match, a number that grows with the table.
-        found = Q()
+        # (its own text, the one record of each table it points to, read by a subquery), the
+        # same few thousand rows at any size; the ids would be every match, a number that grows
+        # with the table. Its count is estimated from the same test written as joins.
+        found, joined, stand_in = Q(), Q(), estimated(queryset)
         for i, part in enumerate(parts):
             if not _single_valued(model, part.prefix):
-                found |= Q(pk__in=_matching(manager, part, term, "search_text"))
+                through = Q(pk__in=_matching(manager, part, term, "search_text"))
+                found, joined = found | through, joined | through
                 continue
-            if part.text:
-                name = f"search_text_{n}_{i}"
-                queryset = queryset.alias(**{name: SearchText(*part.paths(part.text))})
-                found |= Q(**{f"{name}__icontains": term})
-            for path in part.paths(part.columns):
-                found |= Q(**{f"{path}__icontains": term})
-        queryset = queryset.filter(found)
+            name = f"search_text_{n}_{i}"
+            stand_in, in_part = _in_part(stand_in, part, term, name)
+            joined |= in_part
+            if part.prefix:
+                found_name = f"search_found_{n}_{i}"
+                queryset = queryset.alias(**{found_name: _found_in(model, part, term)})
+                found |= Q(**{found_name: True})
+            else:
+                queryset, in_part = _in_part(queryset, part, term, name)
+                found |= in_part
+        queryset = estimate_by(queryset.filter(found), stand_in.filter(joined))
         if single_term_on_whole_list and len(set(ids)) > limit:  # past the limit, alone
             queryset = bound_rows_below(queryset)
     return queryset

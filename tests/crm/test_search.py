@@ -332,3 +332,30 @@ def test_a_term_through_a_relation_reads_ids_by_its_index_until_it_has_enough(wo
     assert sorted(found.values_list("pk", flat=True)) == sorted(
         expected.values_list("pk", flat=True)
     )
+
+
+@pytest.mark.postgres
+def test_a_common_terms_rows_are_tested_by_subqueries_and_counted_by_joins(world, settings):
+    """A common term walks the list's order testing each row's organization by a subquery (no
+    join the planner could hash whole), and the count's estimate is asked of the same test
+    written as a join (the planner takes a subquery's matches for half the table). A filter
+    added after the search is estimated as it stands."""
+    settings.STAFF_API_EXACT_COUNT_LIMIT = 2
+    found = indexed_search(Invoice.objects.order_by("-pk"), INVOICE_FIELDS, ["precision"])
+
+    paginator, rows, sql = _paginated(found)
+
+    (explain,) = [s for s in sql if s.startswith("EXPLAIN")]
+    assert 'JOIN "crm_organization"' in explain, explain
+    page = sql[-1]
+    assert "JOIN" not in page and 'FROM "crm_organization"' in page, page
+    assert paginator.count_is_estimate
+    expected = Invoice.objects.filter(_either(INVOICE_FIELDS, "precision")).order_by("-pk")
+    assert [r.pk for r in rows] == list(expected.values_list("pk", flat=True)[:5])
+
+    _, rows, sql = _paginated(found.filter(status="open"))
+    (explain,) = [s for s in sql if s.startswith("EXPLAIN")]
+    assert "JOIN" not in explain, explain
+    assert [r.pk for r in rows] == list(
+        expected.filter(status="open").values_list("pk", flat=True)[:5]
+    )
