@@ -61,35 +61,41 @@ def rows_at_most(queryset: QuerySet) -> int | None:
     return getattr(queryset.query, "rows_at_most", None)
 
 
-def bound_rows_below(queryset: QuerySet) -> QuerySet:
-    """Record that `queryset`, exactly as it stands, gives more than `exact_count_limit()` rows
-    (a search whose term alone matched more, on an unfiltered list): its count is then the
-    planner's estimate, without counting. Any filter added afterwards voids it (the where
-    clause is compared)."""
-    queryset.query.more_than_limit_where = queryset.query.where.clone()  # type: ignore[attr-defined]
+def _record(queryset: QuerySet, name: str, value: Any) -> QuerySet:
+    """Keep `value` on `queryset`'s query for as long as its where clause stays as it is now."""
+    setattr(queryset.query, name, (queryset.query.where.clone(), value))
     return queryset
 
 
+def _recorded(queryset: QuerySet, name: str) -> Any:
+    """The value `_record` kept, or None when a filter was added since (or none was kept)."""
+    kept = getattr(queryset.query, name, None)
+    return kept[1] if kept is not None and kept[0] == queryset.query.where else None
+
+
+def bound_rows_below(queryset: QuerySet) -> QuerySet:
+    """Record that `queryset`, exactly as it stands, gives more than `exact_count_limit()` rows
+    (a search whose term alone matched more, on an unfiltered list): its count is then the
+    planner's estimate, without counting. Any filter added afterwards voids it."""
+    return _record(queryset, "more_than_limit", True)
+
+
 def _more_than_limit(queryset: QuerySet) -> bool:
-    where = getattr(queryset.query, "more_than_limit_where", None)
-    return where is not None and where == queryset.query.where
+    return _recorded(queryset, "more_than_limit") is True
 
 
 def estimate_by(queryset: QuerySet, stand_in: QuerySet) -> QuerySet:
     """Record that the planner's estimate of `queryset`'s rows is asked of `stand_in`: the same
     rows by a statement it weighs better (a common term's search joins the records it reaches,
     where `queryset` tests each row by a subquery whose matches the planner takes for half the
-    table). Any filter added afterwards voids it (the where clause is compared)."""
-    queryset.query.estimate_by = (queryset.query.where.clone(), stand_in)  # type: ignore[attr-defined]
-    return queryset
+    table). Any filter added afterwards voids it."""
+    return _record(queryset, "estimate_by", stand_in)
 
 
 def estimated(queryset: QuerySet) -> QuerySet:
     """The queryset whose planned rows stand for `queryset`'s (see `estimate_by`)."""
-    recorded = getattr(queryset.query, "estimate_by", None)
-    if recorded is not None and recorded[0] == queryset.query.where:
-        return recorded[1]
-    return queryset
+    stand_in = _recorded(queryset, "estimate_by")
+    return queryset if stand_in is None else stand_in  # (a queryset's truth would run it)
 
 
 def sort_matches_up_to() -> int:

@@ -116,6 +116,10 @@ class _Part:
     def paths(self, columns: Iterable[str]) -> list[str]:
         return [f"{self.prefix}{LOOKUP_SEP}{c}" if self.prefix else c for c in columns]
 
+    def far_end(self) -> _Part:
+        """The same columns, searched on the record at the end of the path itself."""
+        return _Part("", text=self.text, columns=self.columns)
+
 
 def _parts(model: type[Model], fields: Sequence[str]) -> list[_Part]:
     """`fields` grouped by record. Two or more columns of a record that lists them among its
@@ -153,34 +157,6 @@ def _single_valued(model: type[Model], prefix: str) -> bool:
     return True
 
 
-def _matching(manager: Any, part: _Part, term: str, name: str) -> QuerySet:
-    """The ids of the records where `term` is in the part (one query per column or text)."""
-    if part.text:
-        text = SearchText(*part.paths(part.text))
-        return manager.alias(**{name: text}).filter(**{f"{name}__icontains": term}).values("pk")
-    found = Q()
-    for path in part.paths(part.columns):
-        found |= Q(**{f"{path}__icontains": term})
-    return manager.filter(found).values("pk")
-
-
-def _branch_ids(model: type[Model], part: _Part, term: str) -> QuerySet:
-    """The ids of the listed records where `term` is in the part (one column or text), for the
-    union that tells a rare term from a common one. Through relations that reach one record of
-    each table (an invoice's organization), the records at the far end are searched and each
-    one's listed records read by the relation's index as they are found, so that the union's
-    limit stops the reading: a join read the listed table whole and every match at the far end
-    before its first id (scale 1.0, "precision": 16 ms, growing with the data)."""
-    manager = model._default_manager
-    if not part.prefix or not _single_valued(model, part.prefix):
-        return _matching(manager, part, term, "search_text").order_by().values_list("pk", flat=True)
-    far = _model_at(model, part.prefix)._default_manager
-    found = _matching(far, _Part("", text=part.text, columns=part.columns), term, "search_text")
-    listed = manager.filter(**{part.prefix: OuterRef("pk")}).order_by().values("pk")
-    each = Func(ArraySubquery(listed), function="unnest", output_field=BigIntegerField())
-    return found.order_by().values_list(each, flat=True)
-
-
 def _in_part(queryset: QuerySet, part: _Part, term: str, name: str) -> tuple[QuerySet, Q]:
     """`queryset` (given the part's text as `name` when searched as a text) and the condition
     that `term` is in the part, through joins where the part is another record's."""
@@ -193,19 +169,35 @@ def _in_part(queryset: QuerySet, part: _Part, term: str, name: str) -> tuple[Que
     return queryset, found
 
 
+def _matching(manager: Any, part: _Part, term: str) -> QuerySet:
+    """The ids of the records where `term` is in the part (one query per column or text)."""
+    records, found = _in_part(manager.all(), part, term, "search_text")
+    return records.filter(found).values("pk")
+
+
+def _branch_ids(model: type[Model], part: _Part, term: str) -> QuerySet:
+    """The ids of the listed records where `term` is in the part (one column or text), for the
+    union that tells a rare term from a common one. Through relations that reach one record of
+    each table (an invoice's organization), the records at the far end are searched and each
+    one's listed records read by the relation's index as they are found, so that the union's
+    limit stops the reading: a join read the listed table whole and every match at the far end
+    before its first id (scale 1.0, "precision": 16 ms, growing with the data)."""
+    manager = model._default_manager
+    if not part.prefix or not _single_valued(model, part.prefix):
+        return _matching(manager, part, term).order_by().values_list("pk", flat=True)
+    found = _matching(_model_at(model, part.prefix)._default_manager, part.far_end(), term)
+    listed = manager.filter(**{part.prefix: OuterRef("pk")}).order_by().values("pk")
+    each = Func(ArraySubquery(listed), function="unnest", output_field=BigIntegerField())
+    return found.order_by().values_list(each, flat=True)
+
+
 def _found_in(model: type[Model], part: _Part, term: str) -> Subquery:
     """Whether `term` is in the one record a row reaches through the part's relations: that
     record read by its primary key, row by row. A join let the planner, expecting few matches,
     hash the listed table whole with every record it points to (registrations, "garcia",
     scale 10: 900 ms) where the walk of the list's order reads a few thousand rows."""
     far = _model_at(model, part.prefix)._default_manager
-    if part.text:
-        records = far.alias(search_text=SearchText(*part.text))
-        found = Q(search_text__icontains=term)
-    else:
-        records, found = far.all(), Q()
-        for column in part.columns:
-            found |= Q(**{f"{column}__icontains": term})
+    records, found = _in_part(far.all(), part.far_end(), term, "search_text")
     tested = ExpressionWrapper(found, output_field=BooleanField())
     one = records.filter(pk=OuterRef(part.prefix)).order_by().annotate(found=tested)
     return Subquery(one.values("found"), output_field=BooleanField())
@@ -245,7 +237,7 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
         found, joined, stand_in = Q(), Q(), estimated(queryset)
         for i, part in enumerate(parts):
             if not _single_valued(model, part.prefix):
-                through = Q(pk__in=_matching(manager, part, term, "search_text"))
+                through = Q(pk__in=_matching(manager, part, term))
                 found, joined = found | through, joined | through
                 continue
             name = f"search_text_{n}_{i}"
