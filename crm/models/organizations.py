@@ -1,3 +1,5 @@
+from collections.abc import Callable
+from datetime import date
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -57,6 +59,18 @@ class OrganizationHistory(HistoricalRecords):
         if getattr(instance, "has_directory_categories", None) is False:
             return  # nothing to copy onto the row
         super().create_historical_record_m2ms(history_instance, instance)
+
+
+def _row_value(row: str, key: str, parse: Callable[[Any], Any] | None = None) -> property:
+    """The value `key` of the JSON row annotated as `row`, else None (`parse` reads it: JSON
+    hands a date over as its ISO text)."""
+
+    def read(organization: models.Model) -> Any:
+        values = getattr(organization, row, None)
+        value = values.get(key) if values else None
+        return parse(value) if parse is not None and value is not None else value
+
+    return property(read)
 
 
 class Organization(TimeStampedModel):
@@ -138,6 +152,17 @@ class Organization(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    # Read from the rows crm.selectors.organization_list() annotates; None on an organization
+    # read otherwise, or without a membership (a primary representative).
+    membership_id = _row_value("membership_row", "id")
+    membership_status = _row_value("membership_row", "status")
+    membership_plan = _row_value("membership_row", "plan")
+    membership_plan_code = _row_value("membership_row", "plan_code")
+    membership_paid_through = _row_value("membership_row", "paid_through", date.fromisoformat)
+    primary_contact_id = _row_value("primary_contact_row", "id")
+    primary_contact_name = _row_value("primary_contact_row", "name")
+    primary_contact_email = _row_value("primary_contact_row", "email")
 
     def save(self, *args, **kwargs) -> None:
         self.normalize()

@@ -1,8 +1,11 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from crm import selectors
 from crm.models import DirectoryCategory, Membership, Organization
 from tests.factories import (
     AffiliationFactory,
@@ -46,6 +49,53 @@ def test_it_shows_the_current_membership_and_primary_contact(membership_api):
         "name": "Ana Diaz",
         "email": "ana@acme.example.com",
     }
+
+
+def test_the_list_reads_each_summary_by_one_subquery_and_a_filter_adds_its_own(membership_api):
+    """The current membership and the primary representative come as one JSON row each: the
+    page's statement holds two subqueries, not one a value; a filter or an ordering on a
+    membership value writes that value's subquery only where it is used."""
+    organization = OrganizationFactory(name="Acme")
+    AffiliationFactory(organization=organization, is_primary=True)
+    MembershipFactory(organization=organization, status="active")
+
+    def page_statement(query: str) -> str:
+        with CaptureQueriesContext(connection) as captured:
+            response = membership_api.get(f"{URL}{query}")
+        assert response.status_code == 200 and response.json()["count"] == 1
+        (sql,) = [q["sql"] for q in captured if '"crm_organization"."directory_logo"' in q["sql"]]
+        return sql
+
+    plain = page_statement("")
+    assert plain.count("(SELECT") == 2
+    ordered = page_statement("?ordering=membership_paid_through")
+    assert ordered.count("(SELECT") == 3  # ORDER BY the paid-through date's own subquery
+    assert "ORDER BY (SELECT" in ordered
+
+
+def test_an_organizations_summary_values_are_its_models_properties():
+    """The admin, the export and "My accounts" read the same row through the model, with the
+    paid-through date a date again; an organization read without the list's rows has none."""
+    organization = OrganizationFactory(name="Acme")
+    contact = ContactFactory(first_name="Ana", last_name="Diaz", email="ana@acme.example.com")
+    AffiliationFactory(organization=organization, contact=contact, is_primary=True)
+    plan = PlanFactory(code="corporate", name="Corporate")
+    current = MembershipFactory(organization=organization, plan=plan, status="active")
+    Membership.objects.filter(pk=current.pk).update(paid_through=date(2026, 12, 31))
+
+    listed = selectors.organization_list().get(pk=organization.pk)
+    assert (
+        listed.membership_id,
+        listed.membership_status,
+        listed.membership_plan,
+        listed.membership_plan_code,
+        listed.membership_paid_through,
+    ) == (current.pk, "active", "Corporate", "corporate", date(2026, 12, 31))
+    assert (listed.primary_contact_id, listed.primary_contact_name) == (contact.pk, "Ana Diaz")
+    assert listed.primary_contact_email == "ana@acme.example.com"
+    assert selectors.organization_list().filter(membership_plan_code="corporate").get() == listed
+    plain = Organization.objects.get(pk=organization.pk)
+    assert plain.membership_status is None and plain.primary_contact_name is None
 
 
 def test_it_shows_null_summaries_for_a_new_organization(membership_api):
