@@ -10,12 +10,13 @@ from billing import services
 from billing.models import (
     StripeEvent,
 )
+from core.admin.filters import IndexedValuesFieldListFilter
 
 
 @admin.register(StripeEvent)
 class StripeEventAdmin(admin.ModelAdmin):
     list_display = ["stripe_id", "type", "status", "stripe_created", "received_at", "attempts"]
-    list_filter = ["status", "type"]
+    list_filter = ["status", ("type", IndexedValuesFieldListFilter)]
     search_fields = ["stripe_id", "type", "error"]
     readonly_fields = [
         "stripe_id",

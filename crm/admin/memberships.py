@@ -20,6 +20,7 @@ from core.admin.actions import (
     ServiceSaveMixin,
     run_service_action,
 )
+from core.admin.filters import IndexedValuesFieldListFilter
 from core.admin.history import HistoryAdmin
 from crm import services
 from crm.admin.data_tools import CsvXlsxExportMixin
@@ -113,7 +114,7 @@ REINSTATE_PAGE = ActionPage(
 @admin.register(EmailLog)
 class EmailLogAdmin(admin.ModelAdmin):
     list_display = ["queued_at", "recipients", "subject", "template", "organization", "status"]
-    list_filter = ["status", "template"]
+    list_filter = ["status", ("template", IndexedValuesFieldListFilter)]
     search_fields = ["recipients", "subject", "organization__name", "reason"]
     list_select_related = ["organization"]
     show_full_result_count = False

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from billing.admin.credits import CreditEntryInline
 from billing.admin.documents import DuesStatementMixin
 from core.admin.actions import run_service_action
+from core.admin.filters import IndexedValuesFieldListFilter
 from core.admin.history import HistoryAdmin
 from crm import selectors, services
 from crm.admin.affiliations import PendingAffiliationsMixin, decide_links
@@ -250,7 +251,7 @@ class OrganizationAdmin(
         OrganizationRenewalMonthFilter,
         PendingAffiliationFilter,
         "county",
-        "industry",
+        ("industry", IndexedValuesFieldListFilter),
         "directory_listed",
     ]
     search_fields = ["name", "website", "email_domain", "postal_code", "contacts__email"]

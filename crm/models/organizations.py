@@ -148,7 +148,11 @@ class Organization(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(Lower("name"), name="crm_org_name_lower")]
+        indexes = [
+            models.Index(Lower("name"), name="crm_org_name_lower"),
+            # The admin's ZIP code filter lists the codes on record one index probe a code.
+            models.Index(fields=["postal_code"], name="crm_org_postal_code"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from core.admin.filters import IndexedValuesFieldListFilter
 from core.exceptions import ServiceError
 from webhooks.events import EVENT_TYPE_CHOICES, EVENT_TYPES
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -86,7 +87,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "duration_ms",
         "next_attempt_at",
     ]
-    list_filter = ["status", "event_type", "endpoint"]
+    list_filter = ["status", ("event_type", IndexedValuesFieldListFilter), "endpoint"]
     search_fields = ["message_id", "event_type"]
     list_select_related = ["endpoint"]
     date_hierarchy = "created"
