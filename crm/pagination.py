@@ -3,7 +3,10 @@ lists: exact up to ``STAFF_API_EXACT_COUNT_LIMIT`` matching rows (default 1,000)
 estimate beyond (the table's ``pg_class.reltuples`` unfiltered, the planner's row estimate
 otherwise; ``count_is_estimate`` says which). A filtered list whose estimate is plainly past the
 limit is not counted at all. Each estimated page reads one row more than it
-shows, so whether a next page exists never depends on the estimate."""
+shows, so whether a next page exists never depends on the estimate. A search whose matches are
+sorted for its page, and few enough to count, is counted by the statement that sorts them,
+exactly (`EstimatedCountPaginator._page_and_count`), when its page is asked for first (the
+staff API; the admin counts first)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import (
     CharField,
+    Count,
     DateField,
     DateTimeField,
     DecimalField,
@@ -26,6 +30,7 @@ from django.db.models import (
     IntegerField,
     QuerySet,
     TextField,
+    Window,
 )
 from django.db.models.expressions import OrderBy
 from django.utils.functional import cached_property
@@ -213,9 +218,7 @@ class EstimatedCountPaginator(Paginator):
         if not qs.query.where:  # the whole table: counted up to the limit and sized at once
             bounded, estimate = self._count_and_size(qs, ids[: limit + 1])
         else:
-            bounded_by_search = (rows_at_most(qs) or limit + 1) <= limit
-            estimate = None if bounded_by_search else self._planned_rows(qs)
-            self._planned = estimate
+            estimate = self._where_estimate(qs)
             if _more_than_limit(qs):  # known past the limit: only the estimate is asked
                 self.count_is_estimate = True
                 return max(limit + 1, estimate if estimate is not None else 0)
@@ -230,6 +233,48 @@ class EstimatedCountPaginator(Paginator):
 
     def _planned_rows(self, qs: QuerySet) -> int:
         return planned_rows(estimated(qs).order_by().values("pk"))
+
+    def _where_estimate(self, qs: QuerySet) -> int | None:
+        """The planner's rows for a filtered list (asked once), or None for a search that read
+        its matching ids (it knows their number)."""
+        if "_where_planned" not in self.__dict__:
+            bounded_by_search = (rows_at_most(qs) or self.exact_count_limit + 1) <= (
+                self.exact_count_limit
+            )
+            self._where_planned = None if bounded_by_search else self._planned_rows(qs)
+            self._planned = self._where_planned
+        return self._where_planned
+
+    def _counted_with_page(self, qs: QuerySet | None) -> bool:
+        """Whether the page is better read with its count: a search whose matches are sorted
+        (`sort_matches_when_few`) and few enough to be counted. The count would read up to
+        the limit of them, and the page then every one again to sort them; one statement
+        sorts them and counts them all (`COUNT(*) OVER ()`), exactly, past the limit too."""
+        if qs is None or "count" in self.__dict__ or self.orphans or not qs.query.where:
+            return False
+        if not getattr(qs.query, "sort_matches_when_few", False) or _more_than_limit(qs):
+            return False
+        estimate = self._where_estimate(qs)  # (and sorted whatever the count: see `_listed`)
+        return estimate is not None and estimate <= min(uncounted_past(), sort_matches_up_to())
+
+    def _page_and_count(self, qs: QuerySet, number: Any) -> Page | None:
+        """The page's ids and the number of all the matches in one statement, then the page's
+        rows by those ids, in the list's order. None for a page past the last (no row to carry
+        the count): it is then counted as any list is."""
+        number = self._whole_number(number)
+        bottom = (number - 1) * self.per_page
+        window = Window(Count("pk"), output_field=IntegerField())
+        found = list(
+            unwalked(qs)
+            .annotate(matches_in_all=window)
+            .values_list("pk", "matches_in_all")[bottom : bottom + self.per_page]
+        )
+        if not found:
+            return None
+        self.__dict__["count"] = found[0][1]
+        ids = [pk for pk, _ in found]
+        rows = self._rows(qs.filter(pk__in=ids)[: len(ids)])
+        return Page(rows, number, self)
 
     def _count_and_size(self, qs: QuerySet, bounded_ids: QuerySet) -> tuple[int, int | None]:
         """The table's rows counted up to the limit, and its size as PostgreSQL last measured
@@ -247,6 +292,10 @@ class EstimatedCountPaginator(Paginator):
     def validate_number(self, number: Any) -> int:
         if not self.count_is_estimate:
             return super().validate_number(number)
+        return self._whole_number(number)
+
+    def _whole_number(self, number: Any) -> int:
+        """`number` as a page number, 1 or more, without asking the count for the last."""
         try:
             value = int(number)
         except (TypeError, ValueError) as error:
@@ -269,6 +318,11 @@ class EstimatedCountPaginator(Paginator):
         return unwalked(qs) if few else qs
 
     def page(self, number: Any) -> Page:
+        qs = self._queryset()
+        if self._counted_with_page(qs):
+            counted = self._page_and_count(qs, number)  # type: ignore[arg-type]
+            if counted is not None:
+                return counted
         self.count  # noqa: B018 - decides whether the count is an estimate
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page

@@ -149,7 +149,7 @@ def test_trigrams_unavailable_leaves_the_migration_usable(db):
     assert editor.sql == "CREATE EXTENSION IF NOT EXISTS pg_trgm"
 
 
-def _paginated(queryset, per_page=5):
+def _paginated(queryset, per_page=5, count_first=False):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -157,6 +157,8 @@ def _paginated(queryset, per_page=5):
 
     paginator = EstimatedCountPaginator(queryset, per_page)
     with CaptureQueriesContext(connection) as captured:
+        if count_first:
+            paginator.count  # noqa: B018
         page = paginator.page(1)
         rows = list(page.object_list)
     return paginator, rows, [q["sql"] for q in captured.captured_queries]
@@ -225,12 +227,13 @@ def test_a_searched_own_text_page_is_read_by_sorting_its_matches(world, settings
     """A list searched on its own text (contacts) reads its page in an order no index gives,
     when the matches are few enough to sort: a last name's sit together in the order, and the
     walk of the order's index would pass every name before them. The rows are the same, in the
-    list's order, and no statement beyond the page's own is sent."""
+    list's order, and no statement beyond the page's own is sent. (Counted first, as the admin
+    counts: a page asked for first is read with its count, below.)"""
     settings.STAFF_API_EXACT_COUNT_LIMIT = limit
     queryset = Contact.objects.order_by("last_name", "first_name", "pk")
     found = indexed_search(queryset, CONTACT_FIELDS, ["garcia"])
 
-    paginator, rows, sql = _paginated(found)
+    paginator, rows, sql = _paginated(found, count_first=True)
 
     assert UNWALKED_ORDER in sql[-1], sql[-1]  # the page
     # Before it, the planner's rows and the count (up to the limit) as the estimate decides;
@@ -238,6 +241,51 @@ def test_a_searched_own_text_page_is_read_by_sorting_its_matches(world, settings
     assert all(s.split()[0] in ("EXPLAIN", "SELECT") for s in sql), sql
     assert paginator.count_is_estimate == (limit == 2)
     assert [r.pk for r in rows] == _sorted_contacts("garcia")[:5]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("limit", [1000, 2])  # 2: more matches than the limit, counted exactly
+def test_a_sorted_searchs_page_and_count_are_read_by_one_statement(world, settings, limit):
+    """A search whose matches are sorted, and few enough to be counted, has them sorted and
+    counted by one statement (`COUNT(*) OVER ()`) that keeps the page's ids; the page's rows
+    are then read by those ids, in the list's order. The count would have read up to the limit
+    of them and the page every one again. A page past the last is counted and refused."""
+    from django.core.paginator import EmptyPage
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.pagination import EstimatedCountPaginator, uncounted_past
+
+    settings.STAFF_API_EXACT_COUNT_LIMIT = limit
+    expected = _sorted_contacts("garcia")
+    assert len(expected) > 2 * 2
+
+    def paginator() -> EstimatedCountPaginator:
+        queryset = Contact.objects.order_by("last_name", "first_name", "pk")
+        found = EstimatedCountPaginator(indexed_search(queryset, CONTACT_FIELDS, ["garcia"]), 2)
+        found.__dict__["_where_planned"] = uncounted_past()  # as planned: within the margin
+        return found
+
+    counted = paginator()
+    with CaptureQueriesContext(connection) as captured:
+        page = counted.page(2)
+        rows = [contact.pk for contact in page.object_list]
+    sql = [q["sql"] for q in captured.captured_queries]
+
+    assert rows == expected[2:4]
+    assert counted.count == len(expected) and not counted.count_is_estimate
+    assert page.has_next() and page.has_previous()
+    assert len(sql) == 2, sql  # the ids with the count, then the rows
+    assert "OVER ()" in sql[0] and UNWALKED_ORDER in sql[0], sql[0]
+    assert "OVER" not in sql[1] and '"crm_contact"."id" IN (' in sql[1], sql[1]
+    number = (len(expected) + 1) // 2
+    last = paginator().page(number)
+    assert [c.pk for c in last.object_list] == expected[(number - 1) * 2 :]
+    assert not last.has_next()
+    with pytest.raises(EmptyPage):
+        paginator().page(len(expected) // 2 + 2)
+    with pytest.raises(EmptyPage):
+        paginator().page(0)
 
 
 @pytest.mark.postgres
