@@ -185,7 +185,7 @@ class EstimatedCountPaginator(Paginator):
     """Exact count up to a limit, PostgreSQL's estimate beyond it (see the module)."""
 
     count_is_estimate = False
-    _planned: int | None = None  # the planner's rows for the list, when count() asked it
+    _where_planned: int | None = None  # the planner's rows for the list, once asked
 
     def __init__(
         self, *args: Any, page_rows: Callable[[Any], Sequence[Any]] | None = None, **kwargs: Any
@@ -242,7 +242,6 @@ class EstimatedCountPaginator(Paginator):
                 self.exact_count_limit
             )
             self._where_planned = None if bounded_by_search else self._planned_rows(qs)
-            self._planned = self._where_planned
         return self._where_planned
 
     def _counted_with_page(self, qs: QuerySet | None) -> bool:
@@ -313,7 +312,7 @@ class EstimatedCountPaginator(Paginator):
         if qs is None or not getattr(qs.query, "sort_matches_when_few", False):
             return self.object_list
         few = not self.count_is_estimate or (
-            self._planned is not None and self._planned <= sort_matches_up_to()
+            self._where_planned is not None and self._where_planned <= sort_matches_up_to()
         )
         return unwalked(qs) if few else qs
 
