@@ -118,6 +118,28 @@ def sort_matches_when_few(queryset: QuerySet) -> QuerySet:
     return queryset
 
 
+def sort_by(queryset: QuerySet, sorted_form: QuerySet) -> QuerySet:
+    """Mark `queryset` (`sort_matches_when_few`) and record that, when its matches are sorted,
+    they are found by `sorted_form`'s condition: the same rows, each common term's as the ids
+    its columns' index scans give, united (crm/search.py). `queryset` tests each row as its
+    order is walked, which suits a term matched all along the order; sorting, it would test
+    every row. Any filter added afterwards voids the record (the mark stays)."""
+    if sorted_form.query.alias_map.keys() != queryset.query.alias_map.keys():
+        return queryset  # (a join of one the other lacks: the condition would not fit)
+    sort_matches_when_few(queryset)
+    return _record(queryset, "sorted_by", sorted_form.query.where.clone())
+
+
+def _sorted(queryset: QuerySet) -> QuerySet:
+    """`queryset` as its matches are best read to be sorted: by the condition `sort_by`
+    recorded (when one was and still fits), in the order no index gives (`unwalked`)."""
+    where = _recorded(queryset, "sorted_by")
+    if where is not None:
+        queryset = queryset.all()
+        queryset.query.where = where.clone()
+    return unwalked(queryset)
+
+
 class _Unwalked(Func):
     """A column's values as they are, in their own order, from an expression no index holds:
     `name || ''` (text), `amount + 0` (numbers, dates), `created + interval '0 seconds'`."""
@@ -264,7 +286,7 @@ class EstimatedCountPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         window = Window(Count("pk"), output_field=IntegerField())
         found = list(
-            unwalked(qs)
+            _sorted(qs)
             .annotate(matches_in_all=window)
             .values_list("pk", "matches_in_all")[bottom : bottom + self.per_page]
         )
@@ -314,7 +336,7 @@ class EstimatedCountPaginator(Paginator):
         few = not self.count_is_estimate or (
             self._where_planned is not None and self._where_planned <= sort_matches_up_to()
         )
-        return unwalked(qs) if few else qs
+        return _sorted(qs) if few else qs
 
     def page(self, number: Any) -> Page:
         qs = self._queryset()

@@ -59,6 +59,7 @@ from crm.pagination import (
     estimate_by,
     estimated,
     exact_count_limit,
+    sort_by,
     sort_matches_when_few,
 )
 
@@ -213,6 +214,12 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
     parts = _parts(model, fields)
     terms = list(terms)
     single_term_on_whole_list = len(terms) == 1 and not queryset.query.where
+    # Where no part is one record reached through a relation (contacts by their organizations'
+    # names, organizations by their contacts' addresses), the same rows with each common term's
+    # as the ids its branches give, united: when the matches are few enough to sort, the page
+    # reads them so (`sort_by`) rather than test each row of the order for them.
+    sortable = not any(part.prefix and _single_valued(model, part.prefix) for part in parts)
+    sorted_form = queryset
     for n, term in enumerate(terms):
         if len(parts) == 1 and not parts[0].prefix and parts[0].text:
             # The record's own text, one predicate: the planner weighs the term and walks
@@ -229,7 +236,9 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
         if len(ids) <= limit:  # a rare term: its records by id, each branch an index scan
             matching = sorted(set(ids))
             queryset = bound_rows(queryset.filter(pk__in=matching), len(matching))
+            sorted_form = sorted_form.filter(pk__in=matching)
             continue
+        sorted_form = sorted_form.filter(pk__in=united)
         # A common term: the list's order is walked until its page is full, each row tested
         # (its own text, the one record of each table it points to, read by a subquery), the
         # same few thousand rows at any size; the ids would be every match, a number that grows
@@ -250,9 +259,14 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
             else:
                 queryset, in_part = _in_part(queryset, part, term, name)
                 found |= in_part
-        queryset = estimate_by(queryset.filter(found), stand_in.filter(joined))
+        # (Where the ids united are the sorted form's, their estimate is the planner's sum of
+        # its index scans: an OR of subqueries it takes for half the table.)
+        stand_in = sorted_form if sortable else stand_in.filter(joined)
+        queryset = estimate_by(queryset.filter(found), stand_in)
         if single_term_on_whole_list and len(set(ids)) > limit:  # past the limit, alone
             queryset = bound_rows_below(queryset)
+    if sortable and sorted_form.query.where != queryset.query.where:
+        queryset = sort_by(queryset, sorted_form)
     return queryset
 
 

@@ -411,3 +411,99 @@ def test_a_common_terms_rows_are_tested_by_subqueries_and_counted_by_joins(world
     assert [r.pk for r in rows] == list(
         expected.filter(status="open").values_list("pk", flat=True)[:5]
     )
+
+
+ADMIN_CONTACT_FIELDS = ["first_name", "last_name", "email", "organizations__name"]
+
+
+def _sorted_rows(model, fields, term, order):
+    matching = model.objects.filter(_either(fields, term)).distinct()
+    return list(matching.order_by(*order).values_list("pk", flat=True))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("model", "fields", "term", "order", "unwalked_order"),
+    [
+        (
+            Contact,
+            ADMIN_CONTACT_FIELDS,
+            "precision",
+            ("last_name", "first_name", "-pk"),
+            UNWALKED_ORDER,
+        ),
+        (
+            Organization,
+            ADMIN_ORGANIZATION_FIELDS,
+            "precision",
+            ("name", "-pk"),
+            """ORDER BY ("crm_organization"."name" || '') ASC""",
+        ),
+    ],
+)
+def test_a_common_term_through_many_records_is_sorted_from_its_united_ids(
+    world, settings, model, fields, term, order, unwalked_order
+):
+    """The admin's contacts (by their organizations' names) and organizations (by their
+    contacts' addresses): a common term's matches, few enough to sort, are read as the ids its
+    index scans give, united, and sorted; the order's walk would test every row before them
+    (a last name's sit together). The count's estimate is the planner's for those ids, not
+    for an OR of subqueries it takes for half the table. The same rows, in the list's order."""
+    settings.STAFF_API_EXACT_COUNT_LIMIT = 2  # "precision" is common: more matches than that
+    expected = _sorted_rows(model, fields, term, order)
+    assert len(expected) > 5
+    found = indexed_search(model.objects.order_by(*order), fields, [term])
+
+    paginator, rows, sql = _paginated(found, count_first=True)  # as the admin asks
+
+    (explain,) = [s for s in sql if s.startswith("EXPLAIN")]
+    assert "UNION ALL" in explain and " OR " not in explain, explain
+    assert paginator.count_is_estimate
+    page = sql[-1]
+    assert unwalked_order in page and "UNION ALL" in page and " OR " not in page, page
+    assert [r.pk for r in rows] == expected[:5]
+
+    # Past the matches it would sort: the order is walked, each row tested (the OR).
+    settings.STAFF_API_SORT_MATCHES_UP_TO = 0
+    paginator, rows, sql = _paginated(found, count_first=True)
+    assert " OR " in sql[-1] and "UNION ALL" not in sql[-1], sql[-1]
+    assert [r.pk for r in rows] == expected[:5]
+
+
+@pytest.mark.postgres
+def test_a_filter_after_the_search_keeps_the_rows_it_narrows(world, settings):
+    """A filter added after the search voids the united ids' record (they were found without
+    it): the page is then read by the search's own test, the same rows narrowed."""
+    settings.STAFF_API_EXACT_COUNT_LIMIT = 2
+    order = ("last_name", "first_name", "-pk")
+    found = indexed_search(Contact.objects.order_by(*order), ADMIN_CONTACT_FIELDS, ["precision"])
+    narrowed = found.filter(first_name="Ana", email__contains="precision-mail")
+
+    _, rows, sql = _paginated(narrowed, count_first=True)
+
+    assert "UNION ALL" not in sql[-1], sql[-1]
+    expected = Contact.objects.filter(
+        _either(ADMIN_CONTACT_FIELDS, "precision"), email__contains="precision-mail"
+    )
+    assert [r.pk for r in rows] == list(
+        expected.distinct().order_by(*order).values_list("pk", flat=True)[:5]
+    )
+
+
+@pytest.mark.postgres
+def test_two_terms_each_common_are_sorted_from_both_their_ids(world, settings):
+    """Every term's ids narrow the sorted form as every term's test narrows the walk."""
+    settings.STAFF_API_EXACT_COUNT_LIMIT = 2
+    order = ("name", "-pk")
+    terms = ["precision", "hartford"]
+    found = indexed_search(Organization.objects.order_by(*order), ADMIN_ORGANIZATION_FIELDS, terms)
+
+    _, rows, sql = _paginated(found, count_first=True)
+
+    assert sql[-1].count("UNION ALL") >= 2, sql[-1]
+    expected = Organization.objects.filter(_either(ADMIN_ORGANIZATION_FIELDS, terms[0])).filter(
+        _either(ADMIN_ORGANIZATION_FIELDS, terms[1])
+    )
+    assert [r.pk for r in rows] == list(
+        expected.distinct().order_by(*order).values_list("pk", flat=True)[:5]
+    )
