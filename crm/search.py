@@ -219,7 +219,7 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
     # as the ids its branches give, united: when the matches are few enough to sort, the page
     # reads them so (`sort_by`) rather than test each row of the order for them.
     sortable = not any(part.prefix and _single_valued(model, part.prefix) for part in parts)
-    sorted_form = queryset
+    sorted_form, united_terms = queryset, False
     for n, term in enumerate(terms):
         if len(parts) == 1 and not parts[0].prefix and parts[0].text:
             # The record's own text, one predicate: the planner weighs the term and walks
@@ -238,7 +238,7 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
             queryset = bound_rows(queryset.filter(pk__in=matching), len(matching))
             sorted_form = sorted_form.filter(pk__in=matching)
             continue
-        sorted_form = sorted_form.filter(pk__in=united)
+        sorted_form, united_terms = sorted_form.filter(pk__in=united), True
         # A common term: the list's order is walked until its page is full, each row tested
         # (its own text, the one record of each table it points to, read by a subquery), the
         # same few thousand rows at any size; the ids would be every match, a number that grows
@@ -265,7 +265,7 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
         queryset = estimate_by(queryset.filter(found), stand_in)
         if single_term_on_whole_list and len(set(ids)) > limit:  # past the limit, alone
             queryset = bound_rows_below(queryset)
-    if sortable and sorted_form.query.where != queryset.query.where:
+    if sortable and united_terms:  # (a list searched on its own text has no other form)
         queryset = sort_by(queryset, sorted_form)
     return queryset
 

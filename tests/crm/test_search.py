@@ -245,6 +245,15 @@ def test_a_searched_own_text_page_is_read_by_sorting_its_matches(world, settings
     assert all(s.split()[0] in ("EXPLAIN", "SELECT") for s in sql), sql
     assert paginator.count_is_estimate == (limit == 2)
     assert [r.pk for r in rows] == _sorted_contacts("garcia")[:5]
+    # A term whose matches do not come first in the list's order: the page is its matches.
+    # A list that already names its table (the API's and the admin's have annotations).
+    listed = Contact.objects.filter(pk__gt=0).order_by("last_name", "first_name", "pk")
+    for count_first in (True, False):  # as the admin asks, and as the staff API does
+        smiths = indexed_search(listed, CONTACT_FIELDS, ["smith1"])
+        paginator, rows, sql = _paginated(smiths, count_first=count_first)
+        assert "LIKE" in sql[-1] or "LIKE" in sql[-2], sql
+        assert [r.pk for r in rows] == _sorted_contacts("smith1")[:5]
+        assert paginator.count == len(_sorted_contacts("smith1")) or paginator.count_is_estimate
 
 
 @pytest.mark.postgres
