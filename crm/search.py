@@ -21,7 +21,10 @@ in one of the columns).
   read by id; a common term's (more ids than that) walk the list's order, each row tested
   (its text; the one row of each table it points to, read by a subquery, so that the planner
   has no join to hash whole), instead of reading every match. Its count is estimated from the
-  same test written as joins (`estimate_by`).
+  same test written as joins (`estimate_by`). Where no searched record is one a single relation
+  reaches (contacts by their organizations' names), the common term's ids united are kept as
+  well (`sort_by`): estimated so, and when they are few enough to sort the page is read from
+  them, not by testing every row a last name's clump of matches sits behind.
 - Two or more columns of one record that lists them in ``search_text_fields`` are searched as
   its whole text: a registration's contact by name, email and phone.
 
