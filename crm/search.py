@@ -253,8 +253,9 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
                 found, joined = found | through, joined | through
                 continue
             name = f"search_text_{n}_{i}"
-            stand_in, in_part = _in_part(stand_in, part, term, name)
-            joined |= in_part
+            if not sortable:  # (a sortable list's estimate is asked of its united ids)
+                stand_in, in_part = _in_part(stand_in, part, term, name)
+                joined |= in_part
             if part.prefix:
                 found_name = f"search_found_{n}_{i}"
                 queryset = queryset.alias(**{found_name: _found_in(model, part, term)})
@@ -263,7 +264,7 @@ def indexed_search(queryset: QuerySet, fields: Sequence[str], terms: Iterable[st
                 queryset, in_part = _in_part(queryset, part, term, name)
                 found |= in_part
         # (Where the ids united are the sorted form's, their estimate is the planner's sum of
-        # its index scans: an OR of subqueries it takes for half the table.)
+        # its index scans, not that of an OR of subqueries it takes for half the table.)
         stand_in = sorted_form if sortable else stand_in.filter(joined)
         queryset = estimate_by(queryset.filter(found), stand_in)
         if single_term_on_whole_list and len(set(ids)) > limit:  # past the limit, alone

@@ -205,9 +205,14 @@ def test_a_common_term_on_a_whole_list_is_not_counted(world, settings):
 CONTACT_FIELDS = ["first_name", "last_name", "email", "phone"]
 
 
+def _sorted_rows(model, fields, term, order):
+    """The pks an OR of `fields` finds for `term`, in `order`: what every search must give."""
+    matching = model.objects.filter(_either(fields, term)).distinct()
+    return list(matching.order_by(*order).values_list("pk", flat=True))
+
+
 def _sorted_contacts(term: str) -> list[int]:
-    matching = Contact.objects.filter(_either(CONTACT_FIELDS, term))
-    return list(matching.order_by("last_name", "first_name", "pk").values_list("pk", flat=True))
+    return _sorted_rows(Contact, CONTACT_FIELDS, term, ("last_name", "first_name", "pk"))
 
 
 UNWALKED_ORDER = """ORDER BY ("crm_contact"."last_name" || '') ASC"""
@@ -423,11 +428,6 @@ def test_a_common_terms_rows_are_tested_by_subqueries_and_counted_by_joins(world
 
 
 ADMIN_CONTACT_FIELDS = ["first_name", "last_name", "email", "organizations__name"]
-
-
-def _sorted_rows(model, fields, term, order):
-    matching = model.objects.filter(_either(fields, term)).distinct()
-    return list(matching.order_by(*order).values_list("pk", flat=True))
 
 
 @pytest.mark.postgres
