@@ -357,7 +357,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.StaffModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "api.filters.backends.ListFilterBackend",
         "api.filters.search.IndexedSearchFilter",
         "api.filters.ordering.StableOrderingFilter",
     ],
