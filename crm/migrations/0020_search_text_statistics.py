@@ -5,8 +5,9 @@ The planner estimates how many rows hold a term (``LIKE '%term%'``) by the share
 expression's histogram that holds it. With the default 100 entries a term in one organization
 in 40 was read as 1 in 10,000 at 500,000 organizations (50 rows expected, 12,634 found) and as
 1 in 25 at 50,000 (2,020 expected, 1,323 found); with 1,000 entries, 12,012 and 1,251.
-The lists decide by that estimate how to read a searched page (walk the order's first rows, or
-sort the matches) and show it as the count past ``STAFF_API_EXACT_COUNT_LIMIT``. ANALYZE reads a
+The lists decide by that estimate how to read a searched page (its matches sorted and counted
+at once, sorted with the count estimated, or the order's index walked: crm/pagination.py) and
+show it as the count past ``STAFF_API_EXACT_COUNT_LIMIT``. ANALYZE reads a
 larger sample of these tables for it (about 7 s at 500,000 organizations). SQLite: nothing."""
 
 from django.db import migrations
