@@ -83,7 +83,7 @@ def measure_requests(
         for _ in range(cfg.warmup):
             beside()
     for _ in range(cfg.repeat):
-        if beside is not None and beside_samples:
+        if beside is not None:  # (the first after the floor's own warm-up runs)
             call()  # the floor's reads evicted the request's pages: read them again, untimed
         started = time.perf_counter()
         call()
