@@ -352,7 +352,7 @@ STAFF_API_SORT_MATCHES_UP_TO = env_int("STAFF_API_SORT_MATCHES_UP_TO", 25_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.StaffTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.StaffModelPermissions"],
