@@ -19,7 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Greatest
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, JSONObject
 from django.utils import timezone
 
 from billing.models import Invoice, Payment
@@ -267,8 +267,9 @@ def registration_amount_due(registration: Registration) -> Decimal:
 def registration_list_staff() -> QuerySet:
     """registration_list() with what the staff API shows of each registration, in two queries
     whatever the page size: its attendees, who checked it in, its place on the waitlist
-    (`waitlist_place`) and the invoice it is paid through (`invoice_pk`, `invoice_number`,
-    `invoice_status`, `invoice_total`: the one registration_invoice() returns)."""
+    (`waitlist_place`) and the invoice it is paid through (`invoice_row`: the one
+    registration_invoice() returns, as one JSON row of its `id`, `number`, `status` and
+    `total`, the total as text; a subquery for each value cost as many times the planning)."""
     invoice = Invoice.objects.filter(
         lines__registration=OuterRef("pk"), status__in=STANDING
     ).order_by("-pk")
@@ -288,10 +289,16 @@ def registration_list_staff() -> QuerySet:
         .select_related("checked_in_by", "benefit_usage__benefit")
         .prefetch_related("attendees")
         .annotate(
-            invoice_pk=Subquery(invoice.values("pk")[:1]),
-            invoice_number=Subquery(invoice.values("number")[:1]),
-            invoice_status=Subquery(invoice.values("status")[:1]),
-            invoice_total=Subquery(invoice.values("total")[:1]),
+            invoice_row=Subquery(
+                invoice.values(
+                    value=JSONObject(
+                        id="pk",
+                        number="number",
+                        status="status",
+                        total=Cast("total", CharField()),  # (JSON's numbers are floats)
+                    )
+                )[:1]
+            ),
             waitlist_place=Case(
                 When(
                     status=Registration.Status.WAITLISTED,

@@ -261,13 +261,14 @@ class StaffRegistrationSerializer(serializers.ModelSerializer):
     # The values come from registration_list_staff()'s annotations: no query per row.
     @extend_schema_field(RegistrationInvoiceSummarySerializer(allow_null=True))
     def get_invoice(self, obj: Registration) -> dict[str, Any] | None:
-        if getattr(obj, "invoice_pk", None) is None:
+        row = getattr(obj, "invoice_row", None)
+        if not row:
             return None
         return {
-            "id": obj.invoice_pk,  # type: ignore[attr-defined]
-            "number": obj.invoice_number,  # type: ignore[attr-defined]
-            "status": obj.invoice_status,  # type: ignore[attr-defined]
-            "total": f"{obj.invoice_total:.2f}",  # type: ignore[attr-defined]
+            "id": row["id"],
+            "number": row["number"],
+            "status": row["status"],
+            "total": f"{Decimal(row['total']):.2f}",
         }
 
 
