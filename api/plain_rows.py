@@ -41,6 +41,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.plain_formats import PerPage, writer
+from core.db import joined_as_written
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,8 @@ class _Plan:
         unsliced.query.clear_ordering(force=True)
         unsliced.query.clear_where()
         rows = unsliced.filter(pk__in=ids).values(*self.columns)
-        by_id = {row[self.pk]: row for row in rows}
+        with joined_as_written(rows.db):  # a row by its id, then each record it names
+            by_id = {row[self.pk]: row for row in rows}
         return [by_id[pk] for pk in ids if pk in by_id]  # one gone in between is left out
 
     def _nested(self, queryset: QuerySet, rows: list[dict[str, Any]]) -> dict[str, Any]:
