@@ -32,7 +32,12 @@ TOKEN = "token_"  # the prefix of the token's own columns
 def _token_sql(alias: str) -> str:
     """The token's user (every column, as `User.objects.raw` reads them), the token's own
     columns prefixed `token_`, and the user's permission names; one row or none."""
-    q = connections[alias].ops.quote_name
+    quote = connections[alias].ops.quote_name
+
+    def q(name: str | None) -> str:  # a column's name (every concrete field has one)
+        assert name is not None
+        return quote(name)
+
     user_meta, token_meta = get_user_model()._meta, Token._meta
     user_key = token_meta.get_field("user").column  # type: ignore[union-attr]
     columns = [f"u.{q(f.column)}" for f in user_meta.concrete_fields]

@@ -32,11 +32,13 @@ from billing.models import (
     SavedPaymentMethod,
 )
 from billing.money import ZERO
+from core.db import built_once
 from crm.models import Membership, PledgeInstallment
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
+@built_once
 def invoice_list() -> QuerySet[Invoice]:
     """Invoices with their organization and the sums their balance is derived from, in one
     query whatever the page size."""
@@ -98,6 +100,7 @@ def payment_list() -> QuerySet[Payment]:
     )
 
 
+@built_once
 def invoice_list_with_lines_and_payments() -> QuerySet[Invoice]:
     """invoice_list() with each invoice's lines and payments (and what was refunded of each
     payment): three queries whatever the page size."""

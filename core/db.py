@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import QuerySet
+
+
+def built_once[Q: QuerySet[Any]](build: Callable[[], Q]) -> Callable[[], Q]:
+    """A selector whose queryset is built once a process and handed out as a copy (`.all()`,
+    unevaluated, as DRF hands out a view's `queryset`), for a list read on every request whose
+    building (annotations resolved, subqueries cloned, prefetches set up) cost 0.5 to 1.4 ms
+    a request. Only for a queryset that depends on nothing but the models: no clock, no
+    setting, no argument."""
+    cached = functools.cache(build)
+
+    @functools.wraps(build)
+    def selector() -> Q:
+        return cached().all()
+
+    return selector
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from billing.models import Invoice, Payment
 from billing.money import ZERO
+from core.db import built_once
 from crm.models import Contact, Interaction, Organization
 from crm.selectors import member_organization_of, organization_by_name, organization_is_member
 from crm.selectors.timeline import TimelineRead
@@ -177,6 +178,7 @@ def event_list_admin() -> QuerySet:
     )
 
 
+@built_once
 def registration_list() -> QuerySet:
     return Registration.objects.select_related("event", "ticket_type", "contact", "organization")
 
@@ -264,6 +266,7 @@ def registration_amount_due(registration: Registration) -> Decimal:
     return max(total - (getattr(registration, "invoice_paid", None) or ZERO), ZERO)
 
 
+@built_once
 def registration_list_staff() -> QuerySet:
     """registration_list() with what the staff API shows of each registration, in two queries
     whatever the page size: its attendees, who checked it in, its place on the waitlist

@@ -25,6 +25,7 @@ from django.db.models.functions import Concat, JSONObject, Lower
 
 from billing.models import Invoice, InvoiceLine
 from billing.services.invoice_drafts import STANDING
+from core.db import built_once
 from core.services import keep_prefetched
 from crm.models import (
     Affiliation,
@@ -60,6 +61,7 @@ def _is_closed_expression():
     )
 
 
+@built_once
 def organization_list() -> QuerySet[Organization]:
     """Organizations with their current membership and primary representative, in one query.
 

@@ -6,7 +6,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from core.db import joined_as_written
+from core.db import built_once, joined_as_written
+from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +63,35 @@ def test_on_other_databases_it_sends_nothing(settings):
     with CaptureQueriesContext(connection) as captured, joined_as_written("default"):
         pass
     assert captured.captured_queries == []
+
+
+def test_a_selector_built_once_hands_out_a_fresh_unevaluated_copy_each_time():
+    from crm.models import Organization
+    from crm.selectors import organization_list
+
+    first = organization_list()
+    assert list(first) == []
+    OrganizationFactory(name="Acme")
+    narrowed = organization_list().filter(name="Nobody")
+
+    second = organization_list()
+    assert first is not second and first.query is not second.query
+    assert [o.name for o in second] == ["Acme"]  # nothing kept from the first's evaluation
+    assert list(narrowed) == [] and second.query.where != narrowed.query.where
+    assert str(organization_list().query) == str(second.query)
+    assert second[0].membership_status is None  # the annotations are the list's own
+    assert isinstance(second[0], Organization)
+
+
+def test_built_once_builds_once():
+    built = []
+
+    @built_once
+    def selector():
+        built.append(1)
+        from crm.models import Organization
+
+        return Organization.objects.all()
+
+    assert selector() is not selector()
+    assert built == [1]
