@@ -2,7 +2,8 @@
 lists: exact up to ``STAFF_API_EXACT_COUNT_LIMIT`` matching rows (default 1,000), PostgreSQL's
 estimate beyond (the table's ``pg_class.reltuples`` unfiltered, the planner's row estimate
 otherwise; ``count_is_estimate`` says which). A filtered list whose estimate is plainly past the
-limit is not counted at all. Each estimated page reads one row more than it
+limit is not counted at all, nor is a whole table whose size, measured within the last minute
+(`SIZE_KEPT_SECONDS`), is plainly past it. Each estimated page reads one row more than it
 shows, so whether a next page exists never depends on the estimate. A search whose matches are
 sorted for its page, and few enough to count, is counted by the statement that sorts them,
 exactly (`EstimatedCountPaginator._page_and_count`), when its page is asked for first (the
@@ -11,6 +12,7 @@ staff API; the admin counts first)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -194,6 +196,33 @@ def planned_rows(queryset: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+# A table's size as PostgreSQL last measured it (`pg_class.reltuples`, which only ANALYZE and
+# VACUUM change), kept by each process for SIZE_KEPT_SECONDS: a whole table whose size is
+# plainly past the limit is then not counted on each page (see `EstimatedCountPaginator.count`).
+SIZE_KEPT_SECONDS = 60.0
+_sizes: dict[tuple[str, str], tuple[int, float]] = {}
+
+
+def _known_size(queryset: QuerySet) -> int | None:
+    kept = _sizes.get((queryset.db, queryset.model._meta.db_table))
+    if kept is None or time.monotonic() - kept[1] > SIZE_KEPT_SECONDS:
+        return None
+    return kept[0]
+
+
+def _remember_size(queryset: QuerySet, size: int | None) -> None:
+    key = (queryset.db, queryset.model._meta.db_table)
+    if size is None:
+        _sizes.pop(key, None)
+    else:
+        _sizes[key] = (size, time.monotonic())
+
+
+def forget_sizes() -> None:
+    """Forget every table's size (the tests: each test's tables are its own)."""
+    _sizes.clear()
+
+
 class _LookaheadPage(Page):
     def __init__(self, rows: Sequence[Any], number: int, paginator: Paginator, more: bool) -> None:
         super().__init__(rows, number, paginator)
@@ -238,7 +267,12 @@ class EstimatedCountPaginator(Paginator):
         limit = self.exact_count_limit
         ids = qs.order_by().values("pk")
         if not qs.query.where:  # the whole table: counted up to the limit and sized at once
+            size = _known_size(qs)
+            if size is not None and size > uncounted_past():  # plainly past the limit
+                self.count_is_estimate = True
+                return size
             bounded, estimate = self._count_and_size(qs, ids[: limit + 1])
+            _remember_size(qs, estimate)
         else:
             estimate = self._where_estimate(qs)
             if _more_than_limit(qs):  # known past the limit: only the estimate is asked

@@ -18,10 +18,14 @@ hypothesis_settings.load_profile("suite")
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters live in the cache: each test starts with none."""
+    """Throttle counters live in the cache, the tables' sizes in the paginator: each test
+    starts with none."""
     from django.core.cache import cache
 
+    from crm.pagination import forget_sizes
+
     cache.clear()
+    forget_sizes()  # the tables' sizes the paginator keeps (each test's tables are its own)
     yield
     cache.clear()
 

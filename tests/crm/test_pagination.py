@@ -2,10 +2,13 @@
 sized in one statement; past the limit its count is PostgreSQL's measure of the table, and
 every page still reads one row more than it shows, so navigation never rests on the estimate."""
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from crm import pagination
 from crm.models import Organization
 from crm.pagination import EstimatedCountPaginator
 from tests.factories import OrganizationFactory
@@ -41,6 +44,36 @@ def test_past_the_limit_the_whole_table_is_sized_in_the_statement_that_counts_it
     assert len(sql) == 2, sql  # the count with the size, then the page
     assert "reltuples" in sql[0] and "COUNT(*)" in sql[0]
     assert names == ["Member 00", "Member 01", "Member 02"] and page.has_next()
+
+
+def test_a_table_plainly_past_the_limit_is_sized_once_a_minute_not_counted_each_page(
+    organizations, settings, monkeypatch
+):
+    settings.STAFF_API_EXACT_COUNT_LIMIT = 3  # 7 rows: past twice the limit
+
+    first = _page(1)
+    again = _page(2)
+
+    assert len(first[4]) == 2 and "COUNT(*)" in first[4][0]  # counted and sized
+    paginator, count, page, names, sql = again
+    assert len(sql) == 1 and "COUNT(*)" not in sql[0], sql  # the page alone
+    assert paginator.count_is_estimate and count == 7
+    assert names == ["Member 03", "Member 04", "Member 05"] and page.has_next()
+    last = _page(3)
+    assert last[3] == ["Member 06"] and not last[2].has_next() and last[1] == 7
+    assert last[0].count == 7 and not last[0].count_is_estimate  # the last page: exact
+
+    later = time.monotonic() + pagination.SIZE_KEPT_SECONDS + 1
+    monkeypatch.setattr(pagination.time, "monotonic", lambda: later)
+    assert "COUNT(*)" in _page(1)[4][0]  # a minute on: counted and sized again
+
+
+def test_a_table_near_the_limit_is_counted_on_each_page(organizations, settings):
+    settings.STAFF_API_EXACT_COUNT_LIMIT = 4  # 7 rows: past the limit, not twice it
+
+    for number in (1, 2):
+        paginator, count, _, _, sql = _page(number)
+        assert "COUNT(*)" in sql[0] and count == 7 and paginator.count_is_estimate
 
 
 def test_the_last_page_found_makes_the_count_exact(organizations, settings):
