@@ -272,7 +272,9 @@ class EstimatedCountPaginator(Paginator):
                 self.count_is_estimate = True
                 return size
             bounded, estimate = self._count_and_size(qs, ids[: limit + 1])
-            _remember_size(qs, estimate)
+            # Kept only when the count found it past the limit too: the size is as the last
+            # ANALYZE found it, and a table emptied since is counted on each page.
+            _remember_size(qs, estimate if bounded > limit else None)
         else:
             estimate = self._where_estimate(qs)
             if _more_than_limit(qs):  # known past the limit: only the estimate is asked

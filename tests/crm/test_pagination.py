@@ -76,6 +76,16 @@ def test_a_table_near_the_limit_is_counted_on_each_page(organizations, settings)
         assert "COUNT(*)" in sql[0] and count == 7 and paginator.count_is_estimate
 
 
+def test_a_table_measured_big_but_emptied_since_is_counted_on_each_page(organizations, settings):
+    settings.STAFF_API_EXACT_COUNT_LIMIT = 3
+    Organization.objects.exclude(name="Member 00").delete()  # reltuples still says 7
+
+    for _ in range(2):
+        paginator, count, _, names, sql = _page(1)
+        assert "COUNT(*)" in sql[0] and count == 1 and not paginator.count_is_estimate
+        assert names == ["Member 00"]
+
+
 def test_the_last_page_found_makes_the_count_exact(organizations, settings):
     settings.STAFF_API_EXACT_COUNT_LIMIT = 3
     Organization.objects.filter(name="Member 06").delete()  # reltuples still says 7

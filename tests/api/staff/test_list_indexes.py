@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from billing.models import Invoice
 from crm.models import Affiliation, Contact, Organization
+from crm.pagination import forget_sizes
 from crm.roles import READ_ONLY
 from events.models import Registration
 from tests.factories import TicketTypeFactory
@@ -137,6 +138,7 @@ def test_it_runs_as_many_queries_at_every_page_size(seeded, api_for, path, param
     client = api_for(READ_ONLY)
     counts = []
     for size in (10, 50, 200):
+        forget_sizes()  # each counts its table as the first page in a minute does
         with CaptureQueriesContext(connection) as captured:
             assert client.get(path, {**params, "page_size": size}).status_code == 200
         counts.append(len(captured.captured_queries))
