@@ -3,11 +3,11 @@ statement.
 
 Each staff request checks its token (the token and its user, one statement) and then the
 user's model permissions (a second). Here one written-out statement reads the token, its user
-and the names of the user's permissions (`core.auth_backends.permission_names_sql`), and the
-permissions are kept on the user as the permission backend keeps them for the request. The
-answers are DRF's: the same user and token, the same refusals ("Invalid token.", "User inactive
-or deleted."). The statement is written once a process: building DRF's lookup through the ORM
-on each request cost about three times what the database takes to answer it.
+and the ids of the user's permissions (`core.auth_backends.permission_ids_sql`), and the
+permissions are kept on the user by name, as the permission backend keeps them, for the
+request. The answers are DRF's: the same user and token, the same refusals ("Invalid token.",
+"User inactive or deleted."). The statement is written once a process: building DRF's lookup
+through the ORM on each request cost about three times what the database takes to answer it.
 """
 
 from __future__ import annotations
@@ -22,16 +22,16 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from core.auth_backends import permission_names_sql, remember_permissions
+from core.auth_backends import permission_ids_sql, remember_permissions
 
-PERMISSIONS = "token_user_permissions"  # the statement's column of permission names
+PERMISSIONS = "token_user_permissions"  # the statement's column of permission ids
 TOKEN = "token_"  # the prefix of the token's own columns
 
 
 @functools.cache
 def _token_sql(alias: str) -> str:
     """The token's user (every column, as `User.objects.raw` reads them), the token's own
-    columns prefixed `token_`, and the user's permission names; one row or none."""
+    columns prefixed `token_`, and the ids of the user's permissions; one row or none."""
     quote = connections[alias].ops.quote_name
 
     def q(name: str | None) -> str:  # a column's name (every concrete field has one)
@@ -42,7 +42,7 @@ def _token_sql(alias: str) -> str:
     user_key = token_meta.get_field("user").column  # type: ignore[union-attr]
     columns = [f"u.{q(f.column)}" for f in user_meta.concrete_fields]
     columns += [f"t.{q(f.column)} AS {q(TOKEN + f.attname)}" for f in token_meta.concrete_fields]
-    columns.append(f"{permission_names_sql(alias, 'u')} AS {q(PERMISSIONS)}")
+    columns.append(f"{permission_ids_sql(alias, 'u')} AS {q(PERMISSIONS)}")
     return (
         f"SELECT {', '.join(columns)} FROM {q(token_meta.db_table)} t "
         f"INNER JOIN {q(user_meta.db_table)} u ON u.{q(user_meta.pk.column)} = t.{q(user_key)} "
@@ -76,5 +76,5 @@ class StaffTokenAuthentication(TokenAuthentication):
             values.append(value)
         token = Token.from_db(alias, [f.attname for f in Token._meta.concrete_fields], values)
         token.user = user
-        remember_permissions(user, getattr(user, PERMISSIONS))
+        remember_permissions(user, getattr(user, PERMISSIONS), alias)
         return user, token

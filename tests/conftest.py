@@ -30,6 +30,16 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _permission_names(django_db_setup, django_db_blocker):
+    """The permissions' names, read once the test database is made, as a running process has
+    them (core.auth_backends): a request then sends the same statements in every test."""
+    from core.auth_backends import read_permission_names
+
+    with django_db_blocker.unblock():
+        read_permission_names("default")
+
+
 @pytest.fixture(scope="module")
 def module_transaction(django_db_setup, django_db_blocker):
     """A transaction around the module, rolled back at its end: data a module's fixture writes

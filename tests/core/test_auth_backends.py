@@ -68,3 +68,23 @@ def test_a_session_signed_in_through_djangos_backend_stays_signed_in():
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
 
     assert client.get("/admin/").status_code == 200
+
+
+def test_a_permission_added_since_the_names_were_read_is_named_too():
+    from django.contrib.contenttypes.models import ContentType
+
+    from crm.models import Organization
+
+    added = Permission.objects.create(
+        codename="merge_organization",
+        name="Can merge organization",
+        content_type=ContentType.objects.get_for_model(Organization),
+    )
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(added)
+    superuser = UserFactory(is_superuser=True)
+
+    ours, django = _both(user)
+    assert ours == django == {"crm.merge_organization"}
+    ours, django = _both(superuser)
+    assert ours == django and "crm.merge_organization" in ours
