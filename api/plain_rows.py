@@ -25,6 +25,7 @@ compares each such list with its serializer's answer byte for byte.
 from __future__ import annotations
 
 import inspect
+import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.fields import SkipField, empty
@@ -59,7 +60,7 @@ class PlainRows:
     by_ids: bool = False
 
 
-_COLUMN, _NESTED, _FIELD = "column", "nested", "field"
+_COLUMN, _NESTED, _SLUGS, _FIELD = "column", "nested", "slugs", "field"
 
 
 def _relation(model: type[models.Model], name: str) -> models.Field | None:
@@ -219,6 +220,29 @@ def _own_table_only(queryset: QuerySet) -> bool:
     )
 
 
+class _SlugList(Subquery):
+    """The slugs of a record's records in a many-to-many relation, in the related model's
+    order, as one value of its row: a list (PostgreSQL's ARRAY), JSON text (SQLite). Read
+    with the page's rows, they cost no statement of their own."""
+
+    template = "ARRAY(%(subquery)s)"
+
+    def __init__(self, model: type[models.Model], relation: str, slug: str) -> None:
+        field: Any = model._meta.get_field(relation)
+        related = field.related_model
+        order = [o for o in related._meta.ordering if isinstance(o, str)]
+        slugs = (
+            related._default_manager.filter(**{field.related_query_name(): OuterRef("pk")})
+            .order_by(*order, "pk")
+            .values(value=F(slug))
+        )
+        super().__init__(slugs, output_field=models.TextField())
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "(SELECT json_group_array(slugs.value) FROM (%(subquery)s) AS slugs)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
 class _Plan:
     """How to write one serializer's records from values() rows of `queryset`'s model."""
 
@@ -236,7 +260,7 @@ class _Plan:
         columns = {self.pk, *spec.columns, *extra, *annotations}
         self.fields: list[tuple[str, str, Any, Any]] = []
         self.nested: list[_Nested] = []
-        self.slugs: list[tuple[str, str, str]] = []  # (name, relation, slug field)
+        self.slugs: dict[str, _SlugList] = {}  # by the column each is read as
         self.model = model
         self.by_ids = spec.by_ids
         nested_specs = dict(spec.nested)
@@ -250,9 +274,13 @@ class _Plan:
                 continue
             if isinstance(field, serializers.ManyRelatedField) and isinstance(
                 field.child_relation, serializers.SlugRelatedField
-            ):  # slugs of a many-to-many relation: one query for the page
-                self.slugs.append((name, field.source or name, field.child_relation.slug_field))
-                self.fields.append((name, _NESTED, name, None))
+            ):  # slugs of a many-to-many relation: a list in each row
+                column_name = f"slugs_of_{name}"
+                relation = field.source or name
+                self.slugs[column_name] = _SlugList(
+                    model, relation, field.child_relation.slug_field
+                )
+                self.fields.append((name, _SLUGS, column_name, None))
                 continue
             column = _column(model, field, annotations)
             if column is None:
@@ -294,8 +322,9 @@ class _Plan:
 
     def _rows(self, queryset: QuerySet) -> list[dict[str, Any]]:
         queryset = queryset.prefetch_related(None)
+        columns = [*self.columns, *self.slugs]
         if not (self.by_ids and queryset.query.is_sliced and _own_table_only(queryset)):
-            return list(queryset.values(*self.columns))
+            return list(queryset.annotate(**self.slugs).values(*columns))
         ids = list(queryset.values_list(self.pk, flat=True))
         if not ids:
             return []
@@ -308,7 +337,7 @@ class _Plan:
         unsliced.query.clear_limits()
         unsliced.query.clear_ordering(force=True)
         unsliced.query.clear_where()
-        rows = unsliced.filter(pk__in=ids).values(*self.columns)
+        rows = unsliced.filter(pk__in=ids).annotate(**self.slugs).values(*columns)
         with joined_as_written(rows.db):  # a row by its id, then each record it names
             by_id = {row[self.pk]: row for row in rows}
         return [by_id[pk] for pk in ids if pk in by_id]  # one gone in between is left out
@@ -317,28 +346,7 @@ class _Plan:
         if not rows:  # as a prefetch: no records, no query
             return {}
         ids = [row[self.pk] for row in rows]
-        found = {nested.name: nested.read(queryset, ids) for nested in self.nested}
-        for name, relation, slug in self.slugs:
-            found[name] = self._slugs(ids, relation, slug)
-        return found
-
-    def _slugs(self, ids: list[Any], relation: str, slug: str) -> dict[Any, list[Any]]:
-        """Each record's related slugs, in the related model's order (as a prefetch gives)."""
-        related = self.model._meta.get_field(relation).related_model
-        order = [
-            f"-{relation}__{o[1:]}" if o.startswith("-") else f"{relation}__{o}"
-            for o in related._meta.ordering  # type: ignore[union-attr]
-            if isinstance(o, str)
-        ]
-        pairs = (
-            self.model._default_manager.filter(pk__in=ids, **{f"{relation}__isnull": False})
-            .order_by(*order, f"{relation}__pk")
-            .values_list("pk", f"{relation}__{slug}")
-        )
-        grouped: dict[Any, list[Any]] = {}
-        for pk, value in pairs:
-            grouped.setdefault(pk, []).append(value)
-        return grouped
+        return {nested.name: nested.read(queryset, ids) for nested in self.nested}
 
     def write(
         self, row: dict[str, Any], nested: dict[str, Any], fields: list[tuple[str, str, Any, Any]]
@@ -349,6 +357,9 @@ class _Plan:
             if kind is _COLUMN:
                 value = row[key]
                 answer[name] = value if value is None or convert is None else convert(value)
+            elif kind is _SLUGS:  # a list (PostgreSQL), JSON text (SQLite)
+                value = row[key]
+                answer[name] = json.loads(value) if isinstance(value, str) else value or []
             elif kind is _NESTED:
                 answer[name] = nested[key].get(row[self.pk], [])
             else:  # as Serializer.to_representation does it, off the stand-in
