@@ -11,6 +11,8 @@ as before):
   whole numbers, booleans, ids);
 - a nested list (``many=True``) is read for the whole page in one query, from the queryset the
   list's selector prefetches it with, and written by a plan of its own;
+- the slugs of a many-to-many relation (a ``SlugRelatedField`` with ``many=True``) are read
+  with each row, as a list from a subquery;
 - any other field (a method field, a property such as ``amount_due``, a value through a
   relation that may be empty) is read by the field itself, as DRF reads it, off a light
   stand-in for the record: the row's values as attributes, the model's own properties, methods
