@@ -67,7 +67,7 @@ def test_the_list_reads_each_summary_by_one_subquery_and_a_filter_adds_its_own(m
         return sql
 
     def subqueries(sql: str, table: str) -> int:
-        return sql.count(f'FROM "{table}"') + sql.count(f'FROM {table}')
+        return sql.count(f'FROM "{table}"') + sql.count(f"FROM {table}")
 
     plain = page_statement("")
     assert subqueries(plain, "crm_membership") == subqueries(plain, "crm_affiliation") == 1
