@@ -57,7 +57,7 @@ def test_a_failure_inside_leaves_the_setting_as_it_was_and_is_the_error_raised()
     assert _setting() == before
 
 
-def test_on_other_databases_it_sends_nothing(settings):
+def test_on_other_databases_it_sends_nothing():
     if connection.vendor == "postgresql":
         pytest.skip("SQLite has no such setting")
     with CaptureQueriesContext(connection) as captured, joined_as_written("default"):
