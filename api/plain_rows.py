@@ -326,7 +326,7 @@ class _Plan:
         queryset = queryset.prefetch_related(None)
         columns = [*self.columns, *self.slugs]
         if not (self.by_ids and queryset.query.is_sliced and _own_table_only(queryset)):
-            return list(queryset.annotate(**self.slugs).values(*columns))
+            return list(self._with_slugs(queryset).values(*columns))
         ids = list(queryset.values_list(self.pk, flat=True))
         if not ids:
             return []
@@ -339,10 +339,13 @@ class _Plan:
         unsliced.query.clear_limits()
         unsliced.query.clear_ordering(force=True)
         unsliced.query.clear_where()
-        rows = unsliced.filter(pk__in=ids).annotate(**self.slugs).values(*columns)
+        rows = self._with_slugs(unsliced.filter(pk__in=ids)).values(*columns)
         with joined_as_written(rows.db):  # a row by its id, then each record it names
             by_id = {row[self.pk]: row for row in rows}
         return [by_id[pk] for pk in ids if pk in by_id]  # one gone in between is left out
+
+    def _with_slugs(self, queryset: QuerySet) -> QuerySet:
+        return queryset.annotate(**self.slugs) if self.slugs else queryset
 
     def _nested(self, queryset: QuerySet, rows: list[dict[str, Any]]) -> dict[str, Any]:
         if not rows:  # as a prefetch: no records, no query

@@ -1,7 +1,6 @@
 """Reads that the admin, the API and the pages share, each written once with its joins."""
 
 import calendar
-import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -76,11 +75,8 @@ def organization_list() -> QuerySet[Organization]:
     return Organization.objects.alias(**aliases).annotate(**annotations)  # type: ignore[no-redef]
 
 
-@functools.cache
 def _organization_summaries() -> tuple[dict[str, Subquery], dict[str, Subquery]]:
-    """organization_list()'s subqueries, built once a process: every list page, API and admin,
-    asks for them, and building them cost about a millisecond each time. (An expression is
-    copied as a query takes it; these are never changed.)"""
+    """organization_list()'s subqueries (built with it, once a process)."""
     latest = _latest_membership()
     primary = Affiliation.objects.filter(organization=OuterRef("pk"), is_primary=True)
 

@@ -1,6 +1,7 @@
-"""`joined_as_written`: statements inside are joined in the order written (PostgreSQL), and the
-setting is the session's own again afterwards, whether the block ends well or fails, inside a
-transaction or not."""
+"""core.db: `joined_as_written` (statements inside are joined in the order written on
+PostgreSQL, and the setting is the session's own again afterwards, whether the block ends well
+or fails, inside a transaction or not) and `built_once` (a selector built once, handed out as a
+fresh copy each time)."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
