@@ -44,7 +44,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.plain_formats import PerPage, writer
-from core.db import joined_as_written
+from core.db import joined_as_written, values_of
 
 
 @dataclass(frozen=True)
@@ -323,11 +323,10 @@ class _Plan:
         ]
 
     def _rows(self, queryset: QuerySet) -> list[dict[str, Any]]:
-        queryset = queryset.prefetch_related(None)
         columns = [*self.columns, *self.slugs]
         if not (self.by_ids and queryset.query.is_sliced and _own_table_only(queryset)):
-            return list(self._with_slugs(queryset).values(*columns))
-        ids = list(queryset.values_list(self.pk, flat=True))
+            return values_of(queryset, columns, self.slugs)
+        ids = [row[self.pk] for row in values_of(queryset, [self.pk])]
         if not ids:
             return []
         # The same query (its annotations and joins) for these ids, unordered. Its filters are
@@ -339,13 +338,10 @@ class _Plan:
         unsliced.query.clear_limits()
         unsliced.query.clear_ordering(force=True)
         unsliced.query.clear_where()
-        rows = self._with_slugs(unsliced.filter(pk__in=ids)).values(*columns)
-        with joined_as_written(rows.db):  # a row by its id, then each record it names
-            by_id = {row[self.pk]: row for row in rows}
+        with joined_as_written(unsliced.db):  # a row by its id, then each record it names
+            rows = values_of(unsliced.filter(pk__in=ids), columns, self.slugs)
+        by_id = {row[self.pk]: row for row in rows}
         return [by_id[pk] for pk in ids if pk in by_id]  # one gone in between is left out
-
-    def _with_slugs(self, queryset: QuerySet) -> QuerySet:
-        return queryset.annotate(**self.slugs) if self.slugs else queryset
 
     def _nested(self, queryset: QuerySet, rows: list[dict[str, Any]]) -> dict[str, Any]:
         if not rows:  # as a prefetch: no records, no query

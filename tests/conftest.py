@@ -31,6 +31,17 @@ def _fresh_cache():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _statements_checked_against_the_orm():
+    """Every statement that core.db.values_of builds from the pieces it keeps is compared with
+    the ORM's own compilation of the same queryset, in every test that reads a list."""
+    import core.db
+
+    core.db.CHECK_AGAINST_ORM = True
+    yield
+    core.db.CHECK_AGAINST_ORM = False
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _permission_names(django_db_setup, django_db_blocker):
     """The permissions' names, read once the test database is made, as a running process has
     them (core.auth_backends): a request then sends the same statements in every test."""

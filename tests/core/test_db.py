@@ -1,14 +1,18 @@
 """core.db: `joined_as_written` (statements inside are joined in the order written on
 PostgreSQL, and the setting is the session's own again afterwards, whether the block ends well
 or fails, inside a transaction or not) and `built_once` (a selector built once, handed out as a
-fresh copy each time)."""
+fresh copy each time) and `values_of` (a values() statement compiled once a shape, read as the
+ORM reads it)."""
+
+from dataclasses import replace
+from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from core.db import built_once, joined_as_written
-from tests.factories import OrganizationFactory
+from core.db import built_once, joined_as_written, values_of
+from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +100,119 @@ def test_built_once_builds_once():
 
     assert selector() is not selector()
     assert built == [1]
+
+
+# values_of: a values() statement compiled once a shape ---------------------------------------
+
+
+def _orm(queryset, fields, annotations=None):
+    return list(queryset.annotate(**(annotations or {})).values(*fields))
+
+
+def _compilations(monkeypatch):
+    """How many times the ORM compiles a whole statement from here on."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    calls = []
+    compile_whole = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return compile_whole(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    return calls
+
+
+@pytest.fixture
+def _unchecked(monkeypatch):
+    """The suite compares every statement with the ORM's (conftest); these tests count the
+    ORM's compilations, so they turn the comparison off and compare the rows instead."""
+    import core.db
+
+    monkeypatch.setattr(core.db, "CHECK_AGAINST_ORM", False)
+    core.db._statements.clear()
+
+
+@pytest.mark.usefixtures("_unchecked")
+def test_values_of_reads_what_the_orm_reads_and_compiles_a_shape_once(monkeypatch):
+    from django.db.models import Count, OuterRef, Subquery
+
+    from crm.models import Membership, Organization
+
+    for name, city in (("Acme", "Hartford"), ("Beta", "Avon"), ("Cobalt", "Hartford")):
+        MembershipFactory(organization=OrganizationFactory(name=name, city=city))
+    plan_price = Subquery(
+        Membership.objects.filter(organization=OuterRef("pk"))
+        .order_by("-id")
+        .values("plan__flat_amount")[:1]
+    )
+    fields = ["id", "name", "city", "created", "plan_price"]
+    annotations = {"plan_price": plan_price}
+    listed = Organization.objects.order_by("name", "id")
+    compiled = _compilations(monkeypatch)
+
+    in_hartford = values_of(listed.filter(city="Hartford")[:10], fields, annotations)
+    assert compiled != []  # the first of its shape: the statement and its subquery
+    assert in_hartford == _orm(listed.filter(city="Hartford")[:10], fields, annotations)
+    assert [row["name"] for row in in_hartford] == ["Acme", "Cobalt"]
+    assert in_hartford[0]["plan_price"] == Decimal("600.00")  # the column's converters ran
+    assert in_hartford[0]["created"].tzinfo is not None
+
+    del compiled[:]
+    in_avon = values_of(listed.filter(city="Avon")[:10], fields, annotations)
+    assert compiled == []  # the same shape, another value: nothing compiled
+    assert [row["name"] for row in in_avon] == ["Beta"]
+
+    # Another WHERE clause, another order, another slice, none: each its own shape, then kept.
+    for queryset in (
+        listed.filter(city__in=["Avon", "Hartford"])[:10],
+        listed.filter(city="Hartford").order_by("-name")[1:10],
+        listed,
+    ):
+        del compiled[:]
+        first = values_of(queryset, fields, annotations)
+        assert compiled != []
+        del compiled[:]
+        again = values_of(queryset, fields, annotations)
+        assert compiled == []
+        assert first == again == _orm(queryset, fields, annotations)
+
+    # No row can match: no statement at all, as the ORM.
+    with CaptureQueriesContext(connection) as captured:
+        assert values_of(listed.filter(pk__in=[]), fields) == []
+    assert captured.captured_queries == []
+
+    # A shape left to the ORM (grouped): its answer, compiled every time.
+    grouped = listed.annotate(held=Count("memberships"))
+    del compiled[:]
+    assert values_of(grouped, ["name", "held"]) == _orm(grouped, ["name", "held"])
+    assert len(compiled) == 2  # the ORM's, in values_of and in the comparison
+
+
+@pytest.mark.usefixtures("_unchecked")
+def test_values_of_keeps_a_bounded_number_of_shapes(monkeypatch):
+    import core.db
+    from crm.models import Organization
+
+    OrganizationFactory(name="Acme")
+    monkeypatch.setattr(core.db, "KEPT_STATEMENTS", 3)
+    for offset in range(5):
+        values_of(Organization.objects.order_by("id")[offset : offset + 10], ["id"])
+    assert len(core.db._statements[connections["default"]]) == 3
+
+
+def test_the_suite_checks_each_statement_against_the_orms(monkeypatch):
+    """The comparison conftest turns on fails when a kept statement is not the ORM's."""
+    import core.db
+    from crm.models import Organization
+
+    assert core.db.CHECK_AGAINST_ORM
+    core.db._statements.clear()
+    OrganizationFactory(name="Acme")
+    queryset = Organization.objects.filter(city="Hartford").order_by("name")
+    values_of(queryset, ["id", "name"])
+    [(key, kept)] = core.db._statements[connections["default"]].items()
+    core.db._statements[connections["default"]][key] = replace(kept, tail=kept.tail + " DESC")
+    with pytest.raises(AssertionError, match="compiled once"):
+        values_of(queryset, ["id", "name"])
