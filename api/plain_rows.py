@@ -339,7 +339,7 @@ class _Plan:
         unsliced.query.clear_ordering(force=True)
         unsliced.query.clear_where()
         with joined_as_written(unsliced.db):  # a row by its id, then each record it names
-            rows = values_of(unsliced.filter(pk__in=ids), columns, self.slugs)
+            rows = values_of(unsliced.filter(pk__in_array=ids), columns, self.slugs)
         by_id = {row[self.pk]: row for row in rows}
         return [by_id[pk] for pk in ids if pk in by_id]  # one gone in between is left out
 
@@ -398,7 +398,7 @@ class _Nested:
         self.plan = _Plan(child, queryset, spec, extra=(self.parent_key,))
 
     def read(self, parent: QuerySet, ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
-        queryset = _prefetched(parent, self.source).filter(**{f"{self.parent_key}__in": ids})
+        queryset = _prefetched(parent, self.source).filter(**{f"{self.parent_key}__in_array": ids})
         return self.plan.read_by(queryset, self.parent_key)
 
 

@@ -9,6 +9,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import audit
+        from core import audit, db  # noqa: F401 (db registers the `in_array` lookup)
 
         audit.connect()

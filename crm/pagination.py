@@ -330,7 +330,7 @@ class EstimatedCountPaginator(Paginator):
             return None
         self.__dict__["count"] = found[0][1]
         ids = [pk for pk, _ in found]
-        rows = self._rows(qs.filter(pk__in=ids)[: len(ids)])
+        rows = self._rows(qs.filter(pk__in_array=ids)[: len(ids)])
         return Page(rows, number, self)
 
     def _count_and_size(self, qs: QuerySet, bounded_ids: QuerySet) -> tuple[int, int | None]:

@@ -216,3 +216,29 @@ def test_the_suite_checks_each_statement_against_the_orms(monkeypatch):
     core.db._statements[connections["default"]][key] = replace(kept, tail=kept.tail + " DESC")
     with pytest.raises(AssertionError, match="compiled once"):
         values_of(queryset, ["id", "name"])
+
+
+def test_in_array_matches_as_in_does_with_one_parameter_on_postgresql():
+    from crm.models import Organization
+
+    acme, beta, _ = (OrganizationFactory(name=n) for n in ("Acme", "Beta", "Cobalt"))
+    for ids in ([acme.pk, beta.pk], [beta.pk], [acme.pk, None], [None], []):
+        listed = Organization.objects.order_by("name")
+        expected = list(listed.filter(pk__in=ids).values_list("name", flat=True))
+        with CaptureQueriesContext(connection) as captured:
+            found = list(listed.filter(pk__in_array=ids).values_list("name", flat=True))
+        assert found == expected
+        if not expected:
+            assert captured.captured_queries == []  # as __in: nothing can match, nothing sent
+        elif connection.vendor == "postgresql":
+            [query] = captured.captured_queries
+            assert '"crm_organization"."id" = ANY(' in query["sql"] and "::bigint[]" in query["sql"]
+    # Through a relation, and a subquery for the values: as __in.
+    MembershipFactory(organization=acme)
+    from crm.models import Membership
+
+    held = Membership.objects.values("organization")
+    assert list(Organization.objects.filter(pk__in_array=held)) == [acme]
+    assert list(Membership.objects.filter(organization__in_array=[acme.pk])) == list(
+        Membership.objects.filter(organization=acme)
+    )
