@@ -118,6 +118,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Statements a connection runs again and again (a list's page, the token's lookup) are
+    # prepared after DATABASE_PREPARE_THRESHOLD runs: PostgreSQL then keeps their parsed form
+    # and, where it holds for any values, their plan (planning a list's page took longer than
+    # running it). That needs parameters bound by the server. 0 turns it off (a connection
+    # pooler that cannot keep prepared statements: PgBouncer before 1.21, or in transaction
+    # mode without max_prepared_statements).
+    PREPARE_THRESHOLD = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+    if PREPARE_THRESHOLD > 0:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": PREPARE_THRESHOLD}
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

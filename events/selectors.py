@@ -250,8 +250,11 @@ def registration_check_in_list(*, event_id: int, query: str = "") -> QuerySet:
             invoice_total=Subquery(invoice.values("total")[:1]),
             pay_url=Subquery(invoice.values("stripe_hosted_url")[:1]),
         )
-        .annotate(invoice_paid=Subquery(paid))
-        .order_by(still_to_come, "contact__last_name", "contact__first_name", "pk")
+        .annotate(invoice_paid=Subquery(paid), still_to_come=still_to_come)
+        # By the column's name: as an expression, a DISTINCT query would select it again, and
+        # with parameters bound by the server (config/settings.py) PostgreSQL could not tell
+        # the two apart ("ORDER BY expressions must appear in select list").
+        .order_by("still_to_come", "contact__last_name", "contact__first_name", "pk")
     )
 
 
