@@ -184,16 +184,30 @@ def unwalked(queryset: QuerySet) -> QuerySet:
 
 
 def planned_rows(queryset: QuerySet) -> int:
-    """The rows PostgreSQL's planner expects `queryset` to give (EXPLAIN: planned, not run)."""
+    """The rows PostgreSQL's planner expects `queryset` to give (EXPLAIN: planned, not run),
+    kept by each process for SIZE_KEPT_SECONDS: a filtered list's pages ask it again and again,
+    and it changes only as the statistics do (ANALYZE)."""
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # e.g. `pk__in=[]`: no query is needed to know
         return 0
+    try:
+        key: Any = (queryset.db, sql, tuple(params))
+        kept = _plans.get(key)
+    except TypeError:  # a parameter that cannot be a key (a list): asked each time
+        key, kept = None, None
+    if kept is not None and time.monotonic() - kept[1] <= SIZE_KEPT_SECONDS:
+        return kept[0]
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
+    rows = int(plan[0]["Plan"]["Plan Rows"])
+    if key is not None:
+        _plans[key] = (rows, time.monotonic())
+        while len(_plans) > PLANS_KEPT:
+            del _plans[next(iter(_plans))]  # the oldest
+    return rows
 
 
 # A table's size as PostgreSQL last measured it (`pg_class.reltuples`, which only ANALYZE and
@@ -201,6 +215,9 @@ def planned_rows(queryset: QuerySet) -> int:
 # plainly past the limit is then not counted on each page (see `EstimatedCountPaginator.count`).
 SIZE_KEPT_SECONDS = 60.0
 _sizes: dict[tuple[str, str], tuple[int, float]] = {}
+# The same for the planner's rows of a statement, the most recent PLANS_KEPT statements.
+PLANS_KEPT = 512
+_plans: dict[Any, tuple[int, float]] = {}
 
 
 def _known_size(queryset: QuerySet) -> int | None:
@@ -219,8 +236,10 @@ def _remember_size(queryset: QuerySet, size: int | None) -> None:
 
 
 def forget_sizes() -> None:
-    """Forget every table's size (the tests: each test's tables are its own)."""
+    """Forget every table's size and statement's planned rows (the tests: each test's tables
+    are its own)."""
     _sizes.clear()
+    _plans.clear()
 
 
 class _LookaheadPage(Page):

@@ -106,3 +106,22 @@ def test_within_the_limit_the_count_is_exact(organizations, settings):
 
     assert count == 7 and not paginator.count_is_estimate
     assert len(sql) == 2 and names == ["Member 06"] and not page.has_next()
+
+
+def test_a_statements_planned_rows_are_asked_once_a_minute(organizations, monkeypatch):
+    from crm.pagination import planned_rows
+
+    def asked(queryset):
+        with CaptureQueriesContext(connection) as captured:
+            rows = planned_rows(queryset)
+        return rows, [q["sql"] for q in captured.captured_queries]
+
+    named = Organization.objects.filter(name__startswith="Member").values("pk")
+    rows, sql = asked(named)
+    assert len(sql) == 1 and sql[0].startswith("EXPLAIN") and rows >= 1
+    assert asked(named) == (rows, [])  # the same statement, the same values: kept
+    assert asked(Organization.objects.filter(name__startswith="Other").values("pk"))[1]  # asked
+
+    later = time.monotonic() + pagination.SIZE_KEPT_SECONDS + 1
+    monkeypatch.setattr(pagination.time, "monotonic", lambda: later)
+    assert len(asked(named)[1]) == 1  # a minute on: asked again
