@@ -165,16 +165,59 @@ def values_of(
     compiled by the ORM as always."""
     annotations = annotations or {}
     queryset = queryset.prefetch_related(None)  # values() rows have nothing to prefetch
+    try:
+        compiled = _compiled(queryset, fields, annotations)
+    except EmptyResultSet:
+        return []
+    if compiled is None:
+        return list(queryset.annotate(**annotations).values(*fields))
+    statement, sql, params = compiled
+    connection = connections[queryset.db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    names = statement.names
+    if statement.converters:
+        rows = [_converted(list(row), statement.converters, connection) for row in rows]
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def values_sql(queryset: QuerySet, fields: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+    """The text and parameters of ``queryset.values(*fields)``, compiled as `values_of` does;
+    EmptyResultSet, as the ORM raises it, when no row can match."""
+    queryset = queryset.prefetch_related(None)
+    compiled = _compiled(queryset, fields, {})
+    if compiled is None:
+        sql, params = queryset.values(*fields).query.sql_with_params()
+        return sql, tuple(params)
+    return compiled[1], compiled[2]
+
+
+def count_of(queryset: QuerySet) -> int:
+    """``queryset.count()``, its statement compiled once a shape (a list's count up to a limit,
+    asked on every filtered page): the rows of ``queryset.values("pk")`` counted."""
+    try:
+        sql, params = values_sql(queryset, ["pk"])
+    except EmptyResultSet:
+        return 0
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", params)
+        return int(cursor.fetchone()[0])
+
+
+def _compiled(
+    queryset: QuerySet, fields: Sequence[str], annotations: dict[str, Any]
+) -> tuple[_Statement, str, tuple[Any, ...]] | None:
+    """The kept statement for `queryset`'s shape (made on its first call), its text and its
+    parameters for this call; None for a queryset left to the ORM."""
     query = queryset.query
     connection = connections[queryset.db]
     shape = _shape(query, fields, annotations)
     if shape is None:
-        return list(queryset.annotate(**annotations).values(*fields))
+        return None
     compiler = query.get_compiler(connection=connection)
     try:
         where, where_params = compiler.compile(query.where)
-    except EmptyResultSet:
-        return []
     except FullResultSet:
         where, where_params = "", []
     key = (shape, where)
@@ -186,7 +229,7 @@ def values_of(
     if statement is None:
         statement = _compile(queryset.annotate(**annotations).values(*fields), connection)
         if statement is None:
-            return list(queryset.annotate(**annotations).values(*fields))
+            return None
         statement = replace(statement, kept=(*query.annotations.values(), *annotations.values()))
         with _statements_lock:
             kept[key] = statement
@@ -202,13 +245,7 @@ def values_of(
         expected = orm.as_sql()
         if (sql, params) != (expected[0], tuple(expected[1])):
             raise AssertionError(f"compiled once: {sql!r} {params!r}, the ORM: {expected!r}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    names = statement.names
-    if statement.converters:
-        rows = [_converted(list(row), statement.converters, connection) for row in rows]
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    return statement, sql, params
 
 
 def _converted(row: list[Any], converters: Any, connection: BaseDatabaseWrapper) -> list[Any]:

@@ -37,6 +37,8 @@ from django.db.models import (
 from django.db.models.expressions import OrderBy
 from django.utils.functional import cached_property
 
+from core.db import count_of, values_sql
+
 # A filtered or searched list is counted only when the planner expects at most this many times
 # the limit: past it, counting (up to the limit) would read as many rows as the table has
 # matches, which grows with the table; the planner's guess is off by a factor of a few at most.
@@ -188,7 +190,7 @@ def planned_rows(queryset: QuerySet) -> int:
     kept by each process for SIZE_KEPT_SECONDS: a filtered list's pages ask it again and again,
     and it changes only as the statistics do (ANALYZE)."""
     try:
-        sql, params = queryset.query.sql_with_params()
+        sql, params = values_sql(queryset, ["pk"])  # (its text compiled once a shape)
     except EmptyResultSet:  # e.g. `pk__in=[]`: no query is needed to know
         return 0
     try:
@@ -302,14 +304,14 @@ class EstimatedCountPaginator(Paginator):
             if estimate is not None and estimate > uncounted_past():
                 self.count_is_estimate = True  # plainly past the limit: counting reads them all
                 return estimate
-            bounded = ids[: limit + 1].count()
+            bounded = count_of(qs.order_by()[: limit + 1])
         if bounded <= limit:
             return bounded
         self.count_is_estimate = True
         return max(limit + 1, estimate if estimate is not None else self._planned_rows(qs))
 
     def _planned_rows(self, qs: QuerySet) -> int:
-        return planned_rows(estimated(qs).order_by().values("pk"))
+        return planned_rows(estimated(qs).order_by())
 
     def _where_estimate(self, qs: QuerySet) -> int | None:
         """The planner's rows for a filtered list (asked once), or None for a search that read

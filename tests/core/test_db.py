@@ -242,3 +242,24 @@ def test_in_array_matches_as_in_does_with_one_parameter_on_postgresql():
     assert list(Membership.objects.filter(organization__in_array=[acme.pk])) == list(
         Membership.objects.filter(organization=acme)
     )
+
+
+def test_count_of_and_values_sql_agree_with_the_orm():
+    from core.db import count_of, values_sql
+    from crm.models import Organization
+
+    for name, city in (("Acme", "Hartford"), ("Beta", "Avon"), ("Cobalt", "Hartford")):
+        OrganizationFactory(name=name, city=city)
+    for queryset in (
+        Organization.objects.all(),
+        Organization.objects.filter(city="Hartford"),
+        Organization.objects.filter(city="Hartford")[:1],
+        Organization.objects.filter(city="Nowhere"),
+        Organization.objects.filter(pk__in=[]),
+    ):
+        assert count_of(queryset) == queryset.count()
+        assert count_of(queryset) == queryset.count()  # kept, and still right
+    # The text the ORM would send (the suite's comparison, conftest, checks each call too).
+    in_avon = Organization.objects.filter(city="Avon").order_by("name")
+    sql, params = in_avon.values("pk").query.sql_with_params()
+    assert values_sql(in_avon, ["pk"]) == (sql, tuple(params))
