@@ -50,3 +50,33 @@ def test_it_refuses_to_start_with_a_setting_it_cannot_read():
         result = _start(SECRET_KEY=SECRET, **{name: value})
         assert result.returncode != 0, name
         assert message in result.stderr, result.stderr
+
+
+def _database_options(**env: str) -> str:
+    clean = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    code = (
+        "from django.conf import settings; "
+        "print(sorted(settings.DATABASES['default'].get('OPTIONS', {}).items()))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "SECRET_KEY": SECRET, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_prepares_statements_run_again_and_again_unless_told_not_to():
+    url = "postgres://crm@db.internal:5432/crm"
+    assert _database_options(DATABASE_URL=url) == (
+        "[('prepare_threshold', 5), ('server_side_binding', True)]"
+    )
+    assert "('prepare_threshold', 20)" in _database_options(
+        DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="20"
+    )
+    assert _database_options(DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="0") == "[]"
+    assert "prepare_threshold" not in _database_options(DATABASE_URL="sqlite:///crm.sqlite3")
