@@ -1,15 +1,31 @@
+"""`seed_demo` writes a chamber three years in, the same one every time: every membership state,
+pledges, benefits, payouts and the books. A fresh demo tells that story in the finance reports at
+/admin/reports/ too (issue 18): every report has something to show, the receivables are spread
+over their ages as a real chamber's are, and the command prints a short summary and the login,
+not the mail it sends.
+
+The demo is written twice in this module, both times as on its own day: once to compare, then
+the one the tests read."""
+
 from collections import Counter
-from datetime import date, timedelta
+from contextlib import redirect_stdout
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count
+from django.test import Client
+from django.test.utils import override_settings
 from django.utils import timezone
 
-from billing.models import SavedPaymentMethod
+from billing.finance_views import REPORTS
+from billing.models import Invoice, SavedPaymentMethod
 from crm import roles
 from crm.models import (
     Affiliation,
@@ -34,6 +50,7 @@ from crm.selectors.benefits import benefit_usage_by_level
 from events.models import Registration
 
 TODAY = date(2026, 11, 29)
+NOON = datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=ZoneInfo("America/New_York"))
 MODELS = (
     Organization,
     Contact,
@@ -86,26 +103,42 @@ def snapshot() -> dict:
     }
 
 
+def seed_on_its_day() -> tuple[str, str]:
+    """The demo written as `make demo` writes it, on the demo's own day: what the command
+    printed, and what else reached the terminal (the console backend, DEBUG's, would print
+    every mail the story sends)."""
+    terminal = StringIO()
+    with (
+        time_machine.travel(NOON, tick=False),
+        override_settings(
+            MAILERS={"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+        ),
+        redirect_stdout(terminal),
+    ):
+        printed = seed_demo()
+    return printed, terminal.getvalue()
+
+
 @pytest.fixture(scope="module")
 def first_demo(module_transaction) -> tuple[dict, bool]:
     """The demo written once into the fresh database and rolled back: what it wrote, and whether
     anything was left behind. (The demo the tests read is the second one, written after it.)"""
     with transaction.atomic():
-        seed_demo()
+        seed_on_its_day()
         written = snapshot()
         transaction.set_rollback(True)
     return written, Organization.objects.exists()
 
 
 @pytest.fixture(scope="module")
-def demo(first_demo) -> str:
+def demo(first_demo) -> tuple[str, str]:
     """The demo loaded once for the module (into the database the first one left empty)."""
-    return seed_demo()
+    return seed_on_its_day()
 
 
 @pytest.fixture
 def seeded(demo, db) -> str:
-    return demo
+    return demo[0]
 
 
 def test_it_loads_a_chamber_and_prints_the_admin_login(seeded):
@@ -340,3 +373,80 @@ def test_it_grants_benefits_and_shows_some_used_and_some_not(seeded):
     assert rows and 0 < sum(row.used for row in rows) < sum(row.granted for row in rows)
     least = [benefits for row in rows for _, benefits in row.least]
     assert any(all(e.used == 0 for e in b.counted) for b in least)  # some used nothing
+
+
+# --- the finance reports of a fresh demo ----------------------------------------------------
+
+
+@pytest.fixture
+def staff(demo, db, time_machine) -> Client:
+    time_machine.move_to(NOON, tick=False)
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="admin"))
+    return client
+
+
+def report(client: Client, slug: str) -> dict:
+    response = client.get(f"/admin/reports/{slug}/")
+    assert response.status_code == 200, slug
+    return response.context
+
+
+def amounts(row: list) -> list:
+    return [v for v in row if isinstance(v, (int, Decimal)) and not isinstance(v, bool)]
+
+
+@pytest.mark.parametrize("slug", list(REPORTS))
+def test_every_report_has_data(staff, slug):
+    context = report(staff, slug)
+
+    assert context["rows"], slug
+    assert any(any(amounts(row)) for row in context["rows"]), slug
+
+
+def test_the_monthly_reports_show_most_months_of_the_year(staff):
+    members = report(staff, "members")["rows"]
+    dues = report(staff, "dues")["rows"]
+
+    assert sum(1 for _, new, _ in members if new) >= 6
+    assert sum(1 for _, _, lapsed in members if lapsed) >= 3
+    billed, collected, recognised = zip(*(row[-3:] for row in dues), strict=True)
+    assert sum(1 for amount in billed if amount) >= 8
+    assert sum(1 for amount in collected if amount) >= 8
+    assert sum(1 for amount in recognised if amount) >= 8  # the books exported through last month
+
+
+def test_retention_covers_three_years_of_renewals(staff):
+    rows = report(staff, "retention")["rows"]
+
+    years = {row[1] for row in rows if row[3]}  # renewed terms, by the year they ended
+    assert {TODAY.year - 2, TODAY.year - 1} <= years
+
+
+def test_the_receivables_are_spread_over_their_ages(staff):
+    totals = report(staff, "aging")["totals"]
+    buckets, total = totals[1:-1], totals[-1]
+
+    assert total > 0
+    assert sum(1 for amount in buckets if amount > 0) >= 3, totals
+    assert max(buckets) <= total * Decimal("0.8"), totals
+
+
+def test_pledges_are_billed_and_paid_on_schedule(staff):
+    rows = report(staff, "pledges")["rows"]
+
+    billed = sum(row[2] for row in rows)
+    paid = sum(row[3] for row in rows)
+    assert paid > 0 and billed > paid
+    # No back-dated installments all due at once: what is open is recent.
+    open_pledges = Invoice.objects.filter(kind=Invoice.Kind.PLEDGE, status=Invoice.Status.OPEN)
+    assert open_pledges.count() < Invoice.objects.filter(kind=Invoice.Kind.PLEDGE).count() / 4
+
+
+def test_it_prints_a_short_summary_and_the_login_not_the_mail(demo):
+    printed, terminal = demo
+
+    assert len(printed.splitlines()) < 25, printed
+    assert "mails written, not sent" in printed
+    assert "user name: admin" in printed
+    assert "Subject:" not in terminal
