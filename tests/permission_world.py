@@ -1,6 +1,6 @@
 """The shared set-up of the permission matrices (tests/api/staff/test_permission_matrix.py and
 tests/test_admin_permission_matrix.py): one caller per kind of user, one row of every model, and
-a picture of the whole database to show that a refused call changed nothing.
+the rows written to each table, to show that a refused call changed nothing.
 
 The world is built once per test module, inside a transaction that is rolled back when the
 module is done; each test runs in a savepoint of it (pytest-django's own), so what an allowed
@@ -282,6 +282,7 @@ def _outreach_records() -> list[models.Model]:
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:
     with django_db_blocker.unblock(), transaction.atomic():
         built = World()
+        database_state()  # on SQLite, counting writes starts here, for the whole module
         _users(built)
         _records(built)
         yield built
@@ -300,10 +301,29 @@ def _tables() -> tuple[str, ...]:
     return tuple(sorted(names - _IGNORED_TABLES))
 
 
+_WRITES = "permission_world_writes"  # a temporary table: one row for each row written
+
+
+def _count_writes_on_sqlite(cursor) -> None:
+    """Temporary triggers that note every row written to a table in a temporary table of this
+    connection's own, made once; what a rolled-back transaction made is undone with it."""
+    cursor.execute("SELECT 1 FROM sqlite_temp_master WHERE name = %s", [_WRITES])
+    if cursor.fetchone():
+        return
+    cursor.execute(f"CREATE TEMP TABLE {_WRITES} (name TEXT NOT NULL, op TEXT NOT NULL)")
+    for number, table in enumerate(_tables()):
+        for op in ("INSERT", "UPDATE", "DELETE"):
+            cursor.execute(
+                f"CREATE TEMP TRIGGER {_WRITES}_{op}_{number} AFTER {op}"
+                f" ON main.{connection.ops.quote_name(table)} FOR EACH ROW BEGIN"
+                f" INSERT INTO {_WRITES} VALUES ('{table}', '{op}'); END"
+            )
+
+
 def database_state() -> dict[str, Any]:
-    """What is in every table; the same before and after a refused call. On PostgreSQL, the
-    current transaction's count of rows written to each table (one quick query that sees every
-    write, even one undone since); elsewhere every row of every table."""
+    """How many rows the current transaction inserted, updated and deleted in each table; the
+    same before and after a refused call. PostgreSQL counts them itself (one quick query that
+    sees every write, even one undone since); on SQLite, triggers count them."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -312,11 +332,11 @@ def database_state() -> dict[str, Any]:
                 [list(_IGNORED_TABLES)],
             )
             return {name: counts for name, *counts in cursor.fetchall()}
-        state = {}
-        for table in _tables():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            state[table] = sorted(cursor.fetchall(), key=repr)
-        return state
+        _count_writes_on_sqlite(cursor)
+        cursor.execute(f"SELECT name, op, count(*) FROM {_WRITES} GROUP BY name, op")
+        written = {(name, op): n for name, op, n in cursor.fetchall()}
+        ops = ("INSERT", "UPDATE", "DELETE")
+        return {table: [written.get((table, op), 0) for op in ops] for table in _tables()}
 
 
 def changed_tables(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
