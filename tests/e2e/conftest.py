@@ -110,3 +110,27 @@ def screenshot(request):
         return path
 
     return take
+
+
+# The elements that reach past the screen's right edge, for the message when a page does not fit.
+_PAST_THE_EDGE = """(width) => [...document.querySelectorAll("body *")]
+    .filter((el) => el.getBoundingClientRect().right > width + 1)
+    .slice(0, 5)
+    .map((el) => el.tagName + "." + el.className + ": " + el.textContent.trim().slice(0, 40))"""
+
+
+def fits(page) -> None:  # type: ignore[no-untyped-def]
+    """No sideways scrolling: the page is as wide as the screen at most, once it has settled
+    (a page measured while the browser still lays it out can read wider for a moment)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    width = page.viewport_size["width"]
+    try:
+        page.wait_for_function(
+            "(width) => document.documentElement.scrollWidth <= width", arg=width, timeout=5000
+        )
+    except PlaywrightTimeoutError:
+        wider = page.evaluate("document.documentElement.scrollWidth")
+        past = page.evaluate(_PAST_THE_EDGE, width)
+        message = f"the page is {wider} px wide on a {width} px screen: {past}"
+        raise AssertionError(message) from None

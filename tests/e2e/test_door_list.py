@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from events.models import Registration
 from events.services import registration_create
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, fits
 from tests.factories import ContactFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,7 +44,7 @@ def test_an_unpaid_party_pays_at_the_door_and_is_checked_in(
     expect(row).to_contain_text("Unpaid · $140.00 due")
     cash = row.get_by_role("button", name="Cash $140.00 from Ana Diaz, check in")
     expect(cash).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    fits(page)
     screenshot(page, "unpaid")
 
     cash.click()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from crm.models import Contact
 from portal.models import PortalAccount
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, fits
 from tests.portal.conftest import portal_world  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +41,7 @@ def test_it_signs_in_by_mail_and_serves_the_member(page, screenshot, portal_worl
     expect(page.locator("#membership-status")).to_have_text("Active")
     expect(page.locator("#total-due")).to_have_text("$600.00")
     expect(page.locator("#renewal-amount")).to_have_text("$600.00")
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    fits(page)
     screenshot(page, "membership")
 
     page.get_by_role("link", name="Invoices and payments").first.click()
@@ -55,7 +55,7 @@ def test_it_signs_in_by_mail_and_serves_the_member(page, screenshot, portal_worl
         page.locator(f"#invoice-{number}").get_by_role("link", name=re.compile("^Receipt")).click()
     with open(receipt.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    fits(page)
     screenshot(page, "invoices")
 
     page.get_by_role("link", name="My details").click()
@@ -105,7 +105,7 @@ def test_it_edits_the_listing_and_shows_it_in_the_directory(page, screenshot, po
     page.get_by_role("button", name="Save the listing").click()
     expect(page.get_by_text("Your directory listing is saved.")).to_be_visible()
     expect(page.locator("img.logo-preview")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    fits(page)
     screenshot(page, "listing")
 
     page.goto("/directory/")
@@ -118,5 +118,5 @@ def test_it_edits_the_listing_and_shows_it_in_the_directory(page, screenshot, po
     logo = member.get_by_role("img", name="Front Street Bakery logo")
     expect(logo).to_be_visible()
     assert page.evaluate("(img) => img.naturalWidth", logo.element_handle()) == 160
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    fits(page)
     screenshot(page, "directory")

@@ -12,7 +12,6 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from billing.gateways import FakeGateway, use_gateway
@@ -22,7 +21,7 @@ from billing.services import invoice_resend
 from crm.models import Membership
 from crm.services.renewals import renewals_run
 from tests.billing.stripe_payloads import WEBHOOK_SECRET, WEBHOOK_URL, event, sign, stripe_object
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, fits
 from tests.e2e.test_portal import sign_in_by_mail
 from tests.factories import AffiliationFactory, MembershipFactory, OrganizationFactory, PlanFactory
 from tests.portal.conftest import portal_world  # noqa: F401  (the fixture)
@@ -47,28 +46,6 @@ def stripe_page(route, title: str, back: str) -> None:  # type: ignore[no-untype
         content_type="text/html",
         body=f'<!doctype html><title>{title}</title><h1>{title}</h1><a href="{back}">Back</a>',
     )
-
-
-# The elements that reach past the screen's right edge, for the message when a page does not fit.
-_PAST_THE_EDGE = """(width) => [...document.querySelectorAll("body *")]
-    .filter((el) => el.getBoundingClientRect().right > width + 1)
-    .slice(0, 5)
-    .map((el) => el.tagName + "." + el.className + ": " + el.textContent.trim().slice(0, 40))"""
-
-
-def fits(page) -> None:  # type: ignore[no-untyped-def]
-    """No sideways scrolling: the page is as wide as the screen at most, once it has settled
-    (a page measured while the browser still lays it out can read wider for a moment)."""
-    width = page.viewport_size["width"]
-    try:
-        page.wait_for_function(
-            "(width) => document.documentElement.scrollWidth <= width", arg=width, timeout=5000
-        )
-    except PlaywrightTimeoutError:
-        wider = page.evaluate("document.documentElement.scrollWidth")
-        past = page.evaluate(_PAST_THE_EDGE, width)
-        message = f"the page is {wider} px wide on a {width} px screen: {past}"
-        raise AssertionError(message) from None
 
 
 @VIEWPORTS
