@@ -30,6 +30,34 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """On several workers, one database migrated for all of them (tests/template_database.py)."""
+    from tests import template_database
+
+    if template_database.wanted(config):
+        template_database.start(config)
+
+
+def pytest_unconfigure(config):
+    if hasattr(config, "_template_database"):
+        from tests import template_database
+
+        template_database.finish(config)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """pytest-django's, then: a worker's test database starts as a copy of the run's migrated
+    template, when there is one."""
+    from tests import template_database
+
+    keeper = template_database.use_in_worker()
+    yield
+    if keeper is not None:
+        keeper.close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _statements_checked_against_the_orm():
     """Every statement that core.db.values_of builds from the pieces it keeps is compared with
@@ -42,11 +70,17 @@ def _statements_checked_against_the_orm():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _permission_names(django_db_setup, django_db_blocker):
+def _permission_names(request, django_db_setup, django_db_blocker):
     """The permissions' names, read once the test database is made, as a running process has
-    them (core.auth_backends): a request then sends the same statements in every test."""
+    them (core.auth_backends): a request then sends the same statements in every test. (A run
+    of tests none of which uses the database makes none, and has nothing to read.)"""
+    from pytest_django.fixtures import _get_databases_for_setup
+
     from core.auth_backends import read_permission_names
 
+    aliases, _ = _get_databases_for_setup(request.session.items)
+    if "default" not in aliases:
+        return
     with django_db_blocker.unblock():
         read_permission_names("default")
 
