@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -107,10 +108,31 @@ def use_in_worker() -> Any:
     # The worker's test database is SQLite's shared in-memory one, made on first connection and
     # kept while one is open: this one opens it, fills it, and stays open.
     memory = connection.creation._get_test_db_name()
-    keeper = sqlite3.connect(memory, uri=True, check_same_thread=False)
-    with sqlite3.connect(f"file:{template['name']}?mode=ro", uri=True) as source:
+    keeper = sqlite3.connect(memory, uri=True)
+    with closing(sqlite3.connect(f"file:{template['name']}?mode=ro", uri=True)) as source:
         source.backup(keeper)
     return keeper
+
+
+def ready() -> dict[str, str] | None:
+    """In a worker whose database was copied from the template: the template ({"vendor",
+    "name"}), for a test that needs a migrated database of its own (a server in a subprocess)."""
+    told = os.environ.get(ENV)
+    if not told or not os.environ.get("PYTEST_XDIST_WORKER"):
+        return None
+    template = json.loads(told)
+    if (Path(template["dir"]) / DONE).read_text() != "ok":
+        return None
+    return template
+
+
+def copy_sqlite(template: str, target: Path) -> None:
+    """A copy of the SQLite template at `target` (SQLite's backup API: whole and consistent)."""
+    with (
+        closing(sqlite3.connect(f"file:{template}?mode=ro", uri=True)) as source,
+        closing(sqlite3.connect(target)) as copy,
+    ):
+        source.backup(copy)
 
 
 def _wait(folder: Path) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
+from tests import template_database
 from tests.api.public_helpers import join_body
 from tests.billing.stripe_payloads import WEBHOOK_SECRET, event, sign, stripe_object
 from tests.billing.stripe_stub import StripeStub
@@ -65,25 +66,39 @@ def free_port() -> int:
 
 
 def database_url(tmp_path: Path) -> str:
+    """A database of the test's own: a copy of the run's migrated template when there is one
+    (the server's migrate then has nothing to do), else an empty one."""
     default = django_settings.DATABASES["default"]
+    template = template_database.ready()
     if default["ENGINE"] == "django.db.backends.postgresql":
         name = f"{default['NAME']}_live"
         user = default.get("USER") or "postgres"
         host = default.get("HOST") or "127.0.0.1"
         port = default.get("PORT") or 5432
         base = f"postgres://{user}@{host}:{port}"
+        like = f' TEMPLATE "{template["name"]}"' if template else ""
         subprocess.run(
-            [sys.executable, "-c", _RECREATE.format(base=base, name=name)], check=True, cwd=ROOT
+            [sys.executable, "-c", _RECREATE.format(base=base, name=name, like=like)],
+            check=True,
+            cwd=ROOT,
         )
         return f"{base}/{name}"
-    return f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    path = tmp_path / "live.sqlite3"
+    if template:
+        template_database.copy_sqlite(template["name"], path)
+    return f"sqlite:///{path}"
 
 
 _RECREATE = """
 import psycopg
 with psycopg.connect("{base}/postgres", autocommit=True) as c:
     c.execute('DROP DATABASE IF EXISTS "{name}"')
-    c.execute('CREATE DATABASE "{name}"')
+    c.execute('CREATE DATABASE "{name}"{like}')
+"""
+_DROP = """
+import psycopg
+with psycopg.connect("{base}/postgres", autocommit=True) as c:
+    c.execute('DROP DATABASE IF EXISTS "{name}"')
 """
 
 
@@ -179,6 +194,11 @@ def server(tmp_path, stub):
     process.terminate()
     process.wait(timeout=30)
     log.close()
+    if env["DATABASE_URL"].startswith("postgres"):
+        base_url, name = env["DATABASE_URL"].rsplit("/", 1)
+        subprocess.run(
+            [sys.executable, "-c", _DROP.format(base=base_url, name=name)], check=True, cwd=ROOT
+        )
 
 
 def test_it_takes_concurrent_joins_registrations_and_webhooks_without_a_server_error(server):
