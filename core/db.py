@@ -142,7 +142,16 @@ class _Statement:
         return text, (*self.head_params, *params, *self.tail_params)
 
 
-_statements: weakref.WeakKeyDictionary[BaseDatabaseWrapper, OrderedDict[Hashable, _Statement]]
+@dataclass(frozen=True)
+class _LeftToOrm:
+    """A shape whose statement cannot be split around its WHERE clause: the ORM compiles it on
+    every call, and this entry says so without trying again."""
+
+    kept: tuple[Any, ...]  # what the key names by id, alive as long as the entry
+
+
+_Kept = OrderedDict[Hashable, _Statement | _LeftToOrm]
+_statements: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Kept]
 _statements = weakref.WeakKeyDictionary()
 _statements_lock = threading.Lock()
 
@@ -227,14 +236,15 @@ def _compiled(
         if statement is not None:
             kept.move_to_end(key)
     if statement is None:
-        statement = _compile(queryset.annotate(**annotations).values(*fields), connection)
-        if statement is None:
-            return None
-        statement = replace(statement, kept=(*query.annotations.values(), *annotations.values()))
+        refs = (*query.annotations.values(), *annotations.values())
+        made = _compile(queryset.annotate(**annotations).values(*fields), connection)
+        statement = _LeftToOrm(refs) if made is None else replace(made, kept=refs)
         with _statements_lock:
             kept[key] = statement
             while len(kept) > KEPT_STATEMENTS:
                 kept.popitem(last=False)
+    if isinstance(statement, _LeftToOrm):
+        return None
     sql, params = statement.sql(where, where_params)
     if CHECK_AGAINST_ORM:
         orm = (

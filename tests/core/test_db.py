@@ -191,6 +191,27 @@ def test_values_of_reads_what_the_orm_reads_and_compiles_a_shape_once(monkeypatc
 
 
 @pytest.mark.usefixtures("_unchecked")
+def test_a_shape_that_cannot_be_split_is_tried_once_then_left_to_the_orm(monkeypatch):
+    import core.db
+    from crm.models import Organization
+
+    OrganizationFactory(name="Acme", city="Hartford")
+    tried = []
+
+    def unsplittable(queryset, connection):  # as when the WHERE mark is not found once
+        tried.append(1)
+
+    monkeypatch.setattr(core.db, "_compile", unsplittable)
+    queryset = Organization.objects.filter(city="Hartford").order_by("name")
+
+    first = values_of(queryset, ["id", "name"])
+    again = values_of(queryset, ["id", "name"])
+
+    assert first == again == _orm(queryset, ["id", "name"])
+    assert tried == [1]
+
+
+@pytest.mark.usefixtures("_unchecked")
 def test_values_of_keeps_a_bounded_number_of_shapes(monkeypatch):
     import core.db
     from crm.models import Organization
