@@ -71,3 +71,21 @@ def test_every_list_is_the_same_through_its_filterset_and_without(superuser_api,
     assert plain.status_code == filtered.status_code == 200
     assert plain.json()["results"] and plain.json()["count"] == filtered.json()["count"]
     assert plain.json()["results"] == filtered.json()["results"]
+
+
+def test_each_filterset_class_makes_its_form_class_once_and_forms_stay_apart():
+    from django.http import QueryDict
+
+    from api.filters.crm import OrganizationFilter
+    from crm.models import Contact, Organization
+
+    first = ContactFilter(QueryDict("role=primary"), queryset=Contact.objects.all())
+    second = ContactFilter(QueryDict("role=nobody"), queryset=Contact.objects.all())
+    other = OrganizationFilter(QueryDict("county=tolland"), queryset=Organization.objects.all())
+
+    assert type(first.form) is type(second.form)
+    assert type(other.form) is not type(first.form)
+    assert set(other.form.fields) == set(OrganizationFilter.base_filters)
+    assert first.form.fields["role"] is not second.form.fields["role"]
+    assert first.is_valid() and not second.is_valid()
+    assert list(second.errors) == ["role"] and first.errors == {}
