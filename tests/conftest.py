@@ -47,12 +47,15 @@ def pytest_unconfigure(config):
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
     """pytest-django's, then: a worker's test database starts as a copy of the run's migrated
-    template, when there is one."""
+    template, when there is one (and a test of the worker's uses the database)."""
+    from pytest_django.fixtures import _get_databases_for_setup
+
     from tests import template_database
 
-    keeper = template_database.use_in_worker()
+    aliases, _ = _get_databases_for_setup(request.session.items)
+    keeper = template_database.use_in_worker() if "default" in aliases else None
     yield
     if keeper is not None:
         keeper.close()

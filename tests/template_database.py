@@ -75,15 +75,18 @@ def finish(config: Any) -> None:
     """In the controller, at the end of the run: stop the build if it still runs, drop the
     template and remove its folder."""
     process, watcher, folder, name, vendor = config._template_database
-    if process.poll() is None:
+    if process.poll() is None:  # a run that ended before its workers needed the template
         process.terminate()
-    watcher.join(timeout=60)
+    watcher.join(timeout=60)  # the build has exited
     if vendor == "postgresql":
         from django.db import connection
         from pytest_django.plugin import blocking_manager_key
 
         with config.stash[blocking_manager_key].unblock(), connection._nodb_cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
+            # FORCE: a build stopped halfway may leave its server session a moment longer.
+            cursor.execute(
+                f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)} WITH (FORCE)"
+            )
     shutil.rmtree(folder, ignore_errors=True)
     os.environ.pop(ENV, None)
 
