@@ -1,9 +1,12 @@
+import copy
 from datetime import UTC, datetime
+from typing import Any
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
+from django_filters.filters import FilterMethod
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -38,6 +41,25 @@ class MomentFilter(django_filters.IsoDateTimeFilter):
     field_class = MomentField
 
 
+class _CopiedLightly(dict):
+    """A FilterSet's filters, or its form's fields, copied for each request one object deep.
+
+    django-filter deep-copies every filter on each request, and Django's form deep-copies every
+    field (and its choices and widget): 0.6 ms of a filtered staff page, for copies nobody
+    changes. A filter copied here gets its own parent and model, as before; a filter whose
+    work is a FilterSet method gets its own link to that method's FilterSet; a field, its own
+    object (sharing its widget and choices, which validating a query string only reads)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        copies = {}
+        for name, item in self.items():
+            copied = copy.copy(item)
+            if isinstance(vars(copied).get("filter"), FilterMethod):
+                copied.filter = FilterMethod(copied)
+            copies[name] = copied
+        return copies
+
+
 class StaffFilterSet(django_filters.FilterSet):
     """Filters every staff list has: when a record was created, and what changed since a moment
     (for integrations that sync incrementally)."""
@@ -52,14 +74,19 @@ class StaffFilterSet(django_filters.FilterSet):
         field_name="modified", lookup_expr="gte", label="Changed at or after (ISO 8601)."
     )
 
+    @classmethod
+    def get_filters(cls) -> dict[str, Any]:
+        return _CopiedLightly(super().get_filters())
+
     def get_form_class(self) -> type[forms.Form]:
         """The form of the filters, made once for each FilterSet class rather than on every
         request (0.4 ms: a class and a form field for every filter). Nothing in it depends on
         the request: its fields come from the class's filters and the model, and each form made
-        from it copies them (Django's BaseForm deep-copies its base fields)."""
+        from it has its own copy of each (see _CopiedLightly)."""
         cls = type(self)
         made = cls.__dict__.get("_form_class")
         if made is None:
             made = super().get_form_class()
+            made.base_fields = _CopiedLightly(made.base_fields)
             cls._form_class = made  # type: ignore[attr-defined]
         return made

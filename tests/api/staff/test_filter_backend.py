@@ -89,3 +89,22 @@ def test_each_filterset_class_makes_its_form_class_once_and_forms_stay_apart():
     assert first.form.fields["role"] is not second.form.fields["role"]
     assert first.is_valid() and not second.is_valid()
     assert list(second.errors) == ["role"] and first.errors == {}
+
+
+def test_each_filterset_has_its_own_filters_and_a_method_filter_calls_its_own_filterset():
+    from django.http import QueryDict
+
+    from api.filters.crm import OrganizationFilter
+    from crm.models import Organization
+
+    first = OrganizationFilter(QueryDict("status=active"), queryset=Organization.objects.all())
+    second = OrganizationFilter(QueryDict("county=tolland"), queryset=Organization.objects.all())
+
+    for name, base in OrganizationFilter.base_filters.items():
+        assert first.filters[name] is not base and first.filters[name] is not second.filters[name]
+        assert first.filters[name].parent is first and second.filters[name].parent is second
+        assert not hasattr(base, "parent")  # the class's own filters are never handed out
+    status_first, status_second = first.filters["status"], second.filters["status"]
+    assert status_first.filter.method.__self__ is first
+    assert status_second.filter.method.__self__ is second
+    assert first.form.fields["county"] is not second.form.fields["county"]
