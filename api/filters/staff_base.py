@@ -45,10 +45,11 @@ class _CopiedLightly(dict):
     """A FilterSet's filters, or its form's fields, copied for each request one object deep.
 
     django-filter deep-copies every filter on each request, and Django's form deep-copies every
-    field (and its choices and widget): 0.6 ms of a filtered staff page, for copies nobody
-    changes. A filter copied here gets its own parent and model, as before; a filter whose
-    work is a FilterSet method gets its own link to that method's FilterSet; a field, its own
-    object (sharing its widget and choices, which validating a query string only reads)."""
+    field (and its choices and widget): about 2 ms of a filtered staff page (the organizations
+    by county and status, page of 10: 11.2 ms against 9.2), for copies nobody changes. A filter
+    copied here gets its own parent and model, as before; a filter whose work is a FilterSet
+    method gets its own link to that method's FilterSet; a field, its own object (sharing its
+    widget and choices, which validating a query string only reads)."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
         copies = {}
