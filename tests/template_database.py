@@ -24,6 +24,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ENV = "CRM_TEST_TEMPLATE"  # what the controller tells its workers: {"dir": ..., "name": ...}
 DONE = "done"  # in the run's folder: "ok", or why the build failed
@@ -95,10 +96,9 @@ def use_in_worker() -> Any:
     """In a worker, before its test database is set up: wait for the template and arrange for
     the test database to start as a copy of it. Returns what must stay open until the run ends
     (the connection that keeps SQLite's in-memory copy alive), or None."""
-    told = os.environ.get(ENV)
-    if not told or not os.environ.get("PYTEST_XDIST_WORKER"):
+    template = _told()
+    if template is None:
         return None
-    template = json.loads(told)
     _wait(Path(template["dir"]))
 
     from django.conf import settings
@@ -117,25 +117,30 @@ def use_in_worker() -> Any:
     return keeper
 
 
-def ready() -> dict[str, str] | None:
-    """In a worker whose database was copied from the template: the template ({"vendor",
-    "name"}), for a test that needs a migrated database of its own (a server in a subprocess)."""
+def copy_to(url: str) -> bool:
+    """In a worker: make the database at `url` (a test's own, for a server or a command in a
+    subprocess) a copy of the run's migrated template, with the benchmark's copy (SQLite's
+    backup API, or CREATE DATABASE ... TEMPLATE); False, and nothing made, when the run has
+    no template."""
+    template = _told()
+    if template is None or (Path(template["dir"]) / DONE).read_text() != "ok":
+        return False
+    from bench.databases import Database
+
+    if template["vendor"] == "sqlite":
+        source = Database(f"sqlite:///{template['name']}")
+    else:
+        source = Database(urlunsplit(urlsplit(url)._replace(path=f"/{template['name']}")))
+    source.copy_to(Database(url))
+    return True
+
+
+def _told() -> dict[str, str] | None:
+    """In a worker of a run with a template: what the controller told it."""
     told = os.environ.get(ENV)
     if not told or not os.environ.get("PYTEST_XDIST_WORKER"):
         return None
-    template = json.loads(told)
-    if (Path(template["dir"]) / DONE).read_text() != "ok":
-        return None
-    return template
-
-
-def copy_sqlite(template: str, target: Path) -> None:
-    """A copy of the SQLite template at `target` (SQLite's backup API: whole and consistent)."""
-    with (
-        closing(sqlite3.connect(f"file:{template}?mode=ro", uri=True)) as source,
-        closing(sqlite3.connect(target)) as copy,
-    ):
-        source.backup(copy)
+    return json.loads(told)
 
 
 def _wait(folder: Path) -> None:

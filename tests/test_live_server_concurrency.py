@@ -69,37 +69,33 @@ def database_url(tmp_path: Path) -> str:
     """A database of the test's own: a copy of the run's migrated template when there is one
     (the server's migrate then has nothing to do), else an empty one."""
     default = django_settings.DATABASES["default"]
-    template = template_database.ready()
-    if default["ENGINE"] == "django.db.backends.postgresql":
-        name = f"{default['NAME']}_live"
-        user = default.get("USER") or "postgres"
-        host = default.get("HOST") or "127.0.0.1"
-        port = default.get("PORT") or 5432
-        base = f"postgres://{user}@{host}:{port}"
-        like = f' TEMPLATE "{template["name"]}"' if template else ""
-        subprocess.run(
-            [sys.executable, "-c", _RECREATE.format(base=base, name=name, like=like)],
-            check=True,
-            cwd=ROOT,
-        )
-        return f"{base}/{name}"
-    path = tmp_path / "live.sqlite3"
-    if template:
-        template_database.copy_sqlite(template["name"], path)
-    return f"sqlite:///{path}"
+    if default["ENGINE"] != "django.db.backends.postgresql":
+        url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+        template_database.copy_to(url)
+        return url
+    user = default.get("USER") or "postgres"
+    host = default.get("HOST") or "127.0.0.1"
+    port = default.get("PORT") or 5432
+    url = f"postgres://{user}@{host}:{port}/{default['NAME']}_live"
+    drop_database(url)
+    if not template_database.copy_to(url):
+        _server_statement(url, 'CREATE DATABASE "{name}"')
+    return url
 
 
-_RECREATE = """
-import psycopg
-with psycopg.connect("{base}/postgres", autocommit=True) as c:
-    c.execute('DROP DATABASE IF EXISTS "{name}"')
-    c.execute('CREATE DATABASE "{name}"{like}')
-"""
-_DROP = """
-import psycopg
-with psycopg.connect("{base}/postgres", autocommit=True) as c:
-    c.execute('DROP DATABASE IF EXISTS "{name}"')
-"""
+def drop_database(url: str) -> None:
+    _server_statement(url, 'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _server_statement(url: str, statement: str) -> None:
+    """One statement about the database at `url`, sent from the server's maintenance database."""
+    base, name = url.rsplit("/", 1)
+    script = (
+        "import psycopg\n"
+        f"with psycopg.connect({base + '/postgres'!r}, autocommit=True) as c:\n"
+        f"    c.execute({statement.format(name=name)!r})\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
 
 
 def manage(env: dict, *args: str) -> str:
@@ -195,10 +191,7 @@ def server(tmp_path, stub):
     process.wait(timeout=30)
     log.close()
     if env["DATABASE_URL"].startswith("postgres"):
-        base_url, name = env["DATABASE_URL"].rsplit("/", 1)
-        subprocess.run(
-            [sys.executable, "-c", _DROP.format(base=base_url, name=name)], check=True, cwd=ROOT
-        )
+        drop_database(env["DATABASE_URL"])
 
 
 def test_it_takes_concurrent_joins_registrations_and_webhooks_without_a_server_error(server):

@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from psycopg import sql
 
 from bench.databases import Database, RefusedError
 from bench.report import SECTIONS
@@ -41,17 +40,7 @@ def smoke_database(tmp_path):
     the suite does not migrate from nothing once more."""
     database = _smoke_database(tmp_path)
     _drop_all(database)
-    template = template_database.ready()
-    if template and database.vendor == "sqlite":
-        template_database.copy_sqlite(template["name"], database.path)
-        database.write_meta({"created_by": "bench"})
-    elif template:
-        with database._maintenance() as conn:
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                    sql.Identifier(database.name), sql.Identifier(template["name"])
-                )
-            )
+    if template_database.copy_to(database.url):
         database.write_meta({"created_by": "bench"})
     yield database
     _drop_all(database)
