@@ -12,6 +12,7 @@ staff API; the admin counts first)."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -206,9 +207,10 @@ def planned_rows(queryset: QuerySet) -> int:
     plan = json.loads(plan) if isinstance(plan, str) else plan
     rows = int(plan[0]["Plan"]["Plan Rows"])
     if key is not None:
-        _plans[key] = (rows, time.monotonic())
-        while len(_plans) > PLANS_KEPT:
-            del _plans[next(iter(_plans))]  # the oldest
+        with _plans_lock:  # a server's threads share it: one evicts at a time
+            _plans[key] = (rows, time.monotonic())
+            while len(_plans) > PLANS_KEPT:
+                del _plans[next(iter(_plans))]  # the oldest
     return rows
 
 
@@ -220,6 +222,7 @@ _sizes: dict[tuple[str, str], tuple[int, float]] = {}
 # The same for the planner's rows of a statement, the most recent PLANS_KEPT statements.
 PLANS_KEPT = 512
 _plans: dict[Any, tuple[int, float]] = {}
+_plans_lock = threading.Lock()
 
 
 def _known_size(queryset: QuerySet) -> int | None:
