@@ -7,13 +7,12 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import DatabaseError, connections
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, QuerySet
 from django.db.models.fields.related import ForeignObject
@@ -35,44 +34,6 @@ def built_once[Q: QuerySet[Any]](build: Callable[[], Q]) -> Callable[[], Q]:
         return cached().all()
 
     return selector
-
-
-@contextmanager
-def joined_as_written(alias: str) -> Iterator[None]:
-    """Statements run inside are joined in the order they name their tables (PostgreSQL's
-    `join_collapse_limit` of 1); afterwards the setting is the session's own again (RESET: the
-    server's, the database's or the connection's; the project sets it nowhere else). Other
-    databases are left alone.
-
-    For a statement that reads a few rows by their ids and joins each to the records its
-    foreign keys name (a page of registrations: its event, ticket type, contact, organization,
-    benefit and who checked it in): the order written (the rows first, then one index probe a
-    join) is the one the planner would choose, and weighing every other order of eight tables
-    took it 3 to 4 ms to plan a statement that runs in half a millisecond. Two statements of
-    a tenth of a millisecond each set and reset it."""
-    connection = connections[alias]
-    if connection.vendor != "postgresql":
-        yield
-        return
-    _execute(connection, "SET join_collapse_limit = 1")
-    try:
-        yield
-    except BaseException:
-        try:
-            _execute(connection, "RESET join_collapse_limit")
-        except DatabaseError:
-            # The block failed inside a transaction, now aborted: its rollback undoes the
-            # setting with everything else (SET is transactional), and the block's own error
-            # is the one raised.
-            if not connection.in_atomic_block:
-                raise
-        raise
-    _execute(connection, "RESET join_collapse_limit")
-
-
-def _execute(connection: BaseDatabaseWrapper, sql: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
 
 
 @Field.register_lookup

@@ -156,7 +156,7 @@ class RegistrationViewSet(
             "benefit_usage__returned_at",
             "benefit_usage__benefit__name",
         ),
-        by_ids=True,  # eight tables a row: the page's ids first, then its rows
+        by_ids=True,  # thirteen values of other records: the page's ids first, then its rows
     )
     filterset_class = RegistrationFilter
     search_fields = [

@@ -1,73 +1,17 @@
-"""core.db: `joined_as_written` (statements inside are joined in the order written on
-PostgreSQL, and the setting is the session's own again afterwards, whether the block ends well
-or fails, inside a transaction or not) and `built_once` (a selector built once, handed out as a
-fresh copy each time) and `values_of` (a values() statement compiled once a shape, read as the
-ORM reads it)."""
+"""core.db: `built_once` (a selector built once, handed out as a fresh copy each time) and
+`values_of` (a values() statement compiled once a shape, read as the ORM reads it)."""
 
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from core.db import built_once, joined_as_written, values_of
+from core.db import built_once, values_of
 from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _setting() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW join_collapse_limit")
-        return cursor.fetchone()[0]
-
-
-@pytest.mark.postgres
-def test_inside_the_tables_are_joined_as_written_and_afterwards_as_before():
-    before = _setting()
-    assert before != "1"
-
-    with joined_as_written("default"):
-        assert _setting() == "1"
-
-    assert _setting() == before
-
-
-@pytest.mark.postgres
-def test_a_failure_inside_leaves_the_setting_as_it_was_and_is_the_error_raised():
-    before = _setting()
-
-    # A statement fails in a transaction: it rolls back.
-    with (
-        pytest.raises(DatabaseError, match="no_such_table"),
-        transaction.atomic(),
-        joined_as_written("default"),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute("SELECT * FROM no_such_table")
-    assert _setting() == before
-
-    # A Python error: nothing rolls back.
-    with (
-        pytest.raises(ValueError, match="not the database"),
-        transaction.atomic(),
-        joined_as_written("default"),
-    ):
-        raise ValueError("not the database")
-    assert _setting() == before
-
-    with pytest.raises(ValueError, match="outside a block"), joined_as_written("default"):
-        raise ValueError("outside a block")
-    assert _setting() == before
-
-
-def test_on_other_databases_it_sends_nothing():
-    if connection.vendor == "postgresql":
-        pytest.skip("SQLite has no such setting")
-    with CaptureQueriesContext(connection) as captured, joined_as_written("default"):
-        pass
-    assert captured.captured_queries == []
 
 
 def test_a_selector_built_once_hands_out_a_fresh_unevaluated_copy_each_time():
