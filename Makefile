@@ -60,6 +60,7 @@ check: lint typecheck migrations-check test
 
 # The benchmark (docs/performance.md): seeds its own PostgreSQL database, measures, reports.
 # make bench BENCH_ARGS="--scale 0.02 --reset"
+# make bench BENCH_ARGS="--scales 0.1,1,10 --only api"   (the staff lists' growth table)
 bench: install-dev
 	$(PY) -m bench.run $(BENCH_ARGS)
 
