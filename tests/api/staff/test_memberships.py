@@ -253,7 +253,10 @@ def memberships():
             status=status,
             start_date=date(2026, 1, 1),
         )
-        Membership.objects.filter(pk=membership.pk).update(paid_through=paid_through)
+        # A reference of its own: a random one holds "gra" (the search below) now and then.
+        Membership.objects.filter(pk=membership.pk).update(
+            paid_through=paid_through, reference=f"membership-{name.lower()}"
+        )
         return membership
 
     make("Acme", "active", gold, today + timedelta(days=100), county="hartford", industry="Law")
