@@ -318,11 +318,11 @@ class _Plan:
         # not a join: below the page's LIMIT the joins were planned for the whole table
         # (PostgreSQL's Memoize sized its cache for every invoice's contact, 2 ms a page at
         # scale 1.0, where the subqueries' probes of the page's 11 rows took 0.06).
-        self.through: dict[str, Subquery] = {}
-        for path in sorted(columns):
-            through = _through(model, path)
-            if through is not None:
-                self.through[path] = through
+        self.through = {
+            path: subquery
+            for path in sorted(columns)
+            if (subquery := _through(model, path)) is not None
+        }
         self.columns = sorted(columns - set(self.through))
 
     def read(self, queryset: QuerySet) -> list[dict[str, Any]]:

@@ -46,16 +46,21 @@ def pytest_unconfigure(config):
         template_database.finish(config)
 
 
+def _database_used(request) -> bool:
+    """Whether a test this process runs uses the database (pytest-django's own reading)."""
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    aliases, _ = _get_databases_for_setup(request.session.items)
+    return "default" in aliases
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
     """pytest-django's, then: a worker's test database starts as a copy of the run's migrated
     template, when there is one (and a test of the worker's uses the database)."""
-    from pytest_django.fixtures import _get_databases_for_setup
-
     from tests import template_database
 
-    aliases, _ = _get_databases_for_setup(request.session.items)
-    keeper = template_database.use_in_worker() if "default" in aliases else None
+    keeper = template_database.use_in_worker() if _database_used(request) else None
     yield
     if keeper is not None:
         keeper.close()
@@ -77,12 +82,9 @@ def _permission_names(request, django_db_setup, django_db_blocker):
     """The permissions' names, read once the test database is made, as a running process has
     them (core.auth_backends): a request then sends the same statements in every test. (A run
     of tests none of which uses the database makes none, and has nothing to read.)"""
-    from pytest_django.fixtures import _get_databases_for_setup
-
     from core.auth_backends import read_permission_names
 
-    aliases, _ = _get_databases_for_setup(request.session.items)
-    if "default" not in aliases:
+    if not _database_used(request):
         return
     with django_db_blocker.unblock():
         read_permission_names("default")

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings as django_settings
 
@@ -90,12 +91,8 @@ def drop_database(url: str) -> None:
 def _server_statement(url: str, statement: str) -> None:
     """One statement about the database at `url`, sent from the server's maintenance database."""
     base, name = url.rsplit("/", 1)
-    script = (
-        "import psycopg\n"
-        f"with psycopg.connect({base + '/postgres'!r}, autocommit=True) as c:\n"
-        f"    c.execute({statement.format(name=name)!r})\n"
-    )
-    subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as maintenance:
+        maintenance.execute(statement.format(name=name))
 
 
 def manage(env: dict, *args: str) -> str:
